@@ -1,0 +1,686 @@
+"""The closed vocabulary of rule conditions.
+
+A rule's ``when`` is one condition, written as a mapping with exactly one of
+the keys below (``all``, ``any`` and ``not`` combine conditions). Nothing is
+evaluated as code: each key maps to one of the classes here, and what the
+vocabulary cannot say is a Python predicate registered by name (see
+:mod:`workbench.rules.predicates`).
+
+Conditions on a component:
+
+``kind: model`` or ``kind: [tool, agent]``
+    the component is of one of these kinds
+``attr: NAME`` with one test ``equals: V``, ``in: [..]``, ``not_in: [..]``,
+``present: true``, ``absent: true``, ``at_least: V``, ``at_most: V`` (ordered
+enums such as sensitivity and criticality) or ``contains: [..]`` (lists), and
+``unstated: matches`` or ``unstated: no_match``
+    an attribute test, saying how an unstated attribute is treated: ``matches``
+    assumes the insecure value and records the assumption in the finding
+``zone_trust: {at_most: 1}`` / ``{at_least: 3}``
+    the trust level of the component's zone
+``reachable_from_untrusted: true`` or ``{entry_kinds: [knowledge_source]}``
+    a directed path of flows leads from an entry point (of those kinds) to it
+``entry_point: true`` / ``crown_jewel: true``
+    the component is an entry point / a crown jewel (THREAT-KNOWLEDGE §6)
+``upstream_of: COND`` / ``downstream_of: COND``
+    some component matching COND is reachable from it / reaches it
+``sends_to: COND`` / ``receives_from: COND`` (optionally ``data: [..]`` beside
+the nested condition, as ``{where: COND, data: [..]}``)
+    a direct flow to / from a component matching COND
+``predicate: NAME``
+    a Python predicate shipped in the package or an installed plugin
+
+Conditions on a flow:
+
+``data: [user_input, prompt]``
+    the flow carries any of these data kinds
+``crosses_boundary: true``
+    its ends sit in zones of different trust
+``into_higher_trust: true``
+    it carries data from a lower-trust zone into a higher-trust one
+``attr: encrypted`` (and the other attribute tests above) on the flow
+``source: COND`` / ``target: COND``
+    a condition on the component the flow comes from / goes to
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.errors import Issue
+from workbench.model.definitions import CRITICALITY, SENSITIVITY
+from workbench.rules.context import Context, Match
+
+__all__ = [
+    "COMPONENT_KEYS",
+    "FLOW_KEYS",
+    "Condition",
+    "compile_condition",
+]
+
+ORDERED_VALUES: dict[str, tuple[str, ...]] = {
+    "sensitivity": SENSITIVITY,
+    "trained_on": SENSITIVITY,
+    "criticality": CRITICALITY,
+    "autonomy": ("suggest", "act_with_approval", "act"),
+}
+
+ATTR_TESTS = ("equals", "in", "not_in", "present", "absent", "at_least", "at_most", "contains")
+COMPONENT_KEYS = (
+    "all", "any", "not", "kind", "attr", "zone_trust", "reachable_from_untrusted",
+    "entry_point", "crown_jewel", "upstream_of", "downstream_of", "sends_to",
+    "receives_from", "predicate",
+)
+FLOW_KEYS = (
+    "all", "any", "not", "data", "crosses_boundary", "into_higher_trust", "attr",
+    "source", "target", "predicate",
+)
+ATTR_KEYS = ("attr", *ATTR_TESTS, "unstated")
+
+
+class Condition:
+    """Base class: ``evaluate`` returns a :class:`Match` or ``None``."""
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    def key(self) -> Any:
+        """A hashable identity, used to cache sets computed for nested conditions."""
+        return id(self)
+
+
+@dataclass(eq=False)
+class All(Condition):
+    parts: list[Condition]
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        result = Match()
+        for part in self.parts:
+            m = part.evaluate(ctx, element)
+            if m is None:
+                return None
+            result.merge(m)
+        return result
+
+    def first_failure(self, ctx: Context, element: Any) -> Condition | None:
+        for part in self.parts:
+            if part.evaluate(ctx, element) is None:
+                return part
+        return None
+
+    def describe(self) -> str:
+        return "all of: " + "; ".join(p.describe() for p in self.parts)
+
+
+@dataclass(eq=False)
+class AnyOf(Condition):
+    parts: list[Condition]
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        assumed: Match | None = None
+        for part in self.parts:
+            m = part.evaluate(ctx, element)
+            if m is None:
+                continue
+            if not m.assumptions:
+                return m  # prefer a match that needs no assumption
+            if assumed is None:
+                assumed = m
+        return assumed
+
+    def describe(self) -> str:
+        return "any of: " + "; ".join(p.describe() for p in self.parts)
+
+
+@dataclass(eq=False)
+class Not(Condition):
+    part: Condition
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        m = self.part.evaluate(ctx, element)
+        if m is None:
+            return Match()
+        return None
+
+    def describe(self) -> str:
+        return f"not ({self.part.describe()})"
+
+
+@dataclass(eq=False)
+class Kind(Condition):
+    kinds: frozenset[str]
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        return Match() if element.kind in self.kinds else None
+
+    def describe(self) -> str:
+        return "kind is " + " or ".join(sorted(self.kinds))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return str(value)
+
+
+@dataclass(eq=False)
+class Attr(Condition):
+    name: str
+    test: str
+    value: Any
+    unstated: str  # "matches" or "no_match"
+    on_flow: bool = False
+
+    def _holds(self, actual: Any) -> bool:
+        test, value = self.test, self.value
+        if test == "equals":
+            return bool(actual == value)
+        if test == "in":
+            return actual in value
+        if test == "not_in":
+            return actual not in value
+        if test == "present":
+            return True
+        if test == "contains":
+            items = actual if isinstance(actual, (list, tuple, set, frozenset)) else [actual]
+            return any(v in items for v in value)
+        order = ORDERED_VALUES.get(self.name)
+        if order is None or actual not in order:
+            return False
+        if test == "at_least":
+            return order.index(actual) >= order.index(value)
+        return order.index(actual) <= order.index(value)  # at_most
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        actual = element.get(self.name)
+        if actual is None or actual == []:
+            if self.test == "absent":
+                return Match(evidence=[f"{self.name} not stated"])
+            if self.test == "present":
+                return None
+            if self.unstated == "matches":
+                return Match(assumptions=[f"{self.name} not stated (assumed {self._assumed()})"])
+            return None
+        if self.test == "absent":
+            return None
+        if self._holds(actual):
+            return Match(evidence=[f"{self.name} = {_fmt(actual)}"])
+        return None
+
+    def _assumed(self) -> str:
+        if self.test == "equals":
+            return _fmt(self.value)
+        if self.test in ("in", "contains"):
+            return "one of " + _fmt(self.value)
+        if self.test == "not_in":
+            return "not " + _fmt(self.value)
+        return f"{self.test.replace('_', ' ')} {_fmt(self.value)}"
+
+    def describe(self) -> str:
+        what = "flow attribute" if self.on_flow else "attribute"
+        if self.test in ("present", "absent"):
+            return f"{what} {self.name} is {self.test}"
+        return (
+            f"{what} {self.name} {self.test.replace('_', ' ')} {_fmt(self.value)}"
+            f" (unstated: {self.unstated.replace('_', ' ')})"
+        )
+
+
+@dataclass(eq=False)
+class ZoneTrust(Condition):
+    at_most: int | None
+    at_least: int | None
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        trust = ctx.trust[element.id]
+        if self.at_most is not None and trust > self.at_most:
+            return None
+        if self.at_least is not None and trust < self.at_least:
+            return None
+        return Match(evidence=[f"zone {element.zone} has trust {trust}"])
+
+    def describe(self) -> str:
+        parts = []
+        if self.at_most is not None:
+            parts.append(f"at most {self.at_most}")
+        if self.at_least is not None:
+            parts.append(f"at least {self.at_least}")
+        return "zone trust " + " and ".join(parts)
+
+
+@dataclass(eq=False)
+class Reachable(Condition):
+    entry_kinds: frozenset[str] | None
+    expected: bool = True
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        reached = ctx.reachable_from_entries(element.id, self.entry_kinds)
+        if reached != self.expected:
+            return None
+        if not reached:
+            return Match(evidence=["not reachable from any entry point"])
+        path = ctx.path_from_entry(element.id, self.entry_kinds)
+        entry = path[0]
+        if len(path) == 1:  # an entry point reached from another entry point
+            for _f, src in ctx.in_adj[element.id]:
+                if ctx.reachable_from_entries(src, self.entry_kinds) or src in ctx.entry_set:
+                    path = [*ctx.path_from_entry(src, self.entry_kinds), element.id]
+                    entry = path[0]
+                    break
+        return Match(
+            evidence=[f"reachable from entry point {ctx.name(entry)} via {ctx.path_text(path)}"],
+            path=path,
+            vars={"entry": ctx.name(entry), "path": ctx.path_text(path)},
+        )
+
+    def describe(self) -> str:
+        who = (
+            "entry points" if self.entry_kinds is None
+            else "entry points of kind " + " or ".join(sorted(self.entry_kinds))
+        )
+        return ("" if self.expected else "not ") + f"reachable from {who}"
+
+
+@dataclass(eq=False)
+class Flag(Condition):
+    which: str  # "entry_point" or "crown_jewel"
+    expected: bool
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        is_it = element.id in (ctx.entry_set if self.which == "entry_point" else ctx.crown_jewels)
+        if is_it != self.expected:
+            return None
+        label = self.which.replace("_", " ")
+        return Match(evidence=[f"{'is' if is_it else 'is not'} a {label}"])
+
+    def describe(self) -> str:
+        return f"{'is' if self.expected else 'is not'} a {self.which.replace('_', ' ')}"
+
+
+def _component_matches(ctx: Context, cond: Condition) -> dict[str, Match]:
+    """Evaluate a nested component condition on every component, once per analysis."""
+
+    def compute() -> dict[str, Match]:
+        found = {}
+        for cid, comp in ctx.components.items():
+            m = cond.evaluate(ctx, comp)
+            if m is not None:
+                found[cid] = m
+        return found
+
+    result: dict[str, Match] = ctx.cached(("matches", cond.key()), compute)
+    return result
+
+
+@dataclass(eq=False)
+class Related(Condition):
+    relation: str  # upstream_of, downstream_of, sends_to, receives_from
+    where: Condition
+    data: frozenset[str] | None = None
+
+    def _related_set(self, ctx: Context) -> dict[str, str]:
+        """Components that stand in the relation, each with one witness."""
+
+        def compute() -> dict[str, str]:
+            targets = _component_matches(ctx, self.where)
+            out: dict[str, str] = {}
+            adj = ctx.in_adj if self.relation == "sends_to" else ctx.out_adj
+            for t in sorted(targets, key=ctx.order.__getitem__):
+                for fid, other in adj[t]:
+                    if self.data is not None and not (set(ctx.flows[fid].data) & self.data):
+                        continue
+                    out.setdefault(other, t)
+            return out
+
+        if self.relation in ("upstream_of", "downstream_of"):
+            return self._closure_witness(ctx)
+        result: dict[str, str] = ctx.cached(("related", self.key()), compute)
+        return result
+
+    def _closure_witness(self, ctx: Context) -> dict[str, str]:
+        def compute() -> dict[str, str]:
+            targets = _component_matches(ctx, self.where)
+            forward = self.relation == "downstream_of"
+            adj = ctx.out_adj if forward else ctx.in_adj
+            # multi-source BFS remembering which target each node was reached from
+            witness: dict[str, str] = {}
+            queue: deque[tuple[str, str]] = deque()
+            for t in sorted(targets, key=ctx.order.__getitem__):
+                for _f, nxt in adj[t]:
+                    if nxt not in witness:
+                        witness[nxt] = t
+                        queue.append((nxt, t))
+            while queue:
+                node, w = queue.popleft()
+                for _f, nxt in adj[node]:
+                    if nxt not in witness:
+                        witness[nxt] = w
+                        queue.append((nxt, w))
+            return witness
+
+        result: dict[str, str] = ctx.cached(("related", self.key()), compute)
+        return result
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        witness = self._related_set(ctx).get(element.id)
+        if witness is None:
+            return None
+        nested = _component_matches(ctx, self.where)[witness]
+        words = self.relation.replace("_", " ")
+        m = Match(
+            evidence=[f"{words} {ctx.name(witness)} ({ctx.components[witness].kind})"],
+            vars={"other": ctx.name(witness), "other_kind": ctx.components[witness].kind},
+        )
+        m.assumptions.extend(f"{ctx.name(witness)}: {a}" for a in nested.assumptions)
+        return m
+
+    def key(self) -> Any:
+        return (self.relation, self.where.key(), self.data)
+
+    def describe(self) -> str:
+        data = f" with data {_fmt(sorted(self.data))}" if self.data else ""
+        return f"{self.relation.replace('_', ' ')} a component where ({self.where.describe()}){data}"
+
+
+@dataclass(eq=False)
+class Predicate(Condition):
+    name: str
+    function: Callable[[Context, Any], Match | None]
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        return self.function(ctx, element)
+
+    def describe(self) -> str:
+        return f"predicate {self.name}"
+
+
+# -- flow conditions ---------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class FlowData(Condition):
+    kinds: frozenset[str]
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        carried = sorted(set(element.data) & self.kinds)
+        if not carried:
+            return None
+        return Match(evidence=[f"carries {', '.join(carried)}"], vars={"data": ", ".join(carried)})
+
+    def describe(self) -> str:
+        return "carries any of " + _fmt(sorted(self.kinds))
+
+
+@dataclass(eq=False)
+class Crosses(Condition):
+    into_higher: bool
+    expected: bool
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        ts, tt = ctx.trust[element.source], ctx.trust[element.target]
+        value = ts < tt if self.into_higher else ts != tt
+        if value != self.expected:
+            return None
+        src, dst = ctx.components[element.source].zone, ctx.components[element.target].zone
+        return Match(evidence=[f"from zone {src} (trust {ts}) to zone {dst} (trust {tt})"])
+
+    def describe(self) -> str:
+        what = "carries data into a higher-trust zone" if self.into_higher else "crosses a trust boundary"
+        return what if self.expected else f"does not {what.split(' ', 1)[0]} {what.split(' ', 1)[1]}"
+
+
+@dataclass(eq=False)
+class Endpoint(Condition):
+    end: str  # "source" or "target"
+    where: Condition
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        cid = element.source if self.end == "source" else element.target
+        m = self.where.evaluate(ctx, ctx.components[cid])
+        if m is None:
+            return None
+        out = Match(evidence=[f"{self.end} {ctx.name(cid)}: {e}" for e in m.evidence])
+        out.assumptions = [f"{ctx.name(cid)}: {a}" for a in m.assumptions]
+        out.path = m.path
+        out.vars = dict(m.vars)
+        return out
+
+    def describe(self) -> str:
+        return f"{self.end} component where ({self.where.describe()})"
+
+
+# -- compiling from data ------------------------------------------------------------
+
+
+class Compiler:
+    """Turns the data of a ``when`` into :class:`Condition` objects, collecting issues."""
+
+    def __init__(
+        self,
+        file: str | None,
+        lines: dict[str, int],
+        known: dict[str, Any],
+        predicates: dict[str, Callable[[Context, Any], Match | None]],
+    ) -> None:
+        self.file = file
+        self.lines = lines
+        self.known = known  # kinds, data kinds, attributes per kind, flow attributes
+        self.predicates = predicates
+        self.issues: list[Issue] = []
+
+    def problem(self, path: str, message: str) -> None:
+        line = self.lines.get(path)
+        if line is None:
+            # fall back to the nearest enclosing path with a known line
+            parent = path
+            while line is None and ("." in parent or "[" in parent):
+                cut = max(parent.rfind("."), parent.rfind("["))
+                parent = parent[:cut]
+                line = self.lines.get(parent)
+        self.issues.append(Issue(self.file, line, path, message))
+
+    def compile(self, raw: Any, path: str, on: str) -> Condition | None:
+        """Compile *raw* as a condition on a ``component`` or a ``flow``."""
+        if not isinstance(raw, dict) or not raw:
+            self.problem(path, "expected a condition: a mapping such as {kind: model}")
+            return None
+        keys = COMPONENT_KEYS if on == "component" else FLOW_KEYS
+        if "attr" in raw:
+            extra = [k for k in raw if k not in ATTR_KEYS]
+            if extra:
+                self._unknown(path, extra[0], ATTR_KEYS)
+                return None
+            return self._attr(raw, path, on)
+        if len(raw) != 1:
+            self.problem(
+                path,
+                "expected exactly one condition key, got " + ", ".join(map(str, raw))
+                + " (combine conditions with all: or any:)",
+            )
+            return None
+        (key, value), = raw.items()
+        sub = f"{path}.{key}"
+        if key not in keys:
+            self._unknown(path, key, keys, on)
+            return None
+        if key in ("all", "any"):
+            if not isinstance(value, list) or not value:
+                self.problem(sub, "expected a non-empty list of conditions")
+                return None
+            parts = [self.compile(v, f"{sub}[{i}]", on) for i, v in enumerate(value)]
+            if any(p is None for p in parts):
+                return None
+            clean = [p for p in parts if p is not None]
+            return All(clean) if key == "all" else AnyOf(clean)
+        if key == "not":
+            inner = self.compile(value, sub, on)
+            return Not(inner) if inner is not None else None
+        if key == "predicate":
+            if value not in self.predicates:
+                close = difflib.get_close_matches(str(value), self.predicates, n=3)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                self.problem(sub, f"unknown predicate {value!r}{hint}")
+                return None
+            return Predicate(str(value), self.predicates[str(value)])
+        if on == "component":
+            return self._component(key, value, sub)
+        return self._flow(key, value, sub)
+
+    def _unknown(self, path: str, key: Any, allowed: Sequence[str], on: str = "") -> None:
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        scope = f" on a {on}" if on else ""
+        self.problem(
+            f"{path}.{key}",
+            f"unknown condition key {key!r}{scope}{hint} (allowed: {', '.join(allowed)})",
+        )
+
+    def _kinds(self, value: Any, path: str) -> frozenset[str] | None:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items):
+            self.problem(path, "expected a component kind or a list of kinds")
+            return None
+        bad = [v for v in items if v not in self.known["kinds"]]
+        for v in bad:
+            close = difflib.get_close_matches(v, self.known["kinds"], n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            self.problem(path, f"unknown component kind {v!r}{hint}")
+        return None if bad else frozenset(items)
+
+    def _component(self, key: str, value: Any, path: str) -> Condition | None:
+        if key == "kind":
+            kinds = self._kinds(value, path)
+            return Kind(kinds) if kinds is not None else None
+        if key == "zone_trust":
+            if not isinstance(value, dict) or not value or set(value) - {"at_most", "at_least"}:
+                self.problem(path, "expected {at_most: N} and/or {at_least: N}")
+                return None
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
+                self.problem(path, "trust levels are integers")
+                return None
+            return ZoneTrust(value.get("at_most"), value.get("at_least"))
+        if key == "reachable_from_untrusted":
+            if isinstance(value, bool):
+                return Reachable(None, value)
+            if isinstance(value, dict) and set(value) == {"entry_kinds"}:
+                kinds = self._kinds(value["entry_kinds"], f"{path}.entry_kinds")
+                return Reachable(kinds) if kinds is not None else None
+            self.problem(path, "expected true, false or {entry_kinds: [...]}")
+            return None
+        if key in ("entry_point", "crown_jewel"):
+            if not isinstance(value, bool):
+                self.problem(path, "expected true or false")
+                return None
+            return Flag(key, value)
+        # upstream_of, downstream_of, sends_to, receives_from
+        data = None
+        where_raw = value
+        if isinstance(value, dict) and "where" in value:
+            extra = set(value) - {"where", "data"}
+            if extra:
+                self.problem(path, f"unexpected keys {sorted(extra)}; expected where: and data:")
+                return None
+            where_raw = value["where"]
+            if "data" in value:
+                if key not in ("sends_to", "receives_from"):
+                    self.problem(f"{path}.data", "data: is allowed with sends_to and receives_from")
+                    return None
+                data = self._data_kinds(value["data"], f"{path}.data")
+                if data is None:
+                    return None
+            sub = f"{path}.where"
+        else:
+            sub = path
+        where = self.compile(where_raw, sub, "component")
+        return Related(key, where, data) if where is not None else None
+
+    def _data_kinds(self, value: Any, path: str) -> frozenset[str] | None:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items:
+            self.problem(path, "expected a data kind or a list of data kinds")
+            return None
+        bad = [v for v in items if v not in self.known["data_kinds"]]
+        for v in bad:
+            close = difflib.get_close_matches(str(v), self.known["data_kinds"], n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            self.problem(path, f"unknown data kind {v!r}{hint}")
+        return None if bad else frozenset(items)
+
+    def _flow(self, key: str, value: Any, path: str) -> Condition | None:
+        if key == "data":
+            kinds = self._data_kinds(value, path)
+            return FlowData(kinds) if kinds is not None else None
+        if key in ("crosses_boundary", "into_higher_trust"):
+            if not isinstance(value, bool):
+                self.problem(path, "expected true or false")
+                return None
+            return Crosses(key == "into_higher_trust", value)
+        # source / target
+        where = self.compile(value, path, "component")
+        return Endpoint(key, where) if where is not None else None
+
+    def _attr(self, raw: dict[str, Any], path: str, on: str) -> Condition | None:
+        name = raw["attr"]
+        attrs = self.known["flow_attributes"] if on == "flow" else self.known["attributes"]
+        if not isinstance(name, str) or name not in attrs:
+            close = difflib.get_close_matches(str(name), attrs, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            self.problem(f"{path}.attr", f"unknown {on} attribute {name!r}{hint}")
+            return None
+        tests = [k for k in raw if k in ATTR_TESTS]
+        if len(tests) != 1:
+            self.problem(path, "an attr condition needs exactly one of " + ", ".join(ATTR_TESTS))
+            return None
+        test = tests[0]
+        value = raw[test]
+        if test in ("present", "absent"):
+            if value is not True:
+                self.problem(f"{path}.{test}", "expected true")
+                return None
+            unstated = "no_match" if test == "present" else "matches"
+        else:
+            unstated = raw.get("unstated")
+            if unstated not in ("matches", "no_match"):
+                self.problem(
+                    f"{path}.unstated",
+                    "say how an unstated attribute is treated: unstated: matches "
+                    "(assume the insecure value, recorded as an assumption) or unstated: no_match",
+                )
+                return None
+        if test in ("in", "not_in", "contains") and not isinstance(value, list):
+            self.problem(f"{path}.{test}", "expected a list of values")
+            return None
+        if test in ("at_least", "at_most"):
+            order = ORDERED_VALUES.get(name)
+            if order is None:
+                self.problem(f"{path}.{test}", f"{name} has no order; use equals or in")
+                return None
+            if value not in order:
+                self.problem(f"{path}.{test}", f"expected one of {', '.join(order)}")
+                return None
+        return Attr(name, test, value, unstated, on_flow=(on == "flow"))
+
+
+def compile_condition(
+    raw: Any,
+    on: str,
+    known: dict[str, Any],
+    predicates: dict[str, Callable[[Context, Any], Match | None]] | None = None,
+    *,
+    file: str | None = None,
+    lines: dict[str, int] | None = None,
+    path: str = "when",
+) -> tuple[Condition | None, list[Issue]]:
+    """Compile one condition; return it (or ``None``) and the issues found."""
+    compiler = Compiler(file, lines or {}, known, predicates or {})
+    cond = compiler.compile(raw, path, on)
+    return cond, compiler.issues

@@ -1,0 +1,155 @@
+"""The analysis context: one pass over the model's graph, shared by all rules.
+
+Everything that needs a graph traversal (reachability from entry points,
+upstream and downstream sets) is computed once, as a breadth-first search over
+plain adjacency lists, and cached, so a rule library runs in time linear in the
+size of the model.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from workbench.catalog import Catalog
+    from workbench.model import SystemModel
+
+__all__ = ["Context", "Match"]
+
+
+@dataclass
+class Match:
+    """A condition that held, with the assumptions it made and its evidence."""
+
+    assumptions: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    path: list[str] = field(default_factory=list)
+    vars: dict[str, str] = field(default_factory=dict)
+
+    def merge(self, other: Match) -> None:
+        for a in other.assumptions:
+            if a not in self.assumptions:
+                self.assumptions.append(a)
+        for e in other.evidence:
+            if e not in self.evidence:
+                self.evidence.append(e)
+        if other.path and not self.path:
+            self.path = other.path
+        for k, v in other.vars.items():
+            self.vars.setdefault(k, v)
+
+
+class Context:
+    """Indexes of one model for rule evaluation."""
+
+    def __init__(self, model: SystemModel, catalog: Catalog | None = None) -> None:
+        self.model = model
+        self.catalog = catalog
+        self.components = {c.id: c for c in model.components()}
+        self.order = {cid: i for i, cid in enumerate(self.components)}
+        self.flows = {f.id: f for f in model.flows()}
+        self.trust: dict[str, int] = {}
+        for c in self.components.values():
+            self.trust[c.id] = model.zone(c.zone).trust
+        self.out_adj: dict[str, list[tuple[str, str]]] = {cid: [] for cid in self.components}
+        self.in_adj: dict[str, list[tuple[str, str]]] = {cid: [] for cid in self.components}
+        for f in self.flows.values():
+            self.out_adj[f.source].append((f.id, f.target))
+            self.in_adj[f.target].append((f.id, f.source))
+        self.entry_points: list[str] = [
+            e for e in sorted(model.entry_points(), key=self.order.__getitem__)
+        ]
+        self.entry_set = set(self.entry_points)
+        self.crown_jewels: set[str] = set(model.crown_jewels())
+        self._reach: dict[Any, tuple[dict[str, str | None], dict[str, str]]] = {}
+        self._sets: dict[Any, Any] = {}
+
+    # -- names -----------------------------------------------------------------
+    def name(self, cid: str) -> str:
+        comp = self.components.get(cid)
+        return comp.name if comp is not None else cid
+
+    def path_text(self, nodes: Iterable[str]) -> str:
+        return " → ".join(self.name(n) for n in nodes)
+
+    # -- reachability from entry points -----------------------------------------
+    def entries_of_kinds(self, kinds: frozenset[str] | None) -> list[str]:
+        if kinds is None:
+            return self.entry_points
+        return [e for e in self.entry_points if self.components[e].kind in kinds]
+
+    def reach(self, kinds: frozenset[str] | None = None) -> tuple[dict[str, str | None], dict[str, str]]:
+        """Multi-source BFS from the entry points (of the given kinds).
+
+        Returns ``(parent, origin)``: the BFS parent of every reached component
+        (``None`` for the entry points themselves) and the entry point each was
+        first reached from. Entry points reached from another entry point keep
+        ``None`` as parent.
+        """
+        cached = self._reach.get(kinds)
+        if cached is not None:
+            return cached
+        sources = self.entries_of_kinds(kinds)
+        parent: dict[str, str | None] = {s: None for s in sources}
+        origin: dict[str, str] = {s: s for s in sources}
+        queue = deque(sources)
+        out_adj = self.out_adj
+        while queue:
+            node = queue.popleft()
+            o = origin[node]
+            for _flow, nxt in out_adj[node]:
+                if nxt not in parent:
+                    parent[nxt] = node
+                    origin[nxt] = o
+                    queue.append(nxt)
+        self._reach[kinds] = (parent, origin)
+        return parent, origin
+
+    def path_from_entry(self, node: str, kinds: frozenset[str] | None = None) -> list[str]:
+        parent, _origin = self.reach(kinds)
+        path = [node]
+        cur = parent.get(node)
+        while cur is not None:
+            path.append(cur)
+            cur = parent.get(cur)
+        path.reverse()
+        return path
+
+    def reachable_from_entries(self, node: str, kinds: frozenset[str] | None = None) -> bool:
+        """True when *node* is reached by a path of at least one flow from an entry point."""
+        parent, _origin = self.reach(kinds)
+        if node not in parent:
+            return False
+        if parent[node] is not None:
+            return True
+        # an entry point itself: reachable only if another entry point reaches it
+        return any(src in parent for _f, src in self.in_adj[node])
+
+    # -- closures of a node set ---------------------------------------------------
+    def closure(self, start: Iterable[str], forward: bool) -> set[str]:
+        """Nodes reachable from (forward) or reaching (backward) *start*, by >= 1 flow."""
+        adj = self.out_adj if forward else self.in_adj
+        seen: set[str] = set()
+        queue = deque()
+        for s in start:
+            for _f, nxt in adj[s]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        while queue:
+            node = queue.popleft()
+            for _f, nxt in adj[node]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        return seen
+
+    def cached(self, key: Any, compute: Any) -> Any:
+        value = self._sets.get(key)
+        if value is None:
+            value = compute()
+            self._sets[key] = value
+        return value

@@ -1,0 +1,285 @@
+"""The analysis: rules on a model give findings and attack paths.
+
+>>> import workbench as wb
+>>> result = wb.analyze(wb.load_template("support-assistant"))
+>>> any(f.technique == "AML.T0051.001" for f in result.findings)
+True
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.rules.context import Context, Match
+from workbench.rules.findings import AttackPath, Finding, RuleFailure
+from workbench.rules.paths import PathLimits, find_attack_paths
+from workbench.rules.spec import Rule, RuleSet, load_rules
+
+__all__ = ["AnalysisResult", "analyze", "explain"]
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class AnalysisResult:
+    """What :func:`analyze` returns; findings and paths in a stable order."""
+
+    system: str
+    findings: list[Finding]
+    attack_paths: list[AttackPath]
+    errors: list[RuleFailure]
+    assumptions: dict[str, list[str]]
+    rules_evaluated: int
+    rules_digest: str
+    atlas_version: str
+    paths_left_out: int = 0
+    element_order: list[str] = field(default_factory=list)
+
+    def findings_for(self, element: str) -> list[Finding]:
+        return [f for f in self.findings if f.element == element]
+
+    def finding(self, finding_id: str) -> Finding:
+        for f in self.findings:
+            if f.id == finding_id:
+                return f
+        raise KeyError(finding_id)
+
+    def findings_per_component(self) -> dict[str, int]:
+        counts = {el: 0 for el in self.element_order}
+        for f in self.findings:
+            counts[f.element] = counts.get(f.element, 0) + 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "atlas_version": self.atlas_version,
+            "rules_digest": self.rules_digest,
+            "rules_evaluated": self.rules_evaluated,
+            "findings": [f.to_dict() for f in self.findings],
+            "attack_paths": [p.to_dict() for p in self.attack_paths],
+            "paths_left_out": self.paths_left_out,
+            "assumptions": {k: list(v) for k, v in self.assumptions.items()},
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+class _Builder:
+    def __init__(self, ctx: Context, catalog: Any, matrix: Any) -> None:
+        self.ctx = ctx
+        self.catalog = catalog
+        self.matrix = matrix
+        self.tactic_order = {t.id: i for i, t in enumerate(catalog.tactics())}
+
+    def finding(self, rule: Rule, element: Any, match: Match, element_type: str) -> Finding:
+        ctx = self.ctx
+        techniques = [rule.technique, *rule.related]
+        mitigations = list(rule.mitigations)
+        controls = list(rule.controls)
+        pre = list(rule.preconditions)
+        for extra in rule.also:
+            m = extra.condition.evaluate(ctx, element)
+            if m is None:
+                continue
+            match.merge(m)
+            techniques += extra.techniques
+            mitigations += extra.mitigations
+            controls += extra.controls
+            pre += extra.preconditions
+        techniques = _unique(techniques)
+        tactics = sorted(
+            {t for tech in techniques for t in self.catalog.technique(tech).tactics},
+            key=self.tactic_order.__getitem__,
+        )
+        if element_type == "component":
+            name, kind, zone = element.name, element.kind, element.zone
+            source = target = ""
+        else:
+            name = getattr(element, "name", None) or element.id
+            kind, zone = "flow", ""
+            source, target = ctx.name(element.source), ctx.name(element.target)
+        variables = {
+            "id": element.id, "name": name, "kind": kind, "zone": zone,
+            "source": source, "target": target, "entry": "", "path": "", "other": "",
+            "other_kind": "", "data": ", ".join(getattr(element, "data", ()) or ()),
+            "technique": rule.technique,
+            "technique_name": self.catalog.technique(rule.technique).display_name,
+        }
+        variables.update(match.vars)
+        text = rule.rationale.safe_substitute(variables).strip()
+        reason = text
+        if match.evidence:
+            reason += " Matched: " + "; ".join(match.evidence) + "."
+        if match.assumptions:
+            reason += " Assumed: " + "; ".join(match.assumptions) + "."
+        likelihood = self.matrix.clamp_likelihood(rule.likelihood)
+        impact = self.matrix.clamp_impact(rule.impact)
+        return Finding(
+            id=f"{rule.id}@{element.id}",
+            rule=rule.id,
+            title=rule.title,
+            element=element.id,
+            element_type=element_type,
+            element_name=name,
+            technique=rule.technique,
+            techniques=techniques,
+            tactics=tactics,
+            preconditions=_unique(pre),
+            reason=reason,
+            evidence=list(match.evidence),
+            assumptions=list(match.assumptions),
+            mitigations=_unique(mitigations),
+            controls=_unique(controls),
+            guidelines=list(rule.guidelines),
+            likelihood=likelihood,
+            impact=impact,
+            score=self.matrix.score(likelihood, impact),
+            band=self.matrix.band(likelihood, impact),
+            likelihood_reason=f"rule hint {rule.likelihood} ({self.matrix.likelihood_label(likelihood)})",
+            impact_reason=f"rule hint {rule.impact} ({self.matrix.impact_label(impact)})",
+            path=list(match.path),
+        )
+
+
+def _candidates(ctx: Context, rule: Rule, by_kind: dict[str, list[Any]]) -> list[Any]:
+    if rule.element == "flow":
+        return list(ctx.flows.values())
+    if rule.kinds is None:
+        return list(ctx.components.values())
+    out = []
+    for kind in sorted(rule.kinds):
+        out.extend(by_kind.get(kind, ()))
+    return out
+
+
+def analyze(
+    model: Any,
+    *,
+    catalog: Any = None,
+    rules: RuleSet | None = None,
+    matrix: Any = None,
+    limits: PathLimits | None = None,
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Apply the rules to *model*; return findings, attack paths and rule failures.
+
+    A rule that fails at run time is reported in ``errors`` (and so in the
+    register), never silently dropped. ``progress(done, total, rule_id)`` is
+    called after each rule when given.
+    """
+    from workbench.catalog import load_catalog
+    from workbench.risk.matrix import load_matrix
+
+    catalog = catalog if catalog is not None else load_catalog()
+    rules = rules if rules is not None else load_rules(catalog=catalog)
+    matrix = matrix if matrix is not None else load_matrix()
+    ctx = Context(model, catalog)
+    builder = _Builder(ctx, catalog, matrix)
+    by_kind: dict[str, list[Any]] = {}
+    for comp in ctx.components.values():
+        by_kind.setdefault(comp.kind, []).append(comp)
+    findings: list[Finding] = []
+    errors: list[RuleFailure] = []
+    total = len(rules.rules)
+    for done, rule in enumerate(rules.rules, start=1):
+        for element in _candidates(ctx, rule, by_kind):
+            try:
+                match = rule.condition.evaluate(ctx, element)
+                if match is not None:
+                    findings.append(builder.finding(rule, element, match, rule.element))
+            except Exception as exc:  # noqa: BLE001 - a failing rule is reported, not fatal
+                errors.append(RuleFailure(rule.id, element.id, f"{type(exc).__name__}: {exc}"))
+                break
+        if progress is not None:
+            progress(done, total, rule.id)
+    element_order = list(ctx.components) + list(ctx.flows)
+    position = {el: i for i, el in enumerate(element_order)}
+    rule_pos = {r.id: i for i, r in enumerate(rules.rules)}
+    findings.sort(key=lambda f: (position[f.element], rule_pos[f.rule]))
+    assumptions: dict[str, list[str]] = {}
+    for f in findings:
+        if f.assumptions:
+            bucket = assumptions.setdefault(f.element, [])
+            for a in f.assumptions:
+                if a not in bucket:
+                    bucket.append(a)
+    paths, left_out = find_attack_paths(ctx, findings, catalog, limits or PathLimits())
+    return AnalysisResult(
+        system=model.id,
+        findings=findings,
+        attack_paths=paths,
+        errors=errors,
+        assumptions=assumptions,
+        rules_evaluated=total,
+        rules_digest=rules.digest,
+        atlas_version=catalog.atlas_version,
+        paths_left_out=left_out,
+        element_order=element_order,
+    )
+
+
+def explain(
+    model: Any,
+    element_id: str,
+    *,
+    catalog: Any = None,
+    rules: RuleSet | None = None,
+) -> list[dict[str, Any]]:
+    """Every rule evaluated on one component or flow: matched or not, and why."""
+    from workbench.catalog import load_catalog
+    from workbench.errors import InputError
+    from workbench.rules.conditions import All
+
+    catalog = catalog if catalog is not None else load_catalog()
+    rules = rules if rules is not None else load_rules(catalog=catalog)
+    ctx = Context(model, catalog)
+    if element_id in ctx.components:
+        element: Any = ctx.components[element_id]
+        element_type = "component"
+    elif element_id in ctx.flows:
+        element = ctx.flows[element_id]
+        element_type = "flow"
+    else:
+        import difflib
+
+        close = difflib.get_close_matches(element_id, [*ctx.components, *ctx.flows], n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise InputError(f"no component or flow {element_id!r} in {model.id}{hint}")
+    out = []
+    for rule in rules.rules:
+        if rule.element != element_type:
+            continue
+        entry: dict[str, Any] = {"rule": rule.id, "title": rule.title, "technique": rule.technique}
+        try:
+            match = rule.condition.evaluate(ctx, element)
+        except Exception as exc:  # noqa: BLE001
+            entry.update(matched=False, failed=f"rule failed: {type(exc).__name__}: {exc}")
+            out.append(entry)
+            continue
+        if match is not None:
+            entry.update(
+                matched=True, failed=None, evidence=match.evidence, assumptions=match.assumptions
+            )
+        else:
+            cond = rule.condition
+            failing = cond.first_failure(ctx, element) if isinstance(cond, All) else cond
+            entry.update(matched=False, failed=failing.describe() if failing else cond.describe())
+        out.append(entry)
+    return out
+
+
+def render_rationale(template: string.Template, **values: str) -> str:
+    return template.safe_substitute(values)

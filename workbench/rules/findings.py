@@ -1,0 +1,144 @@
+"""Findings and attack paths: what the analysis returns.
+
+A finding is one threat scenario: one rule firing on one element (a component
+or a flow). Its id is ``<rule-id>@<element-id>``, never a counter, so decisions
+stay attached when a model is analysed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["AttackPath", "Finding", "Hop", "RuleFailure"]
+
+
+@dataclass
+class Finding:
+    """One threat scenario on one element.
+
+    ``technique`` is the primary ATLAS technique; ``techniques`` lists it first,
+    then the related techniques and sub-techniques that realise the scenario.
+    ``preconditions`` are reconnaissance or resource-development techniques on
+    the adversary's side: context, never scored. ``assumptions`` name the
+    unstated attributes the rule assumed. ``evidence`` lists the attribute
+    values, flows and path that matched; ``reason`` says it in a sentence or two.
+    ``likelihood`` and ``impact`` are the prefilled values, with their reasons.
+    """
+
+    id: str
+    rule: str
+    title: str
+    element: str
+    element_type: str  # "component" or "flow"
+    element_name: str
+    technique: str
+    techniques: list[str]
+    tactics: list[str]
+    preconditions: list[str]
+    reason: str
+    evidence: list[str]
+    assumptions: list[str]
+    mitigations: list[str]
+    controls: list[str]
+    guidelines: list[str]
+    likelihood: int
+    impact: int
+    score: int
+    band: str
+    likelihood_reason: str = ""
+    impact_reason: str = ""
+    status: str = "open"
+    manual: bool = False
+    path: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "title": self.title,
+            "element": self.element,
+            "element_type": self.element_type,
+            "element_name": self.element_name,
+            "technique": self.technique,
+            "techniques": list(self.techniques),
+            "tactics": list(self.tactics),
+            "preconditions": list(self.preconditions),
+            "reason": self.reason,
+            "evidence": list(self.evidence),
+            "assumptions": list(self.assumptions),
+            "mitigations": list(self.mitigations),
+            "controls": list(self.controls),
+            "guidelines": list(self.guidelines),
+            "likelihood": self.likelihood,
+            "impact": self.impact,
+            "score": self.score,
+            "band": self.band,
+            "likelihood_reason": self.likelihood_reason,
+            "impact_reason": self.impact_reason,
+            "status": self.status,
+            "manual": self.manual,
+            "path": list(self.path),
+        }
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of an attack path: into ``node`` by ``technique`` (over ``flow``)."""
+
+    source: str
+    node: str
+    flow: str
+    technique: str
+    tactic: str
+    finding: str | None  # the finding whose technique moves the attacker on, if any
+
+
+@dataclass
+class AttackPath:
+    """A directed path from an entry point to a crown jewel."""
+
+    id: str
+    entry: str
+    target: str
+    nodes: list[str]
+    hops: list[Hop]
+    preconditions: list[str]
+    exposure: int  # trust level of the entry point's zone (lower is more exposed)
+    max_score: int
+
+    @property
+    def techniques(self) -> list[str]:
+        return [h.technique for h in self.hops]
+
+    @property
+    def tactics(self) -> list[str]:
+        return [h.tactic for h in self.hops]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "entry": self.entry,
+            "target": self.target,
+            "nodes": list(self.nodes),
+            "flows": [h.flow for h in self.hops],
+            "techniques": self.techniques,
+            "tactics": self.tactics,
+            "findings": [h.finding for h in self.hops],
+            "preconditions": list(self.preconditions),
+            "exposure": self.exposure,
+            "max_score": self.max_score,
+            "length": len(self.hops),
+        }
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """A rule that failed at run time: reported, never silently dropped."""
+
+    rule: str
+    element: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "element": self.element, "message": self.message}

@@ -1,0 +1,96 @@
+"""Python predicates: what the condition vocabulary cannot say.
+
+A predicate is a function ``(context, element) -> Match | None``. The built-in
+ones live in this package; installed plugin packages add theirs through the
+entry-point group ``ai_threat_workbench.predicates`` (each entry point names a
+function). Rule folders are data: they can only *name* a predicate, never
+bring code of their own.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from functools import cache
+from importlib.metadata import entry_points
+from typing import Any
+
+from workbench.rules.context import Context, Match
+
+__all__ = ["ENTRY_POINT_GROUP", "available_predicates", "builtin_predicates"]
+
+ENTRY_POINT_GROUP = "ai_threat_workbench.predicates"
+
+PredicateFn = Callable[[Context, Any], Match | None]
+
+_STORE_KINDS = frozenset({"knowledge_source", "data_store", "vector_store"})
+
+
+def _is_llm(ctx: Context, cid: str) -> bool:
+    comp = ctx.components[cid]
+    return comp.kind == "model" and comp.get("model_type") == "llm"
+
+
+def llm_output_feeds_llm_source(ctx: Context, element: Any) -> Match | None:
+    """An LLM whose output is stored where an LLM later reads it (N2).
+
+    The first flow out of the LLM must carry ``model_output``; the output must
+    reach a knowledge source, data store or vector store, and that store must
+    lead on to an LLM (the same one or another): a loop through which injected
+    instructions can copy themselves.
+    """
+    if not _is_llm(ctx, element.id):
+        return None
+
+    def stores_feeding_llms() -> set[str]:
+        llms = [cid for cid in ctx.components if _is_llm(ctx, cid)]
+        upstream = ctx.closure(llms, forward=False)
+        return {cid for cid in upstream if ctx.components[cid].kind in _STORE_KINDS}
+
+    feeding: set[str] = ctx.cached(("pred", "stores_feeding_llms"), stores_feeding_llms)
+    if not feeding:
+        return None
+    parent: dict[str, str] = {}
+    queue: deque[str] = deque()
+    for fid, nxt in ctx.out_adj[element.id]:
+        if "model_output" in ctx.flows[fid].data and nxt not in parent:
+            parent[nxt] = element.id
+            queue.append(nxt)
+    while queue:
+        node = queue.popleft()
+        if node in feeding:
+            path = [node]
+            while path[-1] != element.id:
+                path.append(parent[path[-1]])
+            path.reverse()
+            store = ctx.name(node)
+            return Match(
+                evidence=[f"its output is stored in {store}, which an LLM reads: {ctx.path_text(path)}"],
+                path=path,
+                vars={"other": store, "other_kind": ctx.components[node].kind},
+            )
+        for _fid, nxt in ctx.out_adj[node]:
+            if nxt not in parent and nxt != element.id:
+                parent[nxt] = node
+                queue.append(nxt)
+    return None
+
+
+def builtin_predicates() -> dict[str, PredicateFn]:
+    return {"llm_output_feeds_llm_source": llm_output_feeds_llm_source}
+
+
+@cache
+def _plugin_predicates() -> tuple[tuple[str, PredicateFn], ...]:
+    found = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.append((ep.name, ep.load()))
+    return tuple(sorted(found, key=lambda item: item[0]))
+
+
+def available_predicates() -> dict[str, PredicateFn]:
+    """Built-in predicates plus those of installed plugin packages."""
+    out = builtin_predicates()
+    for name, fn in _plugin_predicates():
+        out.setdefault(name, fn)
+    return out
