@@ -1,0 +1,1012 @@
+"""The system model: components, flows and trust zones over one networkx graph.
+
+:class:`SystemModel` owns a :class:`networkx.MultiDiGraph` whose nodes are
+component ids (with ``kind``, ``zone`` and the stated attributes) and whose
+edges are flows keyed by flow id. Zones and system facts sit beside the graph.
+Every change is validated and raises :class:`~workbench.errors.ModelError`
+listing all problems; derived results (entry points, reachability, crown
+jewels...) are cached and recomputed after any change.
+
+>>> m = SystemModel("demo", name="Demo")
+>>> m.add_zone("internet", trust=0)
+Zone(id='internet', trust=0, attrs={})
+>>> m.add_zone("internal", trust=3)
+Zone(id='internal', trust=3, attrs={})
+>>> _ = m.add_component("user", "actor", "internet")
+>>> _ = m.add_component("app", "application", "internal", internet_facing=True)
+>>> _ = m.add_flow("user-to-app", "user", "app", data=["user_input"])
+>>> [c.id for c in m.entry_points()], sorted(m.reachable_from_untrusted())
+(['user'], ['app'])
+>>> m.component("app").get("authenticated") is None   # unstated, not false
+True
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import networkx as nx
+
+from workbench.errors import Issue, ModelError
+from workbench.model.definitions import (
+    BOOL,
+    CUSTOM_ATTR_TYPES,
+    ENUM,
+    FLOW_ATTRIBUTES,
+    KINDS,
+    SCHEMA_VERSION,
+    SYSTEM_FACTS,
+    ZONE_ATTRIBUTES,
+    AttrSpec,
+    at_least,
+    attributes_for,
+    check_custom_declaration,
+    check_id,
+    custom_spec,
+    nearest,
+)
+from workbench.model.validate import format_path, unknown_attribute_message
+
+__all__ = ["Component", "Flow", "SystemModel", "Zone"]
+
+_SYSTEM = {s.name: s for s in SYSTEM_FACTS}
+_ZONE = {s.name: s for s in ZONE_ATTRIBUTES}
+_FLOW = {s.name: s for s in FLOW_ATTRIBUTES}
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_DATA_BEARING_SENSITIVITY = "confidential"
+
+
+@dataclass(frozen=True)
+class Component:
+    """A read-only view of one component.
+
+    ``attrs`` holds the stated attributes only (``name`` and ``description``
+    included); :meth:`get` returns ``None`` for an unstated attribute.
+    """
+
+    id: str
+    kind: str
+    zone: str
+    attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def name(self) -> str:
+        """Display name: the ``name`` attribute, or the id when none is stated."""
+        return str(self.attrs.get("name") or self.id)
+
+    @property
+    def description(self) -> str | None:
+        return self.attrs.get("description")
+
+    def get(self, attr: str, default: Any = None) -> Any:
+        """The value of *attr*, or *default* (``None``) when it is unstated."""
+        return self.attrs.get(attr, default)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.kind, self.zone))
+
+    def __repr__(self) -> str:
+        return f"Component(id={self.id!r}, kind={self.kind!r}, zone={self.zone!r}, " \
+               f"attrs={dict(self.attrs)!r})"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A read-only view of one flow: data moving from ``source`` to ``target``.
+
+    ``data`` is a tuple of data kinds (empty when unstated); ``encrypted`` and
+    ``authenticated`` are ``None`` when unstated. ``attrs`` holds every stated
+    attribute.
+    """
+
+    id: str
+    source: str
+    target: str
+    data: tuple[str, ...] = ()
+    encrypted: bool | None = None
+    authenticated: bool | None = None
+    protocol: str | None = None
+    attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def name(self) -> str:
+        """Display name: the ``name`` attribute, or the id."""
+        return str(self.attrs.get("name") or self.id)
+
+    @property
+    def description(self) -> str | None:
+        return self.attrs.get("description")
+
+    def get(self, attr: str, default: Any = None) -> Any:
+        return self.attrs.get(attr, default)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.source, self.target))
+
+    def __repr__(self) -> str:
+        return f"Flow(id={self.id!r}, source={self.source!r}, target={self.target!r}, " \
+               f"data={self.data!r})"
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A trust zone: higher ``trust`` is more trusted."""
+
+    id: str
+    trust: int
+    attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def name(self) -> str:
+        """Display name: the ``name`` attribute, or the id."""
+        return str(self.attrs.get("name") or self.id)
+
+    @property
+    def description(self) -> str | None:
+        return self.attrs.get("description")
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.trust))
+
+    def __repr__(self) -> str:
+        return f"Zone(id={self.id!r}, trust={self.trust!r}, attrs={dict(self.attrs)!r})"
+
+
+def _plain(value: Any) -> Any:
+    """Tuples to lists and dicts to key-sorted dicts, for writing."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(value[k]) for k in sorted(value)}
+    return value
+
+
+class _Errors:
+    """Collects issues for one API call and raises them together."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.issues: list[Issue] = []
+
+    def add(self, path: tuple[str | int, ...], message: str) -> None:
+        self.issues.append(Issue(None, None, format_path(path), message))
+
+    def raise_if_any(self) -> None:
+        if self.issues:
+            n = len(self.issues)
+            raise ModelError(f"{self.what}: {n} problem{'s' if n != 1 else ''}", self.issues)
+
+
+class SystemModel:
+    """An AI system as components, flows and trust zones.
+
+    Build one in Python (``add_zone``, ``add_component``, ``add_flow``) or load
+    it with :func:`workbench.model.load_model`. ``notices`` lists what the
+    loader changed (schema migrations); ``source`` names the file it came from.
+    """
+
+    def __init__(
+        self,
+        id: str,
+        *,
+        custom_attributes: Iterable[Mapping[str, Any]] = (),
+        **facts: Any,
+    ) -> None:
+        errors = _Errors(f"system {id!r}")
+        problem = check_id(id)
+        if problem:
+            errors.add(("system", "id"), problem)
+        self._id = id
+        self._facts: dict[str, Any] = {}
+        self._set_facts(facts, errors)
+        self._custom: dict[str, AttrSpec] = {}
+        for i, entry in enumerate(custom_attributes):
+            self._declare(entry, errors, ("custom_attributes", i))
+        errors.raise_if_any()
+        self._zones: dict[str, Zone] = {}
+        self._g: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._flows: dict[str, tuple[str, str]] = {}
+        self._views: dict[str, Component] = {}
+        self._flow_views: dict[str, Flow] = {}
+        self._cache: dict[Any, Any] = {}
+        self.notices: list[str] = []
+        self.source: str | None = None
+
+    # -- system facts ---------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def name(self) -> str:
+        """Display name of the system (falls back to its id)."""
+        return str(self._facts.get("name") or self._id)
+
+    @property
+    def description(self) -> str | None:
+        return self._facts.get("description")
+
+    @property
+    def facts(self) -> Mapping[str, Any]:
+        """The stated system facts (without ``id``), read-only."""
+        return MappingProxyType(dict(self._facts))
+
+    def fact(self, name: str) -> Any:
+        """One system fact, ``None`` when unstated."""
+        if name == "id":
+            return self._id
+        if name not in _SYSTEM:
+            raise KeyError(f"unknown system fact {name!r}")
+        return self._facts.get(name)
+
+    def _set_facts(self, facts: Mapping[str, Any], errors: _Errors) -> None:
+        for key, value in facts.items():
+            spec = _SYSTEM.get(key)
+            if spec is None or key == "id":
+                msg = f"unknown system fact {key!r}"
+                guess = nearest(key, [k for k in _SYSTEM if k != "id"])
+                if guess:
+                    msg += f"; did you mean {guess!r}?"
+                errors.add(("system", key), msg)
+                continue
+            if value is None:
+                self._facts.pop(key, None)
+                continue
+            norm, sub = spec.check(value)
+            for rel, message in sub:
+                errors.add(("system", key, *rel), message)
+            if not sub:
+                self._facts[key] = norm
+
+    def update_system(self, **facts: Any) -> None:
+        """Change system facts (``id`` included); ``None`` unsets a fact."""
+        errors = _Errors(f"system {self._id!r}")
+        new_id = facts.pop("id", None)
+        if new_id is not None:
+            problem = check_id(new_id)
+            if problem:
+                errors.add(("system", "id"), problem)
+        backup = dict(self._facts)
+        self._set_facts(facts, errors)
+        if errors.issues:
+            self._facts = backup
+        errors.raise_if_any()
+        if new_id is not None:
+            self._id = new_id
+        self._changed()
+
+    # -- custom attributes ----------------------------------------------------
+
+    @property
+    def custom_attributes(self) -> Mapping[str, AttrSpec]:
+        """Attributes this model declares beyond the built-in ones."""
+        return MappingProxyType(dict(self._custom))
+
+    def declare_attribute(
+        self,
+        name: str,
+        type: str,
+        *,
+        kinds: Iterable[str] | None = None,
+        description: str | None = None,
+        choices: Iterable[str] | None = None,
+    ) -> AttrSpec:
+        """Declare an organisation's own attribute, valid on *kinds* (all when omitted)."""
+        entry: dict[str, Any] = {"name": name, "type": type}
+        if kinds is not None:
+            entry["kinds"] = list(kinds)
+        if description is not None:
+            entry["description"] = description
+        if choices is not None:
+            entry["choices"] = list(choices)
+        errors = _Errors(f"custom attribute {name!r}")
+        spec = self._declare(entry, errors, ("custom_attributes", name))
+        errors.raise_if_any()
+        self._changed()
+        assert spec is not None
+        return spec
+
+    def _declare(
+        self, entry: Mapping[str, Any], errors: _Errors, path: tuple[str | int, ...]
+    ) -> AttrSpec | None:
+        sub = check_custom_declaration(entry)
+        for rel, message in sub:
+            errors.add((*path, *rel), message)
+        if sub:
+            return None
+        name = entry["name"]
+        if name in self._custom:
+            errors.add((*path, "name"), f"custom attribute {name!r} declared twice")
+            return None
+        assert entry["type"] in CUSTOM_ATTR_TYPES
+        spec = custom_spec(
+            name,
+            entry["type"],
+            kinds=entry.get("kinds"),
+            description=entry.get("description"),
+            choices=entry.get("choices"),
+        )
+        self._custom[name] = spec
+        return spec
+
+    def attributes_for(self, kind: str) -> dict[str, AttrSpec]:
+        """Attributes valid on *kind* in this model (built-in and custom)."""
+        if kind not in KINDS:
+            raise KeyError(f"unknown kind {kind!r}")
+        return attributes_for(kind, self._custom)
+
+    # -- zones ------------------------------------------------------------------
+
+    def add_zone(
+        self,
+        id: str,
+        trust: int,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> Zone:
+        """Declare a trust zone; higher *trust* is more trusted."""
+        errors = _Errors(f"zone {id!r}")
+        problem = check_id(id)
+        if problem:
+            errors.add(("zones", str(id), "id"), problem)
+        elif id in self._zones:
+            errors.add(("zones", id, "id"), f"duplicate zone id {id!r}")
+        attrs = self._check_zone_fields(
+            id, {"trust": trust, "name": name, "description": description}, errors
+        )
+        errors.raise_if_any()
+        zone = Zone(id, attrs.pop("trust"), MappingProxyType(attrs))
+        self._zones[id] = zone
+        self._changed()
+        return zone
+
+    def _check_zone_fields(
+        self, id: str, fields: Mapping[str, Any], errors: _Errors
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in fields.items():
+            spec = _ZONE.get(key)
+            if spec is None or key == "id":
+                msg = f"unknown zone field {key!r}"
+                guess = nearest(key, ["trust", "name", "description"])
+                if guess:
+                    msg += f"; did you mean {guess!r}?"
+                errors.add(("zones", id, key), msg)
+                continue
+            if value is None:
+                if key == "trust":
+                    errors.add(("zones", id, "trust"), "a zone needs a trust level")
+                continue
+            norm, sub = spec.check(value)
+            for rel, message in sub:
+                errors.add(("zones", id, key, *rel), message)
+            out[key] = norm
+        return out
+
+    def update_zone(self, id: str, **changes: Any) -> Zone:
+        """Change a zone's ``trust``, ``name`` or ``description`` (``None`` unsets text)."""
+        old = self.zone(id)
+        errors = _Errors(f"zone {id!r}")
+        merged: dict[str, Any] = {"trust": old.trust, **old.attrs}
+        for key, value in changes.items():
+            merged[key] = value
+        attrs = self._check_zone_fields(id, merged, errors)
+        errors.raise_if_any()
+        zone = Zone(id, attrs.pop("trust"), MappingProxyType(attrs))
+        self._zones[id] = zone
+        self._changed()
+        return zone
+
+    def remove_zone(self, id: str) -> Zone:
+        """Remove an unused zone; refused while components sit in it."""
+        zone = self.zone(id)
+        users = [n for n, d in self._g.nodes(data=True) if d["zone"] == id]
+        if users:
+            errors = _Errors(f"zone {id!r}")
+            shown = ", ".join(users[:10]) + (" …" if len(users) > 10 else "")
+            errors.add(("zones", id), f"still used by {len(users)} component(s): {shown}")
+            errors.raise_if_any()
+        del self._zones[id]
+        self._changed()
+        return zone
+
+    def zone(self, id: str) -> Zone:
+        """The zone *id*; :class:`KeyError` when there is none."""
+        try:
+            return self._zones[id]
+        except KeyError:
+            raise KeyError(self._missing("zone", id, self._zones)) from None
+
+    def zones(self) -> list[Zone]:
+        """All zones in model order."""
+        return list(self._zones.values())
+
+    # -- components ---------------------------------------------------------
+
+    def _check_attrs(
+        self,
+        cid: str,
+        kind: str,
+        attrs: Mapping[str, Any],
+        errors: _Errors,
+    ) -> dict[str, Any]:
+        """Validate and normalise *attrs* for *kind*; ``None`` values are kept (unset)."""
+        table = attributes_for(kind, self._custom)
+        out: dict[str, Any] = {}
+        for key, value in attrs.items():
+            spec = table.get(key)
+            if spec is None:
+                errors.add(("components", cid, key),
+                           unknown_attribute_message(key, kind, table, self._custom))
+                continue
+            if value is None:
+                out[key] = None
+                continue
+            norm, sub = spec.check(value)
+            for rel, message in sub:
+                errors.add(("components", cid, key, *rel), message)
+            out[key] = norm
+        return out
+
+    def _check_kind_zone(self, cid: str, kind: Any, zone: Any, errors: _Errors) -> bool:
+        ok = True
+        if not isinstance(kind, str) or kind not in KINDS:
+            msg = f"unknown kind {kind!r}"
+            guess = nearest(str(kind), KINDS)
+            msg += (
+                f"; did you mean {guess!r}?" if guess else f"; expected one of: {', '.join(KINDS)}"
+            )
+            errors.add(("components", cid, "kind"), msg)
+            ok = False
+        if not isinstance(zone, str) or zone not in self._zones:
+            msg = f"zone {zone!r} is not declared"
+            guess = nearest(str(zone), self._zones)
+            msg += f"; did you mean {guess!r}?" if guess else "; add it with add_zone()"
+            errors.add(("components", cid, "zone"), msg)
+        return ok
+
+    def _check_new_id(self, id: Any, section: str, errors: _Errors) -> None:
+        problem = check_id(id)
+        if problem:
+            errors.add((section, str(id), "id"), problem)
+        elif id in self._g:
+            errors.add((section, id, "id"), f"{id!r} is already a component id")
+        elif id in self._flows:
+            errors.add((section, id, "id"), f"{id!r} is already a flow id")
+
+    def add_component(self, id: str, kind: str, zone: str, **attrs: Any) -> Component:
+        """Add a component of *kind* in *zone* with the given attributes."""
+        errors = _Errors(f"component {id!r}")
+        self._check_new_id(id, "components", errors)
+        if self._check_kind_zone(id, kind, zone, errors):
+            checked = self._check_attrs(id, kind, attrs, errors)
+        else:
+            checked = {}
+        errors.raise_if_any()
+        self._g.add_node(id, kind=kind, zone=zone,
+                         **{k: v for k, v in checked.items() if v is not None})
+        self._changed()
+        return self.component(id)
+
+    def update_component(self, id: str, **attrs: Any) -> Component:
+        """Change attributes of a component; ``None`` unsets one.
+
+        ``zone=`` moves the component; ``kind=`` changes its kind (its stated
+        attributes must be valid on the new kind).
+        """
+        current = self.component(id)
+        errors = _Errors(f"component {id!r}")
+        kind = attrs.pop("kind", None) or current.kind
+        zone = attrs.pop("zone", None) or current.zone
+        if not self._check_kind_zone(id, kind, zone, errors):
+            errors.raise_if_any()
+        merged = {**current.attrs, **attrs}
+        checked = self._check_attrs(id, kind, merged, errors)
+        errors.raise_if_any()
+        node = self._g.nodes[id]
+        node.clear()
+        node.update(kind=kind, zone=zone, **{k: v for k, v in checked.items() if v is not None})
+        self._views.pop(id, None)
+        self._changed()
+        return self.component(id)
+
+    def remove_component(self, id: str) -> list[Flow]:
+        """Remove a component and its flows; return the flows removed."""
+        self.component(id)
+        gone = [f for f in self.flows() if id in (f.source, f.target)]
+        for flow in gone:
+            del self._flows[flow.id]
+            self._flow_views.pop(flow.id, None)
+        self._g.remove_node(id)
+        self._views.pop(id, None)
+        self._changed()
+        return gone
+
+    def rename_component(self, old: str, new: str) -> Component:
+        """Give a component a new id, keeping its place, attributes and flows."""
+        self.component(old)
+        errors = _Errors(f"component {old!r}")
+        if new != old:
+            self._check_new_id(new, "components", errors)
+        errors.raise_if_any()
+        if new == old:
+            return self.component(old)
+
+        def rn(n: str) -> str:
+            return new if n == old else n
+
+        graph = nx.MultiDiGraph()
+        for n, d in self._g.nodes(data=True):
+            graph.add_node(rn(n), **d)
+        for u, v, k, d in self._g.edges(keys=True, data=True):
+            graph.add_edge(rn(u), rn(v), key=k, **d)
+        self._g = graph
+        self._flows = {fid: (rn(u), rn(v)) for fid, (u, v) in self._flows.items()}
+        self._views.clear()
+        self._flow_views.clear()
+        self._changed()
+        return self.component(new)
+
+    def component(self, id: str) -> Component:
+        """The component *id*; :class:`KeyError` (naming the nearest id) when there is none."""
+        view = self._views.get(id)
+        if view is not None:
+            return view
+        if id not in self._g:
+            raise KeyError(self._missing("component", id, self._g))
+        data = self._g.nodes[id]
+        attrs = {k: v for k, v in data.items() if k not in ("kind", "zone")}
+        view = Component(id, data["kind"], data["zone"], MappingProxyType(attrs))
+        self._views[id] = view
+        return view
+
+    def components(self, kind: str | None = None) -> list[Component]:
+        """Components in model (file) order, optionally of one kind."""
+        key = ("components", kind)
+        cached = self._cache.get(key)
+        if cached is None:
+            if kind is not None and kind not in KINDS:
+                raise KeyError(self._missing("kind", kind, KINDS))
+            cached = [
+                self.component(n)
+                for n, k in self._g.nodes(data="kind")
+                if kind is None or k == kind
+            ]
+            self._cache[key] = cached
+        return list(cached)
+
+    def __contains__(self, id: object) -> bool:
+        return id in self._g or id in self._flows
+
+    def __len__(self) -> int:
+        return self._g.number_of_nodes()
+
+    def __iter__(self) -> Iterator[Component]:
+        return iter(self.components())
+
+    def unstated(self, id: str) -> list[str]:
+        """Boolean and enum attributes of component *id* that are unstated.
+
+        These are the assumptions an analysis makes; analysts fill them in.
+        """
+        comp = self.component(id)
+        table = attributes_for(comp.kind, self._custom)
+        return [
+            name for name, spec in table.items()
+            if spec.type in (BOOL, ENUM) and name not in comp.attrs
+        ]
+
+    # -- flows ----------------------------------------------------------------
+
+    def _check_flow_attrs(
+        self, fid: str, attrs: Mapping[str, Any], errors: _Errors
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in attrs.items():
+            spec = _FLOW.get(key)
+            if spec is None:
+                msg = f"unknown flow attribute {key!r}"
+                guess = nearest(key, ["source", "target", *_FLOW])
+                if guess:
+                    msg += f"; did you mean {guess!r}?"
+                errors.add(("flows", fid, key), msg)
+                continue
+            if key == "data" and isinstance(value, str):
+                value = (value,)
+            if value is None or (key == "data" and len(value) == 0):
+                out[key] = None
+                continue
+            norm, sub = spec.check(value)
+            for rel, message in sub:
+                errors.add(("flows", fid, key, *rel), message)
+            out[key] = norm
+        return out
+
+    def _check_ends(self, fid: str, source: Any, target: Any, errors: _Errors) -> None:
+        for end, value in (("source", source), ("target", target)):
+            if not isinstance(value, str) or value not in self._g:
+                msg = f"unknown component {value!r}"
+                guess = nearest(str(value), self._g)
+                if guess:
+                    msg += f"; did you mean {guess!r}?"
+                errors.add(("flows", fid, end), msg)
+
+    def add_flow(
+        self,
+        id: str,
+        source: str,
+        target: str,
+        data: Iterable[str] | str = (),
+        **attrs: Any,
+    ) -> Flow:
+        """Add a flow: data of the kinds in *data* moving from *source* to *target*."""
+        errors = _Errors(f"flow {id!r}")
+        self._check_new_id(id, "flows", errors)
+        self._check_ends(id, source, target, errors)
+        if not isinstance(data, str):
+            data = tuple(data)
+        checked = self._check_flow_attrs(id, {"data": data, **attrs}, errors)
+        errors.raise_if_any()
+        self._g.add_edge(source, target, key=id,
+                         **{k: v for k, v in checked.items() if v is not None})
+        self._flows[id] = (source, target)
+        self._changed()
+        return self.flow(id)
+
+    def update_flow(self, id: str, **attrs: Any) -> Flow:
+        """Change a flow's attributes (``source``/``target`` move it; ``None`` unsets)."""
+        current = self.flow(id)
+        errors = _Errors(f"flow {id!r}")
+        source = attrs.pop("source", None) or current.source
+        target = attrs.pop("target", None) or current.target
+        self._check_ends(id, source, target, errors)
+        merged = {**current.attrs, **attrs}
+        checked = self._check_flow_attrs(id, merged, errors)
+        errors.raise_if_any()
+        self._g.remove_edge(current.source, current.target, key=id)
+        self._g.add_edge(source, target, key=id,
+                         **{k: v for k, v in checked.items() if v is not None})
+        self._flows[id] = (source, target)
+        self._flow_views.pop(id, None)
+        self._changed()
+        return self.flow(id)
+
+    def remove_flow(self, id: str) -> Flow:
+        """Remove a flow and return it."""
+        flow = self.flow(id)
+        self._g.remove_edge(flow.source, flow.target, key=id)
+        del self._flows[id]
+        self._flow_views.pop(id, None)
+        self._changed()
+        return flow
+
+    def flow(self, id: str) -> Flow:
+        """The flow *id*; :class:`KeyError` when there is none."""
+        view = self._flow_views.get(id)
+        if view is not None:
+            return view
+        ends = self._flows.get(id)
+        if ends is None:
+            raise KeyError(self._missing("flow", id, self._flows))
+        u, v = ends
+        attrs = dict(self._g.edges[u, v, id])
+        view = Flow(
+            id, u, v,
+            data=tuple(attrs.get("data", ())),
+            encrypted=attrs.get("encrypted"),
+            authenticated=attrs.get("authenticated"),
+            protocol=attrs.get("protocol"),
+            attrs=MappingProxyType(attrs),
+        )
+        self._flow_views[id] = view
+        return view
+
+    def flows(self) -> list[Flow]:
+        """All flows in model (file) order."""
+        cached = self._cache.get("flows")
+        if cached is None:
+            cached = [self.flow(fid) for fid in self._flows]
+            self._cache["flows"] = cached
+        return list(cached)
+
+    def flows_of(self, id: str) -> list[Flow]:
+        """Flows into or out of component *id*, in model order."""
+        self.component(id)
+        return [f for f in self.flows() if id in (f.source, f.target)]
+
+    # -- derived views ------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._cache.clear()
+
+    @staticmethod
+    def _missing(what: str, id: Any, known: Iterable[Any]) -> str:
+        msg = f"no {what} {id!r}"
+        guess = nearest(str(id), [str(k) for k in known])
+        if guess:
+            msg += f"; did you mean {guess!r}?"
+        return msg
+
+    def _trust(self) -> dict[str, int]:
+        trust = self._cache.get("trust")
+        if trust is None:
+            zt = {z.id: z.trust for z in self._zones.values()}
+            trust = {n: zt[z] for n, z in self._g.nodes(data="zone")}
+            self._cache["trust"] = trust
+        return trust
+
+    def trust_of(self, component_id: str) -> int:
+        """Trust level of the zone holding *component_id*."""
+        self.component(component_id)
+        return self._trust()[component_id]
+
+    def crosses_boundary(self, flow_id: str) -> bool:
+        """True when the flow's ends sit in zones of different trust."""
+        flow = self.flow(flow_id)
+        trust = self._trust()
+        return trust[flow.source] != trust[flow.target]
+
+    def boundary_flows(self) -> list[Flow]:
+        """Flows whose ends sit in zones of different trust, in model order."""
+        cached = self._cache.get("boundary")
+        if cached is None:
+            trust = self._trust()
+            cached = [f for f in self.flows() if trust[f.source] != trust[f.target]]
+            self._cache["boundary"] = cached
+        return list(cached)
+
+    def untrusted_inputs(self) -> list[Flow]:
+        """Flows carrying data from a lower-trust zone to a higher-trust one."""
+        cached = self._cache.get("untrusted_inputs")
+        if cached is None:
+            trust = self._trust()
+            cached = [f for f in self.flows() if trust[f.source] < trust[f.target]]
+            self._cache["untrusted_inputs"] = cached
+        return list(cached)
+
+    def _entry_ids(self) -> list[str]:
+        cached = self._cache.get("entry")
+        if cached is None:
+            trust = self._trust()
+            cached = []
+            for n, d in self._g.nodes(data=True):
+                if d["kind"] not in ("actor", "knowledge_source"):
+                    continue
+                marked = d.get("trusted") is False or d.get("writable_by_outsiders") is True
+                lower = d.get("trusted") is not True and any(
+                    trust[t] > trust[n] for t in self._g.successors(n)
+                )
+                if marked or lower:
+                    cached.append(n)
+            self._cache["entry"] = cached
+        return list(cached)
+
+    def entry_points(self) -> list[Component]:
+        """Where untrusted data enters, in model order.
+
+        An actor or knowledge source marked ``trusted: false`` or
+        ``writable_by_outsiders: true``, or one that sends data to a component
+        in a zone of higher trust than its own. An explicit ``trusted: true``
+        exempts an actor from the zone rule (an insider in a lower zone).
+        """
+        return [self.component(n) for n in self._entry_ids()]
+
+    def reachable_from_untrusted(self) -> set[str]:
+        """Ids of components reachable by a directed path from an entry point.
+
+        One breadth-first search from all entry points, O(V+E); the entry
+        points themselves are excluded.
+        """
+        cached = self._cache.get("reachable")
+        if cached is None:
+            entries = self._entry_ids()
+            seen = set(entries)
+            queue = deque(entries)
+            succ = self._g.succ
+            while queue:
+                node = queue.popleft()
+                for nxt in succ[node]:
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        queue.append(nxt)
+            cached = frozenset(seen - set(entries))
+            self._cache["reachable"] = cached
+        return set(cached)
+
+    def upstream(self, id: str) -> set[str]:
+        """Components from which data can flow (transitively) to *id*."""
+        self.component(id)
+        return set(nx.ancestors(self._g, id))
+
+    def downstream(self, id: str) -> set[str]:
+        """Components to which data from *id* can flow (transitively)."""
+        self.component(id)
+        return set(nx.descendants(self._g, id))
+
+    def crown_jewel_reasons(self, id: str) -> list[str]:
+        """Why component *id* is a crown jewel (an empty list when it is not)."""
+        comp = self.component(id)
+        get = comp.attrs.get
+        reasons = []
+        if at_least("sensitivity", get("sensitivity"), _DATA_BEARING_SENSITIVITY):
+            reasons.append(f"holds {get('sensitivity')} data")
+        if comp.kind == "model" and at_least(
+            "sensitivity", get("trained_on"), _DATA_BEARING_SENSITIVITY
+        ):
+            reasons.append(f"trained on {get('trained_on')} data")
+        if get("contains_secrets") is True:
+            reasons.append("holds secrets")
+        if comp.kind == "tool" and get("side_effects") not in (None, "none", "read"):
+            reasons.append(f"side effects: {get('side_effects')}")
+        if at_least("criticality", get("criticality"), "high"):
+            reasons.append(f"criticality {get('criticality')}")
+        return reasons
+
+    def crown_jewels(self) -> list[Component]:
+        """What matters most, in model order (THREAT-KNOWLEDGE section 1).
+
+        Data-bearing components at confidential or above, models trained on
+        such data or holding secrets, prompts (and indexes) holding secrets,
+        tools whose side effects are more than none or read, and anything with
+        criticality high or critical.
+        """
+        cached = self._cache.get("crown")
+        if cached is None:
+            cached = [c.id for c in self.components() if self.crown_jewel_reasons(c.id)]
+            self._cache["crown"] = cached
+        return [self.component(n) for n in cached]
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """A frozen snapshot of the graph for your own networkx algorithms.
+
+        Nodes are component ids with ``kind``, ``zone`` and the stated
+        attributes; edges are flows keyed by flow id. The snapshot cannot be
+        changed structurally, and changing its attribute dicts does not change
+        the model.
+        """
+        cached = self._cache.get("graph")
+        if cached is None:
+            cached = nx.freeze(self._g.copy())
+            self._cache["graph"] = cached
+        return cached
+
+    # -- whole model ----------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as plain data in the file layout (stable key order)."""
+        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        out["system"] = {"id": self._id,
+                         **{k: _plain(self._facts[k]) for k in sorted(self._facts)}}
+        if self._custom:
+            custom = []
+            for spec in self._custom.values():
+                entry: dict[str, Any] = {"name": spec.name}
+                if spec.choices is not None:
+                    entry["choices"] = list(spec.choices)
+                if spec.description:
+                    entry["description"] = spec.description
+                if spec.kinds:
+                    entry["kinds"] = list(spec.kinds)
+                entry["type"] = spec.type
+                custom.append(entry)
+            out["custom_attributes"] = custom
+        out["zones"] = [
+            {"id": z.id, **{k: v for k, v in sorted({**z.attrs, "trust": z.trust}.items())}}
+            for z in self._zones.values()
+        ]
+        components = []
+        for n, d in self._g.nodes(data=True):
+            entry = {"id": n, "kind": d["kind"], "zone": d["zone"]}
+            for key in sorted(d):
+                if key not in ("kind", "zone"):
+                    entry[key] = _plain(d[key])
+            components.append(entry)
+        out["components"] = components
+        flows = []
+        for fid, (u, v) in self._flows.items():
+            d = self._g.edges[u, v, fid]
+            entry = {"id": fid, "from": u, "to": v}
+            for key in sorted(d):
+                entry[key] = _plain(d[key])
+            flows.append(entry)
+        out["flows"] = flows
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str | None = None) -> SystemModel:
+        """Build a model from plain data in the file layout.
+
+        Older schema versions are migrated (see ``notices``); every problem is
+        reported at once in a :class:`~workbench.errors.ModelError`.
+        """
+        from workbench.model.io import model_from_data
+
+        return model_from_data(data, {}, source)
+
+    @classmethod
+    def _build(cls, data: Mapping[str, Any]) -> SystemModel:
+        """Build from data that :func:`validate_data` accepted (no re-validation)."""
+        system = dict(data["system"])
+        model = cls.__new__(cls)
+        model._id = system.pop("id")
+        model._facts = {}
+        for key, value in system.items():
+            if value is not None:
+                model._facts[key] = _SYSTEM[key].check(value)[0]
+        model._custom = {}
+        for entry in data.get("custom_attributes") or ():
+            spec = custom_spec(entry["name"], entry["type"], kinds=entry.get("kinds"),
+                               description=entry.get("description"),
+                               choices=entry.get("choices"))
+            model._custom[spec.name] = spec
+        model._zones = {}
+        for entry in data.get("zones") or ():
+            attrs = {k: v for k, v in entry.items() if k not in ("id", "trust") and v is not None}
+            model._zones[entry["id"]] = Zone(entry["id"], entry["trust"], MappingProxyType(attrs))
+        graph = nx.MultiDiGraph()
+        tables: dict[str, dict[str, AttrSpec]] = {}
+        for entry in data.get("components") or ():
+            kind = entry["kind"]
+            table = tables.get(kind)
+            if table is None:
+                table = tables[kind] = attributes_for(kind, model._custom)
+            attrs = {}
+            for key, value in entry.items():
+                if key in ("id", "kind", "zone") or value is None:
+                    continue
+                attrs[key] = table[key].check(value)[0]
+            graph.add_node(entry["id"], kind=kind, zone=entry["zone"], **attrs)
+        flows: dict[str, tuple[str, str]] = {}
+        for entry in data.get("flows") or ():
+            attrs = {}
+            for key, value in entry.items():
+                if key in ("id", "from", "to") or value is None:
+                    continue
+                if key == "data" and not value:
+                    continue
+                attrs[key] = _FLOW[key].check(value)[0]
+            graph.add_edge(entry["from"], entry["to"], key=entry["id"], **attrs)
+            flows[entry["id"]] = (entry["from"], entry["to"])
+        model._g = graph
+        model._flows = flows
+        model._views = {}
+        model._flow_views = {}
+        model._cache = {}
+        model.notices = []
+        model.source = None
+        return model
+
+    def copy(self) -> SystemModel:
+        """An independent copy of the model."""
+        other = SystemModel.__new__(SystemModel)
+        other._id = self._id
+        other._facts = dict(self._facts)
+        other._custom = dict(self._custom)
+        other._zones = dict(self._zones)
+        other._g = self._g.copy()
+        other._flows = dict(self._flows)
+        other._views = dict(self._views)
+        other._flow_views = dict(self._flow_views)
+        other._cache = {}
+        other.notices = list(self.notices)
+        other.source = self.source
+        return other
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SystemModel):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"<SystemModel {self._id!r}: {len(self._zones)} zones, "
+            f"{self._g.number_of_nodes()} components, {len(self._flows)} flows>"
+        )
