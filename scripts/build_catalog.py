@@ -233,23 +233,36 @@ def build(upstream: Path, catalog_dir: Path = CATALOG_DIR) -> dict[str, str]:
             raise BuildError(f"{key}: name differs between ATLAS.yaml and stix-atlas.json")
 
     check_descriptions(descriptions, atlas_objects, id_of, objects, atlas_yaml)
+    fixes: dict[str, dict[str, str]] = {}  # STIX id -> {modified, correction}
+    for number, correction in enumerate(corrections, start=1):
+        if isinstance(correction, dict) and correction.get("kind") == "fix_modified":
+            fix_modified(number, correction, stix_of, by_stix, fixes)
 
     stix_objects: list[Any] = []
     for obj in atlas_objects:
         aid = id_of[obj["id"]]
         text = descriptions[SECTION_OF_TYPE[obj["type"]]][aid].strip()
+        fix = fixes.get(obj["id"], {})
         common: dict[str, Any] = {
             "id": obj["id"],
             "created": obj["created"],
-            "modified": obj["modified"],
+            "modified": fix.get("modified", obj["modified"]),
             "name": obj["name"],
             "description": text,
             "external_references": [atlas_ref(obj)],
         }
         if obj["type"] == "x-mitre-tactic":
-            stix_objects.append(XMitreTactic(x_mitre_shortname=obj["x_mitre_shortname"], **common))
+            if "correction" in fix:
+                common["x_workbench_correction"] = fix["correction"]
+            stix_objects.append(
+                XMitreTactic(
+                    x_mitre_shortname=obj["x_mitre_shortname"], allow_custom=True, **common
+                )
+            )
         elif obj["type"] == "attack-pattern":
             custom: dict[str, Any] = {"x_mitre_platforms": obj.get("x_mitre_platforms", ["ATLAS"])}
+            if "correction" in fix:
+                custom["x_workbench_correction"] = fix["correction"]
             if obj.get("x_mitre_is_subtechnique") is True:
                 custom["x_mitre_is_subtechnique"] = True
             maturity = yaml_items[aid].get("maturity")
@@ -264,7 +277,7 @@ def build(upstream: Path, catalog_dir: Path = CATALOG_DIR) -> dict[str, str]:
             )
         else:
             category = yaml_items[aid].get("category")
-            custom = {}
+            custom = {"x_workbench_correction": fix["correction"]} if "correction" in fix else {}
             if isinstance(category, list) and category:
                 custom["x_atlas_category"] = ", ".join(str(c) for c in category)
             elif isinstance(category, str) and category:
@@ -286,6 +299,8 @@ def build(upstream: Path, catalog_dir: Path = CATALOG_DIR) -> dict[str, str]:
             seen["created"] = min(seen["created"], rel["created"])
             seen["modified"] = max(seen["modified"], rel["modified"])
     for number, correction in enumerate(corrections, start=1):
+        if isinstance(correction, dict) and correction.get("kind") == "fix_modified":
+            continue
         apply_correction(number, correction, links, stix_of, by_stix)
     for (rel_type, source_ref, target_ref), info in links.items():
         custom = {}
@@ -428,6 +443,32 @@ def check_descriptions(
         raise BuildError("descriptions.yaml:\n  " + "\n  ".join(problems))
 
 
+def fix_modified(
+    number: int,
+    correction: dict[str, Any],
+    stix_of: dict[str, str],
+    by_stix: dict[str, dict[str, Any]],
+    fixes: dict[str, dict[str, str]],
+) -> None:
+    where = f"corrections.yaml: correction {number}"
+    reason = " ".join(str(correction.get("reason") or "").split())
+    if not reason:
+        raise BuildError(f"{where}: a reason is required")
+    target = str(correction.get("object"))
+    if target not in stix_of:
+        raise BuildError(f"{where}: {target} is not in the upstream bundle")
+    obj = by_stix[stix_of[target]]
+    if obj["modified"] >= obj["created"]:
+        raise BuildError(
+            f"{where}: upstream {target} no longer has modified before created; "
+            "remove the correction"
+        )
+    value = str(correction.get("modified") or "")
+    if not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", value) or value < obj["created"]:
+        raise BuildError(f"{where}: modified must be a STIX timestamp not before created")
+    fixes[obj["id"]] = {"modified": value, "correction": reason}
+
+
 def apply_correction(
     number: int,
     correction: Any,
@@ -437,7 +478,7 @@ def apply_correction(
 ) -> None:
     where = f"corrections.yaml: correction {number}"
     if not isinstance(correction, dict) or correction.get("kind") != "add_link":
-        raise BuildError(f"{where}: only 'kind: add_link' is supported")
+        raise BuildError(f"{where}: kind must be add_link or fix_modified")
     reason = " ".join(str(correction.get("reason") or "").split())
     if not reason:
         raise BuildError(f"{where}: a reason is required")
@@ -485,6 +526,9 @@ def _counts(stix_objects: list[Any]) -> dict[str, int]:
         "mitigates": sum(1 for o in rels if o["relationship_type"] == "mitigates"),
         "subtechnique_of": sum(1 for o in rels if o["relationship_type"] == "subtechnique-of"),
         "corrections": sum(1 for o in rels if "x_workbench_correction" in o),
+        "fixed_objects": sum(
+            1 for o in stix_objects if o["type"] != "relationship" and "x_workbench_correction" in o
+        ),
     }
 
 
@@ -511,6 +555,8 @@ Contents:
 - {c["mitigations"]} mitigations
 - {c["mitigates"]} `mitigates` relationships ({c["corrections"]} restored by `corrections.yaml`)
 - {c["subtechnique_of"]} `subtechnique-of` relationships
+- {c["fixed_objects"]} objects with a corrected `modified` timestamp (upstream has it before
+  `created`)
 
 What the bundle holds: ATLAS facts (ids, official STIX ids, names, tactic
 membership, sub-technique and mitigation links, maturity as `x_atlas_maturity`,
