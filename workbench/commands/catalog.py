@@ -255,7 +255,9 @@ def _one_line(value: Any) -> str:
 # ----------------------------------------------------------------------------- list
 
 
-def list_rows(catalog: Any, kind: str, tactic: str | None, subtechniques: bool) -> list[dict]:
+def list_rows(
+    catalog: Any, kind: str, tactic: str | None, subtechniques: bool
+) -> list[dict[str, Any]]:
     """Rows for ``workbench catalog list`` (all fields; the table shows a subset)."""
     if tactic is not None and kind != "techniques":
         raise InputError("--tactic applies to 'workbench catalog list techniques' only")
@@ -342,7 +344,7 @@ def run_guidelines(args: argparse.Namespace) -> int:
 
     catalog = load_guidelines()
     chosen = [catalog.get(args.number)] if args.number else catalog.guidelines()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "number": g.number,
             "stage": g.stage,
