@@ -37,6 +37,18 @@ _LAZY: dict[str, str] = {
     "Catalog": "workbench.catalog",
     "load_catalog": "workbench.catalog",
     "load_guidelines": "workbench.catalog",
+    # analysis
+    "analyze": "workbench.rules",
+    "explain": "workbench.rules",
+    "load_rules": "workbench.rules",
+    "AnalysisResult": "workbench.rules",
+    "Finding": "workbench.rules",
+    "AttackPath": "workbench.rules",
+    "PathLimits": "workbench.rules",
+    # register and risk
+    "ThreatRegister": "workbench.register",
+    "RiskMatrix": "workbench.risk",
+    "load_matrix": "workbench.risk",
 }
 
 __all__ = ["DISTRIBUTION", "__version__", *sorted(_LAZY)]

@@ -21,6 +21,7 @@ from workbench.errors import WorkbenchError
 # Sub-command modules, in the order they appear in --help.
 COMMAND_MODULES = (
     "workbench.commands.model",
+    "workbench.commands.analysis",
     "workbench.commands.catalog",
 )
 

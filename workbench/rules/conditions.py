@@ -477,8 +477,8 @@ class Compiler:
         self.predicates = predicates
         self.issues: list[Issue] = []
 
-    def problem(self, path: str, message: str) -> None:
-        line = self.lines.get(path)
+    def problem(self, path: str, message: str, at: str | None = None) -> None:
+        line = self.lines.get(at or path)
         if line is None:
             # fall back to the nearest enclosing path with a known line
             parent = path
@@ -652,7 +652,8 @@ class Compiler:
             if unstated not in ("matches", "no_match"):
                 self.problem(
                     f"{path}.unstated",
-                    "say how an unstated attribute is treated: unstated: matches "
+                    at=f"{path}.attr",
+                    message="say how an unstated attribute is treated: unstated: matches "
                     "(assume the insecure value, recorded as an assumption) or unstated: no_match",
                 )
                 return None

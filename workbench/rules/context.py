@@ -59,11 +59,9 @@ class Context:
         for f in self.flows.values():
             self.out_adj[f.source].append((f.id, f.target))
             self.in_adj[f.target].append((f.id, f.source))
-        self.entry_points: list[str] = [
-            e for e in sorted(model.entry_points(), key=self.order.__getitem__)
-        ]
+        self.entry_points: list[str] = [c.id for c in model.entry_points()]
         self.entry_set = set(self.entry_points)
-        self.crown_jewels: set[str] = set(model.crown_jewels())
+        self.crown_jewels: set[str] = {c.id for c in model.crown_jewels()}
         self._reach: dict[Any, tuple[dict[str, str | None], dict[str, str]]] = {}
         self._sets: dict[Any, Any] = {}
 

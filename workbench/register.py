@@ -1,0 +1,337 @@
+"""The threat register: the table analysts read, filter and export.
+
+:class:`ThreatRegister` is a pandas DataFrame view of findings with a fixed,
+documented column set (:data:`COLUMNS`). Columns that risk decisions fill
+(treatment, owner, residual risk, ...) are present from the start and stay empty
+until there is a decision. Rules that failed at run time appear as rows with
+status ``rule_error``, so nothing is silently dropped.
+
+CSV export is made for spreadsheets (Excel, LibreOffice): UTF-8 with a byte
+order mark, commas, CRLF line ends, every text field quoted, numbers written as
+numbers, a stable column order, and text cells that a spreadsheet would run as
+a formula written with one leading ``'`` (see :mod:`workbench._csvsafe`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench._csvsafe import protect
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from workbench.rules.engine import AnalysisResult
+
+__all__ = ["COLUMNS", "Column", "ThreatRegister", "write_csv_atomic"]
+
+LIST_SEPARATOR = "; "
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # text, integer, list, bool
+    description: str
+    editable: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "text", "Finding id: `<rule-id>@<element-id>` (manual findings: `manual-<slug>@<element-id>`). Stable across re-analysis."),
+    Column("manual", "bool", "`yes` for a finding an analyst added by hand."),
+    Column("element", "text", "Id of the component or flow the finding sits on."),
+    Column("element_type", "text", "`component` or `flow`."),
+    Column("element_name", "text", "Display name of the component or flow."),
+    Column("zone", "text", "Trust zone of the component (for a flow: `source-zone -> target-zone`)."),
+    Column("rule", "text", "Id of the rule that produced the finding (`manual` for manual findings)."),
+    Column("title", "text", "The threat scenario in a few words.", editable=True),
+    Column("technique", "text", "Primary MITRE ATLAS technique id."),
+    Column("technique_name", "text", "Name of the primary technique."),
+    Column("techniques", "list", "All ATLAS technique ids of the scenario, the primary first."),
+    Column("tactics", "list", "ATLAS tactic ids of those techniques, in matrix order."),
+    Column("preconditions", "list", "Reconnaissance and resource-development techniques on the adversary's side (context, never scored)."),
+    Column("reason", "text", "Why the rule fired: its rationale, the evidence that matched and the assumptions made."),
+    Column("assumptions", "list", "Unstated attributes the rule assumed to be insecure; state them in the model to sharpen the analysis."),
+    Column("mitigations", "list", "Candidate ATLAS mitigation ids."),
+    Column("controls", "list", "Candidate project-defined controls (not ATLAS)."),
+    Column("guidelines", "list", "Related guidelines of the NCSC/CISA guidelines (1.1 to 4.4)."),
+    Column("likelihood", "integer", "Inherent likelihood, 1 to 5 (prefilled or overridden).", editable=True),
+    Column("impact", "integer", "Inherent impact, 1 to 5 (prefilled or overridden).", editable=True),
+    Column("score", "integer", "Inherent score: likelihood x impact (1 to 25)."),
+    Column("band", "text", "Band of the inherent score on the risk matrix (low, medium, high, critical)."),
+    Column("likelihood_reason", "text", "Why the likelihood has its value (prefill factors or the override's reason).", editable=True),
+    Column("impact_reason", "text", "Why the impact has its value.", editable=True),
+    Column("status", "text", "Finding status: `open`, `decided`, `review_due` (`rule_error` for a rule that failed)."),
+    Column("treatment", "text", "Decision: mitigate, accept, transfer, avoid or not_applicable.", editable=True),
+    Column("rationale", "text", "Why the decision was taken.", editable=True),
+    Column("owner", "text", "Risk owner.", editable=True),
+    Column("decided_by", "text", "Who recorded the decision."),
+    Column("decided_on", "text", "Date of the decision (YYYY-MM-DD)."),
+    Column("review_by", "text", "Date by which the decision must be reviewed (YYYY-MM-DD).", editable=True),
+    Column("chosen_mitigations", "list", "Chosen mitigations and controls with their status, e.g. `AML.M0020 (implemented)`."),
+    Column("residual_likelihood", "integer", "Likelihood counting mitigations implemented or verified."),
+    Column("residual_impact", "integer", "Impact counting mitigations implemented or verified."),
+    Column("residual_score", "integer", "Residual score."),
+    Column("residual_band", "text", "Band of the residual score."),
+    Column("projected_score", "integer", "Score counting planned mitigations too."),
+    Column("projected_band", "text", "Band of the projected score."),
+    Column("links", "list", "Tickets and documents linked to the decision.", editable=True),
+    Column("notes", "text", "Free notes.", editable=True),
+    Column("row_version", "text", "Short digest of the editable fields at export; a spreadsheet import uses it to detect conflicting edits."),
+)
+COLUMN_NAMES = tuple(c.name for c in COLUMNS)
+_BY_NAME = {c.name: c for c in COLUMNS}
+INTEGER_COLUMNS = frozenset(c.name for c in COLUMNS if c.type == "integer")
+EDITABLE_COLUMNS = tuple(c.name for c in COLUMNS if c.editable)
+
+
+def row_version(row: Mapping[str, Any]) -> str:
+    """A short digest of a row's editable fields."""
+    data = {name: _plain(row.get(name)) for name in EDITABLE_COLUMNS}
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    return value
+
+
+def _zone_of(model: Any, element: str, element_type: str) -> str:
+    if model is None:
+        return ""
+    try:
+        if element_type == "component":
+            return str(model.component(element).zone)
+        flow = model.flow(element)
+        return f"{model.component(flow.source).zone} -> {model.component(flow.target).zone}"
+    except (KeyError, LookupError):
+        return ""
+
+
+def _base_rows(result: AnalysisResult, model: Any, catalog: Any) -> list[dict[str, Any]]:
+    rows = []
+    for f in result.findings:
+        try:
+            technique_name = catalog.technique(f.technique).display_name if catalog else ""
+        except (KeyError, LookupError):
+            technique_name = ""
+        row: dict[str, Any] = {name: None for name in COLUMN_NAMES}
+        row.update(
+            id=f.id, manual=f.manual, element=f.element, element_type=f.element_type,
+            element_name=f.element_name, zone=_zone_of(model, f.element, f.element_type),
+            rule=f.rule, title=f.title, technique=f.technique, technique_name=technique_name,
+            techniques=list(f.techniques), tactics=list(f.tactics),
+            preconditions=list(f.preconditions), reason=f.reason,
+            assumptions=list(f.assumptions), mitigations=list(f.mitigations),
+            controls=list(f.controls), guidelines=list(f.guidelines),
+            likelihood=f.likelihood, impact=f.impact, score=f.score, band=f.band,
+            likelihood_reason=f.likelihood_reason, impact_reason=f.impact_reason,
+            status=f.status, chosen_mitigations=[], links=[],
+        )
+        rows.append(row)
+    for err in result.errors:
+        row = {name: None for name in COLUMN_NAMES}
+        row.update(
+            id=f"{err.rule}@{err.element or '*'}", manual=False, element=err.element or "",
+            element_type="", element_name="", zone="", rule=err.rule,
+            title=f"rule {err.rule} failed", technique="", technique_name="", techniques=[],
+            tactics=[], preconditions=[], reason=err.message, assumptions=[], mitigations=[],
+            controls=[], guidelines=[], status="rule_error", chosen_mitigations=[], links=[],
+        )
+        rows.append(row)
+    return rows
+
+
+class ThreatRegister:
+    """A table of findings with stable columns (:data:`COLUMNS`).
+
+    Build it from an analysis result (``ThreatRegister.from_result``) or from
+    rows. ``df`` is a pandas DataFrame (a copy: changing it does not change the
+    register).
+    """
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]], *, system: str = "") -> None:
+        self.system = system
+        self._rows: list[dict[str, Any]] = []
+        for row in rows:
+            full = {name: row.get(name) for name in COLUMN_NAMES}
+            full["row_version"] = row_version(full)
+            self._rows.append(full)
+
+    @classmethod
+    def from_result(
+        cls, result: AnalysisResult, *, model: Any = None, catalog: Any = None
+    ) -> ThreatRegister:
+        return cls(_base_rows(result, model, catalog), system=result.system)
+
+    # -- access ----------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._rows]
+
+    def row(self, finding_id: str) -> dict[str, Any]:
+        for r in self._rows:
+            if r["id"] == finding_id:
+                return dict(r)
+        raise KeyError(finding_id)
+
+    @property
+    def df(self) -> pd.DataFrame:
+        import pandas as pd
+
+        frame = pd.DataFrame(self._rows, columns=list(COLUMN_NAMES))
+        for name in INTEGER_COLUMNS:
+            frame[name] = frame[name].astype("Int64")
+        frame["manual"] = frame["manual"].astype("boolean")
+        return frame
+
+    # -- filters -----------------------------------------------------------------
+    def filter(
+        self,
+        *,
+        component: str | Sequence[str] | None = None,
+        zone: str | Sequence[str] | None = None,
+        tactic: str | Sequence[str] | None = None,
+        technique: str | Sequence[str] | None = None,
+        band: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
+    ) -> ThreatRegister:
+        """Rows matching every given criterion (each may be one value or several).
+
+        ``technique`` matches the primary or any related technique, and a parent
+        technique matches its sub-techniques (``AML.T0051`` finds ``AML.T0051.001``).
+        """
+
+        def as_set(value: str | Sequence[str] | None) -> set[str] | None:
+            if value is None:
+                return None
+            return {value} if isinstance(value, str) else set(value)
+
+        comps, zones, tactics = as_set(component), as_set(zone), as_set(tactic)
+        techs, bands, statuses = as_set(technique), as_set(band), as_set(status)
+
+        def keep(r: dict[str, Any]) -> bool:
+            if comps is not None and r["element"] not in comps:
+                return False
+            if zones is not None and not (zones & set(str(r["zone"] or "").split(" -> "))):
+                return False
+            if tactics is not None and not (tactics & set(r["tactics"] or ())):
+                return False
+            if techs is not None and not any(
+                t == want or t.startswith(want + ".") for t in (r["techniques"] or ()) for want in techs
+            ):
+                return False
+            if bands is not None and r["band"] not in bands:
+                return False
+            return statuses is None or r["status"] in statuses
+
+        out = ThreatRegister([], system=self.system)
+        out._rows = [dict(r) for r in self._rows if keep(r)]
+        return out
+
+    # -- summaries ----------------------------------------------------------------
+    def summary_by_tactic(self, catalog: Any = None) -> pd.DataFrame:
+        """Findings per ATLAS tactic (a finding counts once under each of its tactics)."""
+        import pandas as pd
+
+        counts: dict[str, int] = {}
+        for r in self._rows:
+            for t in r["tactics"] or ():
+                counts[t] = counts.get(t, 0) + 1
+        order = [t.id for t in catalog.tactics()] if catalog is not None else sorted(counts)
+        names = {t.id: t.name for t in catalog.tactics()} if catalog is not None else {}
+        data = [{"tactic": t, "name": names.get(t, ""), "findings": counts[t]} for t in order if t in counts]
+        return pd.DataFrame(data, columns=["tactic", "name", "findings"])
+
+    def summary_by_component(self) -> pd.DataFrame:
+        """Findings per element with the highest band, so noise and hot spots show."""
+        import pandas as pd
+
+        table: dict[str, dict[str, Any]] = {}
+        for r in self._rows:
+            if r["status"] == "rule_error":
+                continue
+            entry = table.setdefault(
+                r["element"],
+                {"element": r["element"], "name": r["element_name"], "findings": 0, "max_score": 0, "band": ""},
+            )
+            entry["findings"] += 1
+            if (r["score"] or 0) > entry["max_score"]:
+                entry["max_score"], entry["band"] = r["score"], r["band"]
+        return pd.DataFrame(list(table.values()), columns=["element", "name", "findings", "max_score", "band"])
+
+    # -- export --------------------------------------------------------------------
+    def to_csv_text(self) -> str:
+        """The CSV as text (with the byte order mark as its first character)."""
+        buf = io.StringIO()
+        buf.write("\ufeff")
+        writer = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+        writer.writerow(COLUMN_NAMES)
+        for r in self._rows:
+            writer.writerow([_csv_cell(name, r[name]) for name in COLUMN_NAMES])
+        return buf.getvalue()
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write the register as CSV, atomically (a failure leaves any old file intact)."""
+        return write_csv_atomic(Path(path), self.to_csv_text())
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = "".join(f"<th>{escape(c)}</th>" for c in ("id", "element_name", "technique", "band", "status"))
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(str(r[c] or ''))}</td>" for c in ("id", "element_name", "technique", "band", "status")) + "</tr>"
+            for r in self._rows[:50]
+        )
+        more = f"<p>{len(self._rows) - 50} more rows</p>" if len(self._rows) > 50 else ""
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+
+    def __repr__(self) -> str:
+        return f"<ThreatRegister {self.system!r}: {len(self._rows)} rows>"
+
+
+def _csv_cell(name: str, value: Any) -> Any:
+    if name in INTEGER_COLUMNS:
+        return int(value) if value is not None else None
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        value = LIST_SEPARATOR.join(str(v) for v in value)
+    return protect(str(value))
+
+
+def write_csv_atomic(path: Path, text: str) -> Path:
+    """Write *text* as UTF-8 to *path* via a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
