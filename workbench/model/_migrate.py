@@ -53,7 +53,7 @@ def _v0_to_v1(
             if isinstance(flow, Mapping):
                 renamed: dict[str, Any] = {}
                 for key, value in flow.items():
-                    new_key: str = {"source": "from", "target": "to"}.get(key, key)
+                    new_key = str({"source": "from", "target": "to"}.get(key, key))
                     if new_key != key:
                         line = lines.pop(("flows", i, key), None)
                         if line is not None:
