@@ -91,8 +91,9 @@ def _value_schema(spec: AttrSpec, *, nullable: bool = True) -> dict[str, Any]:
     else:  # pragma: no cover - every type is handled above
         raise ValueError(t)
     if nullable:
-        if "enum" in out:
-            out["enum"] = [*out["enum"], None]
+        choices = out.get("enum")
+        if isinstance(choices, list):
+            out["enum"] = [*choices, None]
         else:
             out["type"] = [out["type"], "null"]
     described = {"description": spec.description} if spec.description else {}
