@@ -786,6 +786,24 @@ class SystemModel:
             self._cache["entry"] = cached
         return list(cached)
 
+    def entry_point_reasons(self, id: str) -> list[str]:
+        """Why component *id* is an entry point (an empty list when it is not)."""
+        comp = self.component(id)
+        if comp.kind not in ("actor", "knowledge_source"):
+            return []
+        reasons = []
+        if comp.get("trusted") is False:
+            reasons.append("trusted: false")
+        if comp.get("writable_by_outsiders") is True:
+            reasons.append("writable by outsiders")
+        if comp.get("trusted") is not True:
+            trust = self._trust()
+            higher = [t for t in self._g.successors(id) if trust[t] > trust[id]]
+            if higher:
+                shown = ", ".join(sorted(higher)[:3]) + (" …" if len(higher) > 3 else "")
+                reasons.append(f"sends to higher trust: {shown}")
+        return reasons
+
     def entry_points(self) -> list[Component]:
         """Where untrusted data enters, in model order.
 
