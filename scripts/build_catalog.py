@@ -136,6 +136,11 @@ class XMitreCollection:
 # ----------------------------------------------------------------- helpers
 
 
+def _new(cls: Any, **kwargs: Any) -> Any:
+    """Instantiate a stix2 custom object class (their keyword arguments are dynamic)."""
+    return cls(**kwargs)
+
+
 def words(text: str) -> list[str]:
     """Lower-case words without punctuation, for the shared-phrase check."""
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
@@ -255,8 +260,11 @@ def build(upstream: Path, catalog_dir: Path = CATALOG_DIR) -> dict[str, str]:
             if "correction" in fix:
                 common["x_workbench_correction"] = fix["correction"]
             stix_objects.append(
-                XMitreTactic(
-                    x_mitre_shortname=obj["x_mitre_shortname"], allow_custom=True, **common
+                _new(
+                    XMitreTactic,
+                    x_mitre_shortname=obj["x_mitre_shortname"],
+                    allow_custom=True,
+                    **common,
                 )
             )
         elif obj["type"] == "attack-pattern":
@@ -323,7 +331,8 @@ def build(upstream: Path, catalog_dir: Path = CATALOG_DIR) -> dict[str, str]:
         raise BuildError(f"expected one x-mitre-matrix upstream, found {len(matrices)}")
     matrix = matrices[0]
     stix_objects.append(
-        XMitreMatrix(
+        _new(
+            XMitreMatrix,
             id=matrix["id"],
             created=matrix["created"],
             modified=matrix["modified"],
@@ -364,7 +373,8 @@ def build(upstream: Path, catalog_dir: Path = CATALOG_DIR) -> dict[str, str]:
         }
         for name, origin in UPSTREAM_FILES.items()
     ]
-    collection = XMitreCollection(
+    collection = _new(
+        XMitreCollection,
         id=COLLECTION_ID,
         created=latest,
         modified=latest,

@@ -854,3 +854,20 @@ def test_builder_rejects_a_stale_correction(
     write_json(upstream / "stix-atlas.json", bundle)
     with pytest.raises(builder.BuildError, match="remove the correction"):
         builder.build(upstream, ATLAS_DIR)
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import workbench.catalog.atlas
+    import workbench.catalog.guidelines
+
+    for module in (catalog_pkg, workbench.catalog.atlas, workbench.catalog.guidelines):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_loading_the_bundled_file_by_path_counts_as_bundled() -> None:
+    catalog = load_catalog(str(bundled_catalog_path()))
+    assert catalog.bundled is True
+    assert catalog.version_source == "bundle metadata"

@@ -240,8 +240,10 @@ class Catalog:
     def __contains__(self, atlas_id: object) -> bool:
         if not isinstance(atlas_id, str):
             return False
-        key = atlas_id if atlas_id in self._all_ids() else normalize_id(atlas_id)
-        return key in self._tactics or key in self._techniques or key in self._mitigations
+        for key in (atlas_id, normalize_id(atlas_id)):
+            if key in self._techniques or key in self._mitigations or key in self._tactics:
+                return True
+        return False
 
     def __iter__(self) -> Iterator[AtlasObject]:
         """Iterate over tactics (matrix order), techniques and mitigations (by id)."""
@@ -522,8 +524,8 @@ def load_catalog(source: str | Path | None = None, *, atlas_version: str | None 
     Raises :class:`~workbench.errors.CatalogError` naming the file and the
     problem when the file cannot be used.
     """
-    bundled = source is None
     path = bundled_catalog_path() if source is None else Path(source)
+    bundled = source is None or _same_file(path, bundled_catalog_path())
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -550,6 +552,13 @@ def load_catalog(source: str | Path | None = None, *, atlas_version: str | None 
         bundled=bundled,
         warnings=parsed["warnings"],
     )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _decode_json(raw: bytes, path: Path) -> Any:
