@@ -609,7 +609,8 @@ def test_lookups(bundled: Catalog) -> None:
     assert bundled.get("aml.t0051").id == "AML.T0051"
     assert bundled.get(" T0051.001 ").id == "AML.T0051.001"
     assert bundled.tactic("initial-access").id == "AML.TA0004"
-    assert "AML.T0051" in bundled and "m0020" in bundled
+    assert "AML.T0051" in bundled and "AML.M0020" in bundled and "AML.TA0000" in bundled
+    assert "m0020" not in bundled  # membership is exact; get() forgives case and prefix
     assert "AML.T9999" not in bundled and 42 not in bundled
     assert bundled.url("AML.M0020") == "https://atlas.mitre.org/mitigations/AML.M0020"
     assert bundled.url("AML.TA0002") == "https://atlas.mitre.org/tactics/AML.TA0002"

@@ -238,12 +238,14 @@ class Catalog:
         )
 
     def __contains__(self, atlas_id: object) -> bool:
+        """Whether the exact id is in the catalog (lookups with :meth:`get` are forgiving)."""
         if not isinstance(atlas_id, str):
             return False
-        for key in (atlas_id, normalize_id(atlas_id)):
-            if key in self._techniques or key in self._mitigations or key in self._tactics:
-                return True
-        return False
+        return (
+            atlas_id in self._techniques
+            or atlas_id in self._mitigations
+            or atlas_id in self._tactics
+        )
 
     def __iter__(self) -> Iterator[AtlasObject]:
         """Iterate over tactics (matrix order), techniques and mitigations (by id)."""
