@@ -38,12 +38,17 @@ _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
 
 
+def _short_tag(tag: str | None) -> str:
+    tag = tag or ""
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
 def _scalar(event: ev.ScalarEvent, filename: str, line: int) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
         tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
     elif tag not in _ALLOWED_TAGS:
-        raise InputError(f"{filename}:{line}: tags are not allowed ({event.tag})")
+        raise InputError(f"{filename}:{line}: tags are not allowed ({_short_tag(event.tag)})")
     if tag == _CORE + "str" or tag == _CORE + "timestamp":
         return event.value
     if tag in (_CORE + "int", _CORE + "float", _CORE + "bool", _CORE + "null"):
@@ -113,7 +118,8 @@ def parse_yaml(
             if isinstance(event, ev.ScalarEvent):
                 if stack and isinstance(stack[-1].container, dict) and stack[-1].pending_key:
                     if event.tag not in (None, "!") and event.tag not in _ALLOWED_TAGS:
-                        raise InputError(f"{filename}:{line}: tags are not allowed ({event.tag})")
+                        shown = _short_tag(event.tag)
+                        raise InputError(f"{filename}:{line}: tags are not allowed ({shown})")
                     frame = stack[-1]
                     frame.key = event.value
                     frame.pending_key = False
@@ -131,7 +137,7 @@ def parse_yaml(
             if isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
                 tag = event.tag
                 if tag not in (None, "!") and tag not in _ALLOWED_TAGS:
-                    raise InputError(f"{filename}:{line}: tags are not allowed ({tag})")
+                    raise InputError(f"{filename}:{line}: tags are not allowed ({_short_tag(tag)})")
                 if stack and isinstance(stack[-1].container, dict) and stack[-1].pending_key:
                     raise InputError(
                         f"{filename}:{line}: mapping keys must be plain text, not "

@@ -837,12 +837,12 @@ class SystemModel:
         return set(cached)
 
     def upstream(self, id: str) -> set[str]:
-        """Components from which data can flow (transitively) to *id*."""
+        """Components from which data can flow (transitively) to *id*, never *id* itself."""
         self.component(id)
         return set(nx.ancestors(self._g, id))
 
     def downstream(self, id: str) -> set[str]:
-        """Components to which data from *id* can flow (transitively)."""
+        """Components to which data from *id* can flow (transitively), never *id* itself."""
         self.component(id)
         return set(nx.descendants(self._g, id))
 
