@@ -146,8 +146,9 @@ def test_dates() -> None:
 
 def test_records() -> None:
     debt = next(s for s in d.SYSTEM_FACTS if s.name == "debt")
-    value, issues = debt.check([{"item": "x", "owner": "y"}, {"owner": "z"}, {"item": "q",
-                                                                              "oner": "r"}])
+    _, issues = debt.check(
+        [{"item": "x", "owner": "y"}, {"owner": "z"}, {"item": "q", "oner": "r"}]
+    )
     messages = {(p, m) for p, m in issues}
     assert ((1,), "missing required field 'item'") in messages
     assert any(p == (2, "oner") and "did you mean 'owner'" in m for p, m in messages)
