@@ -158,10 +158,19 @@ def parse_yaml(
                 container: Any = {} if isinstance(event, ev.MappingStartEvent) else []
                 stack.append(_Frame(container, parent_path))
                 continue
+    except yaml.reader.ReaderError as exc:
+        where = f"{filename}:{text.count(chr(10), 0, max(exc.position, 0)) + 1}"
+        raise InputError(
+            f"{where}: not valid YAML: character #x{exc.character:04x} is not allowed"
+            if isinstance(exc.character, int)
+            else f"{where}: not valid YAML: {exc.reason}"
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{filename}:{mark.line + 1}" if mark is not None else filename
         problem = exc.problem or exc.context or "syntax error"
+        if "nesting depth" in problem:  # libyaml's own limit, above ours
+            raise InputError(f"{where}: nested deeper than {MAX_DEPTH} levels") from None
         raise InputError(f"{where}: not valid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,6 +72,24 @@ def _depth_ok(data: Any, limit: int = MAX_DEPTH) -> bool:
     return True
 
 
+# JSON escapes surrogate pairs (emoji) as two \u escapes; YAML refuses them. The
+# line map only needs the structure, so they are swapped for a plain letter.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _json_lines(
+    text: str, filename: str
+) -> tuple[LineMap, list[tuple[tuple[str | int, ...], int, str]]]:
+    """Lines of JSON text, read with the YAML parser (JSON is nearly always YAML)."""
+    for attempt in (text, _SURROGATE_ESCAPE.sub(r"\\u0041", text)):
+        try:
+            _, lines, duplicates = parse_yaml(attempt, filename)
+        except InputError:
+            continue
+        return lines, duplicates
+    return {}, []  # valid JSON that YAML 1.1 reads differently: lines unknown
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
@@ -97,10 +116,7 @@ def parse_model_text(
             raise InputError(f"{filename}: not valid JSON: {exc}") from None
         if not _depth_ok(data):
             raise InputError(f"{filename}: nested deeper than {MAX_DEPTH} levels")
-        try:
-            _, lines, duplicates = parse_yaml(text, filename)
-        except InputError:
-            lines = {}  # valid JSON that YAML 1.1 reads differently: lines unknown
+        lines, duplicates = _json_lines(text, filename)
     elif format == "yaml":
         data, lines, duplicates = parse_yaml(text, filename)
     else:
