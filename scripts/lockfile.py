@@ -59,7 +59,9 @@ def parse_lock(text: str) -> list[Entry]:
         if current is None:
             continue
         stripped = line.strip()
-        if stripped.startswith("--hash") or (stripped.endswith("\\") and not stripped.startswith("#")):
+        if stripped.startswith("--hash") or (
+            stripped.endswith("\\") and not stripped.startswith("#")
+        ):
             current.lines.append(line)
         elif stripped.startswith("# via"):
             rest = stripped[len("# via") :].strip()
@@ -96,7 +98,9 @@ def closure(entries: list[Entry], roots: set[str]) -> list[Entry]:
                 changed = True
     missing = roots - {e.name for e in entries}
     if missing:
-        raise SystemExit(f"lockfile: {', '.join(sorted(missing))} not in {LOCK.name}; run make lock")
+        raise SystemExit(
+            f"lockfile: {', '.join(sorted(missing))} not in {LOCK.name}; run make lock"
+        )
     return [e for e in entries if e.name in kept]
 
 
@@ -117,8 +121,18 @@ def binder_text() -> str:
 
 def cmd_update() -> int:
     cmd = [
-        "uv", "pip", "compile", "pyproject.toml", "--all-extras", "--generate-hashes",
-        "--universal", "--python-version", "3.11", "--no-header", "-o", LOCK.name,
+        "uv",
+        "pip",
+        "compile",
+        "pyproject.toml",
+        "--all-extras",
+        "--generate-hashes",
+        "--universal",
+        "--python-version",
+        "3.11",
+        "--no-header",
+        "-o",
+        LOCK.name,
     ]
     return subprocess.call(cmd, cwd=ROOT)
 
@@ -126,7 +140,9 @@ def cmd_update() -> int:
 def cmd_binder(check: bool) -> int:
     text = binder_text()
     if check:
-        current = BINDER_REQUIREMENTS.read_text(encoding="utf-8") if BINDER_REQUIREMENTS.exists() else ""
+        current = (
+            BINDER_REQUIREMENTS.read_text(encoding="utf-8") if BINDER_REQUIREMENTS.exists() else ""
+        )
         if current != text:
             print("binder/requirements.txt is stale: run `python scripts/lockfile.py binder`")
             return 1
@@ -140,7 +156,9 @@ def cmd_binder(check: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("update")
     binder = sub.add_parser("binder")

@@ -88,14 +88,23 @@ def fired(tmp_path, model, catalog, when: str, element: str = "component", name=
         ("attr: side_effects\nin: [write, delete]\nunstated: no_match", {"tool"}),
         ("attr: sensitivity\nat_least: confidential\nunstated: no_match", {"vs"}),
         ("attr: sensitivity\nat_most: internal\nunstated: no_match", set()),
-        ("all:\n  - kind: inference_endpoint\n  - attr: rate_limited\n    equals: false\n    unstated: matches", {"ep"}),
-        ("all:\n  - kind: inference_endpoint\n  - attr: rate_limited\n    equals: false\n    unstated: no_match", set()),
+        (
+            "all:\n  - kind: inference_endpoint\n  - attr: rate_limited\n    equals: false\n    unstated: matches",
+            {"ep"},
+        ),
+        (
+            "all:\n  - kind: inference_endpoint\n  - attr: rate_limited\n    equals: false\n    unstated: no_match",
+            set(),
+        ),
         ("all:\n  - kind: model\n  - attr: system_prompt\n    absent: true", {"llm"}),
         ("all:\n  - kind: model\n  - attr: origin\n    present: true", {"llm"}),
         ("zone_trust: {at_most: 0}", {"user", "tickets"}),
         ("zone_trust: {at_least: 1, at_most: 1}", {"llm"}),
         ("all:\n  - kind: model\n  - reachable_from_untrusted: true", {"llm"}),
-        ("reachable_from_untrusted: {entry_kinds: [knowledge_source]}", {"vs", "app", "llm", "tool"}),
+        (
+            "reachable_from_untrusted: {entry_kinds: [knowledge_source]}",
+            {"vs", "app", "llm", "tool"},
+        ),
         ("all:\n  - kind: [tool, inference_endpoint]\n  - reachable_from_untrusted: false", {"ep"}),
         ("entry_point: true", {"user", "tickets"}),
         ("crown_jewel: true", {"vs", "tool"}),
@@ -103,7 +112,12 @@ def fired(tmp_path, model, catalog, when: str, element: str = "component", name=
         ("downstream_of: {kind: knowledge_source}", {"vs", "app", "llm", "tool"}),
         ("sends_to: {kind: tool}", {"app"}),
         ("receives_from: {kind: model}", {"app"}),
-        ("sends_to: {where: {kind: app}, data: [user_input]}".replace("kind: app", "kind: application"), {"user"}),
+        (
+            "sends_to: {where: {kind: app}, data: [user_input]}".replace(
+                "kind: app", "kind: application"
+            ),
+            {"user"},
+        ),
         ("sends_to: {where: {kind: application}, data: [feedback]}", set()),
         ("not: {kind: [actor, knowledge_source, application, vector_store, model, tool]}", {"ep"}),
         ("any:\n  - kind: tool\n  - kind: model", {"tool", "llm"}),
@@ -130,8 +144,12 @@ def test_flow_conditions(tmp_path, model, catalog, when, expected):
 
 
 def test_unstated_assumption_is_recorded_in_the_finding(tmp_path, model, catalog):
-    found = fired(tmp_path, model, catalog,
-                  "all:\n  - kind: inference_endpoint\n  - attr: rate_limited\n    equals: false\n    unstated: matches")
+    found = fired(
+        tmp_path,
+        model,
+        catalog,
+        "all:\n  - kind: inference_endpoint\n  - attr: rate_limited\n    equals: false\n    unstated: matches",
+    )
     finding = found["ep"]
     assert finding.assumptions == ["rate_limited not stated (assumed false)"]
     assert "Assumed: rate_limited not stated" in finding.reason
@@ -139,7 +157,9 @@ def test_unstated_assumption_is_recorded_in_the_finding(tmp_path, model, catalog
 
 def test_finding_carries_evidence_path_ids_and_catalog_facts(tmp_path, model, catalog):
     folder = tmp_path / "r"
-    write_rules(folder, """\
+    write_rules(
+        folder,
+        """\
         rules:
           - id: llm-indirect
             title: Indirect prompt injection
@@ -162,7 +182,8 @@ def test_finding_carries_evidence_path_ids_and_catalog_facts(tmp_path, model, ca
             also:
               - when: {attr: system_prompt, equals: true, unstated: no_match}
                 techniques: [AML.T0056]
-        """)
+        """,
+    )
     rules = load_rules([folder], catalog=catalog, include_bundled=False)
     result = analyze(model, catalog=catalog, rules=rules)
     (f,) = result.findings
@@ -177,7 +198,7 @@ def test_finding_carries_evidence_path_ids_and_catalog_facts(tmp_path, model, ca
 
 
 def test_rationale_with_hostile_user_text_is_not_formatted(tmp_path, catalog):
-    hostile = MODEL.replace('name: Customer', 'name: "${name} {0.__class__} $$"')
+    hostile = MODEL.replace("name: Customer", 'name: "${name} {0.__class__} $$"')
     model = loads_model(hostile, filename="h.yaml")
     found = fired(tmp_path, model, catalog, "reachable_from_untrusted: {entry_kinds: [actor]}")
     assert "{0.__class__}" in found["app"].reason or "${name}" in found["app"].reason
@@ -188,7 +209,10 @@ def test_same_model_same_findings_same_order(catalog):
 
     model = load_template("support-assistant")
     first = [f.to_dict() for f in analyze(model, catalog=catalog).findings]
-    second = [f.to_dict() for f in analyze(load_template("support-assistant"), catalog=catalog).findings]
+    assert first, "the bundled rules find nothing on the support assistant"
+    second = [
+        f.to_dict() for f in analyze(load_template("support-assistant"), catalog=catalog).findings
+    ]
     assert first == second
     ids = [f["id"] for f in first]
     assert len(ids) == len(set(ids))
@@ -197,7 +221,9 @@ def test_same_model_same_findings_same_order(catalog):
 
 def test_rule_check_reports_every_problem_with_file_and_line(tmp_path, catalog):
     folder = tmp_path / "bad"
-    path = write_rules(folder, """\
+    path = write_rules(
+        folder,
+        """\
         rules:
           - id: first
             title: First
@@ -219,8 +245,11 @@ def test_rule_check_reports_every_problem_with_file_and_line(tmp_path, catalog):
             rationale: x
             likelihood: 3
             impact: 3
-        """)
-    write_rules(folder, """\
+        """,
+    )
+    write_rules(
+        folder,
+        """\
         rules:
           - id: first
             title: Duplicate
@@ -230,7 +259,9 @@ def test_rule_check_reports_every_problem_with_file_and_line(tmp_path, catalog):
             rationale: x
             likelihood: 3
             impact: 3
-        """, "other.yaml")
+        """,
+        "other.yaml",
+    )
     with pytest.raises(RuleError) as exc:
         load_rules([folder], catalog=catalog, include_bundled=False)
     text = str(exc.value)
@@ -248,7 +279,11 @@ def test_rule_check_reports_every_problem_with_file_and_line(tmp_path, catalog):
         (17, "reconnaissance or resource-development technique"),
     ]
     for line, words in expected:
-        assert any(i.line == line and words in i.message and i.file == str(path) for i in issues), (line, words, text)
+        assert any(i.line == line and words in i.message and i.file == str(path) for i in issues), (
+            line,
+            words,
+            text,
+        )
     assert any("duplicate rule id 'first'" in i.message for i in issues)
 
 
@@ -257,7 +292,9 @@ def test_rule_folders_are_data_never_imported(tmp_path, catalog):
     marker = tmp_path / "imported"
     write_rules(folder, one_rule("kind: model"))
     (folder / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n", encoding="utf-8")
-    (folder / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n", encoding="utf-8")
+    (folder / "__init__.py").write_text(
+        f"open({str(marker)!r}, 'w').write('x')\n", encoding="utf-8"
+    )
     load_rules([folder], catalog=catalog, include_bundled=False)
     assert not marker.exists()
 
@@ -274,7 +311,9 @@ def test_a_rule_failing_at_run_time_is_reported_not_dropped(tmp_path, model, cat
         raise RuntimeError("boom")
 
     real = predicates_module.available_predicates
-    monkeypatch.setattr(predicates_module, "available_predicates", lambda: {**real(), "broken": broken})
+    monkeypatch.setattr(
+        predicates_module, "available_predicates", lambda: {**real(), "broken": broken}
+    )
     folder = tmp_path / "r"
     write_rules(folder, one_rule("all:\n  - kind: model\n  - predicate: broken"))
     rules = load_rules([folder], catalog=catalog, include_bundled=False)
@@ -297,10 +336,15 @@ def test_unknown_predicate_is_a_rule_error(tmp_path, catalog):
 
 
 def test_builtin_predicate_finds_the_self_replication_loop(tmp_path, catalog):
-    loop = MODEL + """  - {id: f7, from: llm, to: store, data: [model_output]}
+    loop = (
+        MODEL
+        + """  - {id: f7, from: llm, to: store, data: [model_output]}
   - {id: f8, from: store, to: app, data: [retrieved_context]}
 """
-    loop = loop.replace("  - {id: ep,", "  - {id: store, kind: data_store, zone: internal}\n  - {id: ep,")
+    )
+    loop = loop.replace(
+        "  - {id: ep,", "  - {id: store, kind: data_store, zone: internal}\n  - {id: ep,"
+    )
     model = loads_model(loop, filename="loop.yaml")
     found = fired(tmp_path, model, catalog, "predicate: llm_output_feeds_llm_source")
     assert set(found) == {"llm"}
@@ -336,8 +380,12 @@ def test_attack_path_bounds(model, catalog):
 
 def test_explain_names_the_failing_condition_and_the_assumptions(tmp_path, model, catalog):
     folder = tmp_path / "r"
-    write_rules(folder, one_rule(
-        "all:\n  - kind: inference_endpoint\n  - attr: rate_limited\n    equals: false\n    unstated: matches"))
+    write_rules(
+        folder,
+        one_rule(
+            "all:\n  - kind: inference_endpoint\n  - attr: rate_limited\n    equals: false\n    unstated: matches"
+        ),
+    )
     rules = load_rules([folder], catalog=catalog, include_bundled=False)
     (on_ep,) = explain(model, "ep", catalog=catalog, rules=rules)
     assert on_ep["matched"] and on_ep["assumptions"] == ["rate_limited not stated (assumed false)"]
@@ -351,7 +399,11 @@ def test_rule_examples_are_checked(tmp_path, catalog):
     from workbench.rules.check import run_examples
 
     folder = tmp_path / "r"
-    path = write_rules(folder, one_rule("kind: model", extra="""\
+    path = write_rules(
+        folder,
+        one_rule(
+            "kind: model",
+            extra="""\
     examples:
       - name: a model
         expect: fire
@@ -365,7 +417,9 @@ def test_rule_examples_are_checked(tmp_path, catalog):
         model:
           zones: [{id: z, trust: 3}]
           components: [{id: m, kind: model, zone: z}]
-"""))
+""",
+        ),
+    )
     rules = load_rules([folder], catalog=catalog, include_bundled=False)
     results = run_examples(rules, catalog=catalog)
     assert [r.passed for r in results] == [True, False]

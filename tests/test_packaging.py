@@ -32,8 +32,11 @@ def _lockfile_module():
 
 def test_imported_package_is_this_distribution():
     # PyPI's unrelated "workbench" installs the same import name: make sure ours is loaded.
+    # No other distribution (such as PyPI's unrelated "workbench") provides the package here.
     owners = importlib.metadata.packages_distributions().get("workbench", [])
-    assert owners == ["ai-threat-workbench"], owners
+    assert set(owners) <= {"ai-threat-workbench"}, owners
+    dist = importlib.metadata.distribution("ai-threat-workbench")
+    assert dist.metadata["Name"] == "ai-threat-workbench"
     assert Path(workbench.__file__).resolve().parent == ROOT / "workbench"
     assert workbench.DISTRIBUTION == "ai-threat-workbench"
     assert workbench.__version__ == importlib.metadata.version("ai-threat-workbench")
@@ -104,8 +107,17 @@ def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
 def test_built_wheel_carries_the_data_and_runs_the_main_job(tmp_path):
     dist = tmp_path / "dist"
     built = _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-w", str(dist), str(ROOT)]
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ]
     )
     assert built.returncode == 0, built.stderr
     (wheel,) = dist.glob("ai_threat_workbench-*.whl")
@@ -132,14 +144,29 @@ def test_built_wheel_carries_the_data_and_runs_the_main_job(tmp_path):
     work = tmp_path / "elsewhere"
     work.mkdir()
     clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    where = _run([str(py), "-c", "import workbench; print(workbench.__file__)"], cwd=work,
-                 env=clean_env)
+    where = _run(
+        [
+            str(py),
+            "-c",
+            "import importlib.metadata as m, workbench; "
+            "print(workbench.__file__); print(m.packages_distributions()['workbench'])",
+        ],
+        cwd=work,
+        env=clean_env,
+    )
     assert str(env_dir) in where.stdout, where.stdout + where.stderr
-    summary = _run([str(env_dir / "bin" / "workbench"), "summary", "--template",
-                    "support-assistant"], cwd=work, env=clean_env)
+    assert "['ai-threat-workbench']" in where.stdout
+    summary = _run(
+        [str(env_dir / "bin" / "workbench"), "summary", "--template", "support-assistant"],
+        cwd=work,
+        env=clean_env,
+    )
     assert summary.returncode == 0, summary.stderr
     assert "support" in summary.stdout.lower()
-    info = _run([str(env_dir / "bin" / "workbench"), "catalog", "info", "--format", "json"],
-                cwd=work, env=clean_env)
+    info = _run(
+        [str(env_dir / "bin" / "workbench"), "catalog", "info", "--format", "json"],
+        cwd=work,
+        env=clean_env,
+    )
     assert info.returncode == 0, info.stderr
     assert '"atlas_version": "5.6.0"' in info.stdout

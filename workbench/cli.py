@@ -22,6 +22,7 @@ from workbench.errors import WorkbenchError
 COMMAND_MODULES = (
     "workbench.commands.model",
     "workbench.commands.analysis",
+    "workbench.commands.project",
     "workbench.commands.catalog",
 )
 
@@ -40,12 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--version", action="version", version=f"{DISTRIBUTION} {__version__}"
-    )
-    parser.add_argument(
-        "--debug", action="store_true", help="show a traceback on internal errors"
-    )
+    parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -69,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - the one place that catches everything
+    except Exception as exc:
         if args.debug:
             traceback.print_exc()
         print(

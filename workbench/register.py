@@ -18,13 +18,12 @@ import csv
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench._atomic import atomic_write_text
 from workbench._csvsafe import protect
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,39 +45,95 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("id", "text", "Finding id: `<rule-id>@<element-id>` (manual findings: `manual-<slug>@<element-id>`). Stable across re-analysis."),
+    Column(
+        "id",
+        "text",
+        "Finding id: `<rule-id>@<element-id>` (manual findings: `manual-<slug>@<element-id>`). Stable across re-analysis.",
+    ),
     Column("manual", "bool", "`yes` for a finding an analyst added by hand."),
     Column("element", "text", "Id of the component or flow the finding sits on."),
     Column("element_type", "text", "`component` or `flow`."),
     Column("element_name", "text", "Display name of the component or flow."),
-    Column("zone", "text", "Trust zone of the component (for a flow: `source-zone -> target-zone`)."),
-    Column("rule", "text", "Id of the rule that produced the finding (`manual` for manual findings)."),
+    Column(
+        "zone", "text", "Trust zone of the component (for a flow: `source-zone -> target-zone`)."
+    ),
+    Column(
+        "rule", "text", "Id of the rule that produced the finding (`manual` for manual findings)."
+    ),
     Column("title", "text", "The threat scenario in a few words.", editable=True),
     Column("technique", "text", "Primary MITRE ATLAS technique id."),
     Column("technique_name", "text", "Name of the primary technique."),
     Column("techniques", "list", "All ATLAS technique ids of the scenario, the primary first."),
     Column("tactics", "list", "ATLAS tactic ids of those techniques, in matrix order."),
-    Column("preconditions", "list", "Reconnaissance and resource-development techniques on the adversary's side (context, never scored)."),
-    Column("reason", "text", "Why the rule fired: its rationale, the evidence that matched and the assumptions made."),
-    Column("assumptions", "list", "Unstated attributes the rule assumed to be insecure; state them in the model to sharpen the analysis."),
+    Column(
+        "preconditions",
+        "list",
+        "Reconnaissance and resource-development techniques on the adversary's side (context, never scored).",
+    ),
+    Column(
+        "reason",
+        "text",
+        "Why the rule fired: its rationale, the evidence that matched and the assumptions made.",
+    ),
+    Column(
+        "assumptions",
+        "list",
+        "Unstated attributes the rule assumed to be insecure; state them in the model to sharpen the analysis.",
+    ),
     Column("mitigations", "list", "Candidate ATLAS mitigation ids."),
     Column("controls", "list", "Candidate project-defined controls (not ATLAS)."),
     Column("guidelines", "list", "Related guidelines of the NCSC/CISA guidelines (1.1 to 4.4)."),
-    Column("likelihood", "integer", "Inherent likelihood, 1 to 5 (prefilled or overridden).", editable=True),
-    Column("impact", "integer", "Inherent impact, 1 to 5 (prefilled or overridden).", editable=True),
+    Column(
+        "likelihood",
+        "integer",
+        "Inherent likelihood, 1 to 5 (prefilled or overridden).",
+        editable=True,
+    ),
+    Column(
+        "impact", "integer", "Inherent impact, 1 to 5 (prefilled or overridden).", editable=True
+    ),
     Column("score", "integer", "Inherent score: likelihood x impact (1 to 25)."),
-    Column("band", "text", "Band of the inherent score on the risk matrix (low, medium, high, critical)."),
-    Column("likelihood_reason", "text", "Why the likelihood has its value (prefill factors or the override's reason).", editable=True),
+    Column(
+        "band",
+        "text",
+        "Band of the inherent score on the risk matrix (low, medium, high, critical).",
+    ),
+    Column(
+        "likelihood_reason",
+        "text",
+        "Why the likelihood has its value (prefill factors or the override's reason).",
+        editable=True,
+    ),
     Column("impact_reason", "text", "Why the impact has its value.", editable=True),
-    Column("status", "text", "Finding status: `open`, `decided`, `review_due` (`rule_error` for a rule that failed)."),
-    Column("treatment", "text", "Decision: mitigate, accept, transfer, avoid or not_applicable.", editable=True),
+    Column(
+        "status",
+        "text",
+        "Finding status: `open`, `decided`, `review_due` (`rule_error` for a rule that failed).",
+    ),
+    Column(
+        "treatment",
+        "text",
+        "Decision: mitigate, accept, transfer, avoid or not_applicable.",
+        editable=True,
+    ),
     Column("rationale", "text", "Why the decision was taken.", editable=True),
     Column("owner", "text", "Risk owner.", editable=True),
     Column("decided_by", "text", "Who recorded the decision."),
     Column("decided_on", "text", "Date of the decision (YYYY-MM-DD)."),
-    Column("review_by", "text", "Date by which the decision must be reviewed (YYYY-MM-DD).", editable=True),
-    Column("chosen_mitigations", "list", "Chosen mitigations and controls with their status, e.g. `AML.M0020 (implemented)`."),
-    Column("residual_likelihood", "integer", "Likelihood counting mitigations implemented or verified."),
+    Column(
+        "review_by",
+        "text",
+        "Date by which the decision must be reviewed (YYYY-MM-DD).",
+        editable=True,
+    ),
+    Column(
+        "chosen_mitigations",
+        "list",
+        "Chosen mitigations and controls with their status, e.g. `AML.M0020 (implemented)`.",
+    ),
+    Column(
+        "residual_likelihood", "integer", "Likelihood counting mitigations implemented or verified."
+    ),
     Column("residual_impact", "integer", "Impact counting mitigations implemented or verified."),
     Column("residual_score", "integer", "Residual score."),
     Column("residual_band", "text", "Band of the residual score."),
@@ -86,7 +141,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("projected_band", "text", "Band of the projected score."),
     Column("links", "list", "Tickets and documents linked to the decision.", editable=True),
     Column("notes", "text", "Free notes.", editable=True),
-    Column("row_version", "text", "Short digest of the editable fields at export; a spreadsheet import uses it to detect conflicting edits."),
+    Column(
+        "row_version",
+        "text",
+        "Short digest of the editable fields at export; a spreadsheet import uses it to detect conflicting edits.",
+    ),
 )
 COLUMN_NAMES = tuple(c.name for c in COLUMNS)
 _BY_NAME = {c.name: c for c in COLUMNS}
@@ -101,12 +160,15 @@ def row_version(row: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any) -> str:
+    """The text a spreadsheet cell holds for *value* (so versions survive a CSV round trip)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return LIST_SEPARATOR.join(str(v) for v in value)
-    return value
+    return str(value)
 
 
 def _zone_of(model: Any, element: str, element_type: str) -> str:
@@ -130,26 +192,59 @@ def _base_rows(result: AnalysisResult, model: Any, catalog: Any) -> list[dict[st
             technique_name = ""
         row: dict[str, Any] = {name: None for name in COLUMN_NAMES}
         row.update(
-            id=f.id, manual=f.manual, element=f.element, element_type=f.element_type,
-            element_name=f.element_name, zone=_zone_of(model, f.element, f.element_type),
-            rule=f.rule, title=f.title, technique=f.technique, technique_name=technique_name,
-            techniques=list(f.techniques), tactics=list(f.tactics),
-            preconditions=list(f.preconditions), reason=f.reason,
-            assumptions=list(f.assumptions), mitigations=list(f.mitigations),
-            controls=list(f.controls), guidelines=list(f.guidelines),
-            likelihood=f.likelihood, impact=f.impact, score=f.score, band=f.band,
-            likelihood_reason=f.likelihood_reason, impact_reason=f.impact_reason,
-            status=f.status, chosen_mitigations=[], links=[],
+            id=f.id,
+            manual=f.manual,
+            element=f.element,
+            element_type=f.element_type,
+            element_name=f.element_name,
+            zone=_zone_of(model, f.element, f.element_type),
+            rule=f.rule,
+            title=f.title,
+            technique=f.technique,
+            technique_name=technique_name,
+            techniques=list(f.techniques),
+            tactics=list(f.tactics),
+            preconditions=list(f.preconditions),
+            reason=f.reason,
+            assumptions=list(f.assumptions),
+            mitigations=list(f.mitigations),
+            controls=list(f.controls),
+            guidelines=list(f.guidelines),
+            likelihood=f.likelihood,
+            impact=f.impact,
+            score=f.score,
+            band=f.band,
+            likelihood_reason=f.likelihood_reason,
+            impact_reason=f.impact_reason,
+            status=f.status,
+            chosen_mitigations=[],
+            links=[],
         )
         rows.append(row)
     for err in result.errors:
         row = {name: None for name in COLUMN_NAMES}
         row.update(
-            id=f"{err.rule}@{err.element or '*'}", manual=False, element=err.element or "",
-            element_type="", element_name="", zone="", rule=err.rule,
-            title=f"rule {err.rule} failed", technique="", technique_name="", techniques=[],
-            tactics=[], preconditions=[], reason=err.message, assumptions=[], mitigations=[],
-            controls=[], guidelines=[], status="rule_error", chosen_mitigations=[], links=[],
+            id=f"{err.rule}@{err.element or '*'}",
+            manual=False,
+            element=err.element or "",
+            element_type="",
+            element_name="",
+            zone="",
+            rule=err.rule,
+            title=f"rule {err.rule} failed",
+            technique="",
+            technique_name="",
+            techniques=[],
+            tactics=[],
+            preconditions=[],
+            reason=err.message,
+            assumptions=[],
+            mitigations=[],
+            controls=[],
+            guidelines=[],
+            status="rule_error",
+            chosen_mitigations=[],
+            links=[],
         )
         rows.append(row)
     return rows
@@ -233,7 +328,9 @@ class ThreatRegister:
             if tactics is not None and not (tactics & set(r["tactics"] or ())):
                 return False
             if techs is not None and not any(
-                t == want or t.startswith(want + ".") for t in (r["techniques"] or ()) for want in techs
+                t == want or t.startswith(want + ".")
+                for t in (r["techniques"] or ())
+                for want in techs
             ):
                 return False
             if bands is not None and r["band"] not in bands:
@@ -255,7 +352,11 @@ class ThreatRegister:
                 counts[t] = counts.get(t, 0) + 1
         order = [t.id for t in catalog.tactics()] if catalog is not None else sorted(counts)
         names = {t.id: t.name for t in catalog.tactics()} if catalog is not None else {}
-        data = [{"tactic": t, "name": names.get(t, ""), "findings": counts[t]} for t in order if t in counts]
+        data = [
+            {"tactic": t, "name": names.get(t, ""), "findings": counts[t]}
+            for t in order
+            if t in counts
+        ]
         return pd.DataFrame(data, columns=["tactic", "name", "findings"])
 
     def summary_by_component(self) -> pd.DataFrame:
@@ -268,12 +369,20 @@ class ThreatRegister:
                 continue
             entry = table.setdefault(
                 r["element"],
-                {"element": r["element"], "name": r["element_name"], "findings": 0, "max_score": 0, "band": ""},
+                {
+                    "element": r["element"],
+                    "name": r["element_name"],
+                    "findings": 0,
+                    "max_score": 0,
+                    "band": "",
+                },
             )
             entry["findings"] += 1
             if (r["score"] or 0) > entry["max_score"]:
                 entry["max_score"], entry["band"] = r["score"], r["band"]
-        return pd.DataFrame(list(table.values()), columns=["element", "name", "findings", "max_score", "band"])
+        return pd.DataFrame(
+            list(table.values()), columns=["element", "name", "findings", "max_score", "band"]
+        )
 
     # -- export --------------------------------------------------------------------
     def to_csv_text(self) -> str:
@@ -293,9 +402,16 @@ class ThreatRegister:
     def _repr_html_(self) -> str:
         from html import escape
 
-        head = "".join(f"<th>{escape(c)}</th>" for c in ("id", "element_name", "technique", "band", "status"))
+        head = "".join(
+            f"<th>{escape(c)}</th>" for c in ("id", "element_name", "technique", "band", "status")
+        )
         body = "".join(
-            "<tr>" + "".join(f"<td>{escape(str(r[c] or ''))}</td>" for c in ("id", "element_name", "technique", "band", "status")) + "</tr>"
+            "<tr>"
+            + "".join(
+                f"<td>{escape(str(r[c] or ''))}</td>"
+                for c in ("id", "element_name", "technique", "band", "status")
+            )
+            + "</tr>"
             for r in self._rows[:50]
         )
         more = f"<p>{len(self._rows) - 50} more rows</p>" if len(self._rows) > 50 else ""
@@ -319,19 +435,4 @@ def _csv_cell(name: str, value: Any) -> Any:
 
 def write_csv_atomic(path: Path, text: str) -> Path:
     """Write *text* as UTF-8 to *path* via a temporary file and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return atomic_write_text(path, text)

@@ -17,7 +17,10 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
     parser.add_argument("--template", metavar="NAME", help="use a bundled example system instead")
     parser.add_argument(
-        "--rules", metavar="DIR", action="append", default=[],
+        "--rules",
+        metavar="DIR",
+        action="append",
+        default=[],
         help="a folder of extra rule files (next to the bundled ones); repeatable",
     )
 
@@ -71,22 +74,42 @@ def _summary_text(model: Any, result: Any, catalog: Any, matrix: Any) -> str:
         {"id": f.id, "technique": f.technique, "band": f.band, "score": f.score, "title": f.title}
         for f in sorted(result.findings, key=lambda f: (-f.score, f.id))
     ]
-    lines.append(render_table(rows, ["band", "score", "technique", "id", "title"],
-                              ["BAND", "SCORE", "TECHNIQUE", "FINDING", "TITLE"]).rstrip())
+    lines.append(
+        render_table(
+            rows,
+            ["band", "score", "technique", "id", "title"],
+            ["BAND", "SCORE", "TECHNIQUE", "FINDING", "TITLE"],
+        ).rstrip()
+    )
     lines += ["", "Findings per component"]
     comp_rows = []
     for c in comps:
         fs = [f for f in result.findings if f.element == c.id]
         top = max(fs, key=lambda f: f.score, default=None)
-        comp_rows.append({"id": c.id, "kind": c.kind, "zone": c.zone, "n": len(fs),
-                          "top": f"{top.band} ({top.score})" if top else ""})
-    lines.append(render_table(comp_rows, ["id", "kind", "zone", "n", "top"],
-                              ["COMPONENT", "KIND", "ZONE", "FINDINGS", "HIGHEST"]).rstrip())
+        comp_rows.append(
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "zone": c.zone,
+                "n": len(fs),
+                "top": f"{top.band} ({top.score})" if top else "",
+            }
+        )
+    lines.append(
+        render_table(
+            comp_rows,
+            ["id", "kind", "zone", "n", "top"],
+            ["COMPONENT", "KIND", "ZONE", "FINDINGS", "HIGHEST"],
+        ).rstrip()
+    )
     flow_findings = [f for f in result.findings if f.element_type == "flow"]
     if flow_findings:
         lines.append(f"(+ {len(flow_findings)} findings on flows)")
     if result.assumptions:
-        lines += ["", "Assumptions (unstated attributes treated as insecure; state them in the model)"]
+        lines += [
+            "",
+            "Assumptions (unstated attributes treated as insecure; state them in the model)",
+        ]
         for element, items in result.assumptions.items():
             for a in items:
                 lines.append(f"  {element}: {a}")
@@ -151,9 +174,17 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 why += " | assumed: " + "; ".join(e["assumptions"])
         else:
             why = "failed: " + str(e["failed"])
-        rows.append({"rule": e["rule"], "matched": e["matched"], "technique": e["technique"], "why": why})
-    sys.stdout.write(render_table(rows, ["matched", "rule", "technique", "why"],
-                                  ["MATCHED", "RULE", "TECHNIQUE", "WHY"], max_width=120))
+        rows.append(
+            {"rule": e["rule"], "matched": e["matched"], "technique": e["technique"], "why": why}
+        )
+    sys.stdout.write(
+        render_table(
+            rows,
+            ["matched", "rule", "technique", "why"],
+            ["MATCHED", "RULE", "TECHNIQUE", "WHY"],
+            max_width=120,
+        )
+    )
     return 0
 
 
@@ -170,9 +201,18 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
         ruleset = load_rules([folder], catalog=catalog, include_bundled=not args.only)
     except RuleError as exc:
         if args.format == "json":
-            sys.stdout.write(to_json({"valid": False, "issues": [
-                {"file": i.file, "line": i.line, "path": i.path, "message": i.message} for i in exc.issues
-            ], "examples": []}))
+            sys.stdout.write(
+                to_json(
+                    {
+                        "valid": False,
+                        "issues": [
+                            {"file": i.file, "line": i.line, "path": i.path, "message": i.message}
+                            for i in exc.issues
+                        ],
+                        "examples": [],
+                    }
+                )
+            )
         else:
             print(exc.summary)
             for issue in exc.issues:
@@ -183,14 +223,17 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
     failed = [r for r in results if not r.passed]
     own = [r for r in ruleset.rules if r.file in files]
     if args.format == "json":
-        sys.stdout.write(to_json({"valid": True, "rules": len(own),
-                                  "examples": [r.to_dict() for r in results]}))
+        sys.stdout.write(
+            to_json({"valid": True, "rules": len(own), "examples": [r.to_dict() for r in results]})
+        )
     else:
         for r in results:
             mark = "ok  " if r.passed else "FAIL"
             print(f"{mark} {r.file}:{r.line}: {r.rule}: {r.name}: {r.message}")
         without = [r.id for r in own if not r.examples]
-        print(f"{len(own)} rules, {len(results)} examples: {len(results) - len(failed)} passed, {len(failed)} failed")
+        print(
+            f"{len(own)} rules, {len(results)} examples: {len(results) - len(failed)} passed, {len(failed)} failed"
+        )
         if without:
             print("rules without examples: " + ", ".join(without))
     return 1 if failed else 0
@@ -198,7 +241,8 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "analyze", help="map ATLAS techniques onto a model: findings, attack paths, the register",
+        "analyze",
+        help="map ATLAS techniques onto a model: findings, attack paths, the register",
         description="Analyse a model: findings per component, assumptions, attack paths. "
         "A model that fails validation exits 1.",
     )

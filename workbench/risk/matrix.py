@@ -112,8 +112,7 @@ class RiskMatrix:
             "likelihood": [{"level": x.level, "label": x.label} for x in self.likelihood],
             "impact": [{"level": x.level, "label": x.label} for x in self.impact],
             "bands": [
-                {"name": b.name, "min": b.min, "max": b.max, "colour": b.colour}
-                for b in self.bands
+                {"name": b.name, "min": b.min, "max": b.max, "colour": b.colour} for b in self.bands
             ],
         }
 
@@ -158,7 +157,9 @@ def matrix_from_dict(data: Any, where: str = "<matrix>") -> RiskMatrix:
         if not ok:
             problems.append(f"{where}: bands[{i}]: expected {{name: text, min: int, max: int}}")
             continue
-        bands.append(Band(item["name"], item["min"], item["max"], str(item.get("colour", "#999999"))))
+        bands.append(
+            Band(item["name"], item["min"], item["max"], str(item.get("colour", "#999999")))
+        )
     if likelihood and impact and bands and not problems:
         top = len(likelihood) * len(impact)
         expected = 1

@@ -29,13 +29,20 @@ class ExampleResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rule": self.rule, "name": self.name, "expect": self.expect, "passed": self.passed,
-            "message": self.message, "file": self.file, "line": self.line,
+            "rule": self.rule,
+            "name": self.name,
+            "expect": self.expect,
+            "passed": self.passed,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
         }
 
 
 def _single(ruleset: RuleSet, rule: Rule) -> RuleSet:
-    return RuleSet(rules=[rule], controls=ruleset.controls, files=ruleset.files, digest=ruleset.digest)
+    return RuleSet(
+        rules=[rule], controls=ruleset.controls, files=ruleset.files, digest=ruleset.digest
+    )
 
 
 def run_examples(
@@ -55,12 +62,30 @@ def run_examples(
                 model = model_from_data(data, None, f"{where} (example {ex.name!r})")
                 result = analyze(model, catalog=catalog, rules=_single(ruleset, rule))
             except WorkbenchError as exc:
-                results.append(ExampleResult(rule.id, ex.name, ex.expect, False,
-                                             f"example model is invalid: {exc}", rule.file, ex.line))
+                results.append(
+                    ExampleResult(
+                        rule.id,
+                        ex.name,
+                        ex.expect,
+                        False,
+                        f"example model is invalid: {exc}",
+                        rule.file,
+                        ex.line,
+                    )
+                )
                 continue
             if result.errors:
-                results.append(ExampleResult(rule.id, ex.name, ex.expect, False,
-                                             f"rule failed: {result.errors[0].message}", rule.file, ex.line))
+                results.append(
+                    ExampleResult(
+                        rule.id,
+                        ex.name,
+                        ex.expect,
+                        False,
+                        f"rule failed: {result.errors[0].message}",
+                        rule.file,
+                        ex.line,
+                    )
+                )
                 continue
             fired = any(f.element == ex.element for f in result.findings)
             passed = fired == (ex.expect == "fire")
@@ -72,5 +97,7 @@ def run_examples(
                     if ex.expect == "fire"
                     else f"expected no finding on {ex.element!r} but the rule fired"
                 )
-            results.append(ExampleResult(rule.id, ex.name, ex.expect, passed, message, rule.file, ex.line))
+            results.append(
+                ExampleResult(rule.id, ex.name, ex.expect, passed, message, rule.file, ex.line)
+            )
     return results

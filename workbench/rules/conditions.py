@@ -71,13 +71,32 @@ ORDERED_VALUES: dict[str, tuple[str, ...]] = {
 
 ATTR_TESTS = ("equals", "in", "not_in", "present", "absent", "at_least", "at_most", "contains")
 COMPONENT_KEYS = (
-    "all", "any", "not", "kind", "attr", "zone_trust", "reachable_from_untrusted",
-    "entry_point", "crown_jewel", "upstream_of", "downstream_of", "sends_to",
-    "receives_from", "predicate",
+    "all",
+    "any",
+    "not",
+    "kind",
+    "attr",
+    "zone_trust",
+    "reachable_from_untrusted",
+    "entry_point",
+    "crown_jewel",
+    "upstream_of",
+    "downstream_of",
+    "sends_to",
+    "receives_from",
+    "predicate",
 )
 FLOW_KEYS = (
-    "all", "any", "not", "data", "crosses_boundary", "into_higher_trust", "attr",
-    "source", "target", "predicate",
+    "all",
+    "any",
+    "not",
+    "data",
+    "crosses_boundary",
+    "into_higher_trust",
+    "attr",
+    "source",
+    "target",
+    "predicate",
 )
 ATTR_KEYS = ("attr", *ATTR_TESTS, "unstated")
 
@@ -284,7 +303,8 @@ class Reachable(Condition):
 
     def describe(self) -> str:
         who = (
-            "entry points" if self.entry_kinds is None
+            "entry points"
+            if self.entry_kinds is None
             else "entry points of kind " + " or ".join(sorted(self.entry_kinds))
         )
         return ("" if self.expected else "not ") + f"reachable from {who}"
@@ -388,7 +408,9 @@ class Related(Condition):
 
     def describe(self) -> str:
         data = f" with data {_fmt(sorted(self.data))}" if self.data else ""
-        return f"{self.relation.replace('_', ' ')} a component where ({self.where.describe()}){data}"
+        return (
+            f"{self.relation.replace('_', ' ')} a component where ({self.where.describe()}){data}"
+        )
 
 
 @dataclass(eq=False)
@@ -434,8 +456,14 @@ class Crosses(Condition):
         return Match(evidence=[f"from zone {src} (trust {ts}) to zone {dst} (trust {tt})"])
 
     def describe(self) -> str:
-        what = "carries data into a higher-trust zone" if self.into_higher else "crosses a trust boundary"
-        return what if self.expected else f"does not {what.split(' ', 1)[0]} {what.split(' ', 1)[1]}"
+        what = (
+            "carries data into a higher-trust zone"
+            if self.into_higher
+            else "crosses a trust boundary"
+        )
+        return (
+            what if self.expected else f"does not {what.split(' ', 1)[0]} {what.split(' ', 1)[1]}"
+        )
 
 
 @dataclass(eq=False)
@@ -503,11 +531,12 @@ class Compiler:
         if len(raw) != 1:
             self.problem(
                 path,
-                "expected exactly one condition key, got " + ", ".join(map(str, raw))
+                "expected exactly one condition key, got "
+                + ", ".join(map(str, raw))
                 + " (combine conditions with all: or any:)",
             )
             return None
-        (key, value), = raw.items()
+        ((key, value),) = raw.items()
         sub = f"{path}.{key}"
         if key not in keys:
             self._unknown(path, key, keys, on)
@@ -648,7 +677,7 @@ class Compiler:
                 return None
             unstated = "no_match" if test == "present" else "matches"
         else:
-            unstated = raw.get("unstated")
+            unstated = str(raw.get("unstated"))
             if unstated not in ("matches", "no_match"):
                 self.problem(
                     f"{path}.unstated",

@@ -79,7 +79,9 @@ class Context:
             return self.entry_points
         return [e for e in self.entry_points if self.components[e].kind in kinds]
 
-    def reach(self, kinds: frozenset[str] | None = None) -> tuple[dict[str, str | None], dict[str, str]]:
+    def reach(
+        self, kinds: frozenset[str] | None = None
+    ) -> tuple[dict[str, str | None], dict[str, str]]:
         """Multi-source BFS from the entry points (of the given kinds).
 
         Returns ``(parent, origin)``: the BFS parent of every reached component
@@ -131,7 +133,7 @@ class Context:
         """Nodes reachable from (forward) or reaching (backward) *start*, by >= 1 flow."""
         adj = self.out_adj if forward else self.in_adj
         seen: set[str] = set()
-        queue = deque()
+        queue: deque[str] = deque()
         for s in start:
             for _f, nxt in adj[s]:
                 if nxt not in seen:

@@ -83,6 +83,9 @@ class _Builder:
         self.catalog = catalog
         self.matrix = matrix
         self.tactic_order = {t.id: i for i, t in enumerate(catalog.tactics())}
+        from workbench.risk.prefill import Prefiller
+
+        self.prefiller = Prefiller(ctx, catalog, matrix)
 
     def finding(self, rule: Rule, element: Any, match: Match, element_type: str) -> Finding:
         ctx = self.ctx
@@ -112,9 +115,17 @@ class _Builder:
             kind, zone = "flow", ""
             source, target = ctx.name(element.source), ctx.name(element.target)
         variables = {
-            "id": element.id, "name": name, "kind": kind, "zone": zone,
-            "source": source, "target": target, "entry": "", "path": "", "other": "",
-            "other_kind": "", "data": ", ".join(getattr(element, "data", ()) or ()),
+            "id": element.id,
+            "name": name,
+            "kind": kind,
+            "zone": zone,
+            "source": source,
+            "target": target,
+            "entry": "",
+            "path": "",
+            "other": "",
+            "other_kind": "",
+            "data": ", ".join(getattr(element, "data", ()) or ()),
             "technique": rule.technique,
             "technique_name": self.catalog.technique(rule.technique).display_name,
         }
@@ -125,8 +136,10 @@ class _Builder:
             reason += " Matched: " + "; ".join(match.evidence) + "."
         if match.assumptions:
             reason += " Assumed: " + "; ".join(match.assumptions) + "."
-        likelihood = self.matrix.clamp_likelihood(rule.likelihood)
-        impact = self.matrix.clamp_impact(rule.impact)
+        pre_score = self.prefiller.prefill(
+            element, element_type, rule.technique, rule.likelihood, rule.impact
+        )
+        likelihood, impact = pre_score.likelihood, pre_score.impact
         return Finding(
             id=f"{rule.id}@{element.id}",
             rule=rule.id,
@@ -148,8 +161,8 @@ class _Builder:
             impact=impact,
             score=self.matrix.score(likelihood, impact),
             band=self.matrix.band(likelihood, impact),
-            likelihood_reason=f"rule hint {rule.likelihood} ({self.matrix.likelihood_label(likelihood)})",
-            impact_reason=f"rule hint {rule.impact} ({self.matrix.impact_label(impact)})",
+            likelihood_reason=pre_score.likelihood_reason,
+            impact_reason=pre_score.impact_reason,
             path=list(match.path),
         )
 
@@ -159,7 +172,7 @@ def _candidates(ctx: Context, rule: Rule, by_kind: dict[str, list[Any]]) -> list
         return list(ctx.flows.values())
     if rule.kinds is None:
         return list(ctx.components.values())
-    out = []
+    out: list[Any] = []
     for kind in sorted(rule.kinds):
         out.extend(by_kind.get(kind, ()))
     return out
@@ -200,7 +213,7 @@ def analyze(
                 match = rule.condition.evaluate(ctx, element)
                 if match is not None:
                     findings.append(builder.finding(rule, element, match, rule.element))
-            except Exception as exc:  # noqa: BLE001 - a failing rule is reported, not fatal
+            except Exception as exc:
                 errors.append(RuleFailure(rule.id, element.id, f"{type(exc).__name__}: {exc}"))
                 break
         if progress is not None:
@@ -265,7 +278,7 @@ def explain(
         entry: dict[str, Any] = {"rule": rule.id, "title": rule.title, "technique": rule.technique}
         try:
             match = rule.condition.evaluate(ctx, element)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             entry.update(matched=False, failed=f"rule failed: {type(exc).__name__}: {exc}")
             out.append(entry)
             continue

@@ -66,7 +66,9 @@ def _bfs(ctx: Context, sources: list[str]) -> dict[str, tuple[str | None, str | 
     return parent
 
 
-def _trace(parent: dict[str, tuple[str | None, str | None]], node: str) -> tuple[list[str], list[str]]:
+def _trace(
+    parent: dict[str, tuple[str | None, str | None]], node: str
+) -> tuple[list[str], list[str]]:
     nodes = [node]
     flows: list[str] = []
     prev, fid = parent[node]
@@ -144,7 +146,9 @@ def find_attack_paths(
             tactic = (later or tactics or [""])[0]
             if tactic:
                 stage = tactic_order[tactic]
-            hops.append(Hop(nodes[i], target, fid, technique, tactic, finding.id if finding else None))
+            hops.append(
+                Hop(nodes[i], target, fid, technique, tactic, finding.id if finding else None)
+            )
             for el in (fid, target):
                 for f in by_element.get(el, ()):
                     for p in f.preconditions:

@@ -65,7 +65,9 @@ def llm_output_feeds_llm_source(ctx: Context, element: Any) -> Match | None:
             path.reverse()
             store = ctx.name(node)
             return Match(
-                evidence=[f"its output is stored in {store}, which an LLM reads: {ctx.path_text(path)}"],
+                evidence=[
+                    f"its output is stored in {store}, which an LLM reads: {ctx.path_text(path)}"
+                ],
                 path=path,
                 vars={"other": store, "other_kind": ctx.components[node].kind},
             )

@@ -36,17 +36,53 @@ from workbench.rules.context import Context, Match
 __all__ = ["Control", "Extra", "Rule", "RuleSet", "load_controls", "load_rules"]
 
 RULE_KEYS = (
-    "id", "title", "description", "element", "when", "technique", "related",
-    "preconditions", "mitigations", "controls", "guidelines", "rationale",
-    "likelihood", "impact", "also", "examples", "references",
+    "id",
+    "title",
+    "description",
+    "element",
+    "when",
+    "technique",
+    "related",
+    "preconditions",
+    "mitigations",
+    "controls",
+    "guidelines",
+    "rationale",
+    "likelihood",
+    "impact",
+    "also",
+    "examples",
+    "references",
 )
-REQUIRED_KEYS = ("id", "title", "when", "technique", "guidelines", "rationale", "likelihood", "impact")
+REQUIRED_KEYS = (
+    "id",
+    "title",
+    "when",
+    "technique",
+    "guidelines",
+    "rationale",
+    "likelihood",
+    "impact",
+)
 ALSO_KEYS = ("when", "techniques", "mitigations", "controls", "preconditions")
 EXAMPLE_KEYS = ("name", "expect", "element", "model")
-TEMPLATE_VARS = frozenset({
-    "id", "name", "kind", "zone", "entry", "path", "other", "other_kind", "data",
-    "source", "target", "technique", "technique_name",
-})
+TEMPLATE_VARS = frozenset(
+    {
+        "id",
+        "name",
+        "kind",
+        "zone",
+        "entry",
+        "path",
+        "other",
+        "other_kind",
+        "data",
+        "source",
+        "target",
+        "technique",
+        "technique_name",
+    }
+)
 PRE_TACTICS = frozenset({"AML.TA0002", "AML.TA0003"})  # reconnaissance, resource development
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 _GUIDELINE = re.compile(r"^[1-4]\.[1-5]$")
@@ -190,7 +226,9 @@ def known_vocabulary() -> dict[str, Any]:
 
 
 class _Checker:
-    def __init__(self, catalog: Any, controls: dict[str, Control], predicates: dict[str, Any]) -> None:
+    def __init__(
+        self, catalog: Any, controls: dict[str, Control], predicates: dict[str, Any]
+    ) -> None:
         self.catalog = catalog
         self.controls = controls
         self.predicates = predicates
@@ -223,19 +261,28 @@ class _Checker:
                 self.problem(path, f"unknown control {value!r} (not in catalogs/controls.yaml)")
             return
         if what == "guideline":
-            if not _GUIDELINE.match(value) or value.split(".")[1] > {"1": "4", "2": "4", "3": "5", "4": "4"}[value[0]]:
-                self.problem(path, f"unknown guideline {value!r}: expected 1.1-1.4, 2.1-2.4, 3.1-3.5 or 4.1-4.4")
+            if (
+                not _GUIDELINE.match(value)
+                or value.split(".")[1] > {"1": "4", "2": "4", "3": "5", "4": "4"}[value[0]]
+            ):
+                self.problem(
+                    path,
+                    f"unknown guideline {value!r}: expected 1.1-1.4, 2.1-2.4, 3.1-3.5 or 4.1-4.4",
+                )
             return
-        kind_ok = (
-            value.startswith("AML.M") if what == "mitigation" else value.startswith("AML.T")
-        )
+        kind_ok = value.startswith("AML.M") if what == "mitigation" else value.startswith("AML.T")
         if not kind_ok or value not in self.catalog:
-            self.problem(path, f"unknown ATLAS {what} {value!r} in catalog ATLAS {self.catalog.atlas_version}")
+            self.problem(
+                path,
+                f"unknown ATLAS {what} {value!r} in catalog ATLAS {self.catalog.atlas_version}",
+            )
             return
         if what == "precondition":
             tactics = set(self.catalog.technique(value).tactics)
             if not tactics & PRE_TACTICS:
-                self.problem(path, f"{value} is not a reconnaissance or resource-development technique")
+                self.problem(
+                    path, f"{value} is not a reconnaissance or resource-development technique"
+                )
         if what == "technique":
             tactics = set(self.catalog.technique(value).tactics)
             if tactics and tactics <= PRE_TACTICS:
@@ -263,7 +310,9 @@ class _Checker:
         rid = raw.get("id")
         if isinstance(rid, str):
             if not _RULE_ID.match(rid):
-                self.problem(f"{path}.id", "rule ids are lower-case letters, digits and '-' (2-80 chars)")
+                self.problem(
+                    f"{path}.id", "rule ids are lower-case letters, digits and '-' (2-80 chars)"
+                )
             elif rid in seen:
                 self.problem(f"{path}.id", f"duplicate rule id {rid!r} (also at {seen[rid]})")
             else:
@@ -277,8 +326,13 @@ class _Checker:
         cond = None
         if "when" in raw:
             cond, issues = compile_condition(
-                raw["when"], element, self.known, self.predicates,
-                file=self.file, lines=self.lines, path=f"{path}.when",
+                raw["when"],
+                element,
+                self.known,
+                self.predicates,
+                file=self.file,
+                lines=self.lines,
+                path=f"{path}.when",
             )
             self.issues.extend(issues)
         technique = raw.get("technique")
@@ -296,7 +350,9 @@ class _Checker:
         levels = {}
         for key in ("likelihood", "impact"):
             value = raw.get(key)
-            if key in raw and not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5):
+            if key in raw and not (
+                isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
+            ):
                 self.problem(f"{path}.{key}", "expected a whole number from 1 to 5")
             levels[key] = value if isinstance(value, int) else 3
         rationale = raw.get("rationale")
@@ -304,7 +360,9 @@ class _Checker:
         if isinstance(rationale, str):
             template = string.Template(rationale)
             if not template.is_valid():
-                self.problem(f"{path}.rationale", "invalid $-placeholder (write $$ for a dollar sign)")
+                self.problem(
+                    f"{path}.rationale", "invalid $-placeholder (write $$ for a dollar sign)"
+                )
             else:
                 unknown = set(template.get_identifiers()) - TEMPLATE_VARS
                 if unknown:
@@ -355,10 +413,17 @@ class _Checker:
                 continue
             for key in item:
                 if key not in ALSO_KEYS:
-                    self.problem(f"{sub}.{key}", f"unknown key {key!r} (allowed: {', '.join(ALSO_KEYS)})")
+                    self.problem(
+                        f"{sub}.{key}", f"unknown key {key!r} (allowed: {', '.join(ALSO_KEYS)})"
+                    )
             cond, issues = compile_condition(
-                item["when"], element, self.known, self.predicates,
-                file=self.file, lines=self.lines, path=f"{sub}.when",
+                item["when"],
+                element,
+                self.known,
+                self.predicates,
+                file=self.file,
+                lines=self.lines,
+                path=f"{sub}.when",
             )
             self.issues.extend(issues)
             extra = Extra(
@@ -366,7 +431,9 @@ class _Checker:
                 techniques=self.ids(item.get("techniques"), f"{sub}.techniques", "technique"),
                 mitigations=self.ids(item.get("mitigations"), f"{sub}.mitigations", "mitigation"),
                 controls=self.ids(item.get("controls"), f"{sub}.controls", "control"),
-                preconditions=self.ids(item.get("preconditions"), f"{sub}.preconditions", "precondition"),
+                preconditions=self.ids(
+                    item.get("preconditions"), f"{sub}.preconditions", "precondition"
+                ),
             )
             out.append(extra)
         return out
@@ -385,20 +452,26 @@ class _Checker:
                 continue
             for key in item:
                 if key not in EXAMPLE_KEYS:
-                    self.problem(f"{sub}.{key}", f"unknown key {key!r} (allowed: {', '.join(EXAMPLE_KEYS)})")
+                    self.problem(
+                        f"{sub}.{key}", f"unknown key {key!r} (allowed: {', '.join(EXAMPLE_KEYS)})"
+                    )
             if item.get("expect") not in ("fire", "no_fire"):
                 self.problem(f"{sub}.expect", "expected fire or no_fire")
                 continue
             if not isinstance(item.get("element"), str) or not isinstance(item.get("model"), dict):
-                self.problem(sub, "an example needs element: ID and model: {zones, components, flows}")
+                self.problem(
+                    sub, "an example needs element: ID and model: {zones, components, flows}"
+                )
                 continue
-            out.append(Example(
-                name=str(item.get("name", f"example {i + 1}")),
-                expect=item["expect"],
-                element=item["element"],
-                model=item["model"],
-                line=self.lines.get(sub),
-            ))
+            out.append(
+                Example(
+                    name=str(item.get("name", f"example {i + 1}")),
+                    expect=item["expect"],
+                    element=item["element"],
+                    model=item["model"],
+                    line=self.lines.get(sub),
+                )
+            )
         return out
 
 
@@ -465,15 +538,21 @@ def load_rules(
             continue
         for key in data:
             if key not in ("rules", "description"):
-                checker.problem(str(key), f"unknown top-level key {key!r} (allowed: rules, description)")
+                checker.problem(
+                    str(key), f"unknown top-level key {key!r} (allowed: rules, description)"
+                )
         for i, raw in enumerate(data["rules"]):
             rule = checker.rule(raw, f"rules[{i}]", seen)
             if rule is not None:
                 rules.append(rule)
     if checker.issues:
         count = len(checker.issues)
-        raise RuleError(f"{count} problem{'s' if count != 1 else ''} in the rule files", checker.issues)
-    return RuleSet(rules=rules, controls=controls, files=[str(f) for f in files], digest=digest.hexdigest())
+        raise RuleError(
+            f"{count} problem{'s' if count != 1 else ''} in the rule files", checker.issues
+        )
+    return RuleSet(
+        rules=rules, controls=controls, files=[str(f) for f in files], digest=digest.hexdigest()
+    )
 
 
 PredicateFn = Callable[[Context, Any], Match | None]

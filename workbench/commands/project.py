@@ -1,0 +1,257 @@
+"""Project commands: init, status, register, check, verify, import, export."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from workbench._output import add_format_argument, render_table, to_json
+from workbench.errors import InputError
+
+__all__ = ["register"]
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _open(path: str) -> Any:
+    from workbench.project import Project
+
+    return Project.open(path)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from workbench.project import Project
+
+    if bool(args.template) == bool(args.model):
+        raise InputError("give --template NAME or --model FILE (one of them)")
+    project = Project.create(
+        args.dir, template=args.template, model=args.model, name=args.name, actor=args.actor
+    )
+    state = project.state()
+    print(
+        f"created project {project.name!r} in {project.path}: "
+        f"{len(project.model.components())} components, {len(state.findings)} findings"
+    )
+    if not args.actor:
+        print("set who acts with: actor: NAME in project.yaml (or pass --actor to init)")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    project = _open(args.project)
+    info = project.status()
+    if args.format == "json":
+        sys.stdout.write(to_json(info))
+        return 0
+    print(f"{info['project']} ({info['path']})")
+    print(
+        f"findings: {info['findings']} - "
+        + ", ".join(f"{k} {v}" for k, v in sorted(info["status"].items()))
+    )
+    print(
+        f"decision log: {info['decision_log']['records']} records, head {info['decision_log']['head'][:16]}"
+    )
+    if info["orphaned_decisions"]:
+        print(f"orphaned decisions: {info['orphaned_decisions']} (their findings no longer exist)")
+    for n in info["notices"]:
+        print(f"notice: {n}")
+    return 0
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    project = _open(args.project)
+    reg = project.register(as_of=_date(args.as_of))
+    if args.format == "csv":
+        text = reg.to_csv_text()
+    elif args.format == "json":
+        text = to_json(
+            {
+                "system": project.model.id,
+                "rows": reg.rows(),
+                "decision_log": {"records": len(project.log), "head": project.log.head()},
+            }
+        )
+    else:
+        text = render_table(
+            reg.rows(),
+            ["id", "band", "score", "residual_band", "status", "treatment", "owner"],
+            ["FINDING", "BAND", "SCORE", "RESIDUAL", "STATUS", "TREATMENT", "OWNER"],
+        )
+    if args.output:
+        from workbench._atomic import atomic_write_text
+
+        atomic_write_text(Path(args.output), text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    project = _open(args.project)
+    try:
+        project.matrix.band_rank(args.fail_on)
+    except ValueError as exc:
+        raise InputError(f"--fail-on: {exc}") from None
+    rows = project.undecided(args.fail_on, as_of=_date(args.as_of))
+    if args.format == "sarif":
+        from workbench.export.sarif import sarif_report
+
+        sys.stdout.write(to_json(sarif_report(project, rows)))
+    elif args.format == "json":
+        sys.stdout.write(
+            to_json(
+                {
+                    "fail_on": args.fail_on,
+                    "undecided": [
+                        {
+                            k: r[k]
+                            for k in (
+                                "id",
+                                "element",
+                                "technique",
+                                "band",
+                                "score",
+                                "status",
+                                "title",
+                            )
+                        }
+                        for r in rows
+                    ],
+                }
+            )
+        )
+    else:
+        if rows:
+            print(f"{len(rows)} finding(s) at or above {args.fail_on} without a current decision:")
+            sys.stdout.write(
+                render_table(
+                    rows,
+                    ["status", "band", "score", "id", "title"],
+                    ["STATUS", "BAND", "SCORE", "FINDING", "TITLE"],
+                )
+            )
+        else:
+            print(f"no finding at or above {args.fail_on} is undecided")
+    return 1 if rows else 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from workbench.risk.decisions import verify
+
+    target = Path(args.target)
+    expected_head = expected_records = None
+    if target.is_dir():
+        project_file = target / "project.yaml"
+        if project_file.is_file():
+            from workbench.model._yaml import parse_yaml
+
+            data, _l, _d = parse_yaml(project_file.read_text(encoding="utf-8"), str(project_file))
+            recorded = (data or {}).get("decision_log") or {}
+            expected_head, expected_records = recorded.get("head"), recorded.get("records")
+        target = target / "decisions.jsonl"
+    if not target.exists() and expected_records:
+        raise InputError(
+            f"{target}: the decision log is missing ({expected_records} records expected)"
+        )
+    result = verify(target, expected_head=expected_head, expected_records=expected_records)
+    if args.format == "json":
+        sys.stdout.write(to_json(result.to_dict()))
+    elif result.ok:
+        print(f"{target}: ok, {result.records} records, head {result.head}")
+    else:
+        print(f"{target}: {result.problem}")
+    return 0 if result.ok else 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from workbench.risk.csv_import import import_register_csv
+
+    project = _open(args.project)
+    report = import_register_csv(project, args.csv, by=args.by)
+    for n in report.notices:
+        print(f"notice: {n}")
+    print(report.summary())
+    return 0
+
+
+def cmd_export_decisions(args: argparse.Namespace) -> int:
+    from workbench.export.decisions_export import export_project_decisions
+
+    project = _open(args.project)
+    paths = export_project_decisions(project, Path(args.out), format=args.format)
+    print(f"wrote {len(paths)} file(s) to {args.out}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("init", help="start a project folder from a template or a model file")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--template", metavar="NAME", help="a bundled example system")
+    p.add_argument("--model", metavar="FILE", help="a model file (YAML or JSON)")
+    p.add_argument("--name", help="project name (default: the system's name)")
+    p.add_argument(
+        "--actor", help="who acts in this project by default (recorded with every action)"
+    )
+    p.set_defaults(handler=cmd_init)
+
+    p = subparsers.add_parser("status", help="a project's findings, decisions and notices")
+    p.add_argument("project", metavar="PROJECT")
+    add_format_argument(p)
+    p.set_defaults(handler=cmd_status)
+
+    p = subparsers.add_parser(
+        "register", help="a project's threat register (scores, decisions, residual risk)"
+    )
+    p.add_argument("project", metavar="PROJECT")
+    add_format_argument(p, ("table", "json", "csv"))
+    p.add_argument("--output", metavar="FILE")
+    p.add_argument(
+        "--as-of", metavar="DATE", help="judge review dates as of this day (default: today)"
+    )
+    p.set_defaults(handler=cmd_register)
+
+    p = subparsers.add_parser(
+        "check",
+        help="exit 1 when a finding at or above a band has no current decision (release gate)",
+    )
+    p.add_argument("project", metavar="PROJECT")
+    p.add_argument(
+        "--fail-on", default="high", metavar="BAND", help="lowest band that fails (default: high)"
+    )
+    p.add_argument("--as-of", metavar="DATE")
+    add_format_argument(p, ("table", "json", "sarif"))
+    p.set_defaults(handler=cmd_check)
+
+    p = subparsers.add_parser(
+        "verify", help="verify a decision log's hash chain (a project folder or a .jsonl file)"
+    )
+    p.add_argument("target", metavar="PROJECT_OR_LOG")
+    add_format_argument(p)
+    p.set_defaults(handler=cmd_verify)
+
+    p = subparsers.add_parser(
+        "import", help="merge a register CSV edited in a spreadsheet into a project"
+    )
+    p.add_argument("project", metavar="PROJECT")
+    p.add_argument("csv", metavar="CSV")
+    p.add_argument("--by", help="who made the edits (default: the project's actor)")
+    p.set_defaults(handler=cmd_import)
+
+    p = subparsers.add_parser(
+        "export-decisions", help="decision records as Markdown (one file each) or JSON"
+    )
+    p.add_argument("project", metavar="PROJECT")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    p.set_defaults(handler=cmd_export_decisions)

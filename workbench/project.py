@@ -1,0 +1,820 @@
+"""Projects: a model, its assessment and its decisions, saved in a folder that lives well in git.
+
+A project folder holds::
+
+    project.yaml      settings: name, actor, risk matrix, extra rule folders,
+                      what it was analysed with, the decision log's head
+    model.yaml        the system model
+    assessment.yaml   score overrides, chosen mitigations, manual findings, notes
+    decisions.jsonl   the append-only, hash-chained decision log
+
+Every action that changes the project saves it. Saves are atomic per file
+(write, flush, rename) and check first that no file changed on disk since this
+object loaded or saved it (a revision check, not a lock file that outlives a
+crash), so a second kernel saving the same project is refused with a clear
+message instead of silently overwriting.
+
+Who acts is always explicit: the ``by`` argument of an action, or the
+project's ``actor`` setting; never a guess from the operating system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench._atomic import atomic_write_text
+from workbench.errors import InputError, ProjectError
+from workbench.model._yaml import dump_yaml, parse_yaml
+from workbench.risk.mitigations import ChosenMitigation, MitigationError, residual_risk
+from workbench.rules.findings import Finding
+
+__all__ = ["PROJECT_FILES", "Project", "ProjectState", "manual_finding_id"]
+
+PROJECT_FILES = ("project.yaml", "model.yaml", "assessment.yaml")
+LOG_FILE = "decisions.jsonl"
+PROJECT_SCHEMA = 1
+Clock = Callable[[], dt.datetime]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _slug(text: str, limit: int = 48) -> str:
+    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", norm.lower()).strip("-")
+    return (slug[:limit].rstrip("-")) or "finding"
+
+
+def manual_finding_id(title: str, element: str) -> str:
+    """``manual-<slug of the title>@<element>``: stable, never a counter."""
+    return f"manual-{_slug(title)}@{element}"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Assessment:
+    """The analyst's work on findings, saved as ``assessment.yaml``."""
+
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mitigations: dict[str, list[ChosenMitigation]] = field(default_factory=dict)
+    manual_findings: list[dict[str, Any]] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "overrides": {k: dict(sorted(v.items())) for k, v in sorted(self.overrides.items())},
+            "mitigations": {
+                k: [m.to_dict() for m in sorted(v, key=lambda m: m.id)]
+                for k, v in sorted(self.mitigations.items())
+                if v
+            },
+            "manual_findings": sorted(self.manual_findings, key=lambda m: m["id"]),
+            "notes": dict(sorted((k, v) for k, v in self.notes.items() if v)),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> Assessment:
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise InputError(
+                f"{where}: expected a mapping with overrides, mitigations, manual_findings, notes"
+            )
+        try:
+            return cls(
+                overrides={str(k): dict(v) for k, v in (data.get("overrides") or {}).items()},
+                mitigations={
+                    str(k): [ChosenMitigation.from_dict(m) for m in v]
+                    for k, v in (data.get("mitigations") or {}).items()
+                },
+                manual_findings=[dict(m) for m in (data.get("manual_findings") or [])],
+                notes={str(k): str(v) for k, v in (data.get("notes") or {}).items()},
+            )
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise InputError(f"{where}: malformed assessment: {exc}") from None
+
+
+@dataclass
+class ProjectState:
+    """One analysis of the project with the analyst's work applied."""
+
+    result: Any  # AnalysisResult
+    findings: list[Finding]
+    rows: list[dict[str, Any]]
+    current: dict[str, Any]  # finding id -> current decision
+    orphaned: list[tuple[Any, tuple[str, ...]]]
+    as_of: dt.date
+
+    def finding(self, finding_id: str) -> Finding:
+        for f in self.findings:
+            if f.id == finding_id:
+                return f
+        raise KeyError(finding_id)
+
+
+class Project:
+    """A threat-modelling project in a folder. Open with :meth:`open`, start with :meth:`create`."""
+
+    def __init__(self, path: Path, *, clock: Clock | None = None) -> None:
+        self.path = Path(path)
+        self.clock: Clock = clock or _utc_now
+        self.settings: dict[str, Any] = {}
+        self.model: Any = None
+        self.assessment = Assessment()
+        self.notices: list[str] = []
+        self._hashes: dict[str, str | None] = {}
+        self._catalog: Any = None
+        self._rules: Any = None
+        self._matrix: Any = None
+        self._state: ProjectState | None = None
+        from workbench.risk.decisions import DecisionLog
+
+        self.log = DecisionLog(self.path / LOG_FILE)
+
+    # -- creating and opening ---------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        *,
+        template: str | None = None,
+        model: Any = None,
+        name: str | None = None,
+        actor: str | None = None,
+        clock: Clock | None = None,
+    ) -> Project:
+        """Start a project in *path* (new or empty) from a bundled template or a model.
+
+        ``model`` may be a :class:`~workbench.model.SystemModel` or the path of a
+        model file. Refuses a folder that already holds files.
+        """
+        from workbench.model import SystemModel, load_model, load_template
+
+        folder = Path(path)
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise ProjectError(f"{folder}: not an empty folder; choose a new one")
+        if (template is None) == (model is None):
+            raise ProjectError("start a project from a template or from a model (one of them)")
+        if template is not None:
+            system = load_template(template)
+        elif isinstance(model, SystemModel):
+            system = model.copy()
+        else:
+            system = load_model(model)
+        project = cls(folder, clock=clock)
+        project.model = system
+        project.settings = {
+            "schema_version": PROJECT_SCHEMA,
+            "name": name or system.name,
+            "actor": actor,
+            "matrix": None,
+            "rules": [],
+            "controls": [],
+            "created": project.clock().date().isoformat(),
+        }
+        folder.mkdir(parents=True, exist_ok=True)
+        for fname in PROJECT_FILES:
+            project._hashes[fname] = None
+        project._record_analysis()
+        project.save()
+        return project
+
+    @classmethod
+    def open(cls, path: str | Path, *, clock: Clock | None = None) -> Project:
+        from workbench.model import load_model
+
+        folder = Path(path)
+        if not (folder / "project.yaml").is_file():
+            raise ProjectError(
+                f"{folder}: not a project (no project.yaml); start one with workbench init"
+            )
+        project = cls(folder, clock=clock)
+        raw = project._read("project.yaml")
+        data, _lines, _dups = parse_yaml(raw.decode("utf-8-sig"), str(folder / "project.yaml"))
+        if not isinstance(data, dict):
+            raise InputError(f"{folder / 'project.yaml'}: expected a mapping of settings")
+        version = data.get("schema_version", PROJECT_SCHEMA)
+        if not isinstance(version, int) or version > PROJECT_SCHEMA:
+            raise InputError(
+                f"{folder / 'project.yaml'}: project schema version {version} is newer than this "
+                f"workbench understands ({PROJECT_SCHEMA}); upgrade ai-threat-workbench"
+            )
+        project.settings = data
+        project._read("model.yaml")
+        project.model = load_model(folder / "model.yaml")
+        if (folder / "assessment.yaml").exists():
+            raw = project._read("assessment.yaml")
+            adata, _l, _d = parse_yaml(raw.decode("utf-8-sig"), str(folder / "assessment.yaml"))
+            project.assessment = Assessment.from_dict(adata, str(folder / "assessment.yaml"))
+        else:
+            project._hashes["assessment.yaml"] = None
+        project._check_log()
+        project._check_analysis_versions()
+        return project
+
+    def _read(self, name: str) -> bytes:
+        try:
+            raw = (self.path / name).read_bytes()
+        except OSError as exc:
+            raise ProjectError(f"{self.path / name}: cannot read: {exc.strerror or exc}") from None
+        self._hashes[name] = _sha(raw)
+        return raw
+
+    def _check_log(self) -> None:
+        recorded = self.settings.get("decision_log") or {}
+        result = self.log.verify(
+            expected_head=recorded.get("head"), expected_records=recorded.get("records")
+        )
+        if not result.ok:
+            self.notices.append(f"decision log: {result.problem} (run workbench verify)")
+
+    def _check_analysis_versions(self) -> None:
+        done = self.settings.get("analysed_with") or {}
+        catalog, rules = self.catalog, self.rules
+        if done.get("atlas_version") and done["atlas_version"] != catalog.atlas_version:
+            self.notices.append(
+                f"this project was analysed with ATLAS {done['atlas_version']}; the catalog is now "
+                f"ATLAS {catalog.atlas_version}: review the findings and call reanalyze() to record it"
+            )
+        if done.get("rules_digest") and done["rules_digest"] != rules.digest:
+            self.notices.append(
+                "this project was analysed with other rules (rule digest "
+                f"{done['rules_digest'][:12]}, now {rules.digest[:12]}): review the findings and "
+                "call reanalyze() to record it"
+            )
+
+    # -- the parts ------------------------------------------------------------------
+    @property
+    def catalog(self) -> Any:
+        if self._catalog is None:
+            from workbench.catalog import load_catalog
+
+            self._catalog = load_catalog()
+        return self._catalog
+
+    @property
+    def rules(self) -> Any:
+        if self._rules is None:
+            from workbench.rules import load_rules
+
+            dirs = [self._resolve(p) for p in self.settings.get("rules") or []]
+            controls = [self._resolve(p) for p in self.settings.get("controls") or []]
+            self._rules = load_rules(dirs, catalog=self.catalog, control_files=controls)
+        return self._rules
+
+    @property
+    def matrix(self) -> Any:
+        if self._matrix is None:
+            from workbench.risk.matrix import load_matrix
+
+            m = self.settings.get("matrix")
+            self._matrix = load_matrix(self._resolve(m) if m else None)
+        return self._matrix
+
+    def _resolve(self, p: str) -> Path:
+        path = Path(p)
+        return path if path.is_absolute() else self.path / path
+
+    @property
+    def name(self) -> str:
+        return str(self.settings.get("name") or self.model.name)
+
+    def actor(self, by: str | None) -> str:
+        who = by or self.settings.get("actor")
+        if not who or not str(who).strip():
+            raise ProjectError(
+                "who is acting? pass by='name' or set the project's actor "
+                "(project.set_actor('name'), or actor: in project.yaml)"
+            )
+        return str(who).strip()
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    # -- analysis and state ------------------------------------------------------------
+    def _record_analysis(self) -> None:
+        self.settings["analysed_with"] = {
+            "atlas_version": self.catalog.atlas_version,
+            "rules_digest": self.rules.digest,
+        }
+
+    def reanalyze(self) -> ProjectState:
+        """Analyse with the current catalog and rules, and record that in the project."""
+        self._record_analysis()
+        self.notices = [n for n in self.notices if "reanalyze()" not in n]
+        self._state = None
+        self.save()
+        return self.state()
+
+    def state(self, *, as_of: dt.date | None = None) -> ProjectState:
+        """The current findings with scores, mitigations and decisions applied."""
+        as_of = as_of or self.today()
+        if self._state is not None and self._state.as_of == as_of:
+            return self._state
+        from workbench.risk.decisions import finding_status, orphaned
+        from workbench.rules import analyze
+
+        result = analyze(self.model, catalog=self.catalog, rules=self.rules, matrix=self.matrix)
+        findings = list(result.findings) + self._manual_findings()
+        current = self.log.current()
+        ids = {f.id for f in findings}
+        rows = []
+        for f in findings:
+            status = finding_status(f.id, current, as_of=as_of)
+            f.status = status
+            rows.append(self._row(f, current.get(f.id), status))
+        orphans = orphaned(self.log.decisions(), ids)
+        self._state = ProjectState(result, findings, rows, current, orphans, as_of)
+        return self._state
+
+    def _manual_findings(self) -> list[Finding]:
+        out = []
+        for m in self.assessment.manual_findings:
+            element = m["element"]
+            if element in self.model:
+                etype, ename = "component", self.model.component(element).name
+            else:
+                try:
+                    etype, ename = "flow", self.model.flow(element).name
+                except (KeyError, LookupError):
+                    etype, ename = "component", element
+            technique = m.get("technique") or ""
+            techniques = [technique] if technique else []
+            tactics = (
+                list(self.catalog.technique(technique).tactics) if technique in self.catalog else []
+            )
+            lik, imp = int(m.get("likelihood", 3)), int(m.get("impact", 3))
+            out.append(
+                Finding(
+                    id=m["id"],
+                    rule="manual",
+                    title=m["title"],
+                    element=element,
+                    element_type=etype,
+                    element_name=ename,
+                    technique=technique,
+                    techniques=techniques,
+                    tactics=tactics,
+                    preconditions=[],
+                    reason=m.get("reason", ""),
+                    evidence=[],
+                    assumptions=[],
+                    mitigations=[],
+                    controls=[],
+                    guidelines=list(m.get("guidelines", [])),
+                    likelihood=lik,
+                    impact=imp,
+                    score=self.matrix.score(lik, imp),
+                    band=self.matrix.band(lik, imp),
+                    likelihood_reason=f"set by {m.get('by', '?')} when added",
+                    impact_reason=f"set by {m.get('by', '?')} when added",
+                    manual=True,
+                )
+            )
+        return out
+
+    def _row(self, f: Finding, decision: Any, status: str) -> dict[str, Any]:
+        from workbench.register import COLUMN_NAMES
+
+        m = self.matrix
+        lik, imp = f.likelihood, f.impact
+        l_reason, i_reason = f.likelihood_reason, f.impact_reason
+        ov = self.assessment.overrides.get(f.id)
+        if ov:
+            if ov.get("likelihood") is not None:
+                lik = m.clamp_likelihood(int(ov["likelihood"]))
+                l_reason = f"override by {ov.get('by')}: {ov.get('reason')} (prefill: {f.likelihood_reason})"
+            if ov.get("impact") is not None:
+                imp = m.clamp_impact(int(ov["impact"]))
+                i_reason = (
+                    f"override by {ov.get('by')}: {ov.get('reason')} (prefill: {f.impact_reason})"
+                )
+        chosen = self.assessment.mitigations.get(f.id, [])
+        rl, ri, rs, rb = residual_risk(lik, imp, chosen, m)
+        _pl, _pi, ps, pb = residual_risk(lik, imp, chosen, m, include_planned=True)
+        zone = ""
+        if f.element_type == "component" and f.element in self.model:
+            zone = self.model.component(f.element).zone
+        elif f.element_type == "flow":
+            try:
+                fl = self.model.flow(f.element)
+                zone = f"{self.model.component(fl.source).zone} -> {self.model.component(fl.target).zone}"
+            except (KeyError, LookupError):
+                zone = ""
+        try:
+            technique_name = self.catalog.technique(f.technique).display_name if f.technique else ""
+        except (KeyError, LookupError):
+            technique_name = ""
+        row: dict[str, Any] = dict.fromkeys(COLUMN_NAMES)
+        row.update(
+            id=f.id,
+            manual=f.manual,
+            element=f.element,
+            element_type=f.element_type,
+            element_name=f.element_name,
+            zone=zone,
+            rule=f.rule,
+            title=f.title,
+            technique=f.technique,
+            technique_name=technique_name,
+            techniques=list(f.techniques),
+            tactics=list(f.tactics),
+            preconditions=list(f.preconditions),
+            reason=f.reason,
+            assumptions=list(f.assumptions),
+            mitigations=list(f.mitigations),
+            controls=list(f.controls),
+            guidelines=list(f.guidelines),
+            likelihood=lik,
+            impact=imp,
+            score=m.score(lik, imp),
+            band=m.band(lik, imp),
+            likelihood_reason=l_reason,
+            impact_reason=i_reason,
+            status=status,
+            chosen_mitigations=[c.label() for c in chosen],
+            residual_likelihood=rl,
+            residual_impact=ri,
+            residual_score=rs,
+            residual_band=rb,
+            projected_score=ps,
+            projected_band=pb,
+            notes=self.assessment.notes.get(f.id, ""),
+            links=[],
+        )
+        if decision is not None:
+            row.update(
+                treatment=decision.treatment,
+                rationale=decision.rationale,
+                owner=decision.owner,
+                decided_by=decision.decided_by,
+                decided_on=decision.date,
+                review_by=decision.review_by,
+                links=list(decision.links),
+            )
+        return row
+
+    def register(self, *, as_of: dt.date | None = None) -> Any:
+        """The threat register with scores, mitigations, residual risk and decisions."""
+        from workbench.register import ThreatRegister
+
+        return ThreatRegister(self.state(as_of=as_of).rows, system=self.model.id)
+
+    def _changed(self) -> None:
+        self._state = None
+
+    def _known_finding(self, finding_id: str) -> Finding:
+        state = self.state()
+        try:
+            return state.finding(finding_id)
+        except KeyError:
+            import difflib
+
+            close = difflib.get_close_matches(finding_id, [f.id for f in state.findings], n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise InputError(f"no finding {finding_id!r} in this project{hint}") from None
+
+    # -- actions (each saves) ----------------------------------------------------------------
+    def set_actor(self, actor: str) -> None:
+        if not actor or not actor.strip():
+            raise ProjectError("the actor needs a name")
+        self.settings["actor"] = actor.strip()
+        self.save()
+
+    def override(
+        self,
+        finding_id: str,
+        *,
+        likelihood: int | None = None,
+        impact: int | None = None,
+        reason: str,
+        by: str | None = None,
+    ) -> dict[str, Any]:
+        """Override the prefilled likelihood and/or impact; a reason is required."""
+        who = self.actor(by)
+        self._known_finding(finding_id)
+        problems = {}
+        if likelihood is None and impact is None:
+            problems["likelihood"] = "give a likelihood and/or an impact"
+        for name, value, top in (
+            ("likelihood", likelihood, self.matrix.max_likelihood),
+            ("impact", impact, self.matrix.max_impact),
+        ):
+            if value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top
+            ):
+                problems[name] = f"expected a whole number from 1 to {top}"
+        if not reason or not str(reason).strip():
+            problems["reason"] = "say why you override the prefilled value"
+        if problems:
+            from workbench.risk.decisions import DecisionError
+
+            raise DecisionError(problems)
+        entry = dict(self.assessment.overrides.get(finding_id, {}))
+        if likelihood is not None:
+            entry["likelihood"] = likelihood
+        if impact is not None:
+            entry["impact"] = impact
+        entry.update(reason=str(reason).strip(), by=who, at=self.clock().isoformat())
+        self.assessment.overrides[finding_id] = entry
+        self._changed()
+        self.save()
+        return entry
+
+    def clear_override(self, finding_id: str, *, by: str | None = None) -> None:
+        self.actor(by)
+        self.assessment.overrides.pop(finding_id, None)
+        self._changed()
+        self.save()
+
+    def choose_mitigation(
+        self,
+        finding_id: str,
+        mitigation_id: str,
+        *,
+        status: str = "planned",
+        owner: str | None = None,
+        likelihood_effect: int | None = None,
+        impact_effect: int | None = None,
+        note: str = "",
+        by: str | None = None,
+    ) -> ChosenMitigation:
+        """Choose (or change) a mitigation or control for a finding."""
+        from workbench.risk.mitigations import DEFAULT_EFFECT
+
+        who = self.actor(by)
+        self._known_finding(finding_id)
+        if mitigation_id not in self.catalog and mitigation_id not in self.rules.controls:
+            raise MitigationError(
+                f"unknown mitigation or control {mitigation_id!r}: use an ATLAS mitigation id "
+                "(AML.M0000) or a control id from the controls catalog"
+            )
+        chosen = ChosenMitigation(
+            id=mitigation_id,
+            status=status,
+            owner=owner,
+            likelihood_effect=DEFAULT_EFFECT[0] if likelihood_effect is None else likelihood_effect,
+            impact_effect=DEFAULT_EFFECT[1] if impact_effect is None else impact_effect,
+            note=note,
+            by=who,
+        )
+        problems = chosen.problems()
+        if problems:
+            raise MitigationError("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        items = [
+            c for c in self.assessment.mitigations.get(finding_id, []) if c.id != mitigation_id
+        ]
+        items.append(chosen)
+        self.assessment.mitigations[finding_id] = items
+        self._changed()
+        self.save()
+        return chosen
+
+    def remove_mitigation(
+        self, finding_id: str, mitigation_id: str, *, by: str | None = None
+    ) -> None:
+        self.actor(by)
+        items = [
+            c for c in self.assessment.mitigations.get(finding_id, []) if c.id != mitigation_id
+        ]
+        self.assessment.mitigations[finding_id] = items
+        self._changed()
+        self.save()
+
+    def set_note(self, finding_id: str, text: str, *, by: str | None = None) -> None:
+        self.actor(by)
+        self.assessment.notes[finding_id] = text
+        self._changed()
+        self.save()
+
+    def decide(
+        self,
+        finding_ids: str | Sequence[str],
+        treatment: str,
+        rationale: str,
+        *,
+        owner: str | None = None,
+        review_by: str | dt.date | None = None,
+        links: Iterable[str] = (),
+        by: str | None = None,
+        date: str | dt.date | None = None,
+        supersedes: str | None = None,
+    ) -> Any:
+        """Record a decision on one or more findings (appends to the decision log, then saves).
+
+        If a finding already has a current decision, the new one supersedes it.
+        """
+        who = self.actor(by)
+        ids = [finding_ids] if isinstance(finding_ids, str) else list(finding_ids)
+        state = self.state()
+        for fid in ids:
+            self._known_finding(fid)
+        bands = {r["id"]: r["band"] for r in state.rows if r["id"] in ids}
+        if supersedes is None:
+            previous = {state.current[f].id for f in ids if f in state.current}
+            if len(previous) == 1:
+                supersedes = previous.pop()
+        self._check_revision()
+        decision = self.log.append_decision(
+            ids,
+            treatment,
+            rationale,
+            decided_by=who,
+            owner=owner,
+            date=_iso(date) if date is not None else self.today().isoformat(),
+            review_by=_iso(review_by) if review_by is not None else None,
+            links=tuple(links),
+            supersedes=supersedes,
+            bands=bands,
+            recorded_at=self.clock().isoformat(),
+        )
+        self._changed()
+        self.save()
+        return decision
+
+    def add_manual_finding(
+        self,
+        element: str,
+        title: str,
+        *,
+        reason: str,
+        technique: str | None = None,
+        likelihood: int = 3,
+        impact: int = 3,
+        guidelines: Sequence[str] = (),
+        by: str | None = None,
+    ) -> Finding:
+        """Add a finding by hand: an element, an ATLAS technique or a free-text threat, a reason."""
+        who = self.actor(by)
+        problems = {}
+        if element not in self.model:
+            try:
+                self.model.flow(element)
+            except (KeyError, LookupError):
+                problems["element"] = f"no component or flow {element!r} in the model"
+        if not title or not title.strip():
+            problems["title"] = "give the threat a title"
+        if not reason or not reason.strip():
+            problems["reason"] = "say why this is a threat"
+        if technique and technique not in self.catalog:
+            problems["technique"] = f"unknown ATLAS technique {technique!r}"
+        for name, value in (("likelihood", likelihood), ("impact", impact)):
+            if not isinstance(value, int) or not 1 <= value <= 5:
+                problems[name] = "expected a whole number from 1 to 5"
+        fid = manual_finding_id(title or "", element)
+        if any(m["id"] == fid for m in self.assessment.manual_findings):
+            problems["title"] = f"a manual finding {fid} exists already; choose another title"
+        if problems:
+            from workbench.risk.decisions import DecisionError
+
+            raise DecisionError(problems)
+        entry = {
+            "id": fid,
+            "element": element,
+            "title": title.strip(),
+            "reason": reason.strip(),
+            "technique": technique or "",
+            "likelihood": likelihood,
+            "impact": impact,
+            "guidelines": list(guidelines),
+            "by": who,
+            "at": self.clock().isoformat(),
+        }
+        self.assessment.manual_findings.append(entry)
+        self._changed()
+        self.save()
+        return self.state().finding(fid)
+
+    def remove_manual_finding(self, finding_id: str, *, by: str | None = None) -> None:
+        self.actor(by)
+        self.assessment.manual_findings = [
+            m for m in self.assessment.manual_findings if m["id"] != finding_id
+        ]
+        self._changed()
+        self.save()
+
+    def rename_component(self, old: str, new: str, *, by: str | None = None) -> None:
+        """Change a component's id: rewrites what points at it and records the rename in the log."""
+        who = self.actor(by)
+        self._check_revision()
+        self.model.rename_component(old, new)
+
+        def fix(fid: str) -> str:
+            rule, _, element = fid.partition("@")
+            return f"{rule}@{new}" if element == old else fid
+
+        a = self.assessment
+        a.overrides = {fix(k): v for k, v in a.overrides.items()}
+        a.mitigations = {fix(k): v for k, v in a.mitigations.items()}
+        a.notes = {fix(k): v for k, v in a.notes.items()}
+        for m in a.manual_findings:
+            if m["element"] == old:
+                m["element"] = new
+                m["id"] = fix(m["id"])
+        self.log.append_rename(old, new, by=who, recorded_at=self.clock().isoformat())
+        self._changed()
+        self.save()
+
+    def edit_model(self, change: Callable[[Any], Any], *, by: str | None = None) -> Any:
+        """Apply ``change(model)`` to a copy of the model; keep it only if it is valid, then save."""
+        self.actor(by)
+        candidate = self.model.copy()
+        out = change(candidate)
+        self.model = candidate
+        self._changed()
+        self.save()
+        return out
+
+    # -- checks -----------------------------------------------------------------------------
+    def undecided(
+        self, fail_on: str = "high", *, as_of: dt.date | None = None
+    ) -> list[dict[str, Any]]:
+        """Findings at or above the band *fail_on* that are open or due for review."""
+        rank = self.matrix.band_rank(fail_on)
+        return [
+            r
+            for r in self.state(as_of=as_of).rows
+            if r["status"] in ("open", "review_due") and self.matrix.band_rank(r["band"]) >= rank
+        ]
+
+    # -- saving -------------------------------------------------------------------------------
+    def _check_revision(self) -> None:
+        for name in PROJECT_FILES:
+            path = self.path / name
+            on_disk = _sha(path.read_bytes()) if path.exists() else None
+            if name in self._hashes and on_disk != self._hashes[name]:
+                raise ProjectError(
+                    f"{path} changed on disk since this project was opened or saved "
+                    "(another kernel or an editor saved it); nothing was overwritten: "
+                    "reopen the project to see those changes"
+                )
+
+    def save(self) -> None:
+        """Save atomically after checking nothing changed on disk since we loaded or saved."""
+        self._check_revision()
+        from workbench.model import dumps_model
+
+        self.settings["decision_log"] = {"records": len(self.log), "head": self.log.head()}
+        texts = {
+            "model.yaml": dumps_model(self.model, "yaml"),
+            "assessment.yaml": dump_yaml(self.assessment.to_dict()),
+            "project.yaml": _PROJECT_HEADER + dump_yaml(_ordered_settings(self.settings)),
+        }
+        for name in ("model.yaml", "assessment.yaml", "project.yaml"):  # settings last
+            data = texts[name].encode("utf-8")
+            digest = _sha(data)
+            if self._hashes.get(name) != digest or not (self.path / name).exists():
+                atomic_write_text(self.path / name, texts[name])
+            self._hashes[name] = digest
+
+    def status(self) -> dict[str, Any]:
+        state = self.state()
+        counts: dict[str, int] = {}
+        for r in state.rows:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        return {
+            "project": self.name,
+            "path": str(self.path),
+            "findings": len(state.rows),
+            "status": counts,
+            "orphaned_decisions": len(state.orphaned),
+            "decision_log": {"records": len(self.log), "head": self.log.head()},
+            "notices": list(self.notices),
+        }
+
+
+_PROJECT_HEADER = "# AI Threat Workbench project settings (see README: Projects)\n"
+_SETTINGS_ORDER = (
+    "schema_version",
+    "name",
+    "actor",
+    "created",
+    "matrix",
+    "rules",
+    "controls",
+    "analysed_with",
+    "decision_log",
+)
+
+
+def _ordered_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: settings[k] for k in _SETTINGS_ORDER if k in settings}
+    for k in sorted(settings):
+        if k not in out:
+            out[k] = settings[k]
+    return out
+
+
+def _iso(value: str | dt.date) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)

@@ -1,0 +1,167 @@
+"""Prefilled likelihood and impact for a finding, each number with its reason.
+
+THREAT-KNOWLEDGE section 6: the rule's hint gives the base likelihood and
+impact; then each of these factors moves it by at most one step, and says why:
+
+likelihood
+  * exposure: +1 when the element is internet-facing without authentication or
+    is itself an entry point; -1 when no untrusted input reaches it;
+  * path length from the nearest entry point: +1 at one hop, -1 at four or more;
+  * ATLAS maturity of the primary technique: +1 realized (seen in real
+    attacks), -1 feasible (shown only to be possible), 0 demonstrated;
+impact
+  * sensitivity and criticality of what is reached (the element and
+    everything downstream of it): +1 when that includes critical components or
+    personal or secret data, -1 when everything reached is stated to be of low
+    criticality and public.
+
+The result is clamped to the matrix. Prefill, never impose: an analyst's
+override replaces it and records who and why.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.rules.context import Context
+
+__all__ = ["Prefill", "Prefiller"]
+
+_HIGH_DATA = ("personal", "secret")
+
+
+@dataclass(frozen=True)
+class Prefill:
+    likelihood: int
+    impact: int
+    likelihood_reason: str
+    impact_reason: str
+
+
+def _value(comp: Any) -> int:
+    """2: critical or personal/secret data; 0: stated low and public; 1: otherwise."""
+    crit = comp.get("criticality")
+    data = [comp.get("sensitivity"), comp.get("trained_on")]
+    if crit == "critical" or any(d in _HIGH_DATA for d in data):
+        return 2
+    if crit == "low" and all(d in (None, "public") for d in data):
+        return 0
+    return 1
+
+
+class Prefiller:
+    """Computes prefill factors for every element of one analysis context."""
+
+    def __init__(self, ctx: Context, catalog: Any, matrix: Any) -> None:
+        self.ctx = ctx
+        self.catalog = catalog
+        self.matrix = matrix
+        self.distance, self.nearest = self._entry_distances()
+        self.reached_value, self.witness = self._downstream_values()
+
+    def _entry_distances(self) -> tuple[dict[str, int], dict[str, str]]:
+        ctx = self.ctx
+        dist = {e: 0 for e in ctx.entry_points}
+        nearest = {e: e for e in ctx.entry_points}
+        queue = deque(ctx.entry_points)
+        while queue:
+            node = queue.popleft()
+            for _f, nxt in ctx.out_adj[node]:
+                if nxt not in dist:
+                    dist[nxt] = dist[node] + 1
+                    nearest[nxt] = nearest[node]
+                    queue.append(nxt)
+        return dist, nearest
+
+    def _downstream_values(self) -> tuple[dict[str, int], dict[str, str]]:
+        """Highest value reachable from each node (itself included), via SCC condensation."""
+        import networkx as nx
+
+        ctx = self.ctx
+        graph = nx.DiGraph()
+        graph.add_nodes_from(ctx.components)
+        graph.add_edges_from((f.source, f.target) for f in ctx.flows.values())
+        cond = nx.condensation(graph)
+        members = cond.graph["mapping"]  # node -> scc index
+        best: dict[int, tuple[int, str]] = {}
+        for scc in reversed(list(nx.topological_sort(cond))):
+            nodes = sorted(cond.nodes[scc]["members"], key=ctx.order.__getitem__)
+            top = max(((_value(ctx.components[n]), n) for n in nodes), key=lambda vn: vn[0])
+            for succ in cond.successors(scc):
+                if best[succ][0] > top[0]:
+                    top = best[succ]
+            best[scc] = top
+        values = {n: best[members[n]][0] for n in ctx.components}
+        witness = {n: best[members[n]][1] for n in ctx.components}
+        return values, witness
+
+    def prefill(
+        self, element: Any, element_type: str, technique: str, hint_l: int, hint_i: int
+    ) -> Prefill:
+        ctx, m = self.ctx, self.matrix
+        node = element.id if element_type == "component" else element.target
+        l_steps: list[str] = [f"rule hint {hint_l}"]
+        likelihood = hint_l
+        # exposure
+        comp = ctx.components[node]
+        if node in ctx.entry_set or (
+            comp.get("internet_facing") is True and comp.get("authenticated") is not True
+        ):
+            likelihood += 1
+            l_steps.append(
+                "+1 exposure: "
+                + (
+                    "an entry point"
+                    if node in ctx.entry_set
+                    else "internet-facing without authentication"
+                )
+            )
+        elif node not in self.distance:
+            likelihood -= 1
+            l_steps.append("-1 exposure: no untrusted input reaches it")
+        # path length
+        hops = self.distance.get(node)
+        if hops is not None and node not in ctx.entry_set:
+            entry = ctx.name(self.nearest[node])
+            if hops <= 1:
+                likelihood += 1
+                l_steps.append(f"+1 path: one hop from entry point {entry}")
+            elif hops >= 4:
+                likelihood -= 1
+                l_steps.append(f"-1 path: {hops} hops from the nearest entry point ({entry})")
+        # maturity
+        maturity = self.catalog.technique(technique).maturity
+        if maturity == "realized":
+            likelihood += 1
+            l_steps.append(f"+1 ATLAS maturity: {technique} is realized (used in real attacks)")
+        elif maturity == "feasible":
+            likelihood -= 1
+            l_steps.append(f"-1 ATLAS maturity: {technique} is only feasible")
+        likelihood = m.clamp_likelihood(likelihood)
+        # impact
+        i_steps: list[str] = [f"rule hint {hint_i}"]
+        impact = hint_i
+        value = self.reached_value[node]
+        if value == 2:
+            impact += 1
+            w = ctx.components[self.witness[node]]
+            what = (
+                w.get("criticality")
+                if w.get("criticality") == "critical"
+                else (w.get("sensitivity") or w.get("trained_on"))
+            )
+            where = "itself" if w.id == node else f"{w.name} downstream"
+            i_steps.append(f"+1 reaches {what} assets ({where})")
+        elif value == 0:
+            impact -= 1
+            i_steps.append("-1 only low-criticality, public components are reached")
+        impact = m.clamp_impact(impact)
+        return Prefill(
+            likelihood=likelihood,
+            impact=impact,
+            likelihood_reason="; ".join(l_steps)
+            + f" = {likelihood} ({m.likelihood_label(likelihood)})",
+            impact_reason="; ".join(i_steps) + f" = {impact} ({m.impact_label(impact)})",
+        )
