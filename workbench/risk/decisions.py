@@ -1,0 +1,1084 @@
+"""Risk decisions on findings, kept in an append-only, tamper-evident decision log.
+
+A :class:`Decision` records what was decided about one or more findings
+(``<rule-id>@<element-id>``): the treatment (mitigate, accept, transfer, avoid,
+not_applicable), why, who decided it, who owns the risk and when to review it.
+Decisions are never edited: changing one means appending a new decision that
+``supersedes`` it, so the log shows later who decided what and why (guidelines
+1.2, 2.3 and 3.3).
+
+The log is a JSON Lines file (conventionally ``decisions.jsonl``). Each line is
+one record in canonical JSON (sorted keys, no spaces, UTF-8, ``\\n``-terminated)
+with these fields in every record:
+
+``seq``
+    1, 2, 3, ... in file order.
+``type``
+    ``decision``, ``rename`` or ``note``. Readers ignore types they do not know
+    (written by a later version) but still verify them.
+``prev``
+    SHA-256 (hex) of the previous line's bytes without its newline; 64 zeros in
+    the first record. Editing, deleting, inserting or reordering records breaks
+    this chain and :func:`verify` names the first bad line.
+``recorded_at``
+    ISO timestamp of the append (injected by the caller, never read from a clock
+    here).
+``by``
+    Who recorded the record (for a decision: ``decided_by``).
+
+and, by type:
+
+* ``decision``: ``id`` (``D-0001``, numbered in log order), ``findings``,
+  ``treatment``, ``rationale``, ``owner``, ``date``, ``review_by``, ``links``,
+  ``supersedes``.
+* ``rename``: ``old_id``, ``new_id`` -- an element (component or flow) was
+  renamed; decisions recorded before it that point at ``rule@old_id`` are read
+  as ``rule@new_id`` from then on. The log itself is never rewritten.
+* ``note``: ``text``.
+
+Deleting the *last* records cannot be seen from the chain alone; the project
+keeps the head hash and record count elsewhere (and every export records them),
+and :func:`verify` reports a shorter log or a different head as truncation when
+given ``expected_head`` / ``expected_records``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import InputError, WorkbenchError
+
+__all__ = [
+    "HIGH_BANDS",
+    "RECORD_TYPES",
+    "TREATMENTS",
+    "ZERO_HASH",
+    "Decision",
+    "DecisionError",
+    "DecisionLog",
+    "DecisionLogError",
+    "VerifyResult",
+    "finding_status",
+    "orphaned",
+    "validate_decision",
+    "verify",
+]
+
+TREATMENTS: tuple[str, ...] = ("mitigate", "accept", "transfer", "avoid", "not_applicable")
+#: Bands whose acceptance needs a named risk owner and a review date.
+HIGH_BANDS: tuple[str, ...] = ("high", "critical")
+#: Record types this version writes; others are verified and otherwise ignored.
+RECORD_TYPES: tuple[str, ...] = ("decision", "rename", "note")
+#: ``prev`` of the first record, and the head of an empty log.
+ZERO_HASH = "0" * 64
+#: Fields every record has.
+COMMON_FIELDS: tuple[str, ...] = ("seq", "type", "prev", "recorded_at", "by")
+_DECISION_FIELDS: tuple[str, ...] = (
+    "id", "findings", "treatment", "rationale", "owner", "date", "review_by", "links",
+    "supersedes",
+)
+_TYPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "decision": _DECISION_FIELDS,
+    "rename": ("old_id", "new_id"),
+    "note": ("text",),
+}
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DECISION_ID_RE = re.compile(r"D-\d{4,}")
+_HASH_RE = re.compile(r"[0-9a-f]{64}")
+_ELEMENT_ID_RE = re.compile(r"[^\s@]+")
+_LOCK_TIMEOUT = 30.0
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class DecisionError(WorkbenchError):
+    """A decision (or rename, or note) is invalid; nothing was written.
+
+    ``problems`` maps each field name to what is wrong with it, so a form can show
+    every message next to its field.
+    """
+
+    exit_code = 1
+
+    def __init__(self, problems: Mapping[str, str], what: str = "decision") -> None:
+        self.problems: dict[str, str] = dict(problems)
+        text = f"invalid {what}: " + "; ".join(f"{k}: {v}" for k, v in self.problems.items())
+        super().__init__(text)
+
+
+class DecisionLogError(InputError):
+    """The decision log cannot be read or appended to as it is (exit code 2)."""
+
+
+# --------------------------------------------------------------------------- decision
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision on one or more findings, as recorded in the log.
+
+    ``decided_by`` is who recorded it (the record's ``by``); ``owner`` the risk
+    owner. ``findings`` are read with every later rename applied.
+    """
+
+    id: str
+    findings: tuple[str, ...]
+    treatment: str
+    rationale: str
+    owner: str | None
+    decided_by: str
+    date: str
+    review_by: str | None
+    links: tuple[str, ...]
+    supersedes: str | None
+    recorded_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "findings": list(self.findings),
+            "treatment": self.treatment,
+            "rationale": self.rationale,
+            "owner": self.owner,
+            "decided_by": self.decided_by,
+            "date": self.date,
+            "review_by": self.review_by,
+            "links": list(self.links),
+            "supersedes": self.supersedes,
+            "recorded_at": self.recorded_at,
+        }
+
+
+DateLike = str | _dt.date
+TimestampLike = str | _dt.datetime
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _opt_text(value: Any) -> Any:
+    """Blank optional text (a form's empty field) means absent."""
+    return None if _blank(value) else value
+
+
+def _date_text(value: Any) -> Any:
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _timestamp_text(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _parse_date(value: Any) -> tuple[_dt.date | None, str | None]:
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+        return None, f"expected a date as YYYY-MM-DD, got {value!r}"
+    try:
+        return _dt.date.fromisoformat(value), None
+    except ValueError:
+        return None, f"{value!r} is not a calendar date"
+
+
+def _findings_tuple(findings: Any) -> Any:
+    if isinstance(findings, str):
+        return (findings,)
+    if findings is None:
+        return ()
+    try:
+        return tuple(findings)
+    except TypeError:
+        return findings
+
+
+def _either(names: Iterable[str]) -> str:
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _problems(
+    findings: Any,
+    treatment: Any,
+    rationale: Any,
+    *,
+    decided_by: Any,
+    owner: Any = None,
+    date: Any,
+    review_by: Any = None,
+    links: Any = (),
+    supersedes: Any = None,
+    bands: Mapping[str, str] | None = None,
+    high_bands: Iterable[str] = HIGH_BANDS,
+    recorded_at: Any = None,
+    check_recorded_at: bool = False,
+) -> dict[str, str]:
+    """Every problem of a decision, field -> message (several joined with '; ')."""
+    out: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        out.setdefault(field, []).append(message)
+
+    findings = _findings_tuple(findings)
+    if not isinstance(findings, tuple) or not findings:
+        add("findings", "name at least one finding id (<rule-id>@<element-id>)")
+    else:
+        seen: set[str] = set()
+        for fid in findings:
+            if not isinstance(fid, str) or not fid.strip():
+                add("findings", f"{fid!r} is not a finding id (<rule-id>@<element-id>)")
+                continue
+            rule, sep, element = fid.rpartition("@")
+            if not sep or not rule or not element or any(c.isspace() for c in fid):
+                add("findings", f"{fid!r} is not a finding id (<rule-id>@<element-id>)")
+            elif fid in seen:
+                add("findings", f"{fid!r} is listed twice")
+            seen.add(fid)
+
+    if treatment not in TREATMENTS:
+        add("treatment", f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENTS)}")
+
+    if not isinstance(rationale, str) or not rationale.strip():
+        add("rationale", "say why the decision was taken (the rationale must not be blank)")
+
+    if not isinstance(decided_by, str) or not decided_by.strip():
+        add("decided_by", "name who records the decision (it is never guessed)")
+
+    owner = _opt_text(owner)
+    if owner is not None and not isinstance(owner, str):
+        add("owner", f"expected the risk owner's name as text, got {owner!r}")
+        owner = None
+
+    date = _date_text(date)
+    day, problem = _parse_date(date)
+    if problem:
+        add("date", problem)
+
+    review_by = _opt_text(_date_text(review_by))
+    review_day = None
+    if review_by is not None:
+        review_day, problem = _parse_date(review_by)
+        if problem:
+            add("review_by", problem)
+        elif day is not None and review_day is not None and review_day < day:
+            add("review_by", f"{review_by} is before the decision date {date}")
+
+    if isinstance(links, str):
+        add("links", "expected a list of links, got one text")
+    else:
+        try:
+            link_list = list(links or ())
+        except TypeError:
+            link_list = None
+            add("links", f"expected a list of links, got {links!r}")
+        for link in link_list or ():
+            if not isinstance(link, str) or not link.strip():
+                add("links", f"{link!r} is not a link (ticket, document or URL as text)")
+
+    supersedes = _opt_text(supersedes)
+    if supersedes is not None and (
+        not isinstance(supersedes, str) or not _DECISION_ID_RE.fullmatch(supersedes)
+    ):
+        add("supersedes", f"expected a decision id such as D-0001, got {supersedes!r}")
+
+    if check_recorded_at:
+        stamp = _timestamp_text(recorded_at)
+        try:
+            if not isinstance(stamp, str):
+                raise ValueError
+            _dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            add("recorded_at", f"expected an ISO timestamp, got {recorded_at!r}")
+
+    if treatment == "accept" and bands and isinstance(findings, tuple):
+        high = tuple(str(b).lower() for b in high_bands)
+        rated = [
+            f"{fid} is {bands[fid]}"
+            for fid in findings
+            if isinstance(fid, str) and fid in bands and str(bands[fid]).lower() in high
+        ]
+        if rated:
+            what = f"accepting a {_either(high)} risk requires"
+            why = "; ".join(rated)
+            if owner is None:
+                add("owner", f"{what} a named risk owner ({why})")
+            if review_by is None:
+                add("review_by", f"{what} a review date ({why})")
+
+    return {field: "; ".join(messages) for field, messages in out.items()}
+
+
+def validate_decision(
+    findings: Iterable[str],
+    treatment: str,
+    rationale: str,
+    *,
+    decided_by: str,
+    owner: str | None = None,
+    date: DateLike,
+    review_by: DateLike | None = None,
+    links: Iterable[str] = (),
+    supersedes: str | None = None,
+    bands: Mapping[str, str] | None = None,
+    high_bands: Iterable[str] = HIGH_BANDS,
+) -> list[str]:
+    """Return every problem of a decision as ``"<field>: <message>"`` (empty when valid).
+
+    ``bands`` maps finding ids to their band (from the register); accepting a
+    finding whose band is in ``high_bands`` needs a named ``owner`` and a
+    ``review_by`` date. Findings missing from ``bands`` are not checked for it.
+    Whether ``supersedes`` names an existing decision is checked by
+    :meth:`DecisionLog.append_decision`, which knows the log.
+    """
+    problems = _problems(
+        findings, treatment, rationale, decided_by=decided_by, owner=owner, date=date,
+        review_by=review_by, links=links, supersedes=supersedes, bands=bands,
+        high_bands=high_bands,
+    )
+    return [f"{field}: {message}" for field, message in problems.items()]
+
+
+# --------------------------------------------------------------------------- verify
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of checking a decision log.
+
+    ``records`` counts the complete lines, ``head`` is the hash of the last one
+    (64 zeros when there is none). When ``ok`` is false, ``first_bad_line`` (1-based)
+    and ``problem`` name the first thing found wrong; ``first_bad_seq`` is that
+    record's ``seq`` where it could be read.
+    """
+
+    ok: bool
+    records: int
+    head: str
+    first_bad_line: int | None = None
+    problem: str | None = None
+    first_bad_seq: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "records": self.records,
+            "head": self.head,
+            "first_bad_line": self.first_bad_line,
+            "first_bad_seq": self.first_bad_seq,
+            "problem": self.problem,
+        }
+
+
+def _hash(line: bytes) -> str:
+    return hashlib.sha256(line).hexdigest()
+
+
+def _canonical(record: Mapping[str, Any]) -> bytes:
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def _split(data: bytes) -> tuple[list[bytes], bytes]:
+    """Complete lines (without newline) and the partial bytes after the last newline."""
+    if not data:
+        return [], b""
+    parts = data.split(b"\n")
+    partial = parts.pop()
+    return parts, partial
+
+
+def _parse_line(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    if not line.strip():
+        return None, "empty line"
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+    except (ValueError, RecursionError):
+        return None, "not valid JSON"
+    if not isinstance(value, dict):
+        return None, "not a JSON object"
+    return value, None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _common_problem(rec: Mapping[str, Any]) -> str | None:
+    missing = [k for k in COMMON_FIELDS if k not in rec]
+    if missing:
+        return f"missing field(s) {', '.join(missing)}"
+    if not _is_int(rec["seq"]) or rec["seq"] < 1:
+        return f"seq must be a whole number from 1, got {rec['seq']!r}"
+    if not isinstance(rec["type"], str) or not rec["type"]:
+        return "type must be a non-empty text"
+    if not isinstance(rec["prev"], str) or not _HASH_RE.fullmatch(rec["prev"]):
+        return "prev must be 64 lower-case hex digits"
+    if not isinstance(rec["recorded_at"], str):
+        return "recorded_at must be a text timestamp"
+    if not isinstance(rec["by"], str):
+        return "by must be a text"
+    return None
+
+
+def _type_problem(rec: Mapping[str, Any], decision_ids: list[str]) -> str | None:
+    """Problems of the type-specific fields of a known record type."""
+    kind = rec["type"]
+    fields = _TYPE_FIELDS.get(kind)
+    if fields is None:
+        return None  # a later version's record type: chained and verified, not read
+    missing = [k for k in fields if k not in rec]
+    if missing:
+        return f"{kind} record: missing field(s) {', '.join(missing)}"
+
+    def text(k: str, optional: bool = False) -> bool:
+        return isinstance(rec[k], str) or (optional and rec[k] is None)
+
+    def texts(k: str) -> bool:
+        return isinstance(rec[k], list) and all(isinstance(x, str) for x in rec[k])
+
+    if kind == "decision":
+        expected = f"D-{len(decision_ids) + 1:04d}"
+        if rec["id"] != expected:
+            return (f"decision record: id is {rec['id']!r}, expected {expected} "
+                    "(decisions are numbered in order)")
+        if not texts("findings") or not rec["findings"]:
+            return "decision record: findings must be a non-empty list of finding ids"
+        if not texts("links"):
+            return "decision record: links must be a list of texts"
+        for k in ("treatment", "rationale", "date"):
+            if not text(k):
+                return f"decision record: {k} must be a text"
+        for k in ("owner", "review_by", "supersedes"):
+            if not text(k, optional=True):
+                return f"decision record: {k} must be a text or null"
+        if rec["supersedes"] is not None and rec["supersedes"] not in decision_ids:
+            return (f"decision record: supersedes {rec['supersedes']!r}, "
+                    "which is not an earlier decision")
+    elif kind == "rename":
+        for k in ("old_id", "new_id"):
+            if not text(k) or not rec[k]:
+                return f"rename record: {k} must be a non-empty text"
+    elif kind == "note" and not text("text"):
+        return "note record: text must be a text"
+    return None
+
+
+def _verify_data(
+    data: bytes,
+    *,
+    expected_head: str | None = None,
+    expected_records: int | None = None,
+) -> VerifyResult:
+    lines, partial = _split(data)
+    count = len(lines)
+    head = _hash(lines[-1]) if lines else ZERO_HASH
+
+    def bad(line: int, seq: int | None, problem: str) -> VerifyResult:
+        return VerifyResult(False, count, head, line, problem, seq)
+
+    prev_hash = ZERO_HASH
+    prev_seq = 0
+    decision_ids: list[str] = []
+    for i, line in enumerate(lines, start=1):
+        rec, problem = _parse_line(line)
+        if rec is None:
+            return bad(i, None, f"line {i}: {problem}")
+        seq = rec.get("seq") if _is_int(rec.get("seq")) else None
+        where = f"line {i} (seq {seq})" if seq is not None else f"line {i}"
+        problem = _common_problem(rec)
+        if problem:
+            return bad(i, seq, f"{where}: {problem}")
+        if seq != prev_seq + 1:
+            assert seq is not None
+            if i == 1:
+                why = "the first record must have seq 1: records before it were deleted"
+            elif seq > prev_seq + 1:
+                why = (f"seq {seq} follows seq {prev_seq}: "
+                       "a record was deleted or the records reordered")
+            else:
+                why = (f"seq {seq} follows seq {prev_seq}: "
+                       "the records were reordered, or a record was inserted or copied")
+            return bad(i, seq, f"{where}: {why}")
+        if rec["prev"] != prev_hash:
+            if i == 1:
+                why = ("prev must be 64 zeros in the first record: "
+                       "records before it were deleted, or it was edited")
+            else:
+                why = (f"prev does not match the hash of line {i - 1}: the record before it "
+                       "was edited, or a record was inserted or deleted here")
+            return bad(i, seq, f"{where}: {why}")
+        if _canonical(rec) != line:
+            return bad(i, seq, f"{where}: not in canonical form (sorted keys, no spaces, "
+                               "UTF-8, one line): the record was edited")
+        problem = _type_problem(rec, decision_ids)
+        if problem:
+            return bad(i, seq, f"{where}: {problem}")
+        if rec["type"] == "decision":
+            decision_ids.append(rec["id"])
+        prev_hash = _hash(line)
+        prev_seq = seq
+
+    if partial:
+        return bad(
+            count + 1, None,
+            f"line {count + 1}: partial last line ({len(partial)} bytes without a newline): "
+            "a write was interrupted; DecisionLog.repair_partial_tail() moves the bytes "
+            "to a side file",
+        )
+    if expected_records is not None and count < expected_records:
+        lost = expected_records - count
+        return bad(
+            count + 1, None,
+            f"the log ends after line {count} (seq {count}) but {expected_records} records "
+            f"were expected: the last {lost} record(s) were deleted (the log was truncated)",
+        )
+    if expected_head is not None:
+        want = expected_head.lower()
+        if expected_records is not None:
+            n = expected_records
+            got = _hash(lines[n - 1]) if n > 0 else ZERO_HASH
+            if got != want:
+                return bad(
+                    max(n, 1), n or None,
+                    f"line {n} (seq {n}): its hash is not the expected head {want[:16]}...: "
+                    "the last records were edited or deleted, or the log was replaced",
+                )
+        elif want != ZERO_HASH and want not in {_hash(x) for x in lines}:
+            return bad(
+                count + 1 if count else 1, None,
+                f"the expected head {want[:16]}... is not the hash of any record: "
+                "the last records were deleted or edited, or the log was replaced",
+            )
+    return VerifyResult(True, count, head)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise DecisionLogError(f"{path}: cannot read the decision log: {exc}") from None
+
+
+def verify(
+    path: str | Path,
+    *,
+    expected_head: str | None = None,
+    expected_records: int | None = None,
+) -> VerifyResult:
+    """Check a decision log's hash chain, numbering and record shape.
+
+    Names the first bad line. A missing file is an empty log. With
+    ``expected_head`` and/or ``expected_records`` (kept by the project and written
+    into every export), a log that is shorter, or whose record at that position
+    has another hash, is reported as truncated or rewritten; a log that has grown
+    since is fine.
+    """
+    return _verify_data(
+        _read_bytes(Path(path)), expected_head=expected_head, expected_records=expected_records
+    )
+
+
+# --------------------------------------------------------------------------- locking
+
+
+@contextmanager
+def _exclusive(fd: int, path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on the open log file."""
+    deadline = time.monotonic() + _LOCK_TIMEOUT
+    if sys.platform == "win32":  # pragma: no cover - not exercised on the CI platform
+        import msvcrt
+
+        # Lock one byte far beyond the data: Windows locks are mandatory, so
+        # locking real bytes would block readers.
+        where = os.lseek(fd, 0, os.SEEK_CUR)
+        os.lseek(fd, 1 << 40, os.SEEK_SET)
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise DecisionLogError(
+                        f"{path}: the decision log stays locked by another process"
+                    ) from None
+                time.sleep(0.05)
+        os.lseek(fd, where, os.SEEK_SET)
+        try:
+            yield
+        finally:
+            os.lseek(fd, 1 << 40, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise DecisionLogError(
+                        f"{path}: the decision log stays locked by another process"
+                    ) from None
+                time.sleep(0.01)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _read_fd(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        dfd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(dfd)
+
+
+# --------------------------------------------------------------------------- the log
+
+
+def _rename_finding(fid: str, old: str, new: str) -> str:
+    rule, sep, element = fid.rpartition("@")
+    if sep and element == old:
+        return f"{rule}@{new}"
+    return fid
+
+
+def _decision_from_record(rec: Mapping[str, Any]) -> Decision:
+    return Decision(
+        id=rec["id"],
+        findings=tuple(rec["findings"]),
+        treatment=rec["treatment"],
+        rationale=rec["rationale"],
+        owner=rec["owner"],
+        decided_by=rec["by"],
+        date=rec["date"],
+        review_by=rec["review_by"],
+        links=tuple(rec["links"]),
+        supersedes=rec["supersedes"],
+        recorded_at=rec["recorded_at"],
+    )
+
+
+class DecisionLog:
+    """An append-only, hash-chained JSON Lines decision log at ``path``.
+
+    The file need not exist (an empty log). Every read re-reads the file, so
+    several objects and processes can share it; appends take an exclusive lock,
+    re-read the file, continue the chain from its real head, write one whole
+    line and ``fsync`` it. An object refuses to append when the log no longer
+    contains the last record it saw (the log was truncated or replaced), when the
+    log fails :meth:`verify`, or when it ends in a partial line (see
+    :meth:`repair_partial_tail`).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._seen_records = 0
+        self._seen_head = ZERO_HASH
+
+    def __repr__(self) -> str:
+        return f"DecisionLog({str(self.path)!r})"
+
+    # ---------------------------------------------------------------- reading
+
+    def _lines(self) -> list[bytes]:
+        data = _read_bytes(self.path)
+        lines, _partial = _split(data)
+        self._seen_records = len(lines)
+        self._seen_head = _hash(lines[-1]) if lines else ZERO_HASH
+        return lines
+
+    def records(self) -> list[dict[str, Any]]:
+        """All complete records in order (a partial last line is left out: see verify).
+
+        Raises :class:`DecisionLogError` when a line is not a JSON object. The
+        hash chain is not checked here: call :meth:`verify` for that.
+        """
+        out = []
+        for i, line in enumerate(self._lines(), start=1):
+            rec, problem = _parse_line(line)
+            if rec is None:
+                raise DecisionLogError(f"{self.path}: line {i}: {problem}")
+            out.append(rec)
+        return out
+
+    def __len__(self) -> int:
+        """Number of complete records (of every type)."""
+        return len(self._lines())
+
+    def head(self) -> str:
+        """Hash of the last complete line, or 64 zeros for an empty log."""
+        self._lines()
+        return self._seen_head
+
+    def decisions(self) -> list[Decision]:
+        """Every decision in log order, with later renames applied to its finding ids."""
+        return self._decisions(self.records())
+
+    def _decisions(self, records: list[dict[str, Any]]) -> list[Decision]:
+        out: list[Decision] = []
+        decision_ids: list[str] = []
+        for i, rec in enumerate(records, start=1):
+            kind = rec.get("type")
+            if kind not in ("decision", "rename"):
+                continue
+            problem = _common_problem(rec) or _type_problem(rec, decision_ids)
+            if problem:
+                raise DecisionLogError(f"{self.path}: line {i}: {problem}")
+            if kind == "decision":
+                decision_ids.append(rec["id"])
+                out.append(_decision_from_record(rec))
+            else:
+                old, new = rec["old_id"], rec["new_id"]
+                for n, d in enumerate(out):
+                    renamed = tuple(
+                        dict.fromkeys(_rename_finding(f, old, new) for f in d.findings)
+                    )
+                    if renamed != d.findings:
+                        out[n] = replace(d, findings=renamed)
+        return out
+
+    def current(self) -> dict[str, Decision]:
+        """For each finding id, the latest decision covering it that is not superseded.
+
+        A superseded decision no longer counts for any of its findings: a finding
+        it covered that the superseding decision leaves out is open again.
+        """
+        return current_decisions(self.decisions())
+
+    def get(self, decision_id: str) -> Decision | None:
+        """The decision with this id (renames applied), or ``None``."""
+        for d in self.decisions():
+            if d.id == decision_id:
+                return d
+        return None
+
+    def verify(
+        self, *, expected_head: str | None = None, expected_records: int | None = None
+    ) -> VerifyResult:
+        """Check the log (see :func:`verify`)."""
+        return verify(self.path, expected_head=expected_head, expected_records=expected_records)
+
+    # ---------------------------------------------------------------- writing
+
+    def append_decision(
+        self,
+        findings: Iterable[str],
+        treatment: str,
+        rationale: str,
+        *,
+        decided_by: str,
+        owner: str | None = None,
+        date: DateLike,
+        review_by: DateLike | None = None,
+        links: Iterable[str] = (),
+        supersedes: str | None = None,
+        bands: Mapping[str, str] | None = None,
+        high_bands: Iterable[str] = HIGH_BANDS,
+        recorded_at: TimestampLike,
+    ) -> Decision:
+        """Validate and append a decision; return it with its new id.
+
+        Raises :class:`DecisionError` (nothing written) when invalid, including
+        when ``supersedes`` does not name an existing decision or names one that
+        is already superseded (supersede the current one instead).
+        """
+        findings = _findings_tuple(findings)
+        links = tuple(links) if not isinstance(links, str) else links
+        high_bands = tuple(high_bands)
+        problems = _problems(
+            findings, treatment, rationale, decided_by=decided_by, owner=owner, date=date,
+            review_by=review_by, links=links, supersedes=supersedes, bands=bands,
+            high_bands=high_bands, recorded_at=recorded_at, check_recorded_at=True,
+        )
+        if problems:
+            raise DecisionError(problems)
+        supersedes = _opt_text(supersedes)
+
+        def build(records: list[dict[str, Any]]) -> dict[str, Any]:
+            existing = self._decisions(records)
+            if supersedes is not None:
+                ids = {d.id for d in existing}
+                by = {d.supersedes: d.id for d in existing if d.supersedes}
+                if supersedes not in ids:
+                    raise DecisionError({"supersedes": f"there is no decision {supersedes}"})
+                if supersedes in by:
+                    raise DecisionError({
+                        "supersedes": f"{supersedes} is already superseded by "
+                                      f"{by[supersedes]}; supersede that one instead"
+                    })
+            return {
+                "type": "decision",
+                "by": decided_by,
+                "recorded_at": _timestamp_text(recorded_at),
+                "id": f"D-{len(existing) + 1:04d}",
+                "findings": list(findings),
+                "treatment": treatment,
+                "rationale": rationale,
+                "owner": _opt_text(owner),
+                "date": _date_text(date),
+                "review_by": _opt_text(_date_text(review_by)),
+                "links": list(links),
+                "supersedes": supersedes,
+            }
+
+        return _decision_from_record(self._append(build))
+
+    def append_rename(
+        self, old_id: str, new_id: str, *, by: str, recorded_at: TimestampLike
+    ) -> dict[str, Any]:
+        """Record that element ``old_id`` is now ``new_id``; return the record.
+
+        Decisions recorded before this point that name ``rule@old_id`` are read as
+        ``rule@new_id`` from now on; the log is never rewritten.
+        """
+        problems: dict[str, str] = {}
+        for field, value in (("old_id", old_id), ("new_id", new_id)):
+            if not isinstance(value, str) or not _ELEMENT_ID_RE.fullmatch(value):
+                problems[field] = f"expected an element id (no spaces, no @), got {value!r}"
+        if "old_id" not in problems and old_id == new_id:
+            problems["new_id"] = "the new id is the same as the old one"
+        self._check_by_and_stamp(by, recorded_at, problems)
+        if problems:
+            raise DecisionError(problems, "rename")
+        return self._append(lambda _records: {
+            "type": "rename", "by": by, "recorded_at": _timestamp_text(recorded_at),
+            "old_id": old_id, "new_id": new_id,
+        })
+
+    def append_note(self, text: str, *, by: str, recorded_at: TimestampLike) -> dict[str, Any]:
+        """Append a free-text note; return the record."""
+        problems: dict[str, str] = {}
+        if not isinstance(text, str) or not text.strip():
+            problems["text"] = "the note must not be blank"
+        self._check_by_and_stamp(by, recorded_at, problems)
+        if problems:
+            raise DecisionError(problems, "note")
+        return self._append(lambda _records: {
+            "type": "note", "by": by, "recorded_at": _timestamp_text(recorded_at), "text": text,
+        })
+
+    @staticmethod
+    def _check_by_and_stamp(by: Any, recorded_at: Any, problems: dict[str, str]) -> None:
+        if not isinstance(by, str) or not by.strip():
+            problems["by"] = "name who records this (it is never guessed)"
+        stamp = _timestamp_text(recorded_at)
+        try:
+            if not isinstance(stamp, str):
+                raise ValueError
+            _dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            problems["recorded_at"] = f"expected an ISO timestamp, got {recorded_at!r}"
+
+    def _append(self, build: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> dict[str, Any]:
+        """Lock, re-read, check, build the record from the real log, write one line."""
+        path = self.path
+        if not path.parent.is_dir():
+            raise DecisionLogError(f"{path}: the folder of the decision log does not exist")
+        created = not path.exists()
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(path, flags, 0o644)
+        except OSError as exc:
+            raise DecisionLogError(f"{path}: cannot open the decision log: {exc}") from None
+        try:
+            with _exclusive(fd, path):
+                data = _read_fd(fd)
+                result = _verify_data(data)
+                if not result.ok:
+                    hint = ""
+                    if result.problem and "partial last line" in result.problem:
+                        hint = " (repair it with DecisionLog.repair_partial_tail())"
+                    raise DecisionLogError(
+                        f"{path}: refusing to append: {result.problem}{hint}"
+                    )
+                seen = _verify_data(
+                    data, expected_head=self._seen_head, expected_records=self._seen_records
+                )
+                if not seen.ok:
+                    raise DecisionLogError(
+                        f"{path}: refusing to append: the log no longer holds the record "
+                        f"{self._seen_records} this object last saw ({seen.problem}); check "
+                        "it, then open a new DecisionLog to go on from the log as it is now"
+                    )
+                lines, _partial = _split(data)
+                records = [json.loads(line) for line in lines]
+                record = build(records)
+                record["seq"] = len(lines) + 1
+                record["prev"] = result.head
+                line = _canonical(record) + b"\n"
+                self._write(fd, line, len(data))
+        finally:
+            os.close(fd)
+        if created:
+            _fsync_dir(path.parent)
+        self._seen_records = record["seq"]
+        self._seen_head = _hash(line[:-1])
+        return record
+
+    @staticmethod
+    def _write(fd: int, line: bytes, size_before: int) -> None:
+        try:
+            view = memoryview(line)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        except BaseException:
+            # Take back a half-written line so the log stays whole (best effort;
+            # if this fails too, verify reports the partial line).
+            try:
+                os.ftruncate(fd, size_before)
+                os.fsync(fd)
+            except OSError:  # pragma: no cover
+                pass
+            raise
+
+    def repair_partial_tail(self) -> Path | None:
+        """Move a partial last line (a write interrupted mid-way) aside.
+
+        The partial bytes go to ``<log name>.partial-<n>`` beside the log (the
+        first free ``n`` from 1), which is written and synced before the log is
+        truncated to its last complete line, so nothing is lost. Returns that
+        file, or ``None`` when the log ends cleanly.
+        """
+        path = self.path
+        if not path.exists():
+            return None
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        try:
+            with _exclusive(fd, path):
+                data = _read_fd(fd)
+                _lines, partial = _split(data)
+                if not partial:
+                    return None
+                n = 1
+                while True:
+                    side = path.with_name(f"{path.name}.partial-{n}")
+                    try:
+                        sfd = os.open(
+                            side, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                            0o644,
+                        )
+                        break
+                    except FileExistsError:
+                        n += 1
+                try:
+                    view = memoryview(partial)
+                    while view:
+                        view = view[os.write(sfd, view):]
+                    os.fsync(sfd)
+                finally:
+                    os.close(sfd)
+                _fsync_dir(path.parent)
+                os.ftruncate(fd, len(data) - len(partial))
+                os.fsync(fd)
+                return side
+        finally:
+            os.close(fd)
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def current_decisions(decisions: Iterable[Decision]) -> dict[str, Decision]:
+    """For each finding id, the latest decision covering it that is not superseded."""
+    decisions = list(decisions)
+    superseded = {d.supersedes for d in decisions if d.supersedes}
+    out: dict[str, Decision] = {}
+    for d in decisions:
+        if d.id in superseded:
+            continue
+        for fid in d.findings:
+            out[fid] = d
+    return out
+
+
+def orphaned(
+    decisions: Mapping[str, Decision] | Iterable[Decision],
+    existing_finding_ids: Iterable[str],
+    *,
+    include_partial: bool = False,
+) -> list[tuple[Decision, tuple[str, ...]]]:
+    """Decisions whose findings no longer exist, each with the missing ids.
+
+    Takes :meth:`DecisionLog.current` or any list of decisions (each decision is
+    reported once, in order). A decision is orphaned when *all* its findings are
+    missing; with ``include_partial`` decisions missing only some are listed too.
+    Orphaned decisions stay in the log: this is a report, nothing is dropped.
+    """
+    values = decisions.values() if isinstance(decisions, Mapping) else decisions
+    existing = set(existing_finding_ids)
+    out: list[tuple[Decision, tuple[str, ...]]] = []
+    seen: set[str] = set()
+    for d in values:
+        if d.id in seen:
+            continue
+        seen.add(d.id)
+        missing = tuple(f for f in d.findings if f not in existing)
+        if missing and (include_partial or len(missing) == len(d.findings)):
+            out.append((d, missing))
+    return out
+
+
+def finding_status(
+    finding_id: str, current: Mapping[str, Decision], *, as_of: _dt.date
+) -> str:
+    """``open`` (no current decision), ``decided`` or ``review_due``.
+
+    ``review_due`` when the current decision's ``review_by`` is before ``as_of``
+    (on the review date itself the decision is still ``decided``).
+    """
+    if isinstance(as_of, _dt.datetime):
+        as_of = as_of.date()
+    decision = current.get(finding_id)
+    if decision is None:
+        return "open"
+    if decision.review_by:
+        day, _ = _parse_date(decision.review_by)
+        if day is not None and day < as_of:
+            return "review_due"
+    return "decided"
