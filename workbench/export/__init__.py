@@ -1,0 +1,1 @@
+"""Exports: documents written from the workbench's data (decision records, ...)."""
