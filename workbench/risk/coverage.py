@@ -1,0 +1,1441 @@
+"""Guideline coverage: how far a system model answers the NCSC/CISA guidelines.
+
+:func:`guideline_coverage` evaluates every check of the guideline catalog
+(``catalogs/guidelines.yaml``) on a :class:`~workbench.model.SystemModel`, and
+gathers, for each of the seventeen guidelines, the findings that relate to it
+(those whose ``guidelines`` name it) with their status and decision.
+
+Each check is ``pass``, ``fail`` or ``unknown``, with details that name the
+components and attributes behind it, each detail prefixed with its own status::
+
+    fail: model "sentiment-model" has no selection_rationale
+    unknown: registry "models" does not state access_control
+
+How checks read the model:
+
+- **Controls** (booleans and enums such as ``access_control`` or
+  ``human_in_the_loop``): ``true`` (or the secure value) passes, ``false``
+  fails, and an *unstated* value is ``unknown``, never ``fail``.
+- **Records** (text, links and dates the guideline asks to be written down:
+  ``selection_rationale``, ``docs``, ``sha256``, ``owner``, ``incident_plan``,
+  ``staff_training`` ...): the model is the record, so an absent value fails.
+  The exception is the debt register (2.4): no ``debt`` list is ``unknown``,
+  because it cannot tell "no debt" from "not recorded".
+- **Not applicable**: a check that does not apply to the system (no datasets,
+  no agents ...) is ``pass`` with ``applicable=False`` and a detail starting
+  ``not applicable:``; there is no fourth status.
+
+A guideline's ``state`` is ``fail`` if any check fails, else ``unknown`` if
+any is unknown, else ``pass``.
+
+>>> import datetime
+>>> from workbench.model import load_template
+>>> cov = guideline_coverage(load_template("fraud-classifier"), as_of=datetime.date(2025, 6, 1))
+>>> len(cov.guidelines), cov.guideline("1.4").state
+(17, 'pass')
+>>> cov.check("confidentiality-controls").status, cov.check("confidentiality-controls").elements
+('fail', ['scoring-endpoint'])
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from workbench.model.definitions import at_least
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from workbench.catalog.guidelines import GuidelineCatalog
+    from workbench.model.system import Component, SystemModel
+
+__all__ = [
+    "CHECK_COLUMNS",
+    "STATUSES",
+    "SUMMARY_COLUMNS",
+    "CheckResult",
+    "GuidelineCoverage",
+    "GuidelineResult",
+    "evaluated_checks",
+    "guideline_coverage",
+]
+
+#: The statuses of a check and the states of a guideline, best first.
+STATUSES = ("pass", "fail", "unknown")
+#: Columns of :meth:`GuidelineCoverage.to_dataframe` (one row per check).
+CHECK_COLUMNS = (
+    "guideline", "title", "check_id", "check_text", "status", "applicable", "details", "elements",
+)
+#: Columns of :meth:`GuidelineCoverage.summary_dataframe` (one row per guideline).
+SUMMARY_COLUMNS = (
+    "guideline", "stage", "title", "state", "checks", "pass", "fail", "unknown",
+    "findings", "open_findings",
+)
+#: Separator of list cells in the DataFrames (details, elements).
+LIST_SEPARATOR = "; "
+
+_PASS, _FAIL, _UNKNOWN = STATUSES
+_NOT_APPLICABLE = "not applicable: "
+_HIGH_BANDS = ("high", "critical")
+_CODE_RUNNING_FORMATS = ("pickle", "joblib", "torch_pickle", "unknown")
+_SIDE_EFFECTS = ("write", "execute_code", "send_messages", "payments", "delete")
+_USER_DATA = ("user_input", "feedback", "personal_data")
+_DATA_KINDS = ("dataset", "data_store", "model_registry")
+_KIND_LABELS = {
+    "inference_endpoint": "endpoint",
+    "model_registry": "registry",
+    "data_pipeline": "data pipeline",
+    "training_pipeline": "training pipeline",
+    "vector_store": "vector store",
+    "knowledge_source": "knowledge source",
+    "data_store": "data store",
+    "external_service": "external service",
+}
+
+
+# -- results -------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    """One guideline check evaluated on a model.
+
+    ``details`` say what was found, each line starting with its own status
+    (``pass:``, ``fail:``, ``unknown:``) or ``not applicable:``. ``elements``
+    are the ids of the components behind the check's status (the failing ones
+    for a failed check, the unknown ones for an unknown check, every component
+    considered for a pass), in model order. ``applicable`` is false when the
+    check does not apply to the system (then the status is ``pass``).
+    """
+
+    id: str
+    text: str
+    status: str
+    details: list[str] = field(default_factory=list)
+    elements: list[str] = field(default_factory=list)
+    applicable: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "status": self.status,
+            "applicable": self.applicable,
+            "details": list(self.details),
+            "elements": list(self.elements),
+        }
+
+
+@dataclass
+class GuidelineResult:
+    """A guideline's checks, overall state and related findings.
+
+    ``findings`` are dicts with ``id``, ``title``, ``element``, ``band``,
+    ``status`` (open, decided, review_due), ``decision_id``, ``treatment`` and
+    ``owner`` (``None`` when there is no decision), in the order given.
+    """
+
+    number: str
+    stage: int
+    stage_name: str
+    title: str
+    state: str
+    checks: list[CheckResult]
+    findings: list[dict[str, Any]]
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def counts(self) -> dict[str, int]:
+        """Number of checks per status: ``{"pass": 2, "fail": 1, "unknown": 0}``."""
+        out = dict.fromkeys(STATUSES, 0)
+        for check in self.checks:
+            out[check.status] += 1
+        return out
+
+    @property
+    def open_findings(self) -> list[dict[str, Any]]:
+        """Related findings without a current decision."""
+        return [f for f in self.findings if f["status"] == "open"]
+
+    def check(self, check_id: str) -> CheckResult:
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(check_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "stage": self.stage,
+            "stage_name": self.stage_name,
+            "title": self.title,
+            "state": self.state,
+            "counts": self.counts(),
+            "checks": [c.to_dict() for c in self.checks],
+            "findings": [dict(f) for f in self.findings],
+        }
+
+
+@dataclass
+class GuidelineCoverage:
+    """What :func:`guideline_coverage` returns: one result per guideline, in order."""
+
+    system: str
+    system_name: str
+    as_of: _dt.date
+    analysed: bool
+    guidelines: list[GuidelineResult]
+
+    def guideline(self, number: str) -> GuidelineResult:
+        """The result of one guideline, e.g. ``guideline("2.1")``."""
+        key = str(number).strip()
+        for g in self.guidelines:
+            if g.number == key:
+                return g
+        raise KeyError(f"no guideline {key!r}")
+
+    def check(self, check_id: str) -> CheckResult:
+        """The result of one check by its id, e.g. ``check("ai-bom")``."""
+        for g in self.guidelines:
+            for c in g.checks:
+                if c.id == check_id:
+                    return c
+        raise KeyError(f"no check {check_id!r}")
+
+    def states(self) -> dict[str, str]:
+        """Guideline number to state."""
+        return {g.number: g.state for g in self.guidelines}
+
+    def counts(self) -> dict[str, int]:
+        """Number of guidelines per state."""
+        out = dict.fromkeys(STATUSES, 0)
+        for g in self.guidelines:
+            out[g.state] += 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "system_name": self.system_name,
+            "as_of": self.as_of.isoformat(),
+            "analysed": self.analysed,
+            "counts": self.counts(),
+            "guidelines": [g.to_dict() for g in self.guidelines],
+        }
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per check, in guideline and check order (:data:`CHECK_COLUMNS`).
+
+        ``details`` and ``elements`` are joined with ``"; "``.
+        """
+        import pandas as pd
+
+        rows = [
+            {
+                "guideline": g.number,
+                "title": g.title,
+                "check_id": c.id,
+                "check_text": c.text,
+                "status": c.status,
+                "applicable": c.applicable,
+                "details": LIST_SEPARATOR.join(c.details),
+                "elements": LIST_SEPARATOR.join(c.elements),
+            }
+            for g in self.guidelines
+            for c in g.checks
+        ]
+        return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+
+    def summary_dataframe(self) -> pd.DataFrame:
+        """One row per guideline (:data:`SUMMARY_COLUMNS`): state, check counts, findings."""
+        import pandas as pd
+
+        rows = []
+        for g in self.guidelines:
+            counts = g.counts()
+            rows.append({
+                "guideline": g.number,
+                "stage": g.stage,
+                "title": g.title,
+                "state": g.state,
+                "checks": len(g.checks),
+                **counts,
+                "findings": len(g.findings),
+                "open_findings": len(g.open_findings),
+            })
+        return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+    def to_text(self) -> str:
+        """A plain-text summary: one line per guideline, then the failing and unknown checks."""
+        counts = self.counts()
+        lines = [
+            f"Guideline coverage: {self.system_name} ({self.system}), as of "
+            f"{self.as_of.isoformat()}",
+            f"{counts['pass']} pass, {counts['fail']} fail, {counts['unknown']} unknown "
+            f"of {len(self.guidelines)} guidelines"
+            + ("" if self.analysed else " (no analysis given: threat checks are unknown)"),
+            "",
+        ]
+        lines.append("#    state    pass fail unknown  findings (open)  guideline")
+        for g in self.guidelines:
+            c = g.counts()
+            findings = f"{len(g.findings)} ({len(g.open_findings)})"
+            lines.append(
+                f"{g.number:<4} {g.state:<8} {c['pass']:>4} {c['fail']:>4} {c['unknown']:>7}  "
+                f"{findings:<15}  {g.title}"
+            )
+        for status, heading in ((_FAIL, "Failing checks"), (_UNKNOWN, "Unknown checks")):
+            selected = [(g, ch) for g in self.guidelines for ch in g.checks if ch.status == status]
+            if not selected:
+                continue
+            lines += ["", f"{heading}:"]
+            for g, ch in selected:
+                lines.append(f"  {g.number} {ch.id}: {ch.text}")
+                for detail in ch.details:
+                    if detail.startswith(status + ":"):
+                        lines.append(f"      {detail}")
+        return "\n".join(lines) + "\n"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        c = self.counts()
+        return (
+            f"<GuidelineCoverage {self.system!r} as of {self.as_of.isoformat()}: "
+            f"{c['pass']} pass, {c['fail']} fail, {c['unknown']} unknown>"
+        )
+
+
+# -- evaluation helpers ---------------------------------------------------------
+
+
+def _field(obj: Any, name: str) -> Any:
+    """An attribute of a finding or decision object, or a key of a mapping."""
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+def _as_date(value: Any) -> _dt.date | None:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _year_before(day: _dt.date) -> _dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _label(comp: Component) -> str:
+    return f'{_KIND_LABELS.get(comp.kind, comp.kind)} "{comp.id}"'
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class _Check:
+    """Collects the per-component outcomes of one check."""
+
+    def __init__(self, ctx: _Ctx, not_applicable: str) -> None:
+        self.ctx = ctx
+        self.not_applicable = not_applicable
+        self.items: list[tuple[str, str, str | None]] = []
+
+    def add(self, status: str, text: str, element: str | None = None) -> None:
+        self.items.append((status, text, element))
+
+    def flag(self, comp: Component, attr: str, *, good: Any = True, why: str = "") -> str:
+        """Judge one control attribute: good value pass, other stated value fail, unstated unknown."""
+        value = comp.get(attr)
+        suffix = f" ({why})" if why else ""
+        if value is None:
+            status, text = _UNKNOWN, f"{_label(comp)} does not state {attr}{suffix}"
+        else:
+            ok = value in good if isinstance(good, tuple) else value == good
+            status = _PASS if ok else _FAIL
+            text = f"{_label(comp)} has {attr}: {_shown(value)}{suffix}"
+        self.add(status, text, comp.id)
+        return status
+
+    def result(self, check_id: str, text: str) -> CheckResult:
+        if not self.items:
+            return CheckResult(check_id, text, _PASS, [_NOT_APPLICABLE + self.not_applicable],
+                               [], applicable=False)
+        statuses = {s for s, _, _ in self.items}
+        status = _FAIL if _FAIL in statuses else _UNKNOWN if _UNKNOWN in statuses else _PASS
+        order = self.ctx.order
+        details = [f"{s}: {t}" for s, t, _ in self.items]
+        wanted = {e for s, _, e in self.items if e is not None and s == status}
+        elements = sorted((e for e in wanted if e in order), key=order.__getitem__)
+        elements += sorted(e for e in wanted if e not in order)
+        return CheckResult(check_id, text, status, details, elements)
+
+
+class _Ctx:
+    """The model and the analysis facts every check reads."""
+
+    def __init__(
+        self,
+        model: SystemModel,
+        as_of: _dt.date,
+        findings: list[Any],
+        analysis: Any,
+        analysed: bool,
+        decisions: Mapping[str, Any] | None,
+        statuses: Mapping[str, Any] | None,
+    ) -> None:
+        self.model = model
+        self.as_of = as_of
+        self.findings = findings
+        self.analysis = analysis
+        self.analysed = analysed
+        self.decisions = decisions
+        self.statuses = statuses
+        self.components = model.components()
+        self.order = {c.id: i for i, c in enumerate(self.components)}
+        self.flows = model.flows()
+        self._downstream: dict[str, set[str]] = {}
+
+    def of(self, *kinds: str) -> list[Component]:
+        return [c for c in self.components if c.kind in kinds]
+
+    def comp(self, cid: str) -> Component:
+        return self.model.component(cid)
+
+    def neighbours(self, cid: str, kind: str) -> list[Component]:
+        """Components of *kind* joined to *cid* by a flow either way, in model order."""
+        ids = {f.target for f in self.flows if f.source == cid}
+        ids |= {f.source for f in self.flows if f.target == cid}
+        return [c for c in self.components if c.id in ids and c.kind == kind]
+
+    def downstream(self, cid: str) -> set[str]:
+        found = self._downstream.get(cid)
+        if found is None:
+            found = self._downstream[cid] = self.model.downstream(cid)
+        return found
+
+    def decision(self, finding_id: str) -> Any:
+        if self.decisions is None:
+            return None
+        return self.decisions.get(finding_id)
+
+    def status(self, finding_id: str) -> str:
+        given = self.statuses.get(finding_id) if self.statuses is not None else None
+        if given:
+            return str(given)
+        decision = self.decision(finding_id)
+        if decision is None:
+            return "open"
+        review_by = _as_date(_field(decision, "review_by"))
+        if review_by is not None and review_by < self.as_of:
+            return "review_due"
+        return "decided"
+
+
+def _public_registry(comp: Component) -> bool:
+    """A public hub: readable by anyone by design, not the organisation's store."""
+    return comp.kind == "model_registry" and comp.get("public") is True
+
+
+def _is_hosted(comp: Component) -> bool:
+    return comp.kind == "model" and comp.get("origin") == "third_party_api"
+
+
+def _integrity(check: _Check, comp: Component, why: str = "") -> None:
+    """hash_verified or signed: either true passes, both false fails, else unknown."""
+    hashed, signed = comp.get("hash_verified"), comp.get("signed")
+    suffix = f" ({why})" if why else ""
+    if hashed is True or signed is True:
+        which = "hash_verified" if hashed is True else "signed"
+        check.add(_PASS, f"{_label(comp)} has {which}: true{suffix}", comp.id)
+    elif hashed is False and signed is False:
+        check.add(_FAIL, f"{_label(comp)} has hash_verified: false and signed: false{suffix}",
+                  comp.id)
+    else:
+        stated = [f"{a}: false" for a, v in (("hash_verified", hashed), ("signed", signed))
+                  if v is False]
+        missing = [a for a, v in (("hash_verified", hashed), ("signed", signed)) if v is None]
+        text = f"{_label(comp)} does not state {' or '.join(missing)}"
+        if stated:
+            text += f" ({', '.join(stated)})"
+        check.add(_UNKNOWN, text + suffix, comp.id)
+
+
+def _missing_records(comp: Component, names: Iterable[str]) -> list[str]:
+    return [n for n in names if comp.get(n) in (None, "", (), [])]
+
+
+def _records(check: _Check, comp: Component, names: Iterable[str], what: str = "") -> None:
+    """Record attributes: all present passes, any absent fails (the model is the record)."""
+    names = list(names)
+    missing = _missing_records(comp, names)
+    suffix = f" ({what})" if what else ""
+    if missing:
+        check.add(_FAIL, f"{_label(comp)} has no {', '.join(missing)}{suffix}", comp.id)
+    else:
+        check.add(_PASS, f"{_label(comp)} has {', '.join(names)}{suffix}", comp.id)
+
+
+def _side_effect_tools(ctx: _Ctx, agent: Component) -> tuple[list[Component], list[Component]]:
+    """The agent's tools with side effects beyond read, and those whose side effects are unstated."""
+    tools = ctx.neighbours(agent.id, "tool")
+    risky = [t for t in tools if t.get("side_effects") in _SIDE_EFFECTS]
+    unstated = [t for t in tools if t.get("side_effects") is None]
+    return risky, unstated
+
+
+def _risky_capabilities(ctx: _Ctx, agent: Component) -> tuple[list[str], list[str]]:
+    """What risky things the agent can do, and what it does not state."""
+    risky, unstated = _side_effect_tools(ctx, agent)
+    found = [f'tool "{t.id}" ({t.get("side_effects")})' for t in risky]
+    found += [a for a in ("code_interpreter", "browsing", "computer_use") if agent.get(a) is True]
+    unknown = [f'tool "{t.id}" side_effects' for t in unstated]
+    return found, unknown
+
+
+def _restricted(agent: Component) -> bool | None:
+    """True when people approve the agent's actions or it does not act alone; None unstated."""
+    hitl, autonomy = agent.get("human_in_the_loop"), agent.get("autonomy")
+    if hitl is True or autonomy in ("suggest", "act_with_approval"):
+        return True
+    if autonomy == "act":
+        return False
+    return None
+
+
+def _agent_restriction(check: _Check, ctx: _Ctx, agent: Component, *, capability: str) -> None:
+    found, unknown = _risky_capabilities(ctx, agent)
+    restricted = _restricted(agent)
+    hitl, autonomy = agent.get("human_in_the_loop"), agent.get("autonomy")
+    how = f"autonomy: {_shown(autonomy) if autonomy else 'unstated'}, human_in_the_loop: " \
+          f"{_shown(hitl) if hitl is not None else 'unstated'}"
+    if restricted is True:
+        check.add(_PASS, f"{_label(agent)} needs approval or only suggests ({how})", agent.id)
+    elif not found and not unknown:
+        check.add(_PASS, f"{_label(agent)} has no {capability} ({how})", agent.id)
+    elif restricted is False and found:
+        check.add(_FAIL, f"{_label(agent)} acts without approval ({how}) with "
+                         f"{', '.join(found)}", agent.id)
+    elif found:
+        check.add(_UNKNOWN, f"{_label(agent)} has {', '.join(found)} and does not state "
+                            f"autonomy or human_in_the_loop ({how})", agent.id)
+    else:
+        check.add(_UNKNOWN, f"{_label(agent)} ({how}) does not state {', '.join(unknown)}",
+                  agent.id)
+
+
+def _monitoring(ctx: _Ctx, attr: str, what: str) -> _Check:
+    """Some monitoring component with *attr* true passes; all false or none at all fails."""
+    check = _Check(ctx, "no models or agents to monitor")
+    if not ctx.of("model", "agent"):
+        return check
+    monitors = ctx.of("monitoring")
+    if not monitors:
+        check.add(_FAIL, f"no monitoring component {what} (the model has no monitoring component)")
+        return check
+    values = [m.get(attr) for m in monitors]
+    if True in values:
+        for m in monitors:
+            if m.get(attr) is True:
+                check.add(_PASS, f"{_label(m)} has {attr}: true", m.id)
+        return check
+    for m in monitors:
+        check.flag(m, attr)
+    return check
+
+
+# -- the checks ---------------------------------------------------------------------
+
+CheckFn = Callable[[_Ctx], _Check]
+_CHECKS: dict[str, CheckFn] = {}
+
+
+def _check(check_id: str) -> Callable[[CheckFn], CheckFn]:
+    def register(fn: CheckFn) -> CheckFn:
+        _CHECKS[check_id] = fn
+        return fn
+
+    return register
+
+
+def evaluated_checks() -> list[str]:
+    """Ids of the checks this module knows how to evaluate."""
+    return list(_CHECKS)
+
+
+# 1.1 Raise staff awareness of threats and risks
+
+
+@_check("training-material")
+def _training_material(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "")
+    check.add(_PASS, "the workbench ships tutorial and workshop notebooks on AI threats "
+                     "(notebooks/)")
+    return check
+
+
+@_check("staff-training-recorded")
+def _staff_training(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "")
+    day = _as_date(ctx.model.fact("staff_training"))
+    cutoff = _year_before(ctx.as_of)
+    if day is None:
+        check.add(_FAIL, "the system records no staff_training date")
+    elif day < cutoff:
+        check.add(_FAIL, f"staff_training {day.isoformat()} is more than 12 months before "
+                         f"{ctx.as_of.isoformat()}")
+    else:
+        check.add(_PASS, f"staff_training {day.isoformat()} is within 12 months of "
+                         f"{ctx.as_of.isoformat()}")
+    return check
+
+
+# 1.2 Model the threats to your system
+
+
+@_check("components-analysed")
+def _components_analysed(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "")
+    if not ctx.analysed:
+        check.add(_UNKNOWN, "no analysis given: pass the findings (or the AnalysisResult) of "
+                            "workbench.analyze(model)")
+        return check
+    result = ctx.analysis
+    if result is None:
+        check.add(_PASS, f"{len(ctx.findings)} findings from an analysis were given")
+        return check
+    if getattr(result, "system", ctx.model.id) != ctx.model.id:
+        check.add(_UNKNOWN, f"the analysis is of system {result.system!r}, "
+                            f"not {ctx.model.id!r}")
+    analysed = set(getattr(result, "element_order", ()) or ())
+    failed: dict[str, list[str]] = {}
+    for error in getattr(result, "errors", ()) or ():
+        element = _field(error, "element")
+        failed.setdefault(element, []).append(str(_field(error, "rule")))
+    for comp in ctx.components:
+        if analysed and comp.id not in analysed:
+            check.add(_FAIL, f"{_label(comp)} was not analysed (added after the analysis?)",
+                      comp.id)
+        elif comp.id in failed:
+            check.add(_UNKNOWN, f"{_label(comp)}: rules failed on it "
+                                f"({', '.join(failed[comp.id])})", comp.id)
+        else:
+            check.add(_PASS, f"{_label(comp)} analysed", comp.id)
+    return check
+
+
+@_check("high-threats-decided")
+def _high_threats_decided(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no high or critical findings")
+    if not ctx.analysed:
+        check.add(_UNKNOWN, "no analysis given: the high and critical findings are not known")
+        return check
+    for f in ctx.findings:
+        band = str(_field(f, "band") or "").lower()
+        if band not in _HIGH_BANDS:
+            continue
+        fid = str(_field(f, "id"))
+        element = _field(f, "element")
+        what = f'{band} finding "{fid}"'
+        decision = ctx.decision(fid)
+        if decision is None:
+            if ctx.decisions is None:
+                check.add(_UNKNOWN, f"{what}: no decisions given", element)
+            else:
+                check.add(_FAIL, f"{what} has no decision", element)
+        elif not _field(decision, "owner"):
+            did = _field(decision, "id")
+            label = f'decision "{did}"' if did else "its decision"
+            check.add(_FAIL, f"{what}: {label} has no owner", element)
+        else:
+            check.add(_PASS, f"{what}: {_field(decision, 'treatment') or 'decided'}, owner "
+                             f"{_field(decision, 'owner')} ({ctx.status(fid)})", element)
+    return check
+
+
+@_check("decisions-documented")
+def _decisions_documented(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no decisions taken yet")
+    if ctx.decisions is None:
+        check.add(_UNKNOWN, "no decisions given")
+        return check
+    elements = {str(_field(f, "id")): _field(f, "element") for f in ctx.findings}
+    for fid, decision in ctx.decisions.items():
+        if decision is None:
+            continue
+        name = _field(decision, "id")
+        what = f'decision "{name}" on finding "{fid}"' if name else f'decision on finding "{fid}"'
+        element = elements.get(fid) or (fid.split("@", 1)[1] if "@" in fid else None)
+        if str(_field(decision, "rationale") or "").strip():
+            check.add(_PASS, f"{what} has a rationale", element)
+        else:
+            check.add(_FAIL, f"{what} has no rationale", element)
+    return check
+
+
+# 1.3 Design your system for security as well as functionality and performance
+
+
+@_check("untrusted-weights-safe")
+def _untrusted_weights(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no models whose weights are loaded")
+    for model in ctx.of("model"):
+        if _is_hosted(model):
+            continue
+        origin = model.get("origin")
+        public_sources = [
+            ctx.comp(f.source).id for f in ctx.flows
+            if f.target == model.id and ctx.comp(f.source).kind == "model_registry"
+            and ctx.comp(f.source).get("public") is True
+        ]
+        outside: bool | None
+        if origin == "open_weights" or public_sources:
+            outside = True
+        elif origin in ("in_house", "fine_tuned"):
+            outside = False
+        else:
+            outside = None
+        where = f"origin: {origin}" if origin else "origin unstated"
+        if public_sources:
+            where += f", from public registry {', '.join(public_sources)}"
+        fmt = model.get("serialization")
+        if fmt is not None and fmt not in _CODE_RUNNING_FORMATS:
+            check.add(_PASS, f"{_label(model)} has serialization: {fmt}, which cannot run code "
+                             f"when loaded", model.id)
+        elif outside is False:
+            check.add(_PASS, f"{_label(model)} is built in house ({where})", model.id)
+        elif fmt is None:
+            check.add(_UNKNOWN, f"{_label(model)} does not state serialization ({where})",
+                      model.id)
+        elif outside is None:
+            check.add(_UNKNOWN, f"{_label(model)} has serialization: {fmt} and does not state "
+                                f"origin", model.id)
+        else:
+            _integrity(check, model, f"serialization: {fmt}, {where}")
+    return check
+
+
+@_check("external-data-controlled")
+def _external_data(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no personal or confidential data flows to external services or "
+                        "hosted models")
+    for flow in ctx.flows:
+        target, source = ctx.comp(flow.target), ctx.comp(flow.source)
+        if not (target.kind == "external_service" or _is_hosted(target)):
+            continue
+        sensitive = []
+        if "personal_data" in flow.data:
+            sensitive.append("personal_data")
+        if at_least("sensitivity", source.get("sensitivity"), "confidential"):
+            sensitive.append(f"{source.get('sensitivity')} data from {_label(source)}")
+        where = f'flow "{flow.id}" to {_label(target)}'
+        if not flow.data and not sensitive:
+            check.add(_UNKNOWN, f"{where} does not state its data", target.id)
+            continue
+        if not sensitive:
+            continue
+        carried = f"{where} carries {', '.join(sensitive)}"
+        if target.get("data_leaves_organisation") is False:
+            check.add(_PASS, f"{carried}; data_leaves_organisation: false", target.id)
+            continue
+        dd = target.get("due_diligence_done")
+        if dd is True:
+            check.add(_PASS, f"{carried}; due_diligence_done: true", target.id)
+        elif dd is False:
+            check.add(_FAIL, f"{carried}; due_diligence_done: false", target.id)
+        else:
+            check.add(_UNKNOWN, f"{carried}; {_label(target)} does not state due_diligence_done",
+                      target.id)
+    return check
+
+
+@_check("inputs-sanitised")
+def _inputs_sanitised(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no application, endpoint or pipeline that untrusted input reaches "
+                        "feeds a model")
+    reachable = ctx.model.reachable_from_untrusted()
+    ai = {c.id for c in ctx.of("model", "agent")}
+    for comp in ctx.components:
+        attr = {"application": "filters_inputs", "inference_endpoint": "filters_inputs",
+                "data_pipeline": "validates_inputs"}.get(comp.kind)
+        if attr is None or comp.id not in reachable or not (ctx.downstream(comp.id) & ai):
+            continue
+        check.flag(comp, attr, why="reachable from untrusted input, feeds a model")
+    return check
+
+
+@_check("ai-actions-restricted")
+def _ai_actions(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no agents or code-running tools")
+    for comp in ctx.components:
+        if comp.kind == "agent":
+            _agent_restriction(check, ctx, comp, capability="tools with side effects")
+            if comp.get("config_writable") is True:
+                check.add(_FAIL, f"{_label(comp)} has config_writable: true (it can change its "
+                                 f"own rules or tools)", comp.id)
+        elif comp.kind == "tool" and comp.get("side_effects") == "execute_code":
+            check.flag(comp, "sandboxed", why="side_effects: execute_code")
+    return check
+
+
+@_check("least-privilege")
+def _least_privilege(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no agents")
+    for agent in ctx.of("agent"):
+        check.flag(agent, "permissions", good=("single_user", "multi_user"))
+    return check
+
+
+@_check("output-guardrails")
+def _output_guardrails(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no application receives model output")
+    receivers = {f.target for f in ctx.flows if "model_output" in f.data}
+    for app in ctx.of("application"):
+        rendered = app.get("renders_model_output_as")
+        if app.id not in receivers and rendered is None:
+            continue
+        why = f"renders model output as {rendered}" if rendered else "receives model output"
+        check.flag(app, "filters_outputs", why=why)
+    return check
+
+
+# 1.4 Consider security benefits and trade-offs when selecting your AI model
+
+
+@_check("model-selection-rationale")
+def _selection_rationale(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no models")
+    for model in ctx.of("model"):
+        _records(check, model, ["selection_rationale"])
+    return check
+
+
+# 2.1 Secure your supply chain
+
+
+def _third_party(comp: Component) -> bool | None:
+    origin = comp.get("origin")
+    outside = {
+        "model": ("open_weights", "third_party_api"),
+        "dataset": ("public", "scraped", "third_party"),
+        "tool": ("third_party",),
+    }
+    if comp.kind == "external_service":
+        return True
+    if comp.kind not in outside:
+        return False
+    if origin is None:
+        return True if comp.get("supplier") else None
+    return origin in outside[comp.kind]
+
+
+def _in_house(comp: Component) -> bool:
+    return comp.get("origin") in ("in_house", "fine_tuned", "internal", "user_generated")
+
+
+@_check("suppliers-vetted")
+def _suppliers_vetted(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no third-party models, datasets, tools or services")
+    for comp in ctx.of("model", "dataset", "tool", "external_service"):
+        third = _third_party(comp)
+        if third is False:
+            continue
+        if third is None:
+            check.add(_UNKNOWN, f"{_label(comp)} states neither origin nor supplier", comp.id)
+            continue
+        problems, unknown = [], []
+        if not comp.get("supplier"):
+            problems.append("names no supplier")
+        dd = comp.get("due_diligence_done")
+        if dd is False:
+            problems.append("has due_diligence_done: false")
+        elif dd is None:
+            unknown.append("does not state due_diligence_done")
+        origin = comp.get("origin")
+        what = f"{_label(comp)}" + (f" (origin: {origin})" if origin else "")
+        if problems:
+            check.add(_FAIL, f"{what} {' and '.join(problems + unknown)}", comp.id)
+        elif unknown:
+            check.add(_UNKNOWN, f"{what} {' and '.join(unknown)}", comp.id)
+        else:
+            check.add(_PASS, f"{what}: supplier {comp.get('supplier')}, due_diligence_done: true",
+                      comp.id)
+    return check
+
+
+@_check("ai-bom")
+def _ai_bom(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no models, datasets or third-party tools")
+    for comp in ctx.of("model", "dataset", "tool"):
+        if comp.kind == "tool" and _third_party(comp) is not True:
+            continue
+        missing = []
+        if not comp.get("supplier") and not _in_house(comp):
+            missing.append("supplier (or an in-house origin)")
+        if not comp.get("version") and not comp.get("sha256"):
+            missing.append("version or sha256")
+        if missing:
+            check.add(_FAIL, f"{_label(comp)} has no {' and no '.join(missing)} for the "
+                             f"bill of materials", comp.id)
+        else:
+            source = comp.get("supplier") or f"origin {comp.get('origin')}"
+            ident = comp.get("version") or f"sha256 {str(comp.get('sha256'))[:12]}…"
+            check.add(_PASS, f"{_label(comp)}: {source}, {ident}", comp.id)
+    return check
+
+
+@_check("supplier-failover")
+def _supplier_failover(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no external services or hosted models")
+    for comp in ctx.components:
+        if not (comp.kind == "external_service" or _is_hosted(comp)):
+            continue
+        criticality = comp.get("criticality")
+        failover = comp.get("failover")
+        if failover is True:
+            check.add(_PASS, f"{_label(comp)} has failover: true", comp.id)
+        elif criticality is None:
+            check.add(_UNKNOWN, f"{_label(comp)} does not state criticality"
+                      + (", failover: false" if failover is False else ""), comp.id)
+        elif not at_least("criticality", criticality, "high"):
+            check.add(_PASS, f"{_label(comp)} is not mission-critical (criticality: "
+                             f"{criticality})", comp.id)
+        else:
+            check.flag(comp, "failover", why=f"criticality: {criticality}")
+    return check
+
+
+# 2.2 Identify, track and protect your assets
+
+
+@_check("assets-inventoried")
+def _assets_inventoried(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no models, datasets or prompts")
+    for comp in ctx.of("model", "dataset", "prompt"):
+        names = ["owner", "location"]
+        if comp.kind == "dataset":
+            names.append("sensitivity")
+        elif comp.kind == "prompt":
+            names.append("contains_secrets")
+        elif not _is_hosted(comp):
+            names.append("trained_on")
+        if not _is_hosted(comp):
+            names.append("sha256")
+        _records(check, comp, names)
+    return check
+
+
+@_check("known-good-state")
+def _known_good(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no datasets, data stores, registries or prompts")
+    for comp in ctx.components:
+        if comp.kind in _DATA_KINDS and not _public_registry(comp):
+            check.flag(comp, "backed_up")
+        elif comp.kind == "prompt":
+            check.flag(comp, "versioned")
+    return check
+
+
+# 2.3 Document your data, models and prompts
+
+
+@_check("model-data-cards")
+def _cards(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no models or datasets")
+    for comp in ctx.of("model", "dataset"):
+        _records(check, comp, ["docs"], "model or data card")
+    return check
+
+
+@_check("hashes-recorded")
+def _hashes(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no model files or datasets")
+    for comp in ctx.of("model", "dataset"):
+        if not _is_hosted(comp):
+            _records(check, comp, ["sha256"])
+    return check
+
+
+@_check("retention-stated")
+def _retention(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no datasets")
+    for comp in ctx.of("dataset"):
+        _records(check, comp, ["retention"])
+    return check
+
+
+@_check("data-provenance")
+def _provenance(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no datasets")
+    for comp in ctx.of("dataset"):
+        check.flag(comp, "provenance_tracked")
+    return check
+
+
+# 2.4 Manage your technical debt
+
+
+@_check("debt-recorded")
+def _debt(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "")
+    debt = ctx.model.fact("debt")
+    if not debt:
+        check.add(_UNKNOWN, "the system records no debt list (none known, or not recorded?)")
+        return check
+    for entry in debt:
+        item = str(_field(entry, "item") or "")
+        owner = _field(entry, "owner")
+        if owner:
+            check.add(_PASS, f'debt item "{item}" has owner {owner}')
+        else:
+            check.add(_FAIL, f'debt item "{item}" has no owner')
+    return check
+
+
+# 3.1 Secure your infrastructure
+
+
+@_check("access-control")
+def _access_control(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no endpoints, registries or data stores")
+    for comp in ctx.components:
+        if comp.kind == "inference_endpoint":
+            check.flag(comp, "authenticated")
+        elif _public_registry(comp):
+            check.add(_PASS, f"{_label(comp)} has public: true (a public hub others run; "
+                             f"integrity is judged by untrusted-weights-safe)", comp.id)
+        elif comp.kind in ("model_registry", "data_store"):
+            check.flag(comp, "access_control")
+        elif comp.kind == "vector_store":
+            if comp.get("per_document_access_control") is True:
+                check.add(_PASS, f"{_label(comp)} has per_document_access_control: true", comp.id)
+            elif comp.get("multi_tenant") is False:
+                check.add(_PASS, f"{_label(comp)} has multi_tenant: false", comp.id)
+            elif comp.get("multi_tenant") is True:
+                check.flag(comp, "per_document_access_control", why="multi_tenant: true")
+            else:
+                check.add(_UNKNOWN, f"{_label(comp)} does not state multi_tenant", comp.id)
+    return check
+
+
+@_check("environments-segregated")
+def _segregated(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no training pipelines")
+    for comp in ctx.of("training_pipeline"):
+        check.flag(comp, "isolated")
+    return check
+
+
+# 3.2 Protect your model continuously
+
+
+@_check("model-integrity")
+def _model_integrity(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no model files (hosted models only)")
+    for model in ctx.of("model"):
+        if not _is_hosted(model):
+            _integrity(check, model)
+    return check
+
+
+@_check("query-interface-controls")
+def _query_controls(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no inference endpoints")
+    for comp in ctx.of("inference_endpoint"):
+        check.flag(comp, "rate_limited")
+    return check
+
+
+@_check("confidentiality-controls")
+def _confidentiality(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no confidential data stores or models trained on confidential data")
+    for comp in ctx.components:
+        if comp.kind == "data_store" and at_least("sensitivity", comp.get("sensitivity"),
+                                                  "confidential"):
+            check.flag(comp, "encrypted_at_rest", why=f"sensitivity: {comp.get('sensitivity')}")
+        elif comp.kind == "model" and at_least("sensitivity", comp.get("trained_on"),
+                                               "confidential"):
+            for endpoint in ctx.neighbours(comp.id, "inference_endpoint"):
+                check.flag(endpoint, "returns_scores", good=False,
+                           why=f'serves model "{comp.id}" trained on {comp.get("trained_on")} '
+                               f"data")
+    return check
+
+
+# 3.3 Develop incident management procedures
+
+
+@_check("incident-plan")
+def _incident_plan(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "")
+    plan = ctx.model.fact("incident_plan")
+    if plan:
+        check.add(_PASS, f"the system references incident_plan {plan}")
+    else:
+        check.add(_FAIL, "the system references no incident_plan")
+    return check
+
+
+@_check("audit-logs")
+def _audit_logs(ctx: _Ctx) -> _Check:
+    return _monitoring(ctx, "audit_logs", "keeps audit logs")
+
+
+@_check("offline-backups")
+def _offline_backups(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no crown jewels among datasets, data stores and registries")
+    for comp in ctx.model.crown_jewels():
+        if comp.kind in _DATA_KINDS:
+            reasons = ", ".join(ctx.model.crown_jewel_reasons(comp.id))
+            check.flag(comp, "backed_up", why=f"crown jewel: {reasons}")
+    return check
+
+
+# 3.4 Release AI responsibly
+
+
+@_check("release-evaluation")
+def _release_evaluation(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "")
+    record = ctx.model.fact("release_evaluation") or {}
+    link, day = _field(record, "link"), _field(record, "date")
+    if not record:
+        check.add(_FAIL, "the system records no release_evaluation")
+    elif not link or not day:
+        missing = " and ".join(n for n, v in (("link", link), ("date", day)) if not v)
+        check.add(_FAIL, f"release_evaluation has no {missing}")
+    else:
+        check.add(_PASS, f"release_evaluation {link} dated {day}")
+    return check
+
+
+@_check("limitations-stated")
+def _limitations(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no models")
+    for model in ctx.of("model"):
+        _records(check, model, ["docs"], "where limitations are stated")
+    return check
+
+
+# 3.5 Make it easy for users to do the right things
+
+
+@_check("secure-defaults")
+def _secure_defaults(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no agents and no application rendering model output as markdown or html")
+    for comp in ctx.components:
+        if comp.kind == "agent":
+            hitl = comp.get("human_in_the_loop")
+            found, unknown = _risky_capabilities(ctx, comp)
+            if hitl is True or comp.get("autonomy") == "suggest":
+                check.add(_PASS, f"{_label(comp)} asks for approval or only suggests "
+                                 f"(human_in_the_loop: {_shown(hitl) if hitl is not None else 'unstated'})",
+                          comp.id)
+            elif hitl is None:
+                check.add(_UNKNOWN, f"{_label(comp)} does not state human_in_the_loop", comp.id)
+            elif found:
+                check.add(_FAIL, f"{_label(comp)} has human_in_the_loop: false with "
+                                 f"{', '.join(found)}", comp.id)
+            elif unknown:
+                check.add(_UNKNOWN, f"{_label(comp)} has human_in_the_loop: false and does not "
+                                    f"state {', '.join(unknown)}", comp.id)
+            else:
+                check.add(_PASS, f"{_label(comp)} has human_in_the_loop: false but no risky "
+                                 f"capabilities", comp.id)
+        elif comp.kind == "application" and comp.get("renders_model_output_as") in (
+            "markdown", "html"
+        ):
+            check.flag(comp, "filters_outputs",
+                       why=f"renders model output as {comp.get('renders_model_output_as')}")
+    return check
+
+
+@_check("risky-capabilities-opt-in")
+def _risky_opt_in(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no agents")
+    for agent in ctx.of("agent"):
+        _agent_restriction(check, ctx, agent, capability="risky capabilities")
+    return check
+
+
+@_check("user-responsibilities-stated")
+def _user_data_use(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no user data flows into datasets or training")
+    for comp in ctx.components:
+        if comp.kind not in ("dataset", "training_pipeline"):
+            continue
+        carried = sorted({d for f in ctx.flows if f.target == comp.id for d in f.data
+                          if d in _USER_DATA})
+        if comp.kind == "dataset" and comp.get("origin") == "user_generated":
+            carried = ["user-generated data", *carried]
+        if not carried:
+            continue
+        names = ["retention", "docs"] if comp.kind == "dataset" else ["docs"]
+        missing = _missing_records(comp, names)
+        what = f"{_label(comp)} receives {', '.join(carried)}"
+        if missing:
+            check.add(_UNKNOWN, f"{what} and has no {' or '.join(missing)} telling users how "
+                                f"their data is used", comp.id)
+        else:
+            check.add(_PASS, f"{what}; {' and '.join(names)} stated", comp.id)
+    return check
+
+
+# 4.1 Monitor your system's behaviour
+
+
+@_check("outputs-monitored")
+def _outputs_monitored(ctx: _Ctx) -> _Check:
+    return _monitoring(ctx, "covers_outputs", "watches model outputs")
+
+
+@_check("drift-detected")
+def _drift(ctx: _Ctx) -> _Check:
+    return _monitoring(ctx, "drift_detection", "detects drift")
+
+
+@_check("monitoring-alerts")
+def _alerts(ctx: _Ctx) -> _Check:
+    return _monitoring(ctx, "alerting", "alerts people")
+
+
+# 4.2 Monitor your system's inputs
+
+
+@_check("inputs-logged")
+def _inputs_logged(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no models")
+    if not ctx.of("model", "agent"):
+        return check
+    monitors = [m for m in ctx.of("monitoring") if m.get("covers_inputs") is True]
+    if monitors:
+        for m in monitors:
+            check.add(_PASS, f"{_label(m)} has covers_inputs: true", m.id)
+        return check
+    endpoints = ctx.of("inference_endpoint")
+    if endpoints and all(e.get("logs_inputs") is True for e in endpoints):
+        for e in endpoints:
+            check.add(_PASS, f"{_label(e)} has logs_inputs: true", e.id)
+        return check
+    for comp in ctx.components:
+        if comp.kind == "monitoring":
+            check.flag(comp, "covers_inputs")
+        elif comp.kind == "inference_endpoint":
+            check.flag(comp, "logs_inputs")
+    if not check.items:
+        check.add(_FAIL, "nothing logs inputs (the model has no monitoring component or "
+                         "inference endpoint)")
+    return check
+
+
+@_check("adversarial-inputs-detected")
+def _adversarial(ctx: _Ctx) -> _Check:
+    return _monitoring(ctx, "detects_adversarial_inputs", "detects adversarial inputs")
+
+
+# 4.3 Follow a secure by design approach to updates
+
+
+@_check("model-versions-tracked")
+def _versions(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no models")
+    for model in ctx.of("model"):
+        _records(check, model, ["version"])
+    return check
+
+
+@_check("updates-evaluated")
+def _updates_evaluated(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no models")
+    evaluated = _field(ctx.model.fact("release_evaluation"), "link")
+    for model in ctx.of("model"):
+        if _is_hosted(model):
+            if model.get("version"):
+                check.add(_PASS, f"{_label(model)} is pinned to version {model.get('version')}; "
+                                 f"its supplier's updates are adopted as releases", model.id)
+            else:
+                check.add(_UNKNOWN, f"{_label(model)} is hosted and states no pinned version: "
+                                    f"its supplier may update it unseen", model.id)
+            continue
+        automatic = [a for a in ("continuous_learning", "auto_updated") if model.get(a) is True]
+        unstated = [a for a in ("continuous_learning", "auto_updated") if model.get(a) is None]
+        if automatic:
+            check.add(_UNKNOWN, f"{_label(model)} is updated automatically ("
+                                f"{', '.join(a + ': true' for a in automatic)}); the model cannot "
+                                f"record whether each update is evaluated before release",
+                      model.id)
+        elif unstated:
+            check.add(_UNKNOWN, f"{_label(model)} does not state {' or '.join(unstated)}",
+                      model.id)
+        elif evaluated:
+            check.add(_PASS, f"{_label(model)} is updated by releases, and a release_evaluation "
+                             f"is recorded", model.id)
+        else:
+            check.add(_FAIL, f"{_label(model)} is updated by releases, but the system records no "
+                             f"release_evaluation", model.id)
+    return check
+
+
+@_check("automated-updates")
+def _automated_updates(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no automatically updated or device-deployed models")
+    for model in ctx.of("model"):
+        on_devices = model.get("deployment") in ("edge_device", "client")
+        auto = model.get("auto_updated")
+        if auto is True:
+            _integrity(check, model, "auto_updated: true")
+        elif on_devices:
+            check.flag(model, "auto_updated", why=f"deployment: {model.get('deployment')}")
+    return check
+
+
+@_check("versioned-apis")
+def _versioned_apis(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no inference endpoints")
+    for comp in ctx.of("inference_endpoint"):
+        check.flag(comp, "versioned")
+    return check
+
+
+# 4.4 Collect and share lessons learned
+
+
+@_check("findings-shareable")
+def _shareable(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "")
+    check.add(_PASS, "the workbench exports findings as a STIX 2.1 bundle")
+    return check
+
+
+@_check("disclosure-contact")
+def _disclosure(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "")
+    contact = ctx.model.fact("disclosure_contact")
+    if contact:
+        check.add(_PASS, f"the system names disclosure_contact {contact}")
+    else:
+        check.add(_FAIL, "the system names no disclosure_contact")
+    return check
+
+
+# -- entry point -------------------------------------------------------------------
+
+
+def _related(ctx: _Ctx, number: str) -> list[dict[str, Any]]:
+    out = []
+    for f in ctx.findings:
+        if number not in {str(g).strip() for g in (_field(f, "guidelines") or ())}:
+            continue
+        fid = str(_field(f, "id"))
+        decision = ctx.decision(fid)
+        out.append({
+            "id": fid,
+            "title": _field(f, "title"),
+            "element": _field(f, "element"),
+            "band": _field(f, "band"),
+            "status": ctx.status(fid),
+            "decision_id": _field(decision, "id"),
+            "treatment": _field(decision, "treatment"),
+            "owner": _field(decision, "owner"),
+        })
+    return out
+
+
+def guideline_coverage(
+    model: SystemModel,
+    *,
+    findings: Any = (),
+    decisions: Mapping[str, Any] | None = None,
+    as_of: _dt.date,
+    guidelines: GuidelineCatalog | Iterable[Any] | None = None,
+    statuses: Mapping[str, Any] | None = None,
+) -> GuidelineCoverage:
+    """Evaluate every guideline check on *model* and gather the related findings.
+
+    *findings* are the analysis findings (objects or dicts with ``id``,
+    ``element``, ``band``, ``guidelines``, ``title``), or the
+    :class:`~workbench.rules.engine.AnalysisResult` itself (then
+    ``components-analysed`` also checks that every component was analysed and
+    no rule failed on it). No findings means no analysis: the threat checks of
+    1.2 are ``unknown``.
+
+    *decisions* maps a finding id to its current decision (``id``,
+    ``treatment``, ``owner``, ``rationale``, ``review_by``) or ``None``;
+    ``None`` for the whole mapping means "not given" (decision checks are
+    ``unknown``), an empty mapping means "none taken". *statuses* maps a
+    finding id to ``open``, ``decided`` or ``review_due``; where it is not
+    given the status is derived: ``review_due`` when the decision's
+    ``review_by`` is before *as_of*, ``decided`` with a decision, else
+    ``open``.
+
+    *as_of* is the day the coverage is for (staff training older than 12
+    months before it fails). *guidelines* defaults to
+    :func:`workbench.catalog.load_guidelines`. A catalog check this module
+    cannot evaluate is ``unknown``.
+    """
+    if not isinstance(as_of, _dt.date) or isinstance(as_of, _dt.datetime):
+        raise TypeError(f"as_of must be a datetime.date, got {type(as_of).__name__}")
+    if guidelines is None:
+        from workbench.catalog import load_guidelines
+
+        guidelines = load_guidelines()
+    analysis = None
+    if findings is None:
+        found: list[Any] = []
+    elif hasattr(findings, "findings") and hasattr(findings, "element_order"):
+        analysis = findings
+        found = list(findings.findings)
+    else:
+        found = list(findings)
+    analysed = analysis is not None or bool(found)
+    ctx = _Ctx(model, as_of, found, analysis, analysed, decisions, statuses)
+    results = []
+    for g in guidelines:
+        checks = []
+        for c in g.checks:
+            fn = _CHECKS.get(c.id)
+            if fn is None:
+                checks.append(CheckResult(c.id, c.text, _UNKNOWN,
+                                          [f"unknown: the workbench cannot evaluate {c.id!r} yet"]))
+                continue
+            checks.append(fn(ctx).result(c.id, c.text))
+        statuses_seen = {c.status for c in checks}
+        state = (_FAIL if _FAIL in statuses_seen
+                 else _UNKNOWN if _UNKNOWN in statuses_seen else _PASS)
+        results.append(GuidelineResult(
+            number=g.number,
+            stage=g.stage,
+            stage_name=g.stage_name,
+            title=g.title,
+            state=state,
+            checks=checks,
+            findings=_related(ctx, g.number),
+        ))
+    return GuidelineCoverage(
+        system=model.id,
+        system_name=model.name,
+        as_of=as_of,
+        analysed=analysed,
+        guidelines=results,
+    )
