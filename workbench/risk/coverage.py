@@ -16,11 +16,17 @@ How checks read the model:
 - **Controls** (booleans and enums such as ``access_control`` or
   ``human_in_the_loop``): ``true`` (or the secure value) passes, ``false``
   fails, and an *unstated* value is ``unknown``, never ``fail``.
-- **Records** (text, links and dates the guideline asks to be written down:
-  ``selection_rationale``, ``docs``, ``sha256``, ``owner``, ``incident_plan``,
-  ``staff_training`` ...): the model is the record, so an absent value fails.
-  The exception is the debt register (2.4): no ``debt`` list is ``unknown``,
-  because it cannot tell "no debt" from "not recorded".
+- **Component records** (text and links a guideline asks to be kept for each
+  model, dataset or prompt: ``selection_rationale``, ``docs``, ``sha256``,
+  ``version``, ``owner``, ``location``, ``retention`` ...): the model is the
+  inventory, so an absent value fails (``fail: model "m" has no
+  selection_rationale``).
+- **System facts** pointing at processes outside the model
+  (``staff_training``, ``incident_plan``, ``release_evaluation``,
+  ``disclosure_contact``, ``debt``): unstated is ``unknown``; a stated fact
+  that falls short fails (training more than 12 months before *as_of*, an
+  evaluation without link or date or dated after *as_of*, a contact that is
+  neither a mail address nor a URL, a debt item without an owner).
 - **Not applicable**: a check that does not apply to the system (no datasets,
   no agents ...) is ``pass`` with ``applicable=False`` and a detail starting
   ``not applicable:``; there is no fourth status.
@@ -40,6 +46,7 @@ any is unknown, else ``pass``.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -78,6 +85,8 @@ SUMMARY_COLUMNS = (
 LIST_SEPARATOR = "; "
 
 _PASS, _FAIL, _UNKNOWN = STATUSES
+_MAIL = re.compile(r"(mailto:)?[^@\s]+@[^@\s]+\.[^@\s]+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s/]+\.[^\s]+", re.IGNORECASE)
 _NOT_APPLICABLE = "not applicable: "
 _HIGH_BANDS = ("high", "critical")
 _CODE_RUNNING_FORMATS = ("pickle", "joblib", "torch_pickle", "unknown")
@@ -601,7 +610,7 @@ def _staff_training(ctx: _Ctx) -> _Check:
     day = _as_date(ctx.model.fact("staff_training"))
     cutoff = _year_before(ctx.as_of)
     if day is None:
-        check.add(_FAIL, "the system records no staff_training date")
+        check.add(_UNKNOWN, "the system does not state staff_training")
     elif day < cutoff:
         check.add(_FAIL, f"staff_training {day.isoformat()} is more than 12 months before "
                          f"{ctx.as_of.isoformat()}")
@@ -828,6 +837,26 @@ def _selection_rationale(ctx: _Ctx) -> _Check:
     check = _Check(ctx, "no models")
     for model in ctx.of("model"):
         _records(check, model, ["selection_rationale"])
+    return check
+
+
+@_check("model-origin-known")
+def _origin_known(ctx: _Ctx) -> _Check:
+    check = _Check(ctx, "no models")
+    for model in ctx.of("model"):
+        origin, fmt = model.get("origin"), model.get("serialization")
+        if fmt == "unknown":
+            check.add(_FAIL, f"{_label(model)} has serialization: unknown (the weights' file "
+                             f"format is not known)", model.id)
+            continue
+        missing = [n for n, v in (("origin", origin), ("serialization", fmt))
+                   if v is None and not (n == "serialization" and _is_hosted(model))]
+        if missing:
+            check.add(_UNKNOWN, f"{_label(model)} does not state {' or '.join(missing)}",
+                      model.id)
+        else:
+            shown = f"origin: {origin}" + (f", serialization: {fmt}" if fmt else "")
+            check.add(_PASS, f"{_label(model)} has {shown}", model.id)
     return check
 
 
@@ -1093,7 +1122,7 @@ def _incident_plan(ctx: _Ctx) -> _Check:
     if plan:
         check.add(_PASS, f"the system references incident_plan {plan}")
     else:
-        check.add(_FAIL, "the system references no incident_plan")
+        check.add(_UNKNOWN, "the system does not state incident_plan")
     return check
 
 
@@ -1120,11 +1149,15 @@ def _release_evaluation(ctx: _Ctx) -> _Check:
     check = _Check(ctx, "")
     record = ctx.model.fact("release_evaluation") or {}
     link, day = _field(record, "link"), _field(record, "date")
+    when = _as_date(day)
     if not record:
-        check.add(_FAIL, "the system records no release_evaluation")
+        check.add(_UNKNOWN, "the system does not state release_evaluation")
     elif not link or not day:
         missing = " and ".join(n for n, v in (("link", link), ("date", day)) if not v)
         check.add(_FAIL, f"release_evaluation has no {missing}")
+    elif when is not None and when > ctx.as_of:
+        check.add(_FAIL, f"release_evaluation {link} is dated {day}, after "
+                         f"{ctx.as_of.isoformat()}")
     else:
         check.add(_PASS, f"release_evaluation {link} dated {day}")
     return check
@@ -1331,11 +1364,14 @@ def _shareable(ctx: _Ctx) -> _Check:
 @_check("disclosure-contact")
 def _disclosure(ctx: _Ctx) -> _Check:
     check = _Check(ctx, "")
-    contact = ctx.model.fact("disclosure_contact")
-    if contact:
+    contact = str(ctx.model.fact("disclosure_contact") or "").strip()
+    if not contact:
+        check.add(_UNKNOWN, "the system does not state disclosure_contact")
+    elif _MAIL.fullmatch(contact) or _URL.match(contact):
         check.add(_PASS, f"the system names disclosure_contact {contact}")
     else:
-        check.add(_FAIL, "the system names no disclosure_contact")
+        check.add(_FAIL, f"disclosure_contact {contact!r} is neither a mail address nor a URL "
+                         f"outsiders can use")
     return check
 
 
