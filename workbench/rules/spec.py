@@ -87,6 +87,8 @@ PRE_TACTICS = frozenset({"AML.TA0002", "AML.TA0003"})  # reconnaissance, resourc
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 _GUIDELINE = re.compile(r"^[1-4]\.[1-5]$")
 MAX_RULE_FILE_BYTES = 2_000_000
+# Rule sets already checked, keyed by the files' paths, sizes and times and the catalog.
+_CACHE: dict[Any, RuleSet] = {}
 
 
 @dataclass(frozen=True)
@@ -525,6 +527,18 @@ def load_rules(
         folders.append(p)
     for folder in folders:
         files.extend(sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")))
+    signature = (
+        tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files),
+        tuple(
+            (str(f), f.stat().st_mtime_ns)
+            for f in [catalog_path("controls.yaml"), *map(Path, control_files)]
+        ),
+        getattr(catalog, "sha256", None) or id(catalog),
+        catalog.atlas_version,
+    )
+    cached = _CACHE.get(signature)
+    if cached is not None:
+        return cached
     checker = _Checker(catalog, controls, available_predicates())
     rules: list[Rule] = []
     seen: dict[str, str] = {}
@@ -550,9 +564,13 @@ def load_rules(
         raise RuleError(
             f"{count} problem{'s' if count != 1 else ''} in the rule files", checker.issues
         )
-    return RuleSet(
+    ruleset = RuleSet(
         rules=rules, controls=controls, files=[str(f) for f in files], digest=digest.hexdigest()
     )
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    _CACHE[signature] = ruleset
+    return ruleset
 
 
 PredicateFn = Callable[[Context, Any], Match | None]
