@@ -132,7 +132,9 @@ def test_a_single_finding_id_string_is_one_finding():
     assert problems_of(findings=PI) == {}
 
 
-@pytest.mark.parametrize("date", ["2025-3-1", "01.03.2025", "2025-02-30", "", None, "2025-03-01T10:00"])
+@pytest.mark.parametrize(
+    "date", ["2025-3-1", "01.03.2025", "2025-02-30", "", None, "2025-03-01T10:00"]
+)
 def test_bad_dates(date):
     assert "date" in problems_of(date=date)
 

@@ -61,7 +61,7 @@ _URL_RE = re.compile(r"https?://[^\s<>\"'`\\()\[\]{}|^]+")
 _OWN_FILE_RE = re.compile(r"(?:\d{4,}-[a-z0-9-]*|index)\.md")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INLINE_RE = re.compile(r"([\\`*_\[\]|~#])")
-_LINE_START_RE = re.compile(r"^([-+=]|\d+[.)])")
+_ORDERED_RE = re.compile(r"(\d+)[.)]")
 
 
 # --------------------------------------------------------------------------- escaping
@@ -95,7 +95,7 @@ def md_block(text: Any) -> str:
             if out and out[-1] != "":
                 out.append("")
             continue
-        out.append(_LINE_START_RE.sub(r"\\\1", _escape(line)))
+        out.append(_line_start(_escape(line)))
     while out and out[-1] == "":
         out.pop()
     # a trailing backslash is a hard line break inside a paragraph
@@ -103,6 +103,16 @@ def md_block(text: Any) -> str:
         if out[i] and out[i + 1]:
             out[i] += "\\"
     return "\n".join(out)
+
+
+def _line_start(line: str) -> str:
+    """Escape a list or setext-heading marker at the start of a line."""
+    if line[:1] in ("-", "+", "="):
+        return "\\" + line
+    m = _ORDERED_RE.match(line)
+    if m:
+        return f"{m.group(1)}\\{line[m.end(1):]}"
+    return line
 
 
 def _code_or_text(text: Any) -> str:
