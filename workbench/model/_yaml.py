@@ -227,7 +227,14 @@ class _Dumper(yaml.SafeDumper):
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+# Characters YAML reads as line breaks or a byte-order mark: only a double-quoted
+# scalar keeps them (escaped), other styles would change the text on reading.
+_NEEDS_ESCAPE = re.compile("[\x85\u2028\u2029\ufeff]")
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if _NEEDS_ESCAPE.search(value):
+        return dumper.represent_scalar(_CORE + "str", value, style='"')
     if "\n" in value:
         return dumper.represent_scalar(_CORE + "str", value, style="|")
     if _DATE_RE.fullmatch(value):
