@@ -233,7 +233,8 @@ def _text(value: Any) -> str:
 
 
 def _norm(value: str) -> str:
-    return " ".join(str(value).split())
+    """Spreadsheets may write line ends as CRLF inside cells; nothing else is normalised."""
+    return str(value).replace("\r\n", "\n")
 
 
 def _apply(
