@@ -740,3 +740,9 @@ def test_parallel_processes_append_to_one_unbroken_chain(log):
     assert result.ok and result.records == 60
     ids = [d.id for d in log.decisions()]
     assert ids == [f"D-{n:04d}" for n in range(1, 61)]
+
+
+def test_crlf_line_ends_are_named(five):
+    five.path.write_bytes(five.path.read_bytes().replace(b"\n", b"\r\n"))
+    result = five.verify()
+    assert result.first_bad_line == 1 and "CR LF" in result.problem

@@ -69,6 +69,7 @@ __all__ = [
     "DecisionLog",
     "DecisionLogError",
     "VerifyResult",
+    "current_decisions",
     "finding_status",
     "orphaned",
     "validate_decision",
@@ -531,6 +532,10 @@ def _verify_data(
                        "was edited, or a record was inserted or deleted here")
             return bad(i, seq, f"{where}: {why}")
         if _canonical(rec) != line:
+            if line.endswith(b"\r"):
+                return bad(i, seq, f"{where}: the line ends with CR LF: an editor or git "
+                                   "(core.autocrlf) converted the line ends; keep the log "
+                                   "byte for byte (.gitattributes: decisions.jsonl -text)")
             return bad(i, seq, f"{where}: not in canonical form (sorted keys, no spaces, "
                                "UTF-8, one line): the record was edited")
         problem = _type_problem(rec, decision_ids)
@@ -560,9 +565,12 @@ def _verify_data(
         if expected_records is not None:
             n = expected_records
             got = _hash(lines[n - 1]) if n > 0 else ZERO_HASH
+            if got != want and n == 0:
+                return bad(1, None, f"the expected head {want[:16]}... does not fit an "
+                                    "expected count of 0 records")
             if got != want:
                 return bad(
-                    max(n, 1), n or None,
+                    n, n,
                     f"line {n} (seq {n}): its hash is not the expected head {want[:16]}...: "
                     "the last records were edited or deleted, or the log was replaced",
                 )
