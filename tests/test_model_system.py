@@ -363,3 +363,23 @@ def test_large_model_queries() -> None:
     assert len(m.untrusted_inputs()) > 1000
     assert m.crown_jewels() == []
     assert m.graph.number_of_edges() == 30_000
+
+
+def test_import_is_light() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, workbench.model; "
+            "heavy = [m for m in ('pandas', 'plotly', 'ipywidgets', 'stix2') if m in sys.modules]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("module", ["definitions", "system", "io"])
+def test_docstring_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"workbench.model.{module}"))
+    assert result.attempted > 0 and result.failed == 0
