@@ -1267,18 +1267,28 @@ def _inputs_logged(ctx: _Ctx) -> _Check:
             check.add(_PASS, f"{_label(m)} has covers_inputs: true", m.id)
         return check
     endpoints = ctx.of("inference_endpoint")
-    if endpoints and all(e.get("logs_inputs") is True for e in endpoints):
-        for e in endpoints:
-            check.add(_PASS, f"{_label(e)} has logs_inputs: true", e.id)
+    unstated = [m for m in ctx.of("monitoring") if m.get("covers_inputs") is None]
+    if not endpoints:
+        for m in ctx.of("monitoring"):
+            check.flag(m, "covers_inputs")
+        if not check.items:
+            check.add(_FAIL, "nothing logs inputs (the model has no monitoring component or "
+                             "inference endpoint)")
         return check
-    for comp in ctx.components:
-        if comp.kind == "monitoring":
-            check.flag(comp, "covers_inputs")
-        elif comp.kind == "inference_endpoint":
-            check.flag(comp, "logs_inputs")
-    if not check.items:
-        check.add(_FAIL, "nothing logs inputs (the model has no monitoring component or "
-                         "inference endpoint)")
+    # each endpoint logs its inputs, or a monitoring component covers them
+    unstated_names = ", ".join(_label(m) for m in unstated)
+    for e in endpoints:
+        logs = e.get("logs_inputs")
+        if logs is True:
+            check.add(_PASS, f"{_label(e)} has logs_inputs: true", e.id)
+        elif logs is None:
+            check.add(_UNKNOWN, f"{_label(e)} does not state logs_inputs", e.id)
+        elif unstated:
+            check.add(_UNKNOWN, f"{_label(e)} has logs_inputs: false and {unstated_names} does not "
+                                f"state covers_inputs", e.id)
+        else:
+            check.add(_FAIL, f"{_label(e)} has logs_inputs: false and no monitoring component "
+                             f"covers inputs", e.id)
     return check
 
 
