@@ -584,7 +584,13 @@ def test_elements_follow_the_status_and_model_order() -> None:
     check = coverage(model).check("access-control")
     assert check.status == "fail"
     assert check.elements == ["registry", "audit"]
-    assert [d.split(":")[0] for d in check.details] == ["pass", "fail", "unknown", "fail"]
+    # failing details first, then unknown, then passing ones, each in model order
+    assert check.details == [
+        'fail: registry "registry" has access_control: false',
+        'fail: data store "audit" has access_control: false',
+        'unknown: data store "store" does not state access_control',
+        'pass: endpoint "api" has authenticated: true',
+    ]
 
 
 # -- unstated is unknown, never fail ---------------------------------------------------
@@ -800,8 +806,14 @@ def test_decisions_documented() -> None:
     undocumented = {**DECISIONS, "harm@model": FakeDecision("D-3", rationale="  ")}
     check = coverage(secure(), decisions=undocumented).check("decisions-documented")
     assert check.status == "fail"
-    assert check.details[-1] == 'fail: decision "D-3" on finding "harm@model" has no rationale'
+    assert check.details[0] == 'fail: decision "D-3" on finding "harm@model" has no rationale'
     assert check.elements == ["model"]
+    shared = FakeDecision("D-4", rationale=None)
+    check = coverage(secure(), decisions={"extraction@api": shared, "injection@model": shared,
+                                          "harm@model": None}).check("decisions-documented")
+    assert check.details == [
+        'fail: decision "D-4" on findings "extraction@api", "injection@model" has no rationale']
+    assert check.elements == ["api"]
     assert coverage(secure(), decisions=None).check("decisions-documented").status == "unknown"
     empty = coverage(secure(), decisions={}).check("decisions-documented")
     assert (empty.status, empty.applicable) == ("pass", False)

@@ -10,7 +10,6 @@ neighbours. Both the plotly view and the HTML report's SVG use this layout.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ ROWS_PER_COLUMN = 12
 COLUMN_WIDTH = 1.0
 ZONE_GAP = 0.6
 ROW_HEIGHT = 1.0
+_SHIFTS = (0.0, 1.0, -1.0, 0.5, -0.5)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,12 @@ def _distances(model: Any) -> dict[str, int]:
 
 
 def layout_model(model: Any, rows_per_column: int = ROWS_PER_COLUMN) -> Layout:
-    """Positions for every component and a box for every zone that holds components."""
+    """Positions for every component and a box for every zone that holds components.
+
+    Inside a zone, components at the same distance from the entry points share
+    a sub-column, so flows inside a zone also run left to right instead of
+    crossing a single column; a sub-column holds at most *rows_per_column*.
+    """
     comps = model.components()
     order = {c.id: i for i, c in enumerate(comps)}
     dist = _distances(model)
@@ -68,28 +73,39 @@ def layout_model(model: Any, rows_per_column: int = ROWS_PER_COLUMN) -> Layout:
     by_zone: dict[str, list[str]] = {z.id: [] for z in zones}
     for c in comps:
         by_zone.setdefault(c.zone, []).append(c.id)
-    tallest = max((min(len(v), rows_per_column) for v in by_zone.values()), default=1)
-    height = max(tallest, 1) * ROW_HEIGHT
+    columns_of: dict[str, list[list[str]]] = {}
+    for zid, members in by_zone.items():
+        groups: dict[int, list[str]] = {}
+        for cid in members:
+            groups.setdefault(dist.get(cid, far), []).append(cid)
+        cols: list[list[str]] = []
+        for depth in sorted(groups):
+            items = sorted(groups[depth], key=order.__getitem__)
+            for i in range(0, len(items), rows_per_column):
+                cols.append(items[i : i + rows_per_column])
+        columns_of[zid] = cols
+    tallest = max((len(col) for cols in columns_of.values() for col in cols), default=1)
+    height = max(tallest, 3) * ROW_HEIGHT
     positions: dict[str, tuple[float, float]] = {}
     boxes = []
     x = 0.0
+    column_counter = 0
     for z in zones:
-        members = sorted(by_zone.get(z.id, []), key=lambda cid: (dist.get(cid, far), order[cid]))
-        if not members:
+        cols = columns_of.get(z.id, [])
+        if not cols:
             continue
-        columns = max(1, math.ceil(len(members) / rows_per_column))
-        rows = min(len(members), rows_per_column)
-        for i, cid in enumerate(members):
-            col, row = divmod(i, rows_per_column)
-            # centre each column's items vertically
-            in_col = min(rows_per_column, len(members) - col * rows_per_column)
-            offset = (height - in_col * ROW_HEIGHT) / 2
-            positions[cid] = (
-                x + (col + 0.5) * COLUMN_WIDTH,
-                height - offset - (row + 0.5) * ROW_HEIGHT,
-            )
-        width = columns * COLUMN_WIDTH
-        del rows
+        for ci, col in enumerate(cols):
+            offset = (height - len(col) * ROW_HEIGHT) / 2
+            # short columns move up or down in a fixed pattern, so that flows between
+            # neighbouring columns do not all run along one line and hide each other
+            shift = _SHIFTS[column_counter % len(_SHIFTS)] * min(offset, ROW_HEIGHT)
+            column_counter += 1
+            for ri, cid in enumerate(col):
+                positions[cid] = (
+                    x + (ci + 0.5) * COLUMN_WIDTH,
+                    height - offset - (ri + 0.5) * ROW_HEIGHT + shift,
+                )
+        width = len(cols) * COLUMN_WIDTH
         boxes.append(ZoneBox(z.id, z.name, z.trust, x, x + width, 0.0, height))
         x += width + ZONE_GAP
     return Layout(positions=positions, zones=boxes, width=max(x - ZONE_GAP, 1.0), height=height)

@@ -113,7 +113,8 @@ class CheckResult:
     """One guideline check evaluated on a model.
 
     ``details`` say what was found, each line starting with its own status
-    (``pass:``, ``fail:``, ``unknown:``) or ``not applicable:``. ``elements``
+    (``pass:``, ``fail:``, ``unknown:``) or ``not applicable:``; failing lines
+    come first, then unknown, then passing ones, each in model order. ``elements``
     are the ids of the components behind the check's status (the failing ones
     for a failed check, the unknown ones for an unknown check, every component
     considered for a pass), in model order. ``applicable`` is false when the
@@ -394,7 +395,8 @@ class _Check:
         statuses = {s for s, _, _ in self.items}
         status = _FAIL if _FAIL in statuses else _UNKNOWN if _UNKNOWN in statuses else _PASS
         order = self.ctx.order
-        details = [f"{s}: {t}" for s, t, _ in self.items]
+        rank = {_FAIL: 0, _UNKNOWN: 1, _PASS: 2}
+        details = [f"{s}: {t}" for s, t, _ in sorted(self.items, key=lambda i: rank[i[0]])]
         wanted = {e for s, _, e in self.items if e is not None and s == status}
         elements = sorted((e for e in wanted if e in order), key=order.__getitem__)
         elements += sorted(e for e in wanted if e not in order)
@@ -690,12 +692,20 @@ def _decisions_documented(ctx: _Ctx) -> _Check:
         check.add(_UNKNOWN, "no decisions given")
         return check
     elements = {str(_field(f, "id")): _field(f, "element") for f in ctx.findings}
+    # one decision may cover several findings: judge it once
+    grouped: dict[Any, tuple[Any, list[str]]] = {}
     for fid, decision in ctx.decisions.items():
         if decision is None:
             continue
+        key = _field(decision, "id") or id(decision)
+        grouped.setdefault(key, (decision, []))[1].append(str(fid))
+    for decision, fids in grouped.values():
         name = _field(decision, "id")
-        what = f'decision "{name}" on finding "{fid}"' if name else f'decision on finding "{fid}"'
-        element = elements.get(fid) or (fid.split("@", 1)[1] if "@" in fid else None)
+        on = ", ".join(f'"{f}"' for f in fids)
+        noun = "finding" if len(fids) == 1 else "findings"
+        what = f'decision "{name}" on {noun} {on}' if name else f"decision on {noun} {on}"
+        element = next((e for e in (elements.get(f) or (f.split("@", 1)[1] if "@" in f else None)
+                                    for f in fids) if e), None)
         if str(_field(decision, "rationale") or "").strip():
             check.add(_PASS, f"{what} has a rationale", element)
         else:
