@@ -36,7 +36,7 @@ import itertools
 import math
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -396,7 +396,7 @@ def _choice(rng: random.Random, table: tuple[Sequence[Any], Sequence[float]]) ->
     return rng.choices(values, weights)[0]
 
 
-def _zone(rng: random.Random, weights: dict[int, float]) -> int:
+def _zone(rng: random.Random, weights: Mapping[int, float]) -> int:
     return rng.choices(list(weights), list(weights.values()))[0]
 
 
@@ -656,7 +656,7 @@ def generate(n_components: int, seed: int = 0) -> SystemModel:
         if rng.random() < 0.7:
             flow["protocol"] = rng.choice(_PROTOCOLS)
         flows.append({"id": f"flow-{j}", "from": ids[src], "to": ids[dst], "data": carried, **flow})
-    data = {
+    model_data = {
         "schema_version": SCHEMA_VERSION,
         "system": {
             "id": f"synthetic-{n}-{seed}",
@@ -670,4 +670,4 @@ def generate(n_components: int, seed: int = 0) -> SystemModel:
     }
     # from_dict validates the whole model, as loading a file does, and raises
     # ModelError listing every problem.
-    return SystemModel.from_dict(data, source=f"<synthetic {n}, seed {seed}>")
+    return SystemModel.from_dict(model_data, source=f"<synthetic {n}, seed {seed}>")
