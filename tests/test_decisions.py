@@ -746,3 +746,8 @@ def test_crlf_line_ends_are_named(five):
     five.path.write_bytes(five.path.read_bytes().replace(b"\n", b"\r\n"))
     result = five.verify()
     assert result.first_bad_line == 1 and "CR LF" in result.problem
+
+
+def test_snapshot_reads_decisions_head_and_count_at_once(five):
+    decisions, head, count = five.snapshot()
+    assert decisions == five.decisions() and head == five.head() and count == len(five) == 5

@@ -745,8 +745,11 @@ class DecisionLog:
         Raises :class:`DecisionLogError` when a line is not a JSON object. The
         hash chain is not checked here: call :meth:`verify` for that.
         """
+        return self._parse(self._lines())
+
+    def _parse(self, lines: list[bytes]) -> list[dict[str, Any]]:
         out = []
-        for i, line in enumerate(self._lines(), start=1):
+        for i, line in enumerate(lines, start=1):
             rec, problem = _parse_line(line)
             if rec is None:
                 raise DecisionLogError(f"{self.path}: line {i}: {problem}")
@@ -788,6 +791,15 @@ class DecisionLog:
                     if renamed != d.findings:
                         out[n] = replace(d, findings=renamed)
         return out
+
+    def snapshot(self) -> tuple[list[Decision], str, int]:
+        """Decisions, head and record count from one read of the file.
+
+        Use it for exports: calling :meth:`decisions`, :meth:`head` and ``len()``
+        one after the other can mix two states when another process appends.
+        """
+        lines = self._lines()
+        return self._decisions(self._parse(lines)), self._seen_head, len(lines)
 
     def current(self) -> dict[str, Decision]:
         """For each finding id, the latest decision covering it that is not superseded.
