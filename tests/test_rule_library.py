@@ -17,7 +17,7 @@ from workbench.rules.spec import PRE_TACTICS
 #: THREAT-KNOWLEDGE section 2 item -> the rules that implement it. Every item
 #: needs at least one rule, and every bundled rule must implement some item.
 COVERAGE: dict[str, list[str]] = {
-    "1": ["inference-api-exposed", "inference-via-ai-product", "adversarial-evasion"],
+    "1": ["inference-api-exposed", "inference-via-ai-product", "adversarial-evasion", "llm-cost-harvesting"],
     "2": ["model-extraction-via-api", "training-data-inference-via-api", "llm-training-data-leakage"],
     "3": ["llm-direct-prompt-injection"],
     "4": ["llm-indirect-prompt-injection"],
