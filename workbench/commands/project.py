@@ -194,6 +194,72 @@ def cmd_export_decisions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from workbench.risk.coverage import guideline_coverage
+
+    target = Path(args.target)
+    if target.is_dir():
+        project = _open(args.target)
+        state = project.state(as_of=_date(args.as_of))
+        cov = guideline_coverage(
+            project.model,
+            findings=state.result,
+            decisions=state.current,
+            as_of=state.as_of,
+            statuses={r["id"]: r["status"] for r in state.rows},
+        )
+    else:
+        from workbench.model import load_model
+        from workbench.rules import analyze
+
+        model = load_model(target)
+        cov = guideline_coverage(
+            model, findings=analyze(model), as_of=_date(args.as_of) or dt.date.today()
+        )
+    if args.format == "json":
+        sys.stdout.write(to_json(cov.to_dict()))
+    elif args.format == "csv":
+        sys.stdout.write(cov.to_dataframe().to_csv(index=False))
+    else:
+        sys.stdout.write(cov.to_text())
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from workbench.export.report import write_html_report, write_markdown_report
+
+    project = _open(args.project)
+    writer = write_markdown_report if args.format == "markdown" else write_html_report
+    path = writer(project, args.output)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job on bundled defaults, headless: register, decision records and report."""
+    from workbench.commands.analysis import _summary_text
+    from workbench.export.decisions_export import export_project_decisions
+    from workbench.export.report import write_html_report
+    from workbench.project import Project
+
+    out = Path(args.out)
+    folder = out / "project"
+    if (folder / "project.yaml").is_file():
+        project = Project.open(folder)
+    else:
+        project = Project.create(folder, template=args.template, actor=args.actor)
+    state = project.state()
+    print(_summary_text(project.model, state.result, project.catalog, project.matrix))
+    register_csv = project.register().to_csv(out / "register.csv")
+    records = export_project_decisions(project, out / "decisions")
+    report = write_html_report(project, out / "report.html")
+    print(f"project:          {folder.resolve()}")
+    print(f"threat register:  {register_csv.resolve()}  ({len(state.rows)} findings)")
+    print(f"decision records: {(out / 'decisions').resolve()}  ({len(records) - 1} decisions)")
+    print(f"report:           {report.resolve()}")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("init", help="start a project folder from a template or a model file")
     p.add_argument("dir", metavar="DIR")
@@ -247,6 +313,32 @@ def register(subparsers: Any) -> None:
     p.add_argument("csv", metavar="CSV")
     p.add_argument("--by", help="who made the edits (default: the project's actor)")
     p.set_defaults(handler=cmd_import)
+
+    p = subparsers.add_parser(
+        "coverage", help="the 17 guidelines: checks the model answers (pass, fail, unknown)"
+    )
+    p.add_argument("target", metavar="PROJECT_OR_MODEL")
+    p.add_argument("--as-of", metavar="DATE")
+    add_format_argument(p, ("table", "json", "csv"))
+    p.set_defaults(handler=cmd_coverage)
+
+    p = subparsers.add_parser(
+        "report", help="a project's report: one self-contained HTML file, or Markdown"
+    )
+    p.add_argument("project", metavar="PROJECT")
+    p.add_argument("--output", "-o", metavar="FILE", required=True)
+    p.add_argument("--format", choices=["html", "markdown"], default="html")
+    p.set_defaults(handler=cmd_report)
+
+    p = subparsers.add_parser(
+        "demo",
+        help="the main job, headless: a bundled template analysed into a register, "
+        "decision records and a report",
+    )
+    p.add_argument("--template", default="support-assistant", metavar="NAME")
+    p.add_argument("--out", default="out/demo", metavar="DIR")
+    p.add_argument("--actor", default="demo analyst", help="who acts in the demo project")
+    p.set_defaults(handler=cmd_demo)
 
     p = subparsers.add_parser(
         "export-decisions", help="decision records as Markdown (one file each) or JSON"

@@ -27,12 +27,14 @@ def findings_info(project: Any) -> dict[str, dict[str, Any]]:
     }
 
 
-def export_project_decisions(project: Any, out: str | Path, *, format: str = "markdown") -> list[Path]:
+def export_project_decisions(
+    project: Any, out: str | Path, *, format: str = "markdown"
+) -> list[Path]:
     """Write the project's decisions; every export records the decision log's head hash."""
-    decisions = project.log.decisions()
+    decisions, head, count = project.log.snapshot()  # one read: head and count agree
     kwargs = {
-        "log_head": project.log.head(),
-        "log_records": len(project.log),
+        "log_head": head,
+        "log_records": count,
         "generated_at": project.clock().isoformat(),
     }
     info = findings_info(project)

@@ -1,5 +1,6 @@
-"""Risk: the scoring matrix (and, with decisions, residual risk)."""
+"""Risk: the scoring matrix, prefill, mitigations, decisions and guideline coverage."""
 
+from workbench.risk.coverage import GuidelineCoverage, guideline_coverage
 from workbench.risk.matrix import Band, Level, RiskMatrix, load_matrix
 
-__all__ = ["Band", "Level", "RiskMatrix", "load_matrix"]
+__all__ = ["Band", "GuidelineCoverage", "Level", "RiskMatrix", "guideline_coverage", "load_matrix"]

@@ -3,7 +3,8 @@
 An attack path is a directed path of flows from an entry point to a crown
 jewel (THREAT-KNOWLEDGE sections 1 and 6). Each hop is labelled with the
 technique that moves the attacker on: the primary technique of the
-highest-scoring finding on the flow or on the component entered, or, where
+finding on the flow or on the component entered whose tactic comes next in
+the kill chain (the highest-scoring among equals), or, where
 there is none, the default technique for that kind of component
 (``catalogs/paths.yaml``). Preconditions of the findings along the path stand at
 its start; the tactics along it read as a kill chain.
@@ -35,6 +36,8 @@ import yaml
 from workbench._resources import catalog_path
 from workbench.rules.context import Context
 from workbench.rules.findings import AttackPath, Finding, Hop
+
+PRE_TACTICS = frozenset({"AML.TA0002", "AML.TA0003"})  # reconnaissance, resource development
 
 __all__ = ["PathLimits", "find_attack_paths"]
 
@@ -130,6 +133,17 @@ def find_attack_paths(
     left_out = max(0, len(ranked) - limits.max_paths)
     defaults = hop_techniques()
     tactic_order = {t.id: i for i, t in enumerate(catalog.tactics())}
+
+    def _hop_tactics(technique: str) -> list[str]:
+        """The technique's tactics in matrix order, adversary-side ones only if nothing else."""
+        tactics = sorted(catalog.technique(technique).tactics, key=tactic_order.__getitem__)
+        return [t for t in tactics if t not in PRE_TACTICS] or tactics
+
+    def _progress(f: Finding, stage: int) -> tuple[int, int, str]:
+        order = [tactic_order[t] for t in _hop_tactics(f.technique)]
+        ahead = [o for o in order if o >= stage]
+        return (ahead[0] if ahead else 100 + (order[0] if order else 0), -f.score, f.id)
+
     paths = []
     for nodes, flows in ranked[: limits.max_paths]:
         hops = []
@@ -138,10 +152,12 @@ def find_attack_paths(
         for i, fid in enumerate(flows):
             target = nodes[i + 1]
             options = by_element.get(fid, []) + by_element.get(target, [])
-            options = sorted(options, key=lambda f: (-f.score, f.id))
-            finding = options[0] if options else None
+            # the finding that moves the attacker on: the one whose tactic comes next in
+            # the kill chain (the earliest tactic not before the current stage), then
+            # the highest score
+            finding = min(options, key=lambda f: _progress(f, stage), default=None)
             technique = finding.technique if finding else defaults[ctx.components[target].kind]
-            tactics = sorted(catalog.technique(technique).tactics, key=tactic_order.__getitem__)
+            tactics = _hop_tactics(technique)
             later = [t for t in tactics if tactic_order[t] >= stage]
             tactic = (later or tactics or [""])[0]
             if tactic:
