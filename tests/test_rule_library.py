@@ -231,3 +231,38 @@ def test_one_evasion_finding_per_model(rules: RuleSet, catalog: Any) -> None:
     for el in ("m", "face", "det"):
         hits = [f.id for f in result.findings_for(el) if "AML.T0015" in f.techniques]
         assert len(hits) == 1, f"{el}: evasion reported by {hits}"
+
+
+@pytest.mark.parametrize(
+    "llm",
+    [
+        {"origin": "in_house"},
+        {"origin": "fine_tuned", "trained_on": "confidential"},
+        {"origin": "third_party_api"},
+        {"origin": "in_house", "contains_secrets": True},
+    ],
+    ids=["context", "trained-on", "hosted", "secrets"],
+)
+def test_llm_data_leakage_reported_once_per_llm(llm: dict[str, Any], rules: RuleSet, catalog: Any) -> None:
+    """T0057 sits on the LLM exactly once, whichever way the sensitive data gets there."""
+    model = SystemModel.from_dict({
+        "schema_version": 1,
+        "system": {"id": "leak"},
+        "zones": [{"id": "internet", "trust": 0}, {"id": "internal", "trust": 3},
+                  {"id": "provider", "trust": 1}],
+        "components": [
+            {"id": "user", "kind": "actor", "zone": "internet"},
+            {"id": "app", "kind": "application", "zone": "internal"},
+            {"id": "docs", "kind": "vector_store", "zone": "internal", "sensitivity": "confidential"},
+            {"id": "llm", "kind": "model", "zone": "provider", "model_type": "llm", **llm},
+        ],
+        "flows": [
+            {"id": "a", "from": "user", "to": "app", "data": ["user_input"]},
+            {"id": "b", "from": "docs", "to": "app", "data": ["retrieved_context"]},
+            {"id": "c", "from": "app", "to": "llm", "data": ["prompt", "retrieved_context", "personal_data"]},
+        ],
+    })
+    result = analyze(model, catalog=catalog, rules=rules)
+    hits = [f.id for f in result.findings_for("llm") if "AML.T0057" in f.techniques]
+    assert len(hits) == 1, f"T0057 on the LLM in {hits}"
+    assert not [f.id for f in result.findings if f.element != "llm" and "AML.T0057" in f.techniques]
