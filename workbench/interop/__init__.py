@@ -1,0 +1,102 @@
+"""Interchange with other threat-modelling tools.
+
+Importers turn a file made elsewhere into a :class:`~workbench.model.SystemModel`
+and an :class:`ImportReport` listing everything that could not be mapped (what
+it was, where, and why), what was guessed and what was assumed: nothing is
+dropped silently.
+
+* :func:`import_threat_dragon`: OWASP Threat Dragon v2 JSON
+  (:mod:`workbench.interop.threat_dragon`).
+* :func:`import_otm`: Open Threat Model JSON or YAML (:mod:`workbench.interop.otm`).
+* :func:`import_threagile`: Threagile YAML (:mod:`workbench.interop.threagile`).
+* :func:`import_model`: any of them, the format detected from the content.
+
+:func:`export_otm` and :func:`save_otm` write a model (and optionally the
+findings of an analysis) as Open Threat Model, which
+:func:`import_otm` reads back exactly.
+
+>>> from workbench.model import load_template
+>>> doc = export_otm(load_template("support-assistant"))
+>>> doc["otmVersion"], len(doc["components"])
+('0.2.0', 14)
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from workbench.errors import InputError
+from workbench.interop._common import (
+    FORMAT_NAMES,
+    ImportReport,
+    ReportEntry,
+    load_document,
+    sniff,
+)
+from workbench.interop.otm import export_otm, import_otm, otm_from_data, save_otm
+from workbench.interop.threagile import import_threagile, threagile_from_data
+from workbench.interop.threat_dragon import import_threat_dragon, threat_dragon_from_data
+from workbench.model.system import SystemModel
+
+__all__ = [
+    "FORMATS",
+    "ImportReport",
+    "ReportEntry",
+    "detect_format",
+    "export_otm",
+    "import_model",
+    "import_otm",
+    "import_threagile",
+    "import_threat_dragon",
+    "save_otm",
+]
+
+#: The formats :func:`import_model` reads.
+FORMATS = ("threat-dragon", "otm", "threagile")
+
+_EXPECTED = "a Threat Dragon v2 model (JSON), an Open Threat Model file or a Threagile model"
+_FROM_DATA = {
+    "threat-dragon": threat_dragon_from_data,
+    "otm": otm_from_data,
+    "threagile": threagile_from_data,
+}
+_IMPORTERS = {
+    "threat-dragon": import_threat_dragon,
+    "otm": import_otm,
+    "threagile": import_threagile,
+}
+
+
+def _detect(data: Any, name: str) -> str:
+    found = sniff(data)
+    if found in FORMATS:
+        return str(found)
+    if found == "workbench":
+        raise InputError(f"{name}: already {FORMAT_NAMES['workbench']}: nothing to import")
+    if found == "cyclonedx":
+        raise InputError(f"{name}: {FORMAT_NAMES['cyclonedx']} is not supported: export Open "
+                         "Threat Model from Threat Dragon and import that")
+    raise InputError(f"{name}: cannot tell the format: expected {_EXPECTED} "
+                     "(give the format with --from)")
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The format of *path*: ``threat-dragon``, ``otm`` or ``threagile``.
+
+    Raises :class:`~workbench.errors.InputError` when the file is none of them.
+    """
+    return _detect(load_document(path, expected=_EXPECTED), str(path))
+
+
+def import_model(
+    path: str | os.PathLike[str], format: str | None = None
+) -> tuple[SystemModel, ImportReport]:
+    """Import *path* in *format* (one of :data:`FORMATS`; detected when ``None``)."""
+    if format is not None:
+        if format not in _IMPORTERS:
+            raise InputError(f"unknown import format {format!r}: use one of "
+                             f"{', '.join(FORMATS)}")
+        return _IMPORTERS[format](path)
+    data = load_document(path, expected=_EXPECTED)
+    return _FROM_DATA[_detect(data, str(path))](data, str(path))

@@ -1,0 +1,688 @@
+"""Shared parts of the importers and the OTM exporter.
+
+* :class:`ImportReport` and :class:`ReportEntry`: what an import could not map,
+  what it guessed or assumed, and what it shortened. Nothing from the source
+  file is dropped without an entry here.
+* Reading foreign files safely: a size limit, UTF-8 only, JSON without
+  ``NaN``/``Infinity``, YAML through :func:`workbench.model._yaml.parse_yaml`
+  (no tags, anchors, aliases, bombs). Threagile models use YAML anchors and
+  merge keys (``<<: *base``) on purpose, so YAML that the strict reader refuses
+  only for anchors or aliases is read again by :func:`load_yaml_with_aliases`,
+  which expands them with a bound on the number of nodes copied.
+* Ids: :func:`slugify` and :class:`IdSpace` turn display names into stable,
+  valid, unique ids.
+* Text: :func:`clean_text` keeps names and descriptions as plain text (never
+  evaluated), strips control characters and truncates absurdly long values.
+
+Every refusal is an :class:`~workbench.errors.InputError` of one line naming the
+file and what was expected.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml import events as ev
+
+from workbench.errors import InputError
+from workbench.model._yaml import MAX_DEPTH, _events, _scalar, parse_yaml
+from workbench.model.definitions import ID_PATTERN
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_MAX_BYTES",
+    "MAX_ALIAS_NODES",
+    "MAX_DESCRIPTION",
+    "MAX_NAME",
+    "IdSpace",
+    "ImportReport",
+    "ReportEntry",
+    "Tally",
+    "clean_text",
+    "hint",
+    "label",
+    "load_document",
+    "load_yaml_with_aliases",
+    "parse_json_text",
+    "parse_yaml_text",
+    "read_text",
+    "slugify",
+    "sniff",
+]
+
+#: Largest file an importer reads (10 MB), as for model files.
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+#: Longest display name kept; longer names are truncated (and reported).
+MAX_NAME = 200
+#: Longest description kept; longer ones are truncated (and reported).
+MAX_DESCRIPTION = 10_000
+#: Most nodes that YAML aliases may copy while a file is expanded.
+MAX_ALIAS_NODES = 200_000
+
+#: Kinds of report entries, in the order reports list them.
+CATEGORIES = ("unmapped", "guessed", "assumption", "truncated", "note")
+_CATEGORY_TITLES = {
+    "unmapped": "Not imported",
+    "guessed": "Guessed",
+    "assumption": "Assumed",
+    "truncated": "Shortened",
+    "note": "Notes",
+}
+
+
+# -- the import report -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One item of an import report.
+
+    ``category`` is one of :data:`CATEGORIES`: ``unmapped`` (something in the file
+    that has no place in a workbench model and was not imported), ``guessed`` (a
+    kind or value inferred from names), ``assumption`` (a rule applied where the
+    source format says nothing, e.g. trust levels), ``truncated`` (text
+    shortened) or ``note`` (how something was translated). ``element`` says where
+    in the source file, ``what`` what it was and ``why`` what happened to it.
+    """
+
+    category: str
+    element: str
+    what: str
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "category": self.category,
+            "element": self.element,
+            "what": self.what,
+            "why": self.why,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.element}: {self.what}: {self.why}"
+
+
+@dataclass
+class ImportReport:
+    """What an import produced and everything it could not map.
+
+    ``components``, ``flows`` and ``zones`` count what the model received;
+    ``entries`` list every item not imported, guessed, assumed or shortened.
+    """
+
+    source: str
+    format: str
+    components: int = 0
+    flows: int = 0
+    zones: int = 0
+    entries: list[ReportEntry] = field(default_factory=list)
+
+    def add(self, category: str, element: str, what: str, why: str) -> None:
+        """Add one entry (``category`` from :data:`CATEGORIES`)."""
+        if category not in CATEGORIES:
+            raise ValueError(f"unknown report category {category!r}")
+        self.entries.append(ReportEntry(category, element, what, why))
+
+    def of(self, category: str) -> list[ReportEntry]:
+        """The entries of one category, in the order they were added."""
+        return [e for e in self.entries if e.category == category]
+
+    @property
+    def unmapped(self) -> list[ReportEntry]:
+        """Items of the source file that were not imported."""
+        return self.of("unmapped")
+
+    def counts(self) -> dict[str, int]:
+        """Number of entries per category (every category present)."""
+        return {c: len(self.of(c)) for c in CATEGORIES}
+
+    def summary(self) -> str:
+        """One line: what was imported and how many entries of each category."""
+        n = self.counts()
+        return (
+            f"{self.source}: {self.format}: {self.components} components, {self.flows} flows, "
+            f"{self.zones} zones; {n['unmapped']} not imported, {n['guessed']} guessed, "
+            f"{n['assumption']} assumed, {n['truncated']} shortened"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "format": self.format,
+            "components": self.components,
+            "flows": self.flows,
+            "zones": self.zones,
+            "counts": self.counts(),
+            "entries": [e.to_dict() for e in self.entries],
+        }
+
+    def to_text(self) -> str:
+        """The report for people: the summary, then every entry by category."""
+        lines = [self.summary()]
+        for category in CATEGORIES:
+            entries = self.of(category)
+            if not entries:
+                continue
+            lines += ["", f"{_CATEGORY_TITLES[category]} ({len(entries)})"]
+            lines += [f"  {_one_line(str(e))}" for e in entries]
+        return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+class Tally:
+    """Collects "field F not mapped on elements A, B, C" into one entry per field.
+
+    Per-element entries for fields such as Threagile's ``machine`` would bury the
+    report; one entry per field lists every element that had it instead.
+    """
+
+    def __init__(self) -> None:
+        self._items: dict[str, list[str]] = {}
+
+    def add(self, what: str, element: str) -> None:
+        elements = self._items.setdefault(what, [])
+        if element not in elements:
+            elements.append(element)
+
+    def flush(self, report: ImportReport, why: Mapping[str, str] | Callable[[str], str | None],
+              default_why: str, category: str = "unmapped", noun: str = "element") -> None:
+        """Add one entry per field to *report*; *why* gives the reason per field."""
+        for what, elements in self._items.items():
+            shown = ", ".join(elements[:12]) + (f" and {len(elements) - 12} more"
+                                                if len(elements) > 12 else "")
+            plural = noun if len(elements) == 1 else noun + "s"
+            reason = why(what) if callable(why) else why.get(what)
+            report.add(category, f"{len(elements)} {plural} ({shown})", what,
+                       reason or default_why)
+        self._items.clear()
+
+
+# -- text --------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(
+    value: Any,
+    *,
+    report: ImportReport,
+    element: str,
+    field_name: str,
+    single_line: bool = False,
+    limit: int | None = None,
+) -> str | None:
+    """*value* as plain text for a model, or ``None`` when there is none.
+
+    Strings are kept as they are (never evaluated or interpreted), minus
+    control characters; ``single_line`` joins lines with spaces (diagram labels
+    wrap their names). Numbers become text. Anything else (a list, a mapping) is
+    reported and dropped. Text over *limit* characters (:data:`MAX_NAME` for
+    single-line values, :data:`MAX_DESCRIPTION` otherwise) is cut and reported.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    elif isinstance(value, (int, float)):
+        value = str(value)
+    elif not isinstance(value, str):
+        report.add("unmapped", element, field_name,
+                   f"expected text, got {'a list' if isinstance(value, list) else 'a mapping'}")
+        return None
+    text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _SPACES.sub(" ", text).strip() if single_line else text.strip()
+    if not text:
+        return None
+    if limit is None:
+        limit = MAX_NAME if single_line else MAX_DESCRIPTION
+    if len(text) > limit:
+        report.add("truncated", element, field_name,
+                   f"{len(text):,} characters cut to {limit:,}")
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def label(value: Any, limit: int = 60) -> str | None:
+    """A short one-line form of a name for report entries (never for the model)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    text = _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text or None
+
+
+# -- ids ---------------------------------------------------------------------------
+
+_NON_ID = re.compile(r"[^a-z0-9]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_SLUG_LIMIT = 60
+
+
+def slugify(text: Any, limit: int = _SLUG_LIMIT) -> str | None:
+    """A lower-case id made of letters, digits and '-' from *text*, or ``None``.
+
+    >>> slugify("Web Application Config")
+    'web-application-config'
+    >>> slugify("Größe / Ärger!")
+    'grosse-arger'
+    >>> slugify("  ") is None
+    True
+    """
+    if not isinstance(text, (str, int, float)) or isinstance(text, bool):
+        return None
+    raw = str(text).replace("ß", "ss")
+    ascii_text = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode("ascii")
+    slug = _NON_ID.sub("-", ascii_text.lower()).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rstrip("-")
+    return slug or None
+
+
+def is_uuid(value: Any) -> bool:
+    """True for text shaped like a UUID (tools use them as internal ids)."""
+    return isinstance(value, str) and bool(_UUID.fullmatch(value))
+
+
+def valid_id(value: Any) -> bool:
+    return isinstance(value, str) and bool(ID_PATTERN.fullmatch(value))
+
+
+class IdSpace:
+    """Hands out unique, valid ids; the first candidate that works wins.
+
+    Components and flows share one space (a flow id may not equal a component
+    id); zones use their own.
+    """
+
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        self.used: set[str] = set(reserved)
+
+    def claim(self, *candidates: Any, default: str = "item") -> str:
+        """The first valid candidate, made unique with ``-2``, ``-3``… if taken."""
+        base = None
+        for candidate in candidates:
+            if candidate is None:
+                continue
+            if valid_id(candidate) and candidate not in self.used:
+                self.used.add(candidate)
+                return str(candidate)
+            if base is None:
+                base = candidate if valid_id(candidate) else slugify(candidate)
+        base = base or default
+        n = 2
+        while True:
+            suffix = f"-{n}"
+            candidate = base[: 100 - len(suffix)] + suffix
+            if candidate not in self.used:
+                self.used.add(candidate)
+                return candidate
+            n += 1
+
+    def take(self, value: str) -> bool:
+        """Claim *value* exactly; False when it is invalid or already used."""
+        if not valid_id(value) or value in self.used:
+            return False
+        self.used.add(value)
+        return True
+
+
+# -- reading files -----------------------------------------------------------------
+
+
+def read_text(path: str | os.PathLike[str], *, expected: str,
+              max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The UTF-8 text of *path*; :class:`InputError` naming *expected* otherwise."""
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"{name}: too large ({size:,} bytes): the limit is "
+                             f"{max_bytes:,} bytes for {expected}")
+        with p.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file (expected {expected})") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: is a folder, not {expected}") from None
+    except PermissionError:
+        raise InputError(f"{name}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:
+        raise InputError(f"{name}: too large: the limit is {max_bytes:,} bytes for {expected}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}): expected {expected}") \
+            from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        raise InputError(f"{name}: not a text file (contains NUL bytes): expected {expected}")
+    return text
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _depth_ok(data: Any, limit: int = MAX_DEPTH) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > limit:
+                return False
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((v, depth + 1) for v in children)
+    return True
+
+
+def parse_json_text(text: str, name: str, *, expected: str) -> Any:
+    """Parse JSON text; :class:`InputError` (one line, naming *expected*) otherwise."""
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}:{exc.lineno}: not valid JSON ({exc.msg}, column "
+                         f"{exc.colno}): expected {expected}") from None
+    except RecursionError:
+        raise InputError(f"{name}: nested too deeply (limit {MAX_DEPTH} levels)") from None
+    except ValueError as exc:
+        raise InputError(f"{name}: not valid JSON ({exc}): expected {expected}") from None
+    if not _depth_ok(data):
+        raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def parse_yaml_text(text: str, name: str, *, expected: str, aliases: bool = True) -> Any:
+    """Parse one YAML document safely.
+
+    The strict reader (:func:`workbench.model._yaml.parse_yaml`) comes first. A
+    document it refuses only for anchors or aliases is read again with
+    :func:`load_yaml_with_aliases` when *aliases* is true. Syntax errors name
+    *expected*.
+    """
+    try:
+        data, _, _ = parse_yaml(text, name)
+        return data
+    except InputError as exc:
+        message = str(exc)
+        if aliases and ("YAML anchors are not allowed" in message
+                        or "YAML aliases are not allowed" in message):
+            return load_yaml_with_aliases(text, name)
+        if "not valid YAML" in message:
+            raise InputError(f"{message}: expected {expected}") from None
+        raise
+
+
+def load_document(path: str | os.PathLike[str], *, expected: str,
+                  formats: tuple[str, ...] = ("json", "yaml"),
+                  max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Read *path* as JSON or YAML (by suffix; by content when the suffix says neither).
+
+    The top level must be a mapping.
+    """
+    name = str(path)
+    text = read_text(path, expected=expected, max_bytes=max_bytes)
+    suffix = Path(path).suffix.lower()
+    if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip().startswith("{")):
+        fmt = "json"
+    else:
+        fmt = "yaml"
+    if fmt not in formats:
+        fmt = formats[0]
+    if not text.strip():
+        raise InputError(f"{name}: empty: expected {expected}")
+    if fmt == "json":
+        data = parse_json_text(text, name, expected=expected)
+    else:
+        data = parse_yaml_text(text, name, expected=expected)
+    if not isinstance(data, dict):
+        got = "a list" if isinstance(data, list) else "nothing" if data is None else "a value"
+        raise InputError(f"{name}: the top level is {got}, not a mapping: expected {expected}")
+    return data
+
+
+# -- YAML with anchors and aliases ---------------------------------------------------
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+
+
+class _Frame:
+    __slots__ = ("anchor", "container", "key", "merge", "merges", "pending_key", "size")
+
+    def __init__(self, container: Any, anchor: str | None) -> None:
+        self.container = container
+        self.anchor = anchor
+        self.key: Any = None
+        self.pending_key = True
+        self.merge = False
+        self.merges: list[Any] = []
+        self.size = 1
+
+
+def _check_tag(tag: str | None, filename: str, line: int) -> None:
+    if tag not in (None, "!") and tag not in _ALLOWED_TAGS:
+        shown = "!!" + tag[len(_CORE):] if tag and tag.startswith(_CORE) else tag
+        raise InputError(f"{filename}:{line}: tags are not allowed ({shown})")
+
+
+def _merged(frame: _Frame, filename: str, line: int) -> dict[Any, Any]:
+    out: dict[Any, Any] = {}
+    sources: list[Any] = []
+    for value in frame.merges:
+        sources.extend(value if isinstance(value, list) else [value])
+    for source in reversed(sources):  # earlier sources win over later ones
+        if not isinstance(source, dict):
+            raise InputError(f"{filename}:{line}: a merge key (<<) needs a mapping or a "
+                             "list of mappings")
+        out.update(source)
+    out.update(frame.container)  # keys written in the mapping win over merged ones
+    return out
+
+
+def load_yaml_with_aliases(text: str, filename: str = "<string>", *,
+                           max_nodes: int = MAX_ALIAS_NODES) -> Any:
+    """Parse one YAML document, expanding anchors, aliases and merge keys (``<<``).
+
+    Built on the parser's event stream, as :func:`workbench.model._yaml.parse_yaml`:
+    only plain data (no tags), one document, at most ``MAX_DEPTH`` levels. Each
+    alias is replaced by a copy of its anchor's value; the copies may add at most
+    *max_nodes* nodes in all, which stops alias bombs ("billion laughs") before
+    they grow. An alias to a node that is not finished yet (a recursive
+    structure) is refused.
+    """
+    anchors: dict[str, tuple[Any, int]] = {}
+    stack: list[_Frame] = []
+    root: Any = None
+    documents = 0
+    copied = 0
+    line = 1
+
+    def place(value: Any, size: int) -> None:
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        frame = stack[-1]
+        frame.size += size
+        if isinstance(frame.container, dict):
+            if frame.merge:
+                frame.merges.append(value)
+            else:
+                frame.container[frame.key] = value
+            frame.pending_key = True
+            frame.merge = False
+        else:
+            frame.container.append(value)
+
+    try:
+        for event in _events(text):
+            mark = event.start_mark
+            line = mark.line + 1 if mark is not None else line
+            if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)):
+                continue
+            if isinstance(event, ev.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise InputError(f"{filename}:{line}: more than one YAML document")
+                continue
+            in_key = bool(stack) and isinstance(stack[-1].container, dict) \
+                and stack[-1].pending_key
+            if isinstance(event, ev.AliasEvent):
+                entry = anchors.get(str(event.anchor))
+                if entry is None:
+                    raise InputError(
+                        f"{filename}:{line}: alias *{event.anchor} refers to no finished "
+                        "anchor (undefined, or a recursive structure)"
+                    )
+                if in_key:
+                    raise InputError(f"{filename}:{line}: aliases as mapping keys are not "
+                                     "supported")
+                value, size = entry
+                copied += size
+                if copied > max_nodes:
+                    raise InputError(
+                        f"{filename}:{line}: YAML aliases expand to more than {max_nodes:,} "
+                        "nodes; refused (alias bomb?)"
+                    )
+                place(copy.deepcopy(value), size)
+                continue
+            if isinstance(event, ev.ScalarEvent):
+                _check_tag(event.tag, filename, line)
+                if in_key:
+                    frame = stack[-1]
+                    frame.key = event.value
+                    frame.merge = (event.value == "<<" and event.tag is None
+                                   and bool(event.implicit and event.implicit[0]))
+                    frame.pending_key = False
+                    continue
+                value = _scalar(event, filename, line)
+                if event.anchor is not None:
+                    anchors[str(event.anchor)] = (value, 1)
+                place(value, 1)
+                continue
+            if isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
+                _check_tag(event.tag, filename, line)
+                if in_key:
+                    raise InputError(f"{filename}:{line}: mapping keys must be plain text")
+                if len(stack) >= MAX_DEPTH:
+                    raise InputError(f"{filename}:{line}: nested deeper than {MAX_DEPTH} levels")
+                container: Any = {} if isinstance(event, ev.MappingStartEvent) else []
+                stack.append(_Frame(container, event.anchor))
+                continue
+            if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+                frame = stack.pop()
+                value = frame.container
+                if isinstance(value, dict) and frame.merges:
+                    value = _merged(frame, filename, line)
+                if frame.anchor is not None:
+                    anchors[str(frame.anchor)] = (value, frame.size)
+                place(value, frame.size)
+                continue
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{filename}:{mark.line + 1}" if mark is not None else filename
+        problem = exc.problem or exc.context or "syntax error"
+        raise InputError(f"{where}: not valid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        message = " ".join(str(exc).split())
+        raise InputError(f"{filename}: not valid YAML: {message}") from None
+    return root
+
+
+# -- recognising formats -----------------------------------------------------------
+
+#: What each recognised kind of document is called in messages.
+FORMAT_NAMES = {
+    "threat-dragon": "a Threat Dragon model",
+    "otm": "an Open Threat Model file",
+    "threagile": "a Threagile model",
+    "workbench": "a workbench model file",
+    "cyclonedx": "a CycloneDX document (TM-BOM)",
+}
+_IMPORT_HINTS = {
+    "threat-dragon": "import it with --from threat-dragon",
+    "otm": "import it with --from otm",
+    "threagile": "import it with --from threagile",
+    "workbench": "use it directly (workbench validate, analyze)",
+    "cyclonedx": "TM-BOM is not supported: export Open Threat Model from Threat Dragon "
+                 "instead",
+}
+
+
+def sniff(data: Any) -> str | None:
+    """Which kind of document *data* (parsed JSON/YAML) looks like, or ``None``."""
+    if not isinstance(data, dict):
+        return None
+    if "otmVersion" in data:
+        return "otm"
+    if "technical_assets" in data or "threagile_version" in data:
+        return "threagile"
+    if "summary" in data and "detail" in data:
+        return "threat-dragon"
+    if "schema_version" in data and "system" in data:
+        return "workbench"
+    if data.get("bomFormat") == "CycloneDX":
+        return "cyclonedx"
+    return None
+
+
+def hint(data: Any, expected_format: str) -> str:
+    """", which looks like …: …" when *data* is another known kind of document."""
+    found = sniff(data)
+    if found is None or found == expected_format:
+        return ""
+    return f"; it looks like {FORMAT_NAMES[found]}: {_IMPORT_HINTS[found]}"
+
+
+# -- small helpers -----------------------------------------------------------------
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list for list-valued fields that may be missing or ``null``."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def as_mapping(value: Any) -> dict[Any, Any]:
+    """A mapping for mapping-valued fields that may be missing or ``null``."""
+    return value if isinstance(value, dict) else {}
+
+
+def text_list(value: Any) -> list[str]:
+    """The non-empty strings of a list field (tags), without duplicates, in order."""
+    out: list[str] = []
+    for item in as_list(value):
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            item = str(item)
+        if isinstance(item, str):
+            item = _SPACES.sub(" ", _CONTROL.sub("", item)).strip()[:MAX_NAME]
+            if item and item not in out:
+                out.append(item)
+    return out
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -1,0 +1,723 @@
+"""Import Threagile models (YAML).
+
+A Threagile model has ``technical_assets`` (each with ``type``, ``technology`` or
+``technologies``, ``internet``, ``encryption``, CIA ratings and nested
+``communication_links``), ``trust_boundaries`` (with ``type``,
+``technical_assets_inside`` and ``trust_boundaries_nested``) and
+``data_assets``. Threagile files use YAML anchors and merge keys (``<<: *base``)
+on purpose; they are expanded with a bound on the nodes copied.
+
+Kinds
+=====
+
+From the technology (aliases of Threagile's technology list accepted), then
+the asset ``type``:
+
+====================================================================  ====================
+technology                                                            kind
+====================================================================  ====================
+ai (artificial-intelligence, machine-learning, deep-learning,         ``model``
+neural-network, ml, dl)
+database, identity-store-database, identity-store-ldap, ldap-server,  ``data_store``
+file-server, block-storage, local-file-system, data-lake,
+big-data-platform, search-index, sourcecode-repository,
+artifact-registry, vault
+browser, client-system, desktop, devops-client, mobile-app,           ``actor``
+iot-device, cli
+monitoring (siem), ids, ips                                           ``monitoring``
+every other technology (web-server, web-application,                  ``application``, or
+application-server, identity-provider, cms, erp, gateway,             ``external_service``
+load-balancer, reverse-proxy, waf, message-queue, …)                  for an external-entity
+====================================================================  ====================
+
+With no or an unknown technology: ``datastore`` → ``data_store``,
+``external-entity`` → ``actor``, ``process`` → ``application`` (reported).
+An ``external-entity`` with a server technology is someone else's system:
+``external_service``.
+
+Attributes
+==========
+
+* ``confidentiality`` → ``sensitivity`` on data-bearing kinds: public → public,
+  internal → internal, restricted → internal, confidential → confidential,
+  strictly-confidential → secret.
+* ``criticality`` from the higher of ``integrity`` and ``availability``:
+  archive, operational → low; important → medium; critical → high;
+  mission-critical → critical.
+* ``internet: true`` → ``internet_facing: true`` on applications and inference
+  endpoints; assets outside every trust boundary are in the zone ``internet``
+  (trust 0).
+* ``encryption`` on data stores → ``encrypted_at_rest`` (none → false, any other
+  style → true).
+* ``owner``, ``description``, ``tags``; ``out_of_scope`` → the tag ``out-of-scope``.
+* Other asset fields (``machine``, ``size``, ``usage``, ``redundant``,
+  ``multi_tenant``…) have no place in a workbench model and are reported.
+
+Trust boundaries
+================
+
+Each boundary is a zone. Trust by type (reported as an assumption):
+network-dedicated-hoster and network-cloud-provider 2; network-on-prem,
+network-virtual-lan, network-cloud-security-group and
+network-policy-namespace-isolation 3. A nested network boundary is at least
+one level above the boundary around it; an ``execution-environment`` (a
+logical group, not a protective boundary) has the trust of the boundary
+around it (2 at the top level). An asset listed in several boundaries belongs
+to the innermost. Assets outside all boundaries are in ``internet`` (trust 0).
+
+Communication links
+===================
+
+Each link is a flow from its asset to ``target`` carrying the data assets
+sent; when data assets are received, a second flow ``ID-response`` carries them
+back (a request and its response are two flows). ``protocol`` is kept;
+``encrypted`` follows it (https, wss, ssh, sftp, ftps, scp, ldaps and every
+``*-encrypted`` protocol → true; process-local protocols and mqtt → unstated;
+others → false) and a ``vpn`` makes it true; ``authentication`` none → the
+request flow is ``authenticated: false``, any other → true. Data assets tagged
+as personal data (pii, personal, personal-data, gdpr, phi) add
+``personal_data``; other data assets have no data kind and are reported.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from workbench.errors import InputError
+from workbench.interop._common import (
+    IdSpace,
+    ImportReport,
+    Tally,
+    as_list,
+    as_mapping,
+    clean_text,
+    hint,
+    label,
+    load_document,
+    plural,
+    slugify,
+    text_list,
+    valid_id,
+)
+from workbench.model.system import SystemModel
+
+__all__ = [
+    "BOUNDARY_TRUST",
+    "TECHNOLOGY_KINDS",
+    "import_threagile",
+    "kind_for_asset",
+    "threagile_from_data",
+]
+
+EXPECTED = "a Threagile model (YAML with technical_assets, trust_boundaries and data_assets)"
+
+_ALIASES = {
+    "artificial-intelligence": "ai", "machine-learning": "ai", "deep-learning": "ai",
+    "neural-network": "ai", "ml": "ai", "dl": "ai",
+    "app-server": "application-server", "big-data": "big-data-platform", "san": "block-storage",
+    "web-browser": "browser", "ci": "build-pipeline", "continuous-integration": "build-pipeline",
+    "client": "client-system", "command-line": "cli", "command-line-tool": "cli",
+    "command-line-interface": "cli", "content-management-system": "cms",
+    "code-inspection": "code-inspection-platform", "code-analysis": "code-inspection-platform",
+    "container": "container-platform", "docker": "container-platform",
+    "kubernetes": "container-platform", "db": "database", "desktop-system": "desktop",
+    "enterprise-java-beans": "ejb", "enterprise-resource-planning": "erp",
+    "file-storage": "file-server", "hardware-security-module": "hsm", "idp": "identity-provider",
+    "identity-store": "identity-store-database", "intrusion-detection-system": "ids",
+    "iot": "iot-device", "intrusion-prevention-system": "ips", "ldap": "ldap-server",
+    "lb": "load-balancer", "local-storage": "local-file-system", "email-server": "mail-server",
+    "mq": "message-queue", "siem": "monitoring", "reporting": "report-engine",
+    "cron": "scheduler", "service-discovery": "service-registry", "git": "sourcecode-repository",
+    "job": "task", "utility": "tool", "unknown": "unknown-technology",
+    "hashicorp-vault": "vault", "web-application-firewall": "waf", "web-app": "web-application",
+    "rest-api": "web-service-rest", "soap-api": "web-service-soap",
+}
+
+#: Threagile technology → workbench kind (technologies not listed are applications).
+TECHNOLOGY_KINDS: dict[str, str] = {
+    "ai": "model",
+    **{t: "data_store" for t in (
+        "database", "identity-store-database", "identity-store-ldap", "ldap-server",
+        "file-server", "block-storage", "local-file-system", "data-lake", "big-data-platform",
+        "search-index", "sourcecode-repository", "artifact-registry", "vault")},
+    **{t: "actor" for t in (
+        "browser", "client-system", "desktop", "devops-client", "mobile-app", "iot-device",
+        "cli")},
+    **{t: "monitoring" for t in ("monitoring", "ids", "ips")},
+    **{t: "application" for t in (
+        "application-server", "batch-processing", "build-pipeline", "cms",
+        "code-inspection-platform", "container-platform", "ejb", "erp", "event-listener",
+        "function", "gateway", "hsm", "identity-provider", "library", "load-balancer",
+        "mail-server", "mainframe", "message-queue", "report-engine", "reverse-proxy",
+        "scheduler", "search-engine", "service-mesh", "service-registry", "stream-processing",
+        "task", "tool", "waf", "web-application", "web-server", "web-service-rest",
+        "web-service-soap")},
+}
+
+_TYPE_KINDS = {"datastore": "data_store", "external-entity": "actor", "process": "application"}
+
+#: Trust level of each Threagile trust-boundary type (execution-environment: inherited).
+BOUNDARY_TRUST: dict[str, int] = {
+    "network-dedicated-hoster": 2,
+    "network-cloud-provider": 2,
+    "network-on-prem": 3,
+    "network-virtual-lan": 3,
+    "network-cloud-security-group": 3,
+    "network-policy-namespace-isolation": 3,
+}
+_EXECUTION_ENVIRONMENT = "execution-environment"
+_TOP_LEVEL_DEFAULT = 2
+
+_SENSITIVITY = {
+    "public": "public",
+    "internal": "internal",
+    "restricted": "internal",
+    "confidential": "confidential",
+    "strictly-confidential": "secret",
+}
+_CRITICALITY_ORDER = ("archive", "operational", "important", "critical", "mission-critical")
+_CRITICALITY = {
+    "archive": "low",
+    "operational": "low",
+    "important": "medium",
+    "critical": "high",
+    "mission-critical": "critical",
+}
+_ENCRYPTED_PROTOCOLS = {
+    "https", "wss", "ssh", "ssh-tunnel", "sftp", "ftps", "scp", "ldaps",
+    "jdbc-encrypted", "odbc-encrypted", "sql-access-protocol-encrypted",
+    "nosql-access-protocol-encrypted", "binary-encrypted", "text-encrypted",
+    "reverse-proxy-web-protocol-encrypted", "smtp-encrypted", "pop3-encrypted",
+    "imap-encrypted", "smb-encrypted", "iiop-encrypted", "jrmp-encrypted",
+}
+_UNSTATED_PROTOCOLS = {"in-process-library-call", "local-file-access", "container-spawning",
+                       "mqtt", "unknown-protocol", ""}
+_PERSONAL_TAGS = {"pii", "personal", "personal-data", "personal_data", "gdpr", "phi",
+                  "personally-identifiable-information"}
+
+# Asset fields that are read; everything else with a value is reported.
+_ASSET_KEYS = {"id", "description", "type", "technology", "technologies", "tags", "internet",
+               "encryption", "owner", "confidentiality", "integrity", "availability",
+               "out_of_scope", "justification_out_of_scope", "communication_links",
+               "used_as_client_by_human"}
+_LINK_KEYS = {"target", "description", "protocol", "authentication", "vpn",
+              "data_assets_sent", "data_assets_received"}
+_DEFAULTS = {"usage": "business", "machine": None, "size": None, "redundant": False,
+             "multi_tenant": False, "custom_developed_parts": False, "ip_filtered": False,
+             "readonly": False, "authorization": "none", "diagram_tweak_order": 0,
+             "diagram_tweak_weight": 1, "diagram_tweak_constraint": True}
+
+
+def _norm(value: Any) -> str:
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
+def kind_for_asset(asset_type: Any, technologies: list[str]) -> tuple[str, str | None]:
+    """The workbench kind of a technical asset and the technology that decided it.
+
+    Returns ``(kind, technology)``; ``technology`` is ``None`` when no technology
+    was recognised and the kind follows the asset ``type``.
+
+    >>> kind_for_asset("process", ["web-server"])
+    ('application', 'web-server')
+    >>> kind_for_asset("process", ["machine-learning"])
+    ('model', 'ai')
+    >>> kind_for_asset("external-entity", ["web-service-rest"])
+    ('external_service', 'web-service-rest')
+    """
+    atype = _norm(asset_type)
+    for raw in technologies:
+        tech = _ALIASES.get(_norm(raw), _norm(raw))
+        kind = TECHNOLOGY_KINDS.get(tech)
+        if kind is None:
+            continue
+        if atype == "external-entity" and kind == "application":
+            kind = "external_service"
+        return kind, tech
+    return _TYPE_KINDS.get(atype, "application"), None
+
+
+def import_threagile(path: str | os.PathLike[str]) -> tuple[SystemModel, ImportReport]:
+    """Import a Threagile YAML model as a model and an import report.
+
+    Raises :class:`~workbench.errors.InputError` for a file that is not a
+    Threagile model.
+    """
+    data = load_document(path, expected=EXPECTED, formats=("yaml",))
+    return threagile_from_data(data, str(path))
+
+
+def _name_of(key: Any, entry: Mapping[str, Any]) -> Any:
+    return key if isinstance(key, str) and key.strip() else entry.get("id")
+
+
+class _ThreagileImport:
+    def __init__(self, data: Mapping[str, Any], name: str) -> None:
+        self.data = data
+        self.name = name
+        self.report = ImportReport(name, "threagile")
+        self.ids = IdSpace()
+        self.zone_ids = IdSpace()
+        self.asset_map: dict[str, str] = {}
+        self.unmapped = Tally()
+        self.notes = Tally()
+        self.internet: str | None = None
+
+    def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
+        return clean_text(value, report=self.report, element=element, field_name=field_name,
+                          single_line=single)
+
+    def run(self) -> tuple[SystemModel, ImportReport]:
+        data = self.data
+        assets = data.get("technical_assets")
+        if "technical_assets" not in data and "threagile_version" not in data:
+            raise InputError(f"{self.name}: not a Threagile model: no 'technical_assets' "
+                             f"(expected {EXPECTED}){hint(data, 'threagile')}")
+        if assets is not None and not isinstance(assets, dict):
+            raise InputError(f"{self.name}: 'technical_assets' must be a mapping of asset "
+                             f"titles to assets (expected {EXPECTED})")
+        for section in ("trust_boundaries", "data_assets"):
+            value = data.get(section)
+            if value is not None and not isinstance(value, dict):
+                raise InputError(f"{self.name}: '{section}' must be a mapping (expected "
+                                 f"{EXPECTED})")
+        model = self._system()
+        self.data_assets = self._data_assets()
+        asset_entries = [(k, v) for k, v in as_mapping(assets).items()]
+        for key, value in asset_entries:
+            if not isinstance(value, dict):
+                self.report.add("unmapped", f"technical asset {label(key)!r}", "entry",
+                                "expected a mapping: not imported")
+        asset_entries = [(k, v) for k, v in asset_entries if isinstance(v, dict)]
+        # ids first, so that boundaries and links can refer to them
+        for key, asset in asset_entries:
+            raw_id = asset.get("id")
+            cid = self.ids.claim(raw_id if valid_id(raw_id) else None, slugify(key),
+                                 slugify(raw_id), default="asset")
+            if raw_id is not None and str(raw_id) != cid:
+                self.report.add("note", f"technical asset {label(key)!r}", f"id {raw_id!r}",
+                                f"not a usable id or used twice: imported as {cid!r}")
+            self.asset_map.setdefault(str(raw_id if raw_id is not None else key), cid)
+        zone_of = self._boundaries(model)
+        for key, asset in asset_entries:
+            self._asset(model, key, asset, zone_of)
+        for key, asset in asset_entries:
+            self._links(model, key, asset)
+        self._rest()
+        self.unmapped.flush(self.report, _unmapped_why, "no place in a workbench model: "
+                            "not imported", noun="element")
+        self.notes.flush(self.report, _NOTE_WHY, "imported", category="note", noun="element")
+        self.report.components = len(model.components())
+        self.report.flows = len(model.flows())
+        self.report.zones = len(model.zones())
+        model.source = self.name
+        return model, self.report
+
+    # -- system ----------------------------------------------------------------------
+
+    def _system(self) -> SystemModel:
+        data = self.data
+        title = self.text(data.get("title"), "model", "title", True)
+        facts: dict[str, Any] = {}
+        if title:
+            facts["name"] = title
+        parts = []
+        for key in ("application_description", "business_overview", "technical_overview"):
+            overview = data.get(key)
+            text = overview.get("description") if isinstance(overview, dict) else overview
+            part = self.text(text, key, "description", False)
+            if part:
+                parts.append(part)
+            images = as_list(overview.get("images")) if isinstance(overview, dict) else []
+            if [i for i in images if i]:
+                self.report.add("unmapped", key, plural(len(images), "image"),
+                                "images are not kept")
+        if parts:
+            description = self.text("\n\n".join(parts), "model", "description", False)
+            if description:
+                facts["description"] = description
+        comment = data.get("management_summary_comment")
+        if comment:
+            self.report.add("unmapped", "management_summary_comment", "text",
+                            "a comment for Threagile's report: not imported")
+        model = SystemModel(slugify(title) or "threagile-model", **facts)
+        author = as_mapping(data.get("author")).get("name")
+        if author:
+            self.report.add("unmapped", "author", f"{label(author)!r}",
+                            "the author of the threat model, not the system owner: not imported")
+        criticality = data.get("business_criticality")
+        if criticality:
+            self.report.add("unmapped", "business_criticality", repr(criticality),
+                            "the system as a whole has no criticality; set it on components")
+        return model
+
+    # -- data assets -------------------------------------------------------------------
+
+    def _data_assets(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for key, entry in as_mapping(self.data.get("data_assets")).items():
+            if not isinstance(entry, dict):
+                continue
+            ident = entry.get("id", key)
+            tags = {t.lower() for t in text_list(entry.get("tags"))}
+            out[str(ident)] = {
+                "name": label(_name_of(key, entry)) or str(ident),
+                "personal": bool(tags & _PERSONAL_TAGS),
+            }
+        return out
+
+    # -- trust boundaries --------------------------------------------------------------
+
+    def _boundaries(self, model: SystemModel) -> dict[str, str]:
+        boundaries = {}
+        for key, entry in as_mapping(self.data.get("trust_boundaries")).items():
+            if not isinstance(entry, dict):
+                self.report.add("unmapped", f"trust boundary {label(key)!r}", "entry",
+                                "expected a mapping: not imported")
+                continue
+            ident = str(entry.get("id", key))
+            boundaries[ident] = (key, entry)
+        parent: dict[str, str] = {}
+        for ident, (key, entry) in boundaries.items():
+            for child in as_list(entry.get("trust_boundaries_nested")):
+                child = str(child)
+                if child not in boundaries:
+                    self.report.add("unmapped", f"trust boundary {label(key)!r}",
+                                    f"nested boundary {child!r}", "no such trust boundary")
+                elif child in parent:
+                    self.report.add("note", f"trust boundary {label(key)!r}",
+                                    f"nested boundary {child!r}",
+                                    f"already nested in {parent[child]!r}: kept there")
+                elif child == ident:
+                    continue
+                else:
+                    parent[child] = ident
+        # break cycles
+        for ident in list(parent):
+            seen = {ident}
+            node = parent.get(ident)
+            while node is not None:
+                if node in seen:
+                    self.report.add("unmapped", f"trust boundary {ident!r}", "nesting",
+                                    "boundaries nested in a cycle: treated as top level")
+                    parent.pop(ident, None)
+                    break
+                seen.add(node)
+                node = parent.get(node)
+        trust: dict[str, int] = {}
+        depth: dict[str, int] = {}
+
+        def level(ident: str) -> int:
+            if ident in trust:
+                return trust[ident]
+            key, entry = boundaries[ident]
+            btype = _norm(entry.get("type"))
+            up = parent.get(ident)
+            above = level(up) if up is not None else None
+            depth[ident] = 0 if up is None else depth[up] + 1
+            if btype == _EXECUTION_ENVIRONMENT:
+                value = above if above is not None else _TOP_LEVEL_DEFAULT
+            else:
+                base = BOUNDARY_TRUST.get(btype)
+                if base is None:
+                    base = _TOP_LEVEL_DEFAULT
+                    self.report.add("assumption", f"trust boundary {label(key)!r}",
+                                    f"type {entry.get('type')!r}",
+                                    f"unknown boundary type: trust {base} assumed")
+                value = base if above is None else max(base, above + 1)
+            trust[ident] = value
+            return value
+
+        zone_of_boundary: dict[str, str] = {}
+        for ident, (key, entry) in boundaries.items():
+            element = f"trust boundary {label(key)!r}"
+            name = self.text(_name_of(key, entry), element, "name", True)
+            zid = self.zone_ids.claim(ident if valid_id(ident) else None, slugify(name),
+                                      default="boundary")
+            description = self.text(entry.get("description"), element, "description", False)
+            model.add_zone(zid, level(ident), name=name, description=description)
+            zone_of_boundary[ident] = zid
+            tags = text_list(entry.get("tags"))
+            if tags:
+                self.unmapped.add("trust boundary tags", element)
+        if boundaries:
+            self.report.add(
+                "assumption", "trust_boundaries", "trust levels",
+                "by boundary type: network-dedicated-hoster, network-cloud-provider 2; "
+                "network-on-prem, network-virtual-lan, network-cloud-security-group, "
+                "network-policy-namespace-isolation 3; nested network boundaries at least one "
+                "above their parent; execution-environment as its parent (2 at top level); "
+                "outside all boundaries: internet 0",
+            )
+        # which boundary holds each asset: the deepest one listing it
+        zone_of: dict[str, str] = {}
+        holder: dict[str, str] = {}
+        for ident, (key, entry) in boundaries.items():
+            for ref in as_list(entry.get("technical_assets_inside")):
+                ref = str(ref)
+                if ref not in self.asset_map:
+                    self.report.add("unmapped", f"trust boundary {label(key)!r}",
+                                    f"asset {ref!r}", "no such technical asset")
+                    continue
+                current = holder.get(ref)
+                if current is None or depth[ident] > depth[current]:
+                    holder[ref] = ident
+                elif depth[ident] == depth[current]:
+                    self.report.add("note", f"technical asset {ref!r}", "trust boundaries",
+                                    f"listed in {current!r} and {ident!r}: placed in "
+                                    f"{current!r}")
+        for ref, ident in holder.items():
+            zone_of[self.asset_map[ref]] = zone_of_boundary[ident]
+        return zone_of
+
+    def _internet(self, model: SystemModel) -> str:
+        if self.internet is None:
+            self.internet = self.zone_ids.claim("internet")
+            model.add_zone(self.internet, 0, name="Internet",
+                           description="Technical assets outside every trust boundary.")
+        return self.internet
+
+    # -- technical assets ----------------------------------------------------------------
+
+    def _asset(self, model: SystemModel, key: Any, asset: Mapping[str, Any],
+               zone_of: Mapping[str, str]) -> None:
+        raw_id = asset.get("id")
+        cid = self.asset_map[str(raw_id if raw_id is not None else key)]
+        element = f"technical asset {label(key)!r}"
+        techs = [t for t in text_list(asset.get("technologies"))]
+        techs += [t for t in text_list(asset.get("technology")) if t not in techs]
+        kind, tech = kind_for_asset(asset.get("type"), techs)
+        if tech is None:
+            shown = ", ".join(techs) if techs else "none"
+            self.report.add("guessed", element, f"technology {shown}",
+                            f"not recognised: kind {kind} from type {asset.get('type')!r}")
+        elif kind == "model":
+            self.report.add("note", element, f"technology {tech}",
+                            "imported as a model: state model_type and origin")
+        table = model.attributes_for(kind)
+        values: dict[str, Any] = {}
+        name = self.text(_name_of(key, asset), element, "name", True)
+        if name:
+            values["name"] = name
+        description = self.text(asset.get("description"), element, "description", False)
+        if description:
+            values["description"] = description
+        owner = self.text(asset.get("owner"), element, "owner", True)
+        if owner:
+            values["owner"] = owner
+        tags = text_list(asset.get("tags"))
+        conf = _norm(asset.get("confidentiality"))
+        if conf:
+            if conf not in _SENSITIVITY:
+                self.report.add("unmapped", element, f"confidentiality {conf!r}",
+                                "not a Threagile value")
+            elif "sensitivity" in table:
+                values["sensitivity"] = _SENSITIVITY[conf]
+            else:
+                self.unmapped.add("confidentiality", element)
+        levels = [_norm(asset.get(k)) for k in ("integrity", "availability")]
+        known = [v for v in levels if v in _CRITICALITY]
+        if known:
+            values["criticality"] = _CRITICALITY[max(known, key=_CRITICALITY_ORDER.index)]
+        for k, v in zip(("integrity", "availability"), levels, strict=True):
+            if v and v not in _CRITICALITY:
+                self.report.add("unmapped", element, f"{k} {v!r}", "not a Threagile value")
+        if asset.get("internet") is True:
+            if "internet_facing" in table:
+                values["internet_facing"] = True
+            elif kind not in ("actor", "external_service"):
+                self.unmapped.add("internet", element)
+        encryption = _norm(asset.get("encryption"))
+        if encryption and kind == "data_store":
+            values["encrypted_at_rest"] = encryption != "none"
+        elif encryption and encryption != "none":
+            self.unmapped.add("encryption", element)
+        if asset.get("out_of_scope") is True:
+            tags.append("out-of-scope")
+            why = self.text(asset.get("justification_out_of_scope"), element,
+                            "justification_out_of_scope", True)
+            self.report.add("note", element, "out of scope",
+                            "imported with the tag out-of-scope" + (f"; {why}" if why else ""))
+        if tags:
+            values["tags"] = tags
+        for field_name, value in asset.items():
+            if field_name in _ASSET_KEYS or value in (None, "", [], {}):
+                continue
+            if field_name in _DEFAULTS and value == _DEFAULTS[field_name]:
+                continue
+            if field_name in ("data_assets_processed", "data_assets_stored",
+                              "data_formats_accepted"):
+                self.unmapped.add(field_name, element)
+                continue
+            self.unmapped.add(str(field_name), element)
+        zone = zone_of.get(cid) or self._internet(model)
+        model.add_component(cid, kind, zone, **values)
+
+    # -- communication links -------------------------------------------------------------
+
+    def _links(self, model: SystemModel, key: Any, asset: Mapping[str, Any]) -> None:
+        raw_id = asset.get("id")
+        source = self.asset_map[str(raw_id if raw_id is not None else key)]
+        links = asset.get("communication_links")
+        if links is None:
+            return
+        if not isinstance(links, dict):
+            self.report.add("unmapped", f"technical asset {label(key)!r}",
+                            "communication_links", "expected a mapping: not imported")
+            return
+        for title, link in links.items():
+            element = f"link {label(title)!r} of {source!r}"
+            if not isinstance(link, dict):
+                self.report.add("unmapped", element, "entry", "expected a mapping: not imported")
+                continue
+            target_ref = link.get("target")
+            target = self.asset_map.get(str(target_ref)) if target_ref is not None else None
+            if target is None:
+                self.report.add("unmapped", element, f"target {target_ref!r}",
+                                "no such technical asset: link not imported")
+                continue
+            name = self.text(title, element, "name", True)
+            description = self.text(link.get("description"), element, "description", False)
+            protocol = _norm(link.get("protocol"))
+            encrypted: bool | None
+            if protocol in _ENCRYPTED_PROTOCOLS or protocol.endswith("-encrypted"):
+                encrypted = True
+            elif protocol in _UNSTATED_PROTOCOLS:
+                encrypted = None
+            else:
+                encrypted = False
+            if link.get("vpn") is True:
+                encrypted = True
+            auth = _norm(link.get("authentication"))
+            common: dict[str, Any] = {}
+            if protocol:
+                common["protocol"] = protocol
+            if encrypted is not None:
+                common["encrypted"] = encrypted
+            sent = self._data_kinds(link.get("data_assets_sent"), element)
+            received = self._data_kinds(link.get("data_assets_received"), element)
+            fid = self.ids.claim(slugify(title), default="link")
+            values = dict(common)
+            if name:
+                values["name"] = name
+            if description:
+                values["description"] = description
+            if auth:
+                values["authenticated"] = auth != "none"
+            model.add_flow(fid, source, target, data=sent, **values)
+            if as_list(link.get("data_assets_received")):
+                rid = self.ids.claim(f"{fid}-response")
+                back = dict(common)
+                if name:
+                    back["name"] = f"{name} (response)"
+                model.add_flow(rid, target, source, data=received, **back)
+                self.notes.add("data_assets_received", element)
+            for field_name, value in link.items():
+                if field_name in _LINK_KEYS or value in (None, "", [], {}):
+                    continue
+                if field_name in _DEFAULTS and value == _DEFAULTS[field_name]:
+                    continue
+                self.unmapped.add(f"link {field_name}", element)
+
+    def _data_kinds(self, refs: Any, element: str) -> list[str]:
+        kinds: list[str] = []
+        for ref in as_list(refs):
+            info = self.data_assets.get(str(ref))
+            if info is None:
+                self.report.add("unmapped", element, f"data asset {ref!r}", "no such data asset")
+                continue
+            if info["personal"]:
+                if "personal_data" not in kinds:
+                    kinds.append("personal_data")
+            else:
+                self.unmapped.add(f"data asset {info['name']!r} ({ref})", element)
+        return kinds
+
+    # -- the rest ------------------------------------------------------------------------
+
+    def _rest(self) -> None:
+        data = self.data
+        counted = {
+            "questions": "questions",
+            "abuse_cases": "abuse cases",
+            "security_requirements": "security requirements",
+            "shared_runtimes": "shared runtimes",
+            "individual_risk_categories": "individual risk categories",
+            "custom_risk_categories": "custom risk categories",
+            "includes": "included files",
+            "contributors": "contributors",
+        }
+        for key, noun in counted.items():
+            value = data.get(key)
+            n = len(value) if isinstance(value, (dict, list)) else (1 if value else 0)
+            if n:
+                why = {
+                    "shared_runtimes": "no place in a workbench model (components running on "
+                                       "the same host); not imported",
+                    "includes": "other files are not read: import the merged model",
+                    "individual_risk_categories": "manually identified risks are not "
+                                                  "imported; run the analysis",
+                    "custom_risk_categories": "manually identified risks are not imported; "
+                                              "run the analysis",
+                }.get(key, "not imported")
+                self.report.add("unmapped", key, f"{n} {noun}" if n != 1 else f"1 {noun}",
+                                why)
+        tracking = data.get("risk_tracking")
+        if isinstance(tracking, dict) and tracking:
+            self.report.add("unmapped", "risk_tracking", plural(len(tracking), "entry")
+                            .replace("entrys", "entries"),
+                            "not imported: their decisions are not carried over; run the "
+                            "analysis for the workbench's findings")
+        known = {"threagile_version", "title", "date", "author", "management_summary_comment",
+                 "business_criticality", "business_overview", "technical_overview",
+                 "application_description", "tags_available", "data_assets",
+                 "technical_assets", "trust_boundaries", "risk_tracking", *counted}
+        for key, value in data.items():
+            if key in known or str(key).startswith("diagram_tweak") or value in (None, "", [],
+                                                                                 {}):
+                continue
+            self.report.add("unmapped", str(key), "section", "not imported")
+        personal = sum(1 for d in self.data_assets.values() if d["personal"])
+        if self.data_assets:
+            self.report.add("note", "data_assets", plural(len(self.data_assets), "data asset"),
+                            f"not components; {personal} tagged as personal data add "
+                            "personal_data to the flows carrying them")
+
+
+_UNMAPPED_WHY = {
+    "confidentiality": "this kind has no sensitivity attribute: not imported (the data "
+                       "stores it uses carry theirs)",
+    "internet": "marked internet: only applications and endpoints have internet_facing",
+    "encryption": "only data stores have encrypted_at_rest: not imported",
+    "data_assets_processed": "data assets are not components: not imported",
+    "data_assets_stored": "data assets are not components: not imported",
+    "data_formats_accepted": "no place in a workbench model: not imported",
+    "link authorization": "flows have no authorization attribute: not imported",
+    "link tags": "flows have no tags: not imported",
+    "link readonly": "flows have no read-only attribute (a read is a flow back): not imported",
+    "link ip_filtered": "flows have no IP filter attribute: not imported",
+    "link usage": "flows have no usage attribute: not imported",
+    "trust boundary tags": "zones have no tags: not imported",
+}
+
+
+def _unmapped_why(what: str) -> str | None:
+    if what.startswith("data asset "):
+        return ("not tagged as personal data: no data kind for it, so the flows do not "
+                "carry it; state their data after the import")
+    return _UNMAPPED_WHY.get(what)
+
+
+_NOTE_WHY = {
+    "data_assets_received": "data received imported as a second flow ID-response",
+}
+
+
+def threagile_from_data(data: Mapping[str, Any],
+                        name: str = "<threagile>") -> tuple[SystemModel, ImportReport]:
+    """Import a Threagile document already parsed (see :func:`import_threagile`)."""
+    if not isinstance(data, Mapping):
+        raise InputError(f"{name}: the top level is not a mapping: expected {EXPECTED}")
+    return _ThreagileImport(data, name).run()
