@@ -1,0 +1,236 @@
+"""The threat table: filters, sort, pages of 50 rows and picking a finding to work on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+
+from workbench.ui.style import STATUS_WORDS, band_badge, esc, technique_link
+
+__all__ = ["SORT_OPTIONS", "ThreatTable", "table_html"]
+
+ALL = ""
+SORT_OPTIONS = (
+    ("score", "score"),
+    ("residual score", "residual_score"),
+    ("band", "band"),
+    ("status", "status"),
+    ("element", "element"),
+    ("technique", "technique"),
+    ("finding id", "id"),
+)
+STATUSES = ("open", "decided", "review_due", "rule_error")
+
+
+def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
+    """The rows as an HTML table; every user-supplied string is escaped."""
+    m = session.matrix
+    selected = session.selected_finding
+    head = (
+        "<tr><th>Finding</th><th>Element</th><th>Technique</th><th>Score (inherent)</th>"
+        "<th>Residual</th><th>Status</th><th>Treatment</th><th>Owner</th></tr>"
+    )
+    body = []
+    for r in rows:
+        cls = ' class="wb-selected"' if r["id"] == selected else ""
+        zone = f'<br><span class="wb-muted wb-small">{esc(r["zone"])}</span>' if r["zone"] else ""
+        technique = (
+            technique_link(r["technique"])
+            + f'<br><span class="wb-small">{esc(r["technique_name"])}</span>'
+            if r["technique"]
+            else '<span class="wb-muted">free-text threat</span>'
+        )
+        projected = ""
+        if r["projected_score"] is not None and r["projected_score"] != r["residual_score"]:
+            projected = (
+                '<br><span class="wb-small wb-muted">projected '
+                f"{esc(r['projected_band'])} {r['projected_score']}</span>"
+            )
+        body.append(
+            f"<tr{cls}>"
+            f'<td><b>{esc(r["title"])}</b><br><span class="wb-muted wb-small">{esc(r["id"])}'
+            f"</span></td>"
+            f"<td>{esc(r['element_name'])}{zone}</td>"
+            f"<td>{technique}</td>"
+            f"<td>{band_badge(m, r['band'], r['score'])}</td>"
+            f"<td>{band_badge(m, r['residual_band'], r['residual_score'])}{projected}</td>"
+            f"<td>{esc(STATUS_WORDS.get(r['status'], r['status']))}</td>"
+            f"<td>{esc(r['treatment'] or '')}</td>"
+            f"<td>{esc(r['owner'] or '')}</td>"
+            "</tr>"
+        )
+    if not body:
+        body.append('<tr><td colspan="8" class="wb-muted">no findings match the filters</td></tr>')
+    return f'<table class="wb-table">{head}{"".join(body)}</table>'
+
+
+class ThreatTable:
+    """Filters, sort, pager, the table itself and the finding picker."""
+
+    def __init__(self, session: Any, on_message: Callable[[str, bool], None] | None = None):
+        self.session = session
+        self._message = on_message or (lambda text, ok: None)
+        self._updating = False
+        lw = W.Layout(width="auto", min_width="200px")
+        style = {"description_width": "initial"}
+        self.component = W.Dropdown(description="Component", layout=lw, style=style)
+        self.tactic = W.Dropdown(description="Tactic", layout=lw, style=style)
+        self.band = W.Dropdown(description="Band", layout=lw, style=style)
+        self.status = W.Dropdown(description="Status", layout=lw, style=style)
+        self.sort = W.Dropdown(
+            description="Sort by", options=list(SORT_OPTIONS), layout=lw, style=style
+        )
+        self.descending = W.ToggleButtons(
+            options=[("high first", True), ("low first", False)],
+            style={"button_width": "auto"},
+        )
+        self.prev = W.Button(
+            description="previous", icon="chevron-left", layout=W.Layout(width="auto")
+        )
+        self.next = W.Button(
+            description="next", icon="chevron-right", layout=W.Layout(width="auto")
+        )
+        self.page_label = W.HTML()
+        self.large_type = W.ToggleButton(
+            description="large type", icon="text-height", tooltip="Bigger fonts for a room screen"
+        )
+        self.table = W.HTML()
+        self.table.add_class("wb-html")
+        self.picker = W.Dropdown(description="Work on", layout=W.Layout(width="100%"), style=style)
+        for name, w in (
+            ("component", self.component),
+            ("tactic", self.tactic),
+            ("band", self.band),
+            ("status", self.status),
+        ):
+            w.observe(self._filter_handler(name), names="value")
+        self.sort.observe(self._on_sort, names="value")
+        self.descending.observe(self._on_sort, names="value")
+        self.prev.on_click(lambda _b: self._page(-1))
+        self.next.on_click(lambda _b: self._page(+1))
+        self.large_type.observe(self._on_large, names="value")
+        self.picker.observe(self._on_pick, names="value")
+        filters = W.HBox(
+            [self.component, self.tactic, self.band, self.status],
+            layout=W.Layout(flex_flow="row wrap"),
+        )
+        sorting = W.HBox(
+            [self.sort, self.descending, self.prev, self.page_label, self.next, self.large_type],
+            layout=W.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        table_box = W.Box([self.table], layout=W.Layout(overflow="auto", max_height="640px"))
+        self.widget = W.VBox([filters, sorting, table_box, self.picker])
+        self.refresh_options()
+        self.refresh()
+
+    # -- callbacks (each calls one session action) ----------------------------------------------
+    def _filter_handler(self, name: str) -> Callable[[dict[str, Any]], None]:
+        def handler(change: dict[str, Any]) -> None:
+            if self._updating:
+                return
+            if name == "component":
+                result = self.session.select_component(change["new"] or None)
+            else:
+                result = self.session.set_filter(name, change["new"] or None)
+            if not result.ok:
+                self._message(result.message, False)
+
+        return handler
+
+    def _on_sort(self, _change: dict[str, Any]) -> None:
+        if self._updating:
+            return
+        self.session.set_sort(self.sort.value, bool(self.descending.value))
+
+    def _page(self, step: int) -> None:
+        self.session.set_page(self.session.page + step)
+
+    def _on_large(self, change: dict[str, Any]) -> None:
+        if self._updating:
+            return
+        self.session.set_large_type(bool(change["new"]))
+
+    def _on_pick(self, change: dict[str, Any]) -> None:
+        if self._updating or not change["new"]:
+            return
+        result = self.session.select_finding(change["new"])
+        if not result.ok:
+            self._message(result.message, False)
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def refresh_options(self) -> None:
+        """Options of the filter dropdowns (after the model or the findings changed)."""
+        s = self.session
+        rows = s.all_rows()
+        comps = sorted(s.model.components(), key=lambda c: (c.name.lower(), c.id))
+        with_findings = {r["element"] for r in rows}
+        comp_options = [("all components", ALL)] + [
+            (f"{c.name} ({c.id})" + ("" if c.id in with_findings else " · no findings"), c.id)
+            for c in comps
+        ]
+        present = {t for r in rows for t in (r["tactics"] or ())}
+        tactic_options = [("all tactics", ALL)] + [
+            (f"{t.name} ({t.id})", t.id) for t in s.catalog.tactics() if t.id in present
+        ]
+        band_options = [("all bands", ALL)] + [(b, b) for b in s.matrix.band_names()]
+        status_options = [("all statuses", ALL)] + [(STATUS_WORDS[x], x) for x in STATUSES]
+        self._updating = True
+        try:
+            for w, options in (
+                (self.component, comp_options),
+                (self.tactic, tactic_options),
+                (self.band, band_options),
+                (self.status, status_options),
+            ):
+                if list(w.options) != options:
+                    w.options = options
+        finally:
+            self._updating = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        s = self.session
+        rows = s.page_rows()
+        self._updating = True
+        try:
+            comp = s.filters.get("component") or s.selected_component or ALL
+            self._set(self.component, comp)
+            for name, w in (("tactic", self.tactic), ("band", self.band), ("status", self.status)):
+                self._set(w, s.filters.get(name) or ALL)
+            self._set(self.sort, s.sort_by)
+            self._set(self.descending, bool(s.descending))
+            self.large_type.value = bool(s.large_type)
+            pick = [("— pick a finding to work on —", "")] + [
+                (
+                    f"{r['title']} · {r['element_name']} · {r['band'] or ''} {r['score'] or ''}"
+                    f" ({r['id']})",
+                    r["id"],
+                )
+                for r in rows
+            ]
+            selected = s.selected_finding
+            if selected and selected not in {r["id"] for r in rows}:
+                row = s.finding_row(selected)
+                if row is not None:
+                    pick.insert(1, (f"{row['title']} ({row['id']}, not on this page)", row["id"]))
+            if list(self.picker.options) != pick:
+                self.picker.options = pick
+            self._set(self.picker, selected or "")
+        finally:
+            self._updating = False
+        total = len(s.rows())
+        pages = s.page_count()
+        self.page_label.value = (
+            f"page {s.page + 1} of {pages} &nbsp;·&nbsp; {total} finding{'s' if total != 1 else ''}"
+        )
+        self.prev.disabled = s.page <= 0
+        self.next.disabled = s.page >= pages - 1
+        self.table.value = table_html(s, rows)
+
+    @staticmethod
+    def _set(widget: Any, value: Any) -> None:
+        values = [o[1] if isinstance(o, tuple) else o for o in widget.options]
+        if value in values and widget.value != value:
+            widget.value = value

@@ -1,0 +1,362 @@
+"""Views over the whole register: risk matrix heatmaps, the ATLAS matrix, guideline coverage, attack paths."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from workbench.ui.style import (
+    GREY,
+    STATUS_COLOURS,
+    STATUS_WORDS,
+    badge,
+    band_badge,
+    esc,
+    technique_link,
+    text_colour,
+    ul,
+)
+
+__all__ = [
+    "AtlasMatrixView",
+    "AttackPathsView",
+    "CoverageView",
+    "RiskMatrixView",
+    "atlas_html",
+    "coverage_html",
+    "path_html",
+]
+
+
+def _html(value: str = "") -> W.HTML:
+    w = W.HTML(value)
+    w.add_class("wb-html")
+    return w
+
+
+def _element_name(session: Any, element: str) -> str:
+    model = session.model
+    if element in model:
+        return str(model.component(element).name)
+    try:
+        return str(model.flow(element).name)
+    except (KeyError, LookupError):
+        return element
+
+
+# -- risk matrix ---------------------------------------------------------------------------------
+
+
+class RiskMatrixView:
+    """Inherent and residual heatmaps side by side: counts per cell, coloured by band."""
+
+    def __init__(self, session: Any):
+        self.session = session
+        m = session.matrix
+        self.fig = go.FigureWidget(
+            make_subplots(
+                rows=1,
+                cols=2,
+                subplot_titles=(
+                    "Inherent risk",
+                    "Residual risk (implemented and verified mitigations)",
+                ),
+                horizontal_spacing=0.14,
+            )
+        )
+        n = len(m.bands)
+        scale = []
+        for i, band in enumerate(m.bands):
+            scale += [[i / n, band.colour], [(i + 1) / n, band.colour]]
+        for col in (1, 2):
+            self.fig.add_heatmap(
+                colorscale=scale,
+                zmin=-0.5,
+                zmax=n - 0.5,
+                showscale=False,
+                xgap=2,
+                ygap=2,
+                hoverinfo="text",
+                texttemplate="%{text}",
+                row=1,
+                col=col,
+            )
+        x_labels = [f"{x.level} {esc(x.label)}" for x in m.likelihood]
+        y_labels = [f"{x.level} {esc(x.label)}" for x in m.impact]
+        self.fig.update_xaxes(
+            title_text="likelihood",
+            tickvals=list(range(1, m.max_likelihood + 1)),
+            ticktext=x_labels,
+            fixedrange=True,
+        )
+        self.fig.update_yaxes(
+            title_text="impact",
+            tickvals=list(range(1, m.max_impact + 1)),
+            ticktext=y_labels,
+            fixedrange=True,
+        )
+        self.fig.update_layout(
+            height=430,
+            width=1000,
+            margin=dict(l=10, r=10, t=50, b=10),
+            plot_bgcolor="white",
+            paper_bgcolor="white",
+        )
+        self.legend = _html()
+        self.widget = W.VBox([self.fig, self.legend])
+
+    def refresh(self) -> None:
+        s = self.session
+        m = s.matrix
+        large = bool(s.large_type)
+        with self.fig.batch_update():
+            for i, which in enumerate(("inherent", "residual")):
+                counts = s.matrix_counts(which)
+                z, text, hover = [], [], []
+                for imp in range(1, m.max_impact + 1):
+                    zr, tr, hr = [], [], []
+                    for lik in range(1, m.max_likelihood + 1):
+                        band = m.band(lik, imp)
+                        n = counts[imp - 1][lik - 1]
+                        zr.append(m.band_rank(band))
+                        tr.append(
+                            f"<b>{n}</b><br>{esc(band)}"
+                            if n
+                            else f"<span style='font-size:0.8em'>{esc(band)}</span>"
+                        )
+                        hr.append(
+                            f"likelihood {lik} ({esc(m.likelihood_label(lik))}), impact {imp} "
+                            f"({esc(m.impact_label(imp))})<br>score {lik * imp}, band {esc(band)}"
+                            f"<br>{n} finding{'s' if n != 1 else ''} ({which})"
+                        )
+                    z.append(zr)
+                    text.append(tr)
+                    hover.append(hr)
+                trace = self.fig.data[i]
+                trace.x = list(range(1, m.max_likelihood + 1))
+                trace.y = list(range(1, m.max_impact + 1))
+                trace.z = z
+                trace.text = text
+                trace.hovertext = hover
+                trace.textfont = dict(size=18 if large else 13)
+            self.fig.layout.font.size = 17 if large else 12
+            self.fig.layout.height = 560 if large else 430
+            self.fig.layout.width = 1300 if large else 1000
+        self.legend.value = (
+            "bands: "
+            + " ".join(band_badge(m, b.name) + f" {b.min}–{b.max}" for b in m.bands)
+            + ' &nbsp; <span class="wb-muted">score = likelihood × impact; each cell shows the '
+            "number of findings and its band</span>"
+        )
+
+
+# -- ATLAS matrix ---------------------------------------------------------------------------------
+
+
+def atlas_html(session: Any) -> str:
+    """Tactics as columns; the techniques found, coloured by this system's highest band."""
+    m = session.matrix
+    columns = []
+    for tactic in session.atlas_matrix():
+        cells = []
+        for t in tactic["techniques"]:
+            band = t["band"]
+            colour = m.colour(band) if band else GREY
+            names = [_element_name(session, e) for e in t["elements"]]
+            shown = ", ".join(esc(n) for n in names[:4]) + (
+                f" and {len(names) - 4} more" if len(names) > 4 else ""
+            )
+            cells.append(
+                f'<div class="wb-tech" style="background:{colour};color:{text_colour(colour)}">'
+                f"<b>{technique_link(t['id'])}</b> {esc(t['name'])}"
+                f"<br><b>{esc(band or 'no score')} {t['score'] or ''}</b>"
+                f'<br><span class="wb-small">on {shown}</span></div>'
+            )
+        if not cells:
+            cells.append('<div class="wb-empty">none found</div>')
+        columns.append(
+            f'<div class="wb-tactic"><div class="wb-tactic-head">{esc(tactic["name"])}'
+            f'<br><span class="wb-small">{esc(tactic["id"])} · {len(tactic["techniques"])} found'
+            f"</span></div>{''.join(cells)}</div>"
+        )
+    legend = "highest band on this system: " + " ".join(band_badge(m, b) for b in m.band_names())
+    return f'<div class="wb-small">{legend}</div><div class="wb-atlas">{"".join(columns)}</div>'
+
+
+class AtlasMatrixView:
+    def __init__(self, session: Any):
+        self.session = session
+        self.html = _html()
+        self.widget = W.VBox([self.html])
+
+    def refresh(self) -> None:
+        self.html.value = atlas_html(self.session)
+
+
+# -- guideline coverage ------------------------------------------------------------------------------
+
+
+def _state_badge(state: str) -> str:
+    return badge(state, STATUS_COLOURS.get(state, GREY))
+
+
+def coverage_html(session: Any) -> str:
+    """The 17 guidelines with pass, fail or unknown, their checks' details and related findings."""
+    try:
+        cov = session.coverage()
+    except ImportError:
+        return (
+            '<div class="wb-card">Guideline coverage is not available in this version of the '
+            "workbench yet (workbench.risk.coverage is missing).</div>"
+        )
+    counts = cov.counts()
+    head = (
+        f"<div><b>{counts['pass']}</b> pass, <b>{counts['fail']}</b> fail, "
+        f"<b>{counts['unknown']}</b> unknown of {len(cov.guidelines)} guidelines, as of "
+        f"{esc(cov.as_of.isoformat())}. Unknown means the model does not say: state the "
+        "attribute in the model to settle it.</div>"
+    )
+    parts = [head]
+    for g in cov.guidelines:
+        c = g.counts()
+        checks = []
+        for check in g.checks:
+            details = ul(esc(d) for d in check.details)
+            checks.append(
+                f"<li>{_state_badge(check.status)} <b>{esc(check.id)}</b>: {esc(check.text)}"
+                + ("" if check.applicable else ' <span class="wb-muted">(not applicable)</span>')
+                + f"{details}</li>"
+            )
+        findings = []
+        for f in g.findings:
+            findings.append(
+                f"{band_badge(session.matrix, f.get('band'))} {esc(f.get('title'))} "
+                f'<span class="wb-muted">({esc(f.get("id"))}, '
+                f"{esc(STATUS_WORDS.get(f.get('status') or '', f.get('status')))})</span>"
+            )
+        related = (
+            f"<div><b>Related findings</b> ({len(g.findings)}, {len(g.open_findings)} open):"
+            + ul(findings)
+            + "</div>"
+            if findings
+            else ""
+        )
+        parts.append(
+            '<details class="wb-guideline"><summary>'
+            f"{_state_badge(g.state)} <b>{esc(g.number)}</b> {esc(g.title)} "
+            f'<span class="wb-muted wb-small">({esc(g.stage_name)}; checks: {c["pass"]} pass, '
+            f"{c['fail']} fail, {c['unknown']} unknown; findings: {len(g.findings)}, "
+            f"{len(g.open_findings)} open)</span></summary>"
+            f'<ul class="wb-list">{"".join(checks)}</ul>{related}</details>'
+        )
+    return "".join(parts)
+
+
+class CoverageView:
+    def __init__(self, session: Any):
+        self.session = session
+        self.html = _html()
+        self.widget = W.VBox([self.html])
+
+    def refresh(self) -> None:
+        self.html.value = coverage_html(self.session)
+
+
+# -- attack paths ------------------------------------------------------------------------------------
+
+
+def _path_label(session: Any, index: int, path: Any) -> str:
+    entry = _element_name(session, path.entry)
+    target = _element_name(session, path.target)
+    hops = len(path.hops)
+    return (
+        f"{index + 1}. {entry} → {target} · {hops} hop{'s' if hops != 1 else ''}"
+        f" · highest score {path.max_score}"
+    )
+
+
+def path_html(session: Any, index: int | None) -> str:
+    paths = session.attack_paths()
+    if index is None or not 0 <= index < len(paths):
+        return (
+            '<span class="wb-muted">Pick a path: it is drawn on the graph above in purple. '
+            "A path runs from an entry point to a crown jewel.</span>"
+        )
+    path = paths[index]
+    catalog = session.catalog
+    rows = []
+    for hop in path.hops:
+        try:
+            tactic = catalog.tactic(hop.tactic).name
+        except (KeyError, LookupError):
+            tactic = hop.tactic
+        try:
+            tname = catalog.technique(hop.technique).display_name
+        except (KeyError, LookupError):
+            tname = ""
+        rows.append(
+            f"<tr><td>{esc(_element_name(session, hop.source))}</td>"
+            f"<td>{esc(_element_name(session, hop.node))}</td>"
+            f"<td>{esc(_element_name(session, hop.flow))}</td>"
+            f"<td>{technique_link(hop.technique)} {esc(tname)}</td><td>{esc(tactic)}</td>"
+            f'<td class="wb-small">{esc(hop.finding or "default technique for this kind")}</td></tr>'
+        )
+    pre = ", ".join(technique_link(p) for p in path.preconditions)
+    return (
+        f"<div><b>{esc(_element_name(session, path.entry))}</b> (entry point) → "
+        f"<b>{esc(_element_name(session, path.target))}</b> (crown jewel); exposure: trust "
+        f"{path.exposure}; highest score along it: {path.max_score}</div>"
+        + (f"<div>Preconditions: {pre}</div>" if pre else "")
+        + '<table class="wb-table"><tr><th>From</th><th>To</th><th>Flow</th><th>Technique</th>'
+        f"<th>Tactic</th><th>Finding</th></tr>{''.join(rows)}</table>"
+    )
+
+
+class AttackPathsView:
+    """The list of attack paths; picking one calls ``session.select_path`` (the graph highlights it)."""
+
+    def __init__(self, session: Any, on_message: Callable[[str, bool], None] | None = None):
+        self.session = session
+        self._message = on_message or (lambda text, ok: None)
+        self._updating = False
+        self.select = W.Select(rows=10, layout=W.Layout(width="98%"))
+        self.clear = W.Button(description="hide path", icon="times")
+        self.count = _html()
+        self.details = _html()
+        self.select.observe(self._on_select, names="value")
+        self.clear.on_click(lambda _b: self.session.select_path(None))
+        self.widget = W.VBox([W.HBox([self.count, self.clear]), self.select, self.details])
+
+    def _on_select(self, change: dict[str, Any]) -> None:
+        if self._updating:
+            return
+        result = self.session.select_path(change["new"])
+        if not result.ok:
+            self._message(result.message, False)
+
+    def refresh(self) -> None:
+        s = self.session
+        paths = s.attack_paths()
+        options = [(_path_label(s, i, p), i) for i, p in enumerate(paths)]
+        self._updating = True
+        try:
+            if list(self.select.options) != options:
+                self.select.options = options
+            value = (
+                s.selected_path
+                if s.selected_path is not None and s.selected_path < len(paths)
+                else None
+            )
+            if self.select.value != value:
+                self.select.value = value
+        finally:
+            self._updating = False
+        self.count.value = (
+            f"<b>{len(paths)}</b> attack path{'s' if len(paths) != 1 else ''} from entry points "
+            "to crown jewels"
+        )
+        self.details.value = path_html(s, s.selected_path)
