@@ -15,6 +15,7 @@ exception.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,15 @@ def _errors_of(exc: Exception) -> dict[str, str]:
     problems = getattr(exc, "problems", None)
     if isinstance(problems, dict):
         return {str(k): str(v) for k, v in problems.items()}
+    issues = getattr(exc, "issues", None)
+    if issues:  # a ModelError: the field is the last part of each issue's path
+        out: dict[str, str] = {}
+        for issue in issues:
+            path = str(getattr(issue, "path", "") or "")
+            key = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1]) or "model"
+            message = str(getattr(issue, "message", issue))
+            out[key] = f"{out[key]}; {message}" if key in out else message
+        return out
     return {}
 
 
@@ -106,7 +116,10 @@ class Session:
             value = action()
         except WorkbenchError as exc:
             errors = _errors_of(exc)
-            message = str(exc).split("\n")[0] if not errors else "please correct the fields marked"
+            if errors and not getattr(exc, "issues", None):
+                message = "please correct the fields marked"
+            else:
+                message = str(exc).split("\n")[0]
             self.last_message = message
             return ActionResult(False, message, errors)
         except (ValueError, KeyError) as exc:
@@ -285,6 +298,7 @@ class Session:
         if component_id is not None and component_id not in self.model:
             return ActionResult(False, f"no component {component_id!r}")
         self.selected_component = component_id
+        self.filters["component"] = component_id  # the table's component filter follows
         self.page = 0
         rows = self.rows()
         if self.selected_finding not in {r["id"] for r in rows}:
