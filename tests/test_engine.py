@@ -425,3 +425,54 @@ def test_rule_examples_are_checked(tmp_path, catalog):
     assert [r.passed for r in results] == [True, False]
     assert results[1].file == str(path) and results[1].line == 19
     assert "expected no finding on 'm'" in results[1].message
+
+
+def test_also_adds_guidelines_and_raises_the_hints(tmp_path, model, catalog):
+    folder = tmp_path / "r"
+    write_rules(
+        folder,
+        one_rule(
+            "kind: inference_endpoint",
+            extra="""\
+    also:
+      - when: {attr: rate_limited, equals: false, unstated: matches}
+        guidelines: ["3.1"]
+        likelihood: 5
+        impact: 1
+""",
+        ),
+    )
+    rules = load_rules([folder], catalog=catalog, include_bundled=False)
+    (f,) = analyze(model, catalog=catalog, rules=rules).findings
+    assert f.guidelines == ["1.3", "3.1"]
+    assert f.likelihood_reason.startswith("rule hint 5") and f.impact_reason.startswith(
+        "rule hint 3"
+    )
+
+
+def test_an_attribute_a_kind_does_not_have_never_matches(tmp_path, model, catalog):
+    # tools have "sandboxed", agents and models do not: no assumption is made for them
+    found = fired(tmp_path, model, catalog, "attr: sandboxed\nequals: false\nunstated: matches")
+    assert set(found) == {"tool"}
+
+
+def test_untrusted_input_does_not_flow_on_through_people(tmp_path, catalog):
+    text = (
+        MODEL.replace(
+            "  - {id: ep, kind: inference_endpoint, zone: internal}",
+            "  - {id: ep, kind: inference_endpoint, zone: internal}\n"
+            "  - {id: staff, kind: actor, zone: internal, trusted: true}\n"
+            "  - {id: admin, kind: application, zone: internal}",
+        )
+        + "  - {id: f7, from: app, to: staff, data: [model_output]}\n  - {id: f8, from: staff, to: admin, data: [user_input]}\n"
+    )
+    model = loads_model(text, filename="people.yaml")
+    found = fired(tmp_path, model, catalog, "reachable_from_untrusted: true")
+    assert "staff" in found and "admin" not in found
+
+
+def test_a_rule_folder_named_twice_loads_once(catalog):
+    from workbench.rules.spec import bundled_rules_dir
+
+    twice = load_rules([bundled_rules_dir()], catalog=catalog)
+    assert [r.id for r in twice] == [r.id for r in load_rules(catalog=catalog)]

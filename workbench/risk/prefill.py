@@ -68,6 +68,8 @@ class Prefiller:
         queue = deque(ctx.entry_points)
         while queue:
             node = queue.popleft()
+            if node not in ctx.relays and dist[node] > 0:
+                continue
             for _f, nxt in ctx.out_adj[node]:
                 if nxt not in dist:
                     dist[nxt] = dist[node] + 1

@@ -220,6 +220,8 @@ class Attr(Condition):
         return order.index(actual) <= order.index(value)  # at_most
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        if not self.on_flow and not ctx.has_attribute(element.kind, self.name):
+            return None  # this kind has no such attribute: nothing to assume
         actual = element.get(self.name)
         if actual is None or actual == []:
             if self.test == "absent":

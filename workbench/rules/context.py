@@ -64,6 +64,18 @@ class Context:
         self.crown_jewels: set[str] = {c.id for c in model.crown_jewels()}
         self._reach: dict[Any, tuple[dict[str, str | None], dict[str, str]]] = {}
         self._sets: dict[Any, Any] = {}
+        self._kind_attrs: dict[str, frozenset[str]] = {}
+        # People pass data on by choice, not automatically: untrusted input that
+        # reaches an actor does not flow on through it (it may still be an entry point).
+        self.relays = {cid for cid, c in self.components.items() if c.kind != "actor"}
+
+    def has_attribute(self, kind: str, name: str) -> bool:
+        """Whether components of *kind* have the attribute *name* (custom ones included)."""
+        attrs = self._kind_attrs.get(kind)
+        if attrs is None:
+            attrs = frozenset(self.model.attributes_for(kind))
+            self._kind_attrs[kind] = attrs
+        return name in attrs
 
     # -- names -----------------------------------------------------------------
     def name(self, cid: str) -> str:
@@ -97,8 +109,11 @@ class Context:
         origin: dict[str, str] = {s: s for s in sources}
         queue = deque(sources)
         out_adj = self.out_adj
+        relays = self.relays
         while queue:
             node = queue.popleft()
+            if node not in relays and parent[node] is not None:
+                continue
             o = origin[node]
             for _flow, nxt in out_adj[node]:
                 if nxt not in parent:

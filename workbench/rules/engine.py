@@ -93,6 +93,8 @@ class _Builder:
         mitigations = list(rule.mitigations)
         controls = list(rule.controls)
         pre = list(rule.preconditions)
+        guidelines = list(rule.guidelines)
+        hint_l, hint_i = rule.likelihood, rule.impact
         for extra in rule.also:
             m = extra.condition.evaluate(ctx, element)
             if m is None:
@@ -102,6 +104,9 @@ class _Builder:
             mitigations += extra.mitigations
             controls += extra.controls
             pre += extra.preconditions
+            guidelines += extra.guidelines
+            hint_l = max(hint_l, extra.likelihood or 0)
+            hint_i = max(hint_i, extra.impact or 0)
         techniques = _unique(techniques)
         tactics = sorted(
             {t for tech in techniques for t in self.catalog.technique(tech).tactics},
@@ -136,9 +141,7 @@ class _Builder:
             reason += " Matched: " + "; ".join(match.evidence) + "."
         if match.assumptions:
             reason += " Assumed: " + "; ".join(match.assumptions) + "."
-        pre_score = self.prefiller.prefill(
-            element, element_type, rule.technique, rule.likelihood, rule.impact
-        )
+        pre_score = self.prefiller.prefill(element, element_type, rule.technique, hint_l, hint_i)
         likelihood, impact = pre_score.likelihood, pre_score.impact
         return Finding(
             id=f"{rule.id}@{element.id}",
@@ -156,7 +159,7 @@ class _Builder:
             assumptions=list(match.assumptions),
             mitigations=_unique(mitigations),
             controls=_unique(controls),
-            guidelines=list(rule.guidelines),
+            guidelines=sorted(set(guidelines)),
             likelihood=likelihood,
             impact=impact,
             score=self.matrix.score(likelihood, impact),

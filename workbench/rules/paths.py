@@ -60,8 +60,11 @@ def _bfs(ctx: Context, sources: list[str]) -> dict[str, tuple[str | None, str | 
     parent: dict[str, tuple[str | None, str | None]] = {s: (None, None) for s in sources}
     queue = deque(sources)
     out_adj = ctx.out_adj
+    relays = ctx.relays
     while queue:
         node = queue.popleft()
+        if node not in relays and parent[node][0] is not None:
+            continue  # a person reached on the way does not pass data on by itself
         for fid, nxt in out_adj[node]:
             if nxt not in parent:
                 parent[nxt] = (node, fid)

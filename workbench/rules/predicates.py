@@ -24,6 +24,8 @@ ENTRY_POINT_GROUP = "ai_threat_workbench.predicates"
 PredicateFn = Callable[[Context, Any], Match | None]
 
 _STORE_KINDS = frozenset({"knowledge_source", "data_store", "vector_store"})
+# data kinds through which a model's output travels on (stored, or written by a tool)
+_CARRIES_OUTPUT = frozenset({"model_output", "tool_call", "tool_result"})
 
 
 def _is_llm(ctx: Context, cid: str) -> bool:
@@ -34,8 +36,9 @@ def _is_llm(ctx: Context, cid: str) -> bool:
 def llm_output_feeds_llm_source(ctx: Context, element: Any) -> Match | None:
     """An LLM whose output is stored where an LLM later reads it (N2).
 
-    The first flow out of the LLM must carry ``model_output``; the output must
-    reach a knowledge source, data store or vector store, and that store must
+    The first flow out of the LLM must carry ``model_output`` and each later one
+    model output, a tool call or a tool result; the output must reach a
+    knowledge source, data store or vector store, and that store must
     lead on to an LLM (the same one or another): a loop through which injected
     instructions can copy themselves.
     """
@@ -71,7 +74,9 @@ def llm_output_feeds_llm_source(ctx: Context, element: Any) -> Match | None:
                 path=path,
                 vars={"other": store, "other_kind": ctx.components[node].kind},
             )
-        for _fid, nxt in ctx.out_adj[node]:
+        for fid, nxt in ctx.out_adj[node]:
+            if not _CARRIES_OUTPUT & set(ctx.flows[fid].data):
+                continue  # only flows that pass the output on (not queries or uploads)
             if nxt not in parent and nxt != element.id:
                 parent[nxt] = node
                 queue.append(nxt)

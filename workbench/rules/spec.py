@@ -64,7 +64,16 @@ REQUIRED_KEYS = (
     "likelihood",
     "impact",
 )
-ALSO_KEYS = ("when", "techniques", "mitigations", "controls", "preconditions")
+ALSO_KEYS = (
+    "when",
+    "techniques",
+    "mitigations",
+    "controls",
+    "preconditions",
+    "guidelines",
+    "likelihood",
+    "impact",
+)
 EXAMPLE_KEYS = ("name", "expect", "element", "model")
 TEMPLATE_VARS = frozenset(
     {
@@ -104,11 +113,19 @@ class Control:
 
 @dataclass
 class Extra:
+    """What a rule adds when a further condition holds.
+
+    ``likelihood`` and ``impact`` raise the rule's hint to at least that value.
+    """
+
     condition: Condition
     techniques: list[str]
     mitigations: list[str]
     controls: list[str]
     preconditions: list[str]
+    guidelines: list[str] = field(default_factory=list)
+    likelihood: int | None = None
+    impact: int | None = None
 
 
 @dataclass
@@ -436,7 +453,15 @@ class _Checker:
                 preconditions=self.ids(
                     item.get("preconditions"), f"{sub}.preconditions", "precondition"
                 ),
+                guidelines=self.ids(item.get("guidelines"), f"{sub}.guidelines", "guideline"),
             )
+            for key in ("likelihood", "impact"):
+                if key in item:
+                    value = item[key]
+                    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
+                        setattr(extra, key, value)
+                    else:
+                        self.problem(f"{sub}.{key}", "expected a whole number from 1 to 5")
             out.append(extra)
         return out
 
@@ -527,6 +552,10 @@ def load_rules(
         folders.append(p)
     for folder in folders:
         files.extend(sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")))
+    unique: dict[Path, Path] = {}
+    for f in files:  # a folder named twice (or the bundled one named again) loads once
+        unique.setdefault(f.resolve(), f)
+    files = list(unique.values())
     signature = (
         tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files),
         tuple(
