@@ -314,17 +314,23 @@ class IdSpace:
         self.used: set[str] = set(reserved)
 
     def claim(self, *candidates: Any, default: str = "item") -> str:
-        """The first valid candidate, made unique with ``-2``, ``-3``… if taken."""
+        """An id from the first usable candidate, made unique with ``-2``, ``-3``….
+
+        A candidate is used as it is when it is a valid id, else slugified; later
+        candidates only count when the earlier ones give nothing (``None``, or text
+        without letters or digits).
+        """
         base = None
         for candidate in candidates:
             if candidate is None:
                 continue
-            if valid_id(candidate) and candidate not in self.used:
-                self.used.add(candidate)
-                return str(candidate)
-            if base is None:
-                base = candidate if valid_id(candidate) else slugify(candidate)
+            base = str(candidate) if valid_id(candidate) else slugify(candidate)
+            if base:
+                break
         base = base or default
+        if base not in self.used:
+            self.used.add(base)
+            return base
         n = 2
         while True:
             suffix = f"-{n}"

@@ -68,6 +68,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from workbench._atomic import atomic_write_text
 from workbench.errors import InputError, ModelError
 from workbench.interop._common import (
@@ -490,9 +492,9 @@ def dumps_otm(doc: Mapping[str, Any], format: str = "json") -> str:
     if format == "json":
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if format == "yaml":
-        from workbench.model._yaml import dump_yaml
-
-        return dump_yaml(doc)
+        text: str = yaml.dump(dict(doc), Dumper=_OtmDumper, sort_keys=False,
+                              allow_unicode=True, default_flow_style=False, width=100)
+        return text
     raise InputError(f"unknown OTM format {format!r}: use json or yaml")
 
 
@@ -516,6 +518,13 @@ def save_otm(
                          "or .yml")
     doc = export_otm(model, result=result, matrix=matrix, catalog=catalog)
     return atomic_write_text(target, dumps_otm(doc, fmt))
+
+
+class _OtmDumper(yaml.SafeDumper):
+    """Block style, no aliases; strings that look like dates or numbers stay quoted."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 # -- import ------------------------------------------------------------------------------

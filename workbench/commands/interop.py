@@ -1,0 +1,109 @@
+"""``workbench import-model`` and ``workbench export-otm``: models from and to other tools."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from workbench._output import add_format_argument, to_json
+from workbench.errors import InputError
+
+__all__ = ["register"]
+
+_FORMATS = ("threat-dragon", "otm", "threagile")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``import-model`` and ``export-otm`` sub-commands."""
+    p = subparsers.add_parser(
+        "import-model",
+        help="import a Threat Dragon, Open Threat Model or Threagile file as a model",
+        description=(
+            "Turn a model made in another tool into a workbench model and report every "
+            "item that could not be mapped, every guess and every assumption. Without "
+            "--output nothing is written (a dry run). Exit 0 when the model was imported, "
+            "2 when the file cannot be used."
+        ),
+    )
+    p.add_argument("file", metavar="FILE", help="the file to import")
+    p.add_argument("--from", dest="source_format", choices=_FORMATS, metavar="FORMAT",
+                   help=f"its format: {', '.join(_FORMATS)} (detected when omitted)")
+    p.add_argument("--output", metavar="MODEL",
+                   help="write the model here (.yaml, .yml or .json), atomically")
+    add_format_argument(p)
+    p.set_defaults(handler=cmd_import_model)
+
+    p = subparsers.add_parser(
+        "export-otm",
+        help="export a model (and its findings) as Open Threat Model",
+        description=(
+            "Write a model as Open Threat Model (OTM) JSON or YAML for IriusRisk, Threat "
+            "Dragon and other tools. --with-findings runs the analysis and adds its findings "
+            "as OTM threats and their ATLAS mitigations."
+        ),
+    )
+    p.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
+    p.add_argument("--template", metavar="NAME", help="export a bundled example system instead")
+    p.add_argument("--output", metavar="FILE",
+                   help="write to FILE (.json, .yaml or .yml), atomically; default: stdout "
+                        "(JSON)")
+    p.add_argument("--with-findings", action="store_true",
+                   help="analyse the model and include the findings as threats")
+    p.add_argument("--rules", metavar="DIR", action="append", default=[],
+                   help="a folder of extra rule files for --with-findings; repeatable")
+    p.set_defaults(handler=cmd_export_otm)
+
+
+def cmd_import_model(args: argparse.Namespace) -> int:
+    from workbench.interop import detect_format, import_model
+    from workbench.model import save_model
+
+    fmt = args.source_format or detect_format(args.file)
+    if args.output:
+        suffix = Path(args.output).suffix.lower()
+        if suffix not in (".yaml", ".yml", ".json"):
+            raise InputError(f"{args.output}: cannot tell the format from the suffix: use "
+                             ".yaml, .yml or .json")
+    model, report = import_model(args.file, fmt)
+    if args.output:
+        save_model(model, args.output)
+    if args.format == "json":
+        data = report.to_dict()
+        data["output"] = args.output
+        data["system"] = model.id
+        sys.stdout.write(to_json(data))
+    else:
+        sys.stdout.write(report.to_text())
+        if not args.output:
+            print("\n(dry run: give --output MODEL.yaml to write the model)")
+    if args.output:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_export_otm(args: argparse.Namespace) -> int:
+    from workbench.commands.analysis import load_model_argument
+    from workbench.interop.otm import dumps_otm, export_otm, save_otm
+
+    model = load_model_argument(args)
+    result = matrix = catalog = None
+    if args.with_findings:
+        from workbench.catalog import load_catalog
+        from workbench.risk.matrix import load_matrix
+        from workbench.rules import analyze, load_rules
+
+        catalog = load_catalog()
+        rules = load_rules(args.rules, catalog=catalog)
+        matrix = load_matrix()
+        result = analyze(model, catalog=catalog, rules=rules, matrix=matrix)
+    elif args.rules:
+        raise InputError("--rules only matters with --with-findings")
+    if args.output:
+        save_otm(model, args.output, result=result, matrix=matrix, catalog=catalog)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(dumps_otm(export_otm(model, result=result, matrix=matrix,
+                                              catalog=catalog)))
+    return 0
