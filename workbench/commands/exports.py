@@ -1,0 +1,241 @@
+"""``workbench export stix|navigator|aibom`` and ``workbench diff``.
+
+Every export writes JSON with sorted keys, to stdout or with ``--output FILE``
+atomically (a failed export leaves a previous file as it was). Timestamps are
+options (``--created``, ``--timestamp``) so a build can reproduce a file byte
+for byte; by default they are the current time in UTC, to the second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+from workbench._output import add_format_argument
+from workbench.errors import InputError
+
+__all__ = ["register"]
+
+
+def _timestamp(text: str | None, option: str) -> dt.datetime:
+    if text is None:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"{option}: expected an ISO date and time such as 2026-05-04T09:30:00Z, got {text!r}"
+        ) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _as_of(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        from workbench._atomic import atomic_write_text
+
+        atomic_write_text(Path(output), text)
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _source(target: str, rule_dirs: list[str]) -> Any:
+    """A project (folder with project.yaml) or ``(model, result)`` of a model file."""
+    path = Path(target)
+    if path.is_dir():
+        from workbench.project import Project
+
+        if rule_dirs:
+            raise InputError(
+                "--rules applies to a model file; a project uses the rule folders in its "
+                "project.yaml"
+            )
+        project = Project.open(path)
+        for notice in project.notices:
+            print(f"workbench: notice: {notice}", file=sys.stderr)
+        return project
+    if not path.exists():
+        raise InputError(f"{path}: no such project folder or model file")
+    from workbench.catalog import load_catalog
+    from workbench.model import load_model
+    from workbench.rules import analyze, load_rules
+
+    model = load_model(path)
+    catalog = load_catalog()
+    rules = load_rules(rule_dirs, catalog=catalog)
+    return (model, analyze(model, catalog=catalog, rules=rules))
+
+
+def cmd_export_stix(args: argparse.Namespace) -> int:
+    from workbench.export.stix import export_stix, stix_text
+
+    source = _source(args.project, args.rules)
+    bundle = export_stix(
+        source, created=_timestamp(args.created, "--created"), as_of=_as_of(args.as_of)
+    )
+    _emit(stix_text(bundle), args.output)
+    return 0
+
+
+def cmd_export_navigator(args: argparse.Namespace) -> int:
+    from workbench.export.navigator import layer_text, navigator_layer
+
+    source = _source(args.project, args.rules)
+    layer = navigator_layer(
+        source,
+        atlas_version=args.atlas_version,
+        layer_format=args.layer_format,
+        name=args.name,
+        custom_data_url=args.custom_data_url,
+    )
+    _emit(layer_text(layer), args.output)
+    if args.layer_format != "4.3" and args.output:
+        from workbench.export.navigator import NAVIGATOR5_NOTE
+
+        print(f"workbench: note: {NAVIGATOR5_NOTE}", file=sys.stderr)
+    return 0
+
+
+def cmd_export_aibom(args: argparse.Namespace) -> int:
+    from workbench.export.aibom import aibom, aibom_text
+    from workbench.model import load_model
+
+    path = Path(args.target)
+    if path.is_dir():
+        from workbench.project import Project
+
+        model = Project.open(path).model
+    elif path.exists():
+        model = load_model(path)
+    else:
+        raise InputError(f"{path}: no such project folder or model file")
+    bom = aibom(
+        model, timestamp=_timestamp(args.timestamp, "--timestamp"), serial_seed=args.serial_seed
+    )
+    _emit(aibom_text(bom), args.output)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from workbench.diff import diff_paths
+
+    result = diff_paths(args.old, args.new, rule_dirs=args.rules)
+    _emit(result.to_json() if args.format == "json" else result.to_text(), args.output)
+    return 1 if args.exit_code and result else 0
+
+
+def _add_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
+    )
+
+
+def _add_rules(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rules",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a folder of extra rule files when PROJECT is a model file; repeatable",
+    )
+
+
+def register(subparsers: Any) -> None:
+    """Add ``export`` (``stix``, ``navigator``, ``aibom``) and ``diff``."""
+    export = subparsers.add_parser(
+        "export",
+        help="export a threat model: STIX 2.1, ATLAS Navigator layer, CycloneDX AIBOM",
+        description="Export a project (or a model file, analysed with no decisions) for other "
+        "tools. Output is JSON with sorted keys; --output writes it atomically.",
+    )
+    kinds = export.add_subparsers(dest="export_kind", metavar="KIND")
+    export.set_defaults(handler=lambda _args: (export.print_help(), 0)[1])
+
+    p = kinds.add_parser(
+        "stix",
+        help="STIX 2.1 bundle: ATLAS techniques (official ids), chosen mitigations, findings, "
+        "decisions and the system through extension definitions",
+    )
+    p.add_argument("project", metavar="PROJECT", help="project folder or model file")
+    p.add_argument(
+        "--created",
+        metavar="TIME",
+        help="timestamp of the objects, ISO 8601 (default: now, UTC); fixes the output",
+    )
+    p.add_argument("--as-of", metavar="DATE", help="judge review dates as of this day")
+    _add_rules(p)
+    _add_output(p)
+    p.set_defaults(handler=cmd_export_stix)
+
+    p = kinds.add_parser(
+        "navigator",
+        help="ATLAS Navigator layer: techniques scored by this system's risk",
+        description="A Navigator layer of the techniques the findings name, scored by the "
+        "highest risk score of their findings. Layer format 4.3 (default) is the ATLAS "
+        "Navigator's; 4.5 is ATT&CK Navigator 5's, which needs the ATLAS STIX bundle loaded "
+        "as custom data (domain atlas-atlas) before the layer is opened.",
+    )
+    p.add_argument("project", metavar="PROJECT", help="project folder or model file")
+    p.add_argument(
+        "--layer-format",
+        choices=("4.3", "4.5"),
+        default="4.3",
+        help="4.3: ATLAS Navigator (default); 4.5: ATT&CK Navigator 5",
+    )
+    p.add_argument(
+        "--atlas-version", metavar="VERSION", help="atlas_data_version (default: the catalog's)"
+    )
+    p.add_argument("--name", help="the layer's name (default: '<system> - ATLAS exposure')")
+    p.add_argument(
+        "--custom-data-url",
+        metavar="URL",
+        help="with --layer-format 4.5: URL of the ATLAS STIX bundle (customDataURL)",
+    )
+    _add_rules(p)
+    _add_output(p)
+    p.set_defaults(handler=cmd_export_navigator)
+
+    p = kinds.add_parser(
+        "aibom",
+        help="AI bill of materials (CycloneDX 1.6 JSON): models, datasets, third-party parts",
+    )
+    p.add_argument("target", metavar="PROJECT_OR_MODEL", help="project folder or model file")
+    p.add_argument(
+        "--timestamp", metavar="TIME", help="metadata.timestamp, ISO 8601 (default: now, UTC)"
+    )
+    p.add_argument(
+        "--serial-seed",
+        metavar="TEXT",
+        help="seed of the serial number (default: the system id)",
+    )
+    _add_output(p)
+    p.set_defaults(handler=cmd_export_aibom)
+
+    p = subparsers.add_parser(
+        "diff",
+        help="what changed between two models or projects: elements, findings, risk, decisions",
+        description="Compare OLD and NEW (each a model file or a project folder): components, "
+        "zones and flows added, removed and changed; findings that appear and disappear; risk "
+        "that moved; decisions of OLD (a project) whose findings no longer exist.",
+    )
+    p.add_argument("old", metavar="OLD", help="model file or project folder")
+    p.add_argument("new", metavar="NEW", help="model file or project folder")
+    _add_rules(p)
+    add_format_argument(p, ("table", "json"))
+    p.add_argument(
+        "--exit-code", action="store_true", help="exit 1 when anything differs (like git diff)"
+    )
+    _add_output(p)
+    p.set_defaults(handler=cmd_diff)
