@@ -69,8 +69,16 @@ GOLDEN_TEMPLATE = "support-assistant"
 
 #: The Threat Dragon demo models the brief names; demo-threat-model is in fact v1.
 TD_NAMED = {
-    "demo-threat-model", "cryptocurrency-wallet", "generic-cms", "iot-device", "online-game",
-    "payment-online", "renting-car", "three-tier-web-app", "v2-new-model", "v2-threat-model",
+    "demo-threat-model",
+    "cryptocurrency-wallet",
+    "generic-cms",
+    "iot-device",
+    "online-game",
+    "payment-online",
+    "renting-car",
+    "three-tier-web-app",
+    "v2-new-model",
+    "v2-threat-model",
 }
 TD_V1 = {"demo-threat-model"}
 OTM_FILES = ("mobile-cloud.otm.json", "example-open-threat-model.json")
@@ -87,9 +95,16 @@ def check_golden(name: str, actual: str) -> None:
     assert path.is_file(), f"missing golden file {path}: run with UPDATE_GOLDEN=1 to create it"
     expected = path.read_text(encoding="utf-8")
     if expected != actual:
-        diff = "".join(list(difflib.unified_diff(
-            expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-            fromfile=f"golden/{name}", tofile="actual"))[:80])
+        diff = "".join(
+            list(
+                difflib.unified_diff(
+                    expected.splitlines(keepends=True),
+                    actual.splitlines(keepends=True),
+                    fromfile=f"golden/{name}",
+                    tofile="actual",
+                )
+            )[:80]
+        )
         pytest.fail(f"{name} differs from the golden file (UPDATE_GOLDEN=1 to accept):\n{diff}")
 
 
@@ -110,11 +125,15 @@ def normalised(model: SystemModel) -> dict[str, Any]:
     return data
 
 
-def entries(report: ImportReport, category: str | None = None,
-            what: str | None = None) -> list[Any]:
-    return [e for e in report.entries
-            if (category is None or e.category == category)
-            and (what is None or re.search(what, e.what))]
+def entries(
+    report: ImportReport, category: str | None = None, what: str | None = None
+) -> list[Any]:
+    return [
+        e
+        for e in report.entries
+        if (category is None or e.category == category)
+        and (what is None or re.search(what, e.what))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -152,9 +171,11 @@ def td_shapes(data: dict[str, Any]) -> dict[str, Any]:
         return bx <= cx <= bx + box["size"]["width"] and by <= cy <= by + box["size"]["height"]
 
     outside = [c for c in shapes.values() if not any(inside(c, b) for b in boxes)]
-    connected = [f for f in flows
-                 if f.get("source", {}).get("cell") in shapes
-                 and f.get("target", {}).get("cell") in shapes]
+    connected = [
+        f
+        for f in flows
+        if f.get("source", {}).get("cell") in shapes and f.get("target", {}).get("cell") in shapes
+    ]
     bidirectional = [f for f in connected if f["data"].get("isBidirectional")]
     return {
         "components": len(shapes),
@@ -174,8 +195,11 @@ def td_files(peers: Path) -> dict[str, Path]:
 
 def is_td_v2(path: Path) -> bool:
     data = json.loads(path.read_text(encoding="utf-8"))
-    return (isinstance(data, dict) and str(data.get("version", "")).startswith("2")
-            and all("cells" in d for d in data.get("detail", {}).get("diagrams", [])))
+    return (
+        isinstance(data, dict)
+        and str(data.get("version", "")).startswith("2")
+        and all("cells" in d for d in data.get("detail", {}).get("diagrams", []))
+    )
 
 
 def test_td_example_files_are_the_expected_ones(peers: Path) -> None:
@@ -219,9 +243,12 @@ def test_td_details_of_v2_threat_model(peers: Path) -> None:
     model, report = import_threat_dragon(td_files(peers)["v2-threat-model"])
     assert model.name == "Demo Threat Model" and model.fact("owner") == "Mike Goodwin"
     assert {c.id: c.kind for c in model.components()} == {
-        "worker-config": "data_store", "database": "data_store",
-        "web-application-config": "data_store", "message-queue": "data_store",
-        "background-worker-process": "application", "web-application": "application",
+        "worker-config": "data_store",
+        "database": "data_store",
+        "web-application-config": "data_store",
+        "message-queue": "data_store",
+        "background-worker-process": "application",
+        "web-application": "application",
         "browser": "actor",
     }
     # storesCredentials -> secret (assumed); outOfScope -> tag; multi-line names joined
@@ -245,27 +272,51 @@ def test_td_zones_follow_boxes(peers: Path) -> None:
     assert entries(report, "assumption", "zones")
 
 
-def td_cell(shape: str, cid: str, name: str, x: float = 0, y: float = 0, w: float = 100,
-            h: float = 60, **data: Any) -> dict[str, Any]:
-    types = {"actor": "tm.Actor", "process": "tm.Process", "store": "tm.Store",
-             "trust-boundary-box": "tm.BoundaryBox", "trust-boundary-curve": "tm.Boundary",
-             "td-text-block": "tm.Text"}
-    return {"shape": shape, "id": cid, "position": {"x": x, "y": y},
-            "size": {"width": w, "height": h},
-            "data": {"type": types[shape], "name": name, **data}}
+def td_cell(
+    shape: str,
+    cid: str,
+    name: str,
+    x: float = 0,
+    y: float = 0,
+    w: float = 100,
+    h: float = 60,
+    **data: Any,
+) -> dict[str, Any]:
+    types = {
+        "actor": "tm.Actor",
+        "process": "tm.Process",
+        "store": "tm.Store",
+        "trust-boundary-box": "tm.BoundaryBox",
+        "trust-boundary-curve": "tm.Boundary",
+        "td-text-block": "tm.Text",
+    }
+    return {
+        "shape": shape,
+        "id": cid,
+        "position": {"x": x, "y": y},
+        "size": {"width": w, "height": h},
+        "data": {"type": types[shape], "name": name, **data},
+    }
 
 
-def td_flow(cid: str, source: str | None, target: str, name: str = "", **data: Any
-            ) -> dict[str, Any]:
-    return {"shape": "flow", "id": cid,
-            "source": {"cell": source} if source else {"x": 1, "y": 2},
-            "target": {"cell": target},
-            "data": {"type": "tm.Flow", "name": name, **data}}
+def td_flow(
+    cid: str, source: str | None, target: str, name: str = "", **data: Any
+) -> dict[str, Any]:
+    return {
+        "shape": "flow",
+        "id": cid,
+        "source": {"cell": source} if source else {"x": 1, "y": 2},
+        "target": {"cell": target},
+        "data": {"type": "tm.Flow", "name": name, **data},
+    }
 
 
 def td_doc(*cells: dict[str, Any], version: str = "2.3.0") -> dict[str, Any]:
-    return {"version": version, "summary": {"title": "Synthetic", "owner": "Team"},
-            "detail": {"diagrams": [{"id": 0, "title": "D", "cells": list(cells)}]}}
+    return {
+        "version": version,
+        "summary": {"title": "Synthetic", "owner": "Team"},
+        "detail": {"diagrams": [{"id": 0, "title": "D", "cells": list(cells)}]},
+    }
 
 
 def test_td_nested_boxes_and_outside() -> None:
@@ -277,16 +328,30 @@ def test_td_nested_boxes_and_outside() -> None:
         td_cell("process", "p1", "Front end", 500, 500),
         td_cell("process", "p2", "Back end", 300, 300),
         td_cell("store", "s1", "Vault", 160, 160, 40, 40),
-        td_flow("f1aaaaaaaa", "a1", "p1", "request", isEncrypted=True, protocol="https",
-                isBidirectional=True),
+        td_flow(
+            "f1aaaaaaaa",
+            "a1",
+            "p1",
+            "request",
+            isEncrypted=True,
+            protocol="https",
+            isBidirectional=True,
+        ),
         td_flow("f2bbbbbbbb", None, "p2"),
     )
     model, report = threat_dragon_from_data(doc, "synthetic.json")
     assert {z.id: z.trust for z in model.zones()} == {
-        "corp": 1, "restricted": 2, "trust-boundary-1": 3, "outside": 0}
+        "corp": 1,
+        "restricted": 2,
+        "trust-boundary-1": 3,
+        "outside": 0,
+    }
     assert {c.id: c.zone for c in model.components()} == {
-        "user": "outside", "front-end": "corp", "back-end": "restricted",
-        "vault": "trust-boundary-1"}
+        "user": "outside",
+        "front-end": "corp",
+        "back-end": "restricted",
+        "vault": "trust-boundary-1",
+    }
     assert [(f.id, f.source, f.target, f.encrypted, f.protocol) for f in model.flows()] == [
         ("flow-f1aaaaaa", "user", "front-end", True, "https"),
         ("flow-f1aaaaaa-reverse", "front-end", "user", True, "https"),
@@ -310,9 +375,15 @@ def test_td_guessed_ai_kinds() -> None:
     model, report = threat_dragon_from_data(doc, "x.json")
     kinds = {c.name: c.kind for c in model.components()}
     assert kinds == {
-        "Support LLM": "model", "Fraud classifier": "model", "Data model service": "application",
-        "Inference API": "inference_endpoint", "Helper": "agent", "Vector DB": "vector_store",
-        "Training data": "dataset", "Orders": "data_store", "Model citizen": "actor",
+        "Support LLM": "model",
+        "Fraud classifier": "model",
+        "Data model service": "application",
+        "Inference API": "inference_endpoint",
+        "Helper": "agent",
+        "Vector DB": "vector_store",
+        "Training data": "dataset",
+        "Orders": "data_store",
+        "Model citizen": "actor",
     }
     guessed = entries(report, "guessed")
     assert len(guessed) == 6 and all("kind guessed from name" in e.why for e in guessed)
@@ -323,15 +394,34 @@ def test_td_guessed_ai_kinds() -> None:
 def test_td_check_boxes_become_attributes_or_tags() -> None:
     doc = td_doc(
         td_cell("actor", "a1", "Admin", providesAuthentication=True),
-        td_cell("process", "p1", "Shop", isWebApplication=True, handlesCardPayment=True,
-                privilegeLevel="Root user", outOfScope=True, reasonOutOfScope="vendor's"),
-        td_cell("store", "s1", "Logs", isALog=True, isEncrypted=True, isSigned=False,
-                threats=[{"title": "t1"}, {"title": "t2"}]),
+        td_cell(
+            "process",
+            "p1",
+            "Shop",
+            isWebApplication=True,
+            handlesCardPayment=True,
+            privilegeLevel="Root user",
+            outOfScope=True,
+            reasonOutOfScope="vendor's",
+        ),
+        td_cell(
+            "store",
+            "s1",
+            "Logs",
+            isALog=True,
+            isEncrypted=True,
+            isSigned=False,
+            threats=[{"title": "t1"}, {"title": "t2"}],
+        ),
     )
     model, report = threat_dragon_from_data(doc, "x.json")
     assert model.component("admin").get("authenticated") is True
     assert model.component("shop").get("tags") == (
-        "web-application", "handles-card-payment", "privilege-level:root-user", "out-of-scope")
+        "web-application",
+        "handles-card-payment",
+        "privilege-level:root-user",
+        "out-of-scope",
+    )
     logs = model.component("logs")
     assert logs.get("encrypted_at_rest") is True and logs.get("tags") == ("log",)
     assert "signed" not in logs.get("tags")  # false check boxes are unstated
@@ -342,8 +432,12 @@ def test_td_check_boxes_become_attributes_or_tags() -> None:
 def test_td_hostile_and_long_text_is_kept_as_text(tmp_path: Path) -> None:
     long_name = "N" * 5000
     doc = td_doc(
-        td_cell("process", "p1", "{{7*7}} !!python/object:os.system $(rm -rf /)",
-                description="<script>alert(1)</script>\x00\x1b[31m"),
+        td_cell(
+            "process",
+            "p1",
+            "{{7*7}} !!python/object:os.system $(rm -rf /)",
+            description="<script>alert(1)</script>\x00\x1b[31m",
+        ),
         td_cell("process", "p2", long_name, description="d" * (MAX_DESCRIPTION + 10)),
         td_cell("process", "p3", "   "),
     )
@@ -359,17 +453,22 @@ def test_td_hostile_and_long_text_is_kept_as_text(tmp_path: Path) -> None:
     assert_valid(model, tmp_path)
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("not json at all", "not valid JSON"),
-    ("[1, 2]", "not a mapping"),
-    ('{"summary": {}, "detail": {"diagrams": [{"diagramJson": {}}]}}', "v1"),
-    ('{"version": "2.3.0", "summary": {"title": "x"}}', "no 'summary' and 'detail'"),
-    ('{"version": "3.0.0", "summary": {}, "detail": {"diagrams": []}}', "not supported"),
-    ('{"version": "2.1", "summary": {}, "detail": {"diagrams": {}}}', "diagrams"),
-    ('{"otmVersion": "0.2.0", "project": {}}', "--from otm"),
-    ('{"v": NaN}', "NaN"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("not json at all", "not valid JSON"),
+        ("[1, 2]", "not a mapping"),
+        ('{"summary": {}, "detail": {"diagrams": [{"diagramJson": {}}]}}', "v1"),
+        ('{"version": "2.3.0", "summary": {"title": "x"}}', "no 'summary' and 'detail'"),
+        ('{"version": "3.0.0", "summary": {}, "detail": {"diagrams": []}}', "not supported"),
+        ('{"version": "2.1", "summary": {}, "detail": {"diagrams": {}}}', "diagrams"),
+        ('{"version": "1.6.1", "summary": {}, "detail": {"diagrams": []}}', "v1"),
+        ('{"version": 2, "summary": {}, "detail": {"diagrams": []}}', "not supported"),
+        ('{"otmVersion": "0.2.0", "project": {}}', "--from otm"),
+        ('{"v": NaN}', "NaN"),
+        ("", "empty"),
+    ],
+)
 def test_td_bad_input(text: str, needle: str, tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text, encoding="utf-8")
@@ -377,6 +476,14 @@ def test_td_bad_input(text: str, needle: str, tmp_path: Path) -> None:
         import_threat_dragon(path)
     message = str(info.value)
     assert needle in message and str(path) in message and "\n" not in message
+
+
+def test_td_without_version_is_read_as_v2() -> None:
+    doc = td_doc(td_cell("actor", "a1", "User"))
+    del doc["version"]
+    model, report = threat_dragon_from_data(doc, "x.json")
+    assert len(model.components()) == 1
+    assert entries(report, "assumption", "missing")
 
 
 def test_td_unreadable_files(tmp_path: Path) -> None:
@@ -405,10 +512,12 @@ def test_otm_import_counts(name: str, peers: Path, tmp_path: Path) -> None:
     assert len(model.flows()) == report.flows == len(raw["dataflows"]) + bidirectional
     assert len(model.zones()) == report.zones == len(raw["trustZones"])
     assert sorted(c.name for c in model.components()) == sorted(
-        c["name"] for c in raw["components"])
+        c["name"] for c in raw["components"]
+    )
     threats = entries(report, "unmapped", r"threats?$")
     assert threats and threats[0].what == f"{len(raw['threats'])} threat" + (
-        "s" if len(raw["threats"]) != 1 else "")
+        "s" if len(raw["threats"]) != 1 else ""
+    )
     assert "not carried over" in threats[0].why
     assert entries(report, "unmapped", "mitigation")
     assert_valid(model, tmp_path)
@@ -433,12 +542,18 @@ def test_otm_example_mapping(peers: Path) -> None:
     assert model.id == "test-project" and model.fact("owner") == "John Doe"
     assert {z.id: z.trust for z in model.zones()} == {"internet": 1, "private": 4}
     assert {c.id: c.kind for c in model.components()} == {
-        "web-client": "actor", "web-service": "application",
-        "customer-database": "data_store", "class-customerdatabase": "application"}
+        "web-client": "actor",
+        "web-service": "application",
+        "customer-database": "data_store",
+        "class-customerdatabase": "application",
+    }
     assert model.component("web-client").get("tags") == ("external",)
     assert {f.id for f in model.flows()} == {
-        "webclient-to-webservice", "webclient-to-webservice-reverse",
-        "cc-store-in-db", "cc-store-in-db-reverse"}
+        "webclient-to-webservice",
+        "webclient-to-webservice-reverse",
+        "cc-store-in-db",
+        "cc-store-in-db-reverse",
+    }
     assert entries(report, "unmapped", "ownerContact")
     assert entries(report, "unmapped", "data asset")
 
@@ -454,9 +569,11 @@ def test_otm_yaml_gives_the_same_model(peers: Path, tmp_path: Path) -> None:
 
 
 def otm_doc(**sections: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = {"otmVersion": "0.2.0", "project": {"name": "P", "id": "p"},
-                           "trustZones": [
-                               {"id": "tz-net", "name": "Net", "risk": {"trustRating": 30}}]}
+    doc: dict[str, Any] = {
+        "otmVersion": "0.2.0",
+        "project": {"name": "P", "id": "p"},
+        "trustZones": [{"id": "tz-net", "name": "Net", "risk": {"trustRating": 30}}],
+    }
     doc.update(sections)
     return doc
 
@@ -465,17 +582,32 @@ def test_otm_parents_types_and_orphans() -> None:
     doc = otm_doc(
         components=[
             {"id": "host", "name": "Host", "type": "ec2", "parent": {"trustZone": "tz-net"}},
-            {"id": "app", "name": "App", "type": "something-odd",
-             "parent": {"component": "host"}},
+            {"id": "app", "name": "App", "type": "something-odd", "parent": {"component": "host"}},
             {"id": "llm", "name": "LLM", "type": "openai-gpt", "parent": {"trustZone": "tz-net"}},
-            {"id": "lost", "name": "Lost", "type": "web-service",
-             "parent": {"trustZone": "nowhere"}},
-            {"id": "loop1", "name": "Loop", "type": "web-service",
-             "parent": {"component": "loop2"}},
-            {"id": "loop2", "name": "Loop 2", "type": "web-service",
-             "parent": {"component": "loop1"}},
-            {"id": "old", "name": "Old style", "type": "database",
-             "parent": {"id": "tz-net", "type": "trustZone"}},
+            {
+                "id": "lost",
+                "name": "Lost",
+                "type": "web-service",
+                "parent": {"trustZone": "nowhere"},
+            },
+            {
+                "id": "loop1",
+                "name": "Loop",
+                "type": "web-service",
+                "parent": {"component": "loop2"},
+            },
+            {
+                "id": "loop2",
+                "name": "Loop 2",
+                "type": "web-service",
+                "parent": {"component": "loop1"},
+            },
+            {
+                "id": "old",
+                "name": "Old style",
+                "type": "database",
+                "parent": {"id": "tz-net", "type": "trustZone"},
+            },
         ],
         dataflows=[
             {"id": "f1", "name": "F1", "source": "host", "destination": "llm"},
@@ -486,11 +618,24 @@ def test_otm_parents_types_and_orphans() -> None:
     model, report = otm_from_data(doc, "doc.json")
     comps = {c.id: (c.kind, c.zone) for c in model.components()}
     assert comps == {
-        "host": ("application", "tz-net"), "app": ("application", "tz-net"),
-        "llm": ("model", "tz-net"), "lost": ("application", "unassigned"),
-        "loop1": ("application", "unassigned"), "loop2": ("application", "unassigned"),
-        "old": ("data_store", "tz-net")}
-    assert model.zone("tz-net").trust == 1 and model.zone("unassigned").trust == 0
+        "host": ("application", "tz-net"),
+        "app": ("application", "tz-net"),
+        "llm": ("model", "tz-net"),
+        "lost": ("application", "unassigned"),
+        "loop1": ("application", "unassigned"),
+        "loop2": ("application", "unassigned"),
+        "old": ("data_store", "tz-net"),
+    }
+    assert model.zone("tz-net").trust == 1
+    doc["trustZones"][0]["risk"]["trustRating"] = "80"
+    assert otm_from_data(doc, "doc.json")[0].zone("tz-net").trust == 3
+    doc["trustZones"][0]["risk"] = {}
+    model, report = otm_from_data(doc, "doc.json")
+    assert (
+        model.zone("tz-net").trust == 0
+        and entries(report, "assumption", "^trust$")
+        and model.zone("unassigned").trust == 0
+    )
     assert [f.id for f in model.flows()] == ["f1", "f3"]
     assert entries(report, "unmapped", "source 'tz-net'")[0].why.startswith("a trust zone")
     assert entries(report, "guessed", "something-odd")[0].why.startswith("type not recognised")
@@ -499,15 +644,20 @@ def test_otm_parents_types_and_orphans() -> None:
     assert entries(report, "note", "parent component")
 
 
-@pytest.mark.parametrize(("doc", "needle"), [
-    ({"project": {"id": "x", "name": "x"}}, "no 'otmVersion'"),
-    ({"otmVersion": "0.2.0"}, "no 'project'"),
-    ({"otmVersion": "0.2.0", "project": {"id": "p", "name": "p"}, "components": {}},
-     "'components' must be a list"),
-    ({"otmVersion": True, "project": {"id": "p", "name": "p"}}, "otmVersion"),
-    ({"summary": {}, "detail": {}}, "--from threat-dragon"),
-    ({"technical_assets": {}}, "--from threagile"),
-])
+@pytest.mark.parametrize(
+    ("doc", "needle"),
+    [
+        ({"project": {"id": "x", "name": "x"}}, "no 'otmVersion'"),
+        ({"otmVersion": "0.2.0"}, "no 'project'"),
+        (
+            {"otmVersion": "0.2.0", "project": {"id": "p", "name": "p"}, "components": {}},
+            "'components' must be a list",
+        ),
+        ({"otmVersion": True, "project": {"id": "p", "name": "p"}}, "otmVersion"),
+        ({"summary": {}, "detail": {}}, "--from threat-dragon"),
+        ({"technical_assets": {}}, "--from threagile"),
+    ],
+)
 def test_otm_bad_documents(doc: dict[str, Any], needle: str, tmp_path: Path) -> None:
     path = tmp_path / "bad.otm.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
@@ -544,7 +694,19 @@ def test_trust_rating_mapping() -> None:
     for trust in range(5):
         assert rating_to_trust(trust_to_rating(trust)) == trust
     assert [rating_to_trust(r) for r in (0, 12, 13, 37, 38, 62, 63, 87, 88, 100, 150, -5)] == [
-        0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 4, 0]
+        0,
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
+        4,
+        4,
+        4,
+        0,
+    ]
     assert trust_to_rating(9) == 100
 
 
@@ -563,12 +725,18 @@ def threagile_expected(path: Path) -> dict[str, int]:
         for link in (asset.get("communication_links") or {}).values():
             if link["target"] in ids:
                 flows += 1 + (1 if link.get("data_assets_received") else 0)
-    inside = {a for b in (data.get("trust_boundaries") or {}).values()
-              for a in (b.get("technical_assets_inside") or [])}
+    inside = {
+        a
+        for b in (data.get("trust_boundaries") or {}).values()
+        for a in (b.get("technical_assets_inside") or [])
+    }
     boundaries = len(data.get("trust_boundaries") or {})
-    return {"components": len(assets), "flows": flows,
-            "zones": boundaries + (1 if ids - inside else 0),
-            "risk_tracking": len(data.get("risk_tracking") or {})}
+    return {
+        "components": len(assets),
+        "flows": flows,
+        "zones": boundaries + (1 if ids - inside else 0),
+        "risk_tracking": len(data.get("risk_tracking") or {}),
+    }
 
 
 @pytest.mark.parametrize("name", THREAGILE_FILES)
@@ -608,8 +776,14 @@ def test_threagile_example_mapping(peers: Path) -> None:
     model, report = import_threagile(peers / "threagile" / "threagile-example-model.yaml")
     assert model.name == "Some Example Application"
     zones = {z.id: z.trust for z in model.zones()}
-    assert zones == {"web-dmz": 3, "erp-dmz": 3, "application-network": 2, "auth-env": 2,
-                     "dev-network": 3, "internet": 0}
+    assert zones == {
+        "web-dmz": 3,
+        "erp-dmz": 3,
+        "application-network": 2,
+        "auth-env": 2,
+        "dev-network": 3,
+        "internet": 0,
+    }
     c = {comp.id: comp for comp in model.components()}
     assert c["customer-client"].kind == "actor" and c["customer-client"].zone == "internet"
     assert "out-of-scope" in c["customer-client"].get("tags")
@@ -717,23 +891,25 @@ def test_kind_for_asset_table() -> None:
     assert kind_for_asset("process", ["ai"]) == ("model", "ai")
     assert kind_for_asset("datastore", ["file-server"]) == ("data_store", "file-server")
     assert kind_for_asset("process", ["siem"]) == ("monitoring", "monitoring")
-    assert kind_for_asset("process", ["identity-provider"]) == ("application",
-                                                                "identity-provider")
+    assert kind_for_asset("process", ["identity-provider"]) == ("application", "identity-provider")
     assert kind_for_asset("datastore", []) == ("data_store", None)
     assert kind_for_asset("external-entity", ["nonsense"]) == ("actor", None)
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("title: x\n", "no 'technical_assets'"),
-    ("technical_assets: [1, 2]\n", "must be a mapping"),
-    ("threagile_version: 1\ntrust_boundaries: []\n", "'trust_boundaries' must be a mapping"),
-    ("a: &a [1, *a]\n", "recursive"),
-    ("technical_assets:\n  x: !!python/object/apply:os.system [ls]\n", "tags are not allowed"),
-    ("otmVersion: 0.1.0\nproject: {}\n", "--from otm"),
-    ("- 1\n- 2\n", "not a mapping"),
-    ("key: [unclosed\n", "not valid YAML"),
-    ("a: 1\n---\nb: 2\n", "more than one YAML document"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("title: x\n", "no 'technical_assets'"),
+        ("technical_assets: [1, 2]\n", "must be a mapping"),
+        ("threagile_version: 1\ntrust_boundaries: []\n", "'trust_boundaries' must be a mapping"),
+        ("a: &a [1, *a]\n", "recursive"),
+        ("technical_assets:\n  x: !!python/object/apply:os.system [ls]\n", "tags are not allowed"),
+        ("otmVersion: 0.1.0\nproject: {}\n", "--from otm"),
+        ("- 1\n- 2\n", "not a mapping"),
+        ("key: [unclosed\n", "not valid YAML"),
+        ("a: 1\n---\nb: 2\n", "more than one YAML document"),
+    ],
+)
 def test_threagile_bad_input(text: str, needle: str, tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
@@ -831,11 +1007,12 @@ def test_otm_round_trip_without_workbench_attributes(name: str) -> None:
         entry.pop("attributes", None)
     again, _ = otm_from_data(doc, "x.json")
     assert {c.id: (c.kind, c.zone, c.name) for c in again.components()} == {
-        c.id: (c.kind, c.zone, c.name) for c in model.components()}
-    assert {z.id: z.trust for z in again.zones()} == {
-        z.id: min(z.trust, 4) for z in model.zones()}
+        c.id: (c.kind, c.zone, c.name) for c in model.components()
+    }
+    assert {z.id: z.trust for z in again.zones()} == {z.id: min(z.trust, 4) for z in model.zones()}
     assert {f.id: (f.source, f.target) for f in again.flows()} == {
-        f.id: (f.source, f.target) for f in model.flows()}
+        f.id: (f.source, f.target) for f in model.flows()
+    }
 
 
 def test_otm_export_with_findings() -> None:
@@ -875,12 +1052,24 @@ def test_otm_export_with_findings() -> None:
 
 
 def test_otm_export_unnamed_elements_and_custom_attributes() -> None:
-    model = SystemModel("bare", custom_attributes=[
-        {"name": "cost_centre", "type": "text"},
-        {"name": "tier", "type": "enum", "choices": ["gold", "silver"], "kinds": ["model"]}])
+    model = SystemModel(
+        "bare",
+        custom_attributes=[
+            {"name": "cost_centre", "type": "text"},
+            {"name": "tier", "type": "enum", "choices": ["gold", "silver"], "kinds": ["model"]},
+        ],
+    )
     model.add_zone("z", 7)
-    model.add_component("m", "model", "z", tier="gold", cost_centre="CC-1", tags=[],
-                        docs=["https://example.com/card"], trained_on="personal")
+    model.add_component(
+        "m",
+        "model",
+        "z",
+        tier="gold",
+        cost_centre="CC-1",
+        tags=[],
+        docs=["https://example.com/card"],
+        trained_on="personal",
+    )
     model.add_component("u", "actor", "z", name="User")
     model.add_flow("f", "u", "m", data=["user_input"], encrypted=False)
     doc = export_otm(model)
@@ -904,8 +1093,7 @@ def test_native_attributes_that_do_not_fit_are_reported() -> None:
     comp["attributes"]["vendor:thing"] = "x"
     doc["trustZones"][0]["attributes"]["workbench:trust"] = "-3"
     model, report = otm_from_data(doc, "x")
-    assert entries(report, "unmapped", "workbench:criticality")[0].why.startswith(
-        "invalid value")
+    assert entries(report, "unmapped", "workbench:criticality")[0].why.startswith("invalid value")
     assert entries(report, "unmapped", "workbench:made_up")
     assert entries(report, "unmapped", "vendor:thing")
     assert entries(report, "unmapped", "workbench:trust")
@@ -923,7 +1111,11 @@ def test_slugify_and_ids() -> None:
     assert len(slugify("x" * 500) or "") == 60
     space = IdSpace()
     assert [space.claim("a b"), space.claim("a-b"), space.claim("a b"), space.claim(None)] == [
-        "a-b", "a-b-2", "a-b-3", "item"]
+        "a-b",
+        "a-b-2",
+        "a-b-3",
+        "item",
+    ]
     assert space.claim("valid_id.1") == "valid_id.1"
 
 
@@ -954,8 +1146,9 @@ def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
     import workbench.commands.interop  # noqa: F401  (the module the CLI will list)
 
     if "workbench.commands.interop" not in cli.COMMAND_MODULES:
-        monkeypatch.setattr(cli, "COMMAND_MODULES",
-                            (*cli.COMMAND_MODULES, "workbench.commands.interop"))
+        monkeypatch.setattr(
+            cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "workbench.commands.interop")
+        )
 
     def invoke(*argv: str) -> tuple[int, str, str]:
         code = cli.main([str(a) for a in argv])
@@ -979,20 +1172,26 @@ def test_cli_import_model(run: Any, peers: Path, tmp_path: Path) -> None:
     code, out, _ = run("import-model", source, "--from", "threat-dragon", "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["components"] == 15 and data["output"] is None
-    assert data["counts"]["unmapped"] == len([e for e in data["entries"]
-                                              if e["category"] == "unmapped"])
+    assert data["counts"]["unmapped"] == len(
+        [e for e in data["entries"] if e["category"] == "unmapped"]
+    )
 
 
 def test_cli_import_model_errors(run: Any, peers: Path, tmp_path: Path) -> None:
     code, _, err = run("import-model", peers / "threat-dragon" / "demo-threat-model.json")
     assert code == 2 and "v1" in err and err.count("\n") == 1
-    code, _, err = run("import-model", peers / "threat-dragon" / "mobile-cloud.otm.json",
-                       "--from", "threagile")
+    code, _, err = run(
+        "import-model", peers / "threat-dragon" / "mobile-cloud.otm.json", "--from", "threagile"
+    )
     assert code == 2 and "--from otm" in err
     code, _, err = run("import-model", tmp_path / "missing.json")
     assert code == 2 and "no such file" in err
-    code, _, err = run("import-model", peers / "threagile" / "threagile-stub-model.yaml",
-                       "--output", tmp_path / "model.txt")
+    code, _, err = run(
+        "import-model",
+        peers / "threagile" / "threagile-stub-model.yaml",
+        "--output",
+        tmp_path / "model.txt",
+    )
     assert code == 2 and "suffix" in err
     assert not (tmp_path / "model.txt").exists()
 
@@ -1005,8 +1204,9 @@ def test_cli_export_otm(run: Any, tmp_path: Path) -> None:
     doc = json.loads(out)
     assert "threats" not in doc and len(doc["components"]) == 15
     output = tmp_path / "m.otm.yaml"
-    code, _, err = run("export-otm", "--template", "support-assistant", "--with-findings",
-                       "--output", output)
+    code, _, err = run(
+        "export-otm", "--template", "support-assistant", "--with-findings", "--output", output
+    )
     assert code == 0 and f"wrote {output}" in err
     doc = yaml.safe_load(output.read_text(encoding="utf-8"))
     assert doc["threats"] and doc["mitigations"]
@@ -1016,3 +1216,15 @@ def test_cli_export_otm(run: Any, tmp_path: Path) -> None:
     assert code == 2
     code, _, err = run("export-otm", model_path, "--rules", tmp_path)
     assert code == 2 and "--with-findings" in err
+
+
+def test_doctests() -> None:
+    import doctest
+    import importlib
+
+    for name in ("_common", "otm", "threat_dragon", "threagile", "__init__"):
+        module = importlib.import_module(
+            "workbench.interop" + ("" if name == "__init__" else f".{name}")
+        )
+        result = doctest.testmod(module)
+        assert result.failed == 0, name

@@ -28,10 +28,16 @@ def register(subparsers: Any) -> None:
         ),
     )
     p.add_argument("file", metavar="FILE", help="the file to import")
-    p.add_argument("--from", dest="source_format", choices=_FORMATS, metavar="FORMAT",
-                   help=f"its format: {', '.join(_FORMATS)} (detected when omitted)")
-    p.add_argument("--output", metavar="MODEL",
-                   help="write the model here (.yaml, .yml or .json), atomically")
+    p.add_argument(
+        "--from",
+        dest="source_format",
+        choices=_FORMATS,
+        metavar="FORMAT",
+        help=f"its format: {', '.join(_FORMATS)} (detected when omitted)",
+    )
+    p.add_argument(
+        "--output", metavar="MODEL", help="write the model here (.yaml, .yml or .json), atomically"
+    )
     add_format_argument(p)
     p.set_defaults(handler=cmd_import_model)
 
@@ -46,13 +52,23 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
     p.add_argument("--template", metavar="NAME", help="export a bundled example system instead")
-    p.add_argument("--output", metavar="FILE",
-                   help="write to FILE (.json, .yaml or .yml), atomically; default: stdout "
-                        "(JSON)")
-    p.add_argument("--with-findings", action="store_true",
-                   help="analyse the model and include the findings as threats")
-    p.add_argument("--rules", metavar="DIR", action="append", default=[],
-                   help="a folder of extra rule files for --with-findings; repeatable")
+    p.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write to FILE (.json, .yaml or .yml), atomically; default: stdout (JSON)",
+    )
+    p.add_argument(
+        "--with-findings",
+        action="store_true",
+        help="analyse the model and include the findings as threats",
+    )
+    p.add_argument(
+        "--rules",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a folder of extra rule files for --with-findings; repeatable",
+    )
     p.set_defaults(handler=cmd_export_otm)
 
 
@@ -64,8 +80,9 @@ def cmd_import_model(args: argparse.Namespace) -> int:
     if args.output:
         suffix = Path(args.output).suffix.lower()
         if suffix not in (".yaml", ".yml", ".json"):
-            raise InputError(f"{args.output}: cannot tell the format from the suffix: use "
-                             ".yaml, .yml or .json")
+            raise InputError(
+                f"{args.output}: cannot tell the format from the suffix: use .yaml, .yml or .json"
+            )
     model, report = import_model(args.file, fmt)
     if args.output:
         save_model(model, args.output)
@@ -104,6 +121,7 @@ def cmd_export_otm(args: argparse.Namespace) -> int:
         save_otm(model, args.output, result=result, matrix=matrix, catalog=catalog)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
-        sys.stdout.write(dumps_otm(export_otm(model, result=result, matrix=matrix,
-                                              catalog=catalog)))
+        sys.stdout.write(
+            dumps_otm(export_otm(model, result=result, matrix=matrix, catalog=catalog))
+        )
     return 0

@@ -75,10 +75,13 @@ def _detect(data: Any, name: str) -> str:
     if found == "workbench":
         raise InputError(f"{name}: already {FORMAT_NAMES['workbench']}: nothing to import")
     if found == "cyclonedx":
-        raise InputError(f"{name}: {FORMAT_NAMES['cyclonedx']} is not supported: export Open "
-                         "Threat Model from Threat Dragon and import that")
-    raise InputError(f"{name}: cannot tell the format: expected {_EXPECTED} "
-                     "(give the format with --from)")
+        raise InputError(
+            f"{name}: {FORMAT_NAMES['cyclonedx']} is not supported: export Open "
+            "Threat Model from Threat Dragon and import that"
+        )
+    raise InputError(
+        f"{name}: cannot tell the format: expected {_EXPECTED} (give the format with --from)"
+    )
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -95,8 +98,7 @@ def import_model(
     """Import *path* in *format* (one of :data:`FORMATS`; detected when ``None``)."""
     if format is not None:
         if format not in _IMPORTERS:
-            raise InputError(f"unknown import format {format!r}: use one of "
-                             f"{', '.join(FORMATS)}")
+            raise InputError(f"unknown import format {format!r}: use one of {', '.join(FORMATS)}")
         return _IMPORTERS[format](path)
     data = load_document(path, expected=_EXPECTED)
     return _FROM_DATA[_detect(data, str(path))](data, str(path))

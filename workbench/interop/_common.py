@@ -196,16 +196,22 @@ class Tally:
         if element not in elements:
             elements.append(element)
 
-    def flush(self, report: ImportReport, why: Mapping[str, str] | Callable[[str], str | None],
-              default_why: str, category: str = "unmapped", noun: str = "element") -> None:
+    def flush(
+        self,
+        report: ImportReport,
+        why: Mapping[str, str] | Callable[[str], str | None],
+        default_why: str,
+        category: str = "unmapped",
+        noun: str = "element",
+    ) -> None:
         """Add one entry per field to *report*; *why* gives the reason per field."""
         for what, elements in self._items.items():
-            shown = ", ".join(elements[:12]) + (f" and {len(elements) - 12} more"
-                                                if len(elements) > 12 else "")
+            shown = ", ".join(elements[:12]) + (
+                f" and {len(elements) - 12} more" if len(elements) > 12 else ""
+            )
             plural = noun if len(elements) == 1 else noun + "s"
             reason = why(what) if callable(why) else why.get(what)
-            report.add(category, f"{len(elements)} {plural} ({shown})", what,
-                       reason or default_why)
+            report.add(category, f"{len(elements)} {plural} ({shown})", what, reason or default_why)
         self._items.clear()
 
 
@@ -239,8 +245,12 @@ def clean_text(
     elif isinstance(value, (int, float)):
         value = str(value)
     elif not isinstance(value, str):
-        report.add("unmapped", element, field_name,
-                   f"expected text, got {'a list' if isinstance(value, list) else 'a mapping'}")
+        report.add(
+            "unmapped",
+            element,
+            field_name,
+            f"expected text, got {'a list' if isinstance(value, list) else 'a mapping'}",
+        )
         return None
     text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     text = _SPACES.sub(" ", text).strip() if single_line else text.strip()
@@ -249,8 +259,7 @@ def clean_text(
     if limit is None:
         limit = MAX_NAME if single_line else MAX_DESCRIPTION
     if len(text) > limit:
-        report.add("truncated", element, field_name,
-                   f"{len(text):,} characters cut to {limit:,}")
+        report.add("truncated", element, field_name, f"{len(text):,} characters cut to {limit:,}")
         text = text[: limit - 1].rstrip() + "…"
     return text
 
@@ -351,16 +360,19 @@ class IdSpace:
 # -- reading files -----------------------------------------------------------------
 
 
-def read_text(path: str | os.PathLike[str], *, expected: str,
-              max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+def read_text(
+    path: str | os.PathLike[str], *, expected: str, max_bytes: int = DEFAULT_MAX_BYTES
+) -> str:
     """The UTF-8 text of *path*; :class:`InputError` naming *expected* otherwise."""
     p = Path(path)
     name = str(path)
     try:
         size = p.stat().st_size
         if size > max_bytes:
-            raise InputError(f"{name}: too large ({size:,} bytes): the limit is "
-                             f"{max_bytes:,} bytes for {expected}")
+            raise InputError(
+                f"{name}: too large ({size:,} bytes): the limit is "
+                f"{max_bytes:,} bytes for {expected}"
+            )
         with p.open("rb") as handle:
             raw = handle.read(max_bytes + 1)
     except FileNotFoundError:
@@ -376,8 +388,9 @@ def read_text(path: str | os.PathLike[str], *, expected: str,
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}): expected {expected}") \
-            from None
+        raise InputError(
+            f"{name}: not UTF-8 text (byte {exc.start}): expected {expected}"
+        ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
@@ -406,8 +419,10 @@ def parse_json_text(text: str, name: str, *, expected: str) -> Any:
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{name}:{exc.lineno}: not valid JSON ({exc.msg}, column "
-                         f"{exc.colno}): expected {expected}") from None
+        raise InputError(
+            f"{name}:{exc.lineno}: not valid JSON ({exc.msg}, column "
+            f"{exc.colno}): expected {expected}"
+        ) from None
     except RecursionError:
         raise InputError(f"{name}: nested too deeply (limit {MAX_DEPTH} levels)") from None
     except ValueError as exc:
@@ -430,17 +445,22 @@ def parse_yaml_text(text: str, name: str, *, expected: str, aliases: bool = True
         return data
     except InputError as exc:
         message = str(exc)
-        if aliases and ("YAML anchors are not allowed" in message
-                        or "YAML aliases are not allowed" in message):
+        if aliases and (
+            "YAML anchors are not allowed" in message or "YAML aliases are not allowed" in message
+        ):
             return load_yaml_with_aliases(text, name)
         if "not valid YAML" in message:
             raise InputError(f"{message}: expected {expected}") from None
         raise
 
 
-def load_document(path: str | os.PathLike[str], *, expected: str,
-                  formats: tuple[str, ...] = ("json", "yaml"),
-                  max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+def load_document(
+    path: str | os.PathLike[str],
+    *,
+    expected: str,
+    formats: tuple[str, ...] = ("json", "yaml"),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Any:
     """Read *path* as JSON or YAML (by suffix; by content when the suffix says neither).
 
     The top level must be a mapping.
@@ -487,7 +507,7 @@ class _Frame:
 
 def _check_tag(tag: str | None, filename: str, line: int) -> None:
     if tag not in (None, "!") and tag not in _ALLOWED_TAGS:
-        shown = "!!" + tag[len(_CORE):] if tag and tag.startswith(_CORE) else tag
+        shown = "!!" + tag[len(_CORE) :] if tag and tag.startswith(_CORE) else tag
         raise InputError(f"{filename}:{line}: tags are not allowed ({shown})")
 
 
@@ -498,15 +518,17 @@ def _merged(frame: _Frame, filename: str, line: int) -> dict[Any, Any]:
         sources.extend(value if isinstance(value, list) else [value])
     for source in reversed(sources):  # earlier sources win over later ones
         if not isinstance(source, dict):
-            raise InputError(f"{filename}:{line}: a merge key (<<) needs a mapping or a "
-                             "list of mappings")
+            raise InputError(
+                f"{filename}:{line}: a merge key (<<) needs a mapping or a list of mappings"
+            )
         out.update(source)
     out.update(frame.container)  # keys written in the mapping win over merged ones
     return out
 
 
-def load_yaml_with_aliases(text: str, filename: str = "<string>", *,
-                           max_nodes: int = MAX_ALIAS_NODES) -> Any:
+def load_yaml_with_aliases(
+    text: str, filename: str = "<string>", *, max_nodes: int = MAX_ALIAS_NODES
+) -> Any:
     """Parse one YAML document, expanding anchors, aliases and merge keys (``<<``).
 
     Built on the parser's event stream, as :func:`workbench.model._yaml.parse_yaml`:
@@ -551,8 +573,7 @@ def load_yaml_with_aliases(text: str, filename: str = "<string>", *,
                 if documents > 1:
                     raise InputError(f"{filename}:{line}: more than one YAML document")
                 continue
-            in_key = bool(stack) and isinstance(stack[-1].container, dict) \
-                and stack[-1].pending_key
+            in_key = bool(stack) and isinstance(stack[-1].container, dict) and stack[-1].pending_key
             if isinstance(event, ev.AliasEvent):
                 entry = anchors.get(str(event.anchor))
                 if entry is None:
@@ -561,8 +582,9 @@ def load_yaml_with_aliases(text: str, filename: str = "<string>", *,
                         "anchor (undefined, or a recursive structure)"
                     )
                 if in_key:
-                    raise InputError(f"{filename}:{line}: aliases as mapping keys are not "
-                                     "supported")
+                    raise InputError(
+                        f"{filename}:{line}: aliases as mapping keys are not supported"
+                    )
                 value, size = entry
                 copied += size
                 if copied > max_nodes:
@@ -577,8 +599,11 @@ def load_yaml_with_aliases(text: str, filename: str = "<string>", *,
                 if in_key:
                     frame = stack[-1]
                     frame.key = event.value
-                    frame.merge = (event.value == "<<" and event.tag is None
-                                   and bool(event.implicit and event.implicit[0]))
+                    frame.merge = (
+                        event.value == "<<"
+                        and event.tag is None
+                        and bool(event.implicit and event.implicit[0])
+                    )
                     frame.pending_key = False
                     continue
                 value = _scalar(event, filename, line)
@@ -630,8 +655,7 @@ _IMPORT_HINTS = {
     "otm": "import it with --from otm",
     "threagile": "import it with --from threagile",
     "workbench": "use it directly (workbench validate, analyze)",
-    "cyclonedx": "TM-BOM is not supported: export Open Threat Model from Threat Dragon "
-                 "instead",
+    "cyclonedx": "TM-BOM is not supported: export Open Threat Model from Threat Dragon instead",
 }
 
 
@@ -653,7 +677,7 @@ def sniff(data: Any) -> str | None:
 
 
 def hint(data: Any, expected_format: str) -> str:
-    """", which looks like …: …" when *data* is another known kind of document."""
+    """ ", which looks like …: …" when *data* is another known kind of document."""
     found = sniff(data)
     if found is None or found == expected_format:
         return ""

@@ -171,45 +171,159 @@ _EXACT_TYPES: dict[str, str] = {
 # Keyword rules, first match wins: (kind, AI kind guessed?, predicate on tokens/text).
 _AI_WORDS = {"ai", "llm", "genai", "ml"}
 _STORE_WORDS = {
-    "db", "database", "databases", "datastore", "sql", "nosql", "postgres", "postgresql",
-    "mysql", "mariadb", "mongo", "mongodb", "dynamodb", "redis", "cosmos", "cosmosdb",
-    "storage", "s3", "bucket", "blob", "filesystem", "elasticsearch", "cassandra", "rds",
-    "aurora", "cache", "memcached", "oracle", "sqlserver", "warehouse", "datalake", "ldap",
+    "db",
+    "database",
+    "databases",
+    "datastore",
+    "sql",
+    "nosql",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "mongodb",
+    "dynamodb",
+    "redis",
+    "cosmos",
+    "cosmosdb",
+    "storage",
+    "s3",
+    "bucket",
+    "blob",
+    "filesystem",
+    "elasticsearch",
+    "cassandra",
+    "rds",
+    "aurora",
+    "cache",
+    "memcached",
+    "oracle",
+    "sqlserver",
+    "warehouse",
+    "datalake",
+    "ldap",
 }
 _APP_WORDS = {
-    "application", "app", "api", "gateway", "service", "server", "web", "queue", "lambda",
-    "function", "container", "kubernetes", "k8s", "ec2", "vm", "instance", "balancer",
-    "cdn", "waf", "microservice", "backend", "frontend", "class", "code", "process",
-    "worker", "broker", "kafka", "sqs", "sns", "proxy", "firewall", "cluster", "job",
+    "application",
+    "app",
+    "api",
+    "gateway",
+    "service",
+    "server",
+    "web",
+    "queue",
+    "lambda",
+    "function",
+    "container",
+    "kubernetes",
+    "k8s",
+    "ec2",
+    "vm",
+    "instance",
+    "balancer",
+    "cdn",
+    "waf",
+    "microservice",
+    "backend",
+    "frontend",
+    "class",
+    "code",
+    "process",
+    "worker",
+    "broker",
+    "kafka",
+    "sqs",
+    "sns",
+    "proxy",
+    "firewall",
+    "cluster",
+    "job",
 }
 _RULES: tuple[tuple[str, bool, Any], ...] = (
-    ("tool", True, lambda t, s: "mcp" in t or ("tool" in t and bool(t & _AI_WORDS | t & {"agent"}))),
+    (
+        "tool",
+        True,
+        lambda t, s: "mcp" in t or ("tool" in t and bool(t & _AI_WORDS | t & {"agent"})),
+    ),
     ("agent", True, lambda t, s: ("agent" in t and bool(t & _AI_WORDS)) or "agentic" in t),
     ("prompt", True, lambda t, s: "prompt" in t or "prompts" in t),
-    ("vector_store", True, lambda t, s: bool(t & {"vector", "vectordb", "pinecone", "weaviate",
-                                                   "qdrant", "milvus", "chroma", "chromadb",
-                                                   "faiss", "pgvector"})),
-    ("model_registry", True, lambda t, s: "mlflow" in t
-     or ("registry" in t and bool(t & {"model", "models", "ml"}))),
+    (
+        "vector_store",
+        True,
+        lambda t, s: bool(
+            t
+            & {
+                "vector",
+                "vectordb",
+                "pinecone",
+                "weaviate",
+                "qdrant",
+                "milvus",
+                "chroma",
+                "chromadb",
+                "faiss",
+                "pgvector",
+            }
+        ),
+    ),
+    (
+        "model_registry",
+        True,
+        lambda t, s: "mlflow" in t or ("registry" in t and bool(t & {"model", "models", "ml"})),
+    ),
     ("training_pipeline", True, lambda t, s: "training" in t),
     ("dataset", True, lambda t, s: bool(t & {"dataset", "datasets"})),
-    ("inference_endpoint", True, lambda t, s: "inference" in t
-     or ("endpoint" in t and bool(t & {"ml", "model", "ai", "llm"}))),
+    (
+        "inference_endpoint",
+        True,
+        lambda t, s: (
+            "inference" in t or ("endpoint" in t and bool(t & {"ml", "model", "ai", "llm"}))
+        ),
+    ),
     ("knowledge_source", True, lambda t, s: "knowledge" in t),
     ("data_pipeline", False, lambda t, s: "etl" in t or ("pipeline" in t and "data" in t)),
-    ("model", True, lambda t, s: "llm" in s or bool(t & {"model", "models", "ml", "ai", "genai",
-                                                         "gpt", "openai", "classifier"})),
+    (
+        "model",
+        True,
+        lambda t, s: (
+            "llm" in s
+            or bool(t & {"model", "models", "ml", "ai", "genai", "gpt", "openai", "classifier"})
+        ),
+    ),
     ("sensor", False, lambda t, s: bool(t & {"sensor", "camera", "microphone", "lidar"})),
-    ("monitoring", False, lambda t, s: bool(t & {"monitoring", "siem", "logging", "cloudwatch",
-                                                 "observability", "telemetry"})),
-    ("external_service", False, lambda t, s: "saas" in t or ("third" in t and "party" in t)
-     or ("external" in t and "service" in t)),
-    ("data_store", False, lambda t, s: bool(t & _STORE_WORDS) or "sql" in s
-     or ("data" in t and "store" in t)
-     or ("file" in t and bool(t & {"server", "system", "share", "storage"}))),
-    ("actor", False, lambda t, s: bool(t & {"client", "browser", "user", "users", "actor",
-                                             "human", "person", "customer"})
-     or ("external" in t and "entity" in t)),
+    (
+        "monitoring",
+        False,
+        lambda t, s: bool(
+            t & {"monitoring", "siem", "logging", "cloudwatch", "observability", "telemetry"}
+        ),
+    ),
+    (
+        "external_service",
+        False,
+        lambda t, s: (
+            "saas" in t or ("third" in t and "party" in t) or ("external" in t and "service" in t)
+        ),
+    ),
+    (
+        "data_store",
+        False,
+        lambda t, s: (
+            bool(t & _STORE_WORDS)
+            or "sql" in s
+            or ("data" in t and "store" in t)
+            or ("file" in t and bool(t & {"server", "system", "share", "storage"}))
+        ),
+    ),
+    (
+        "actor",
+        False,
+        lambda t, s: (
+            bool(t & {"client", "browser", "user", "users", "actor", "human", "person", "customer"})
+            or ("external" in t and "entity" in t)
+        ),
+    ),
     ("application", False, lambda t, s: bool(t & _APP_WORDS)),
 )
 
@@ -338,8 +452,7 @@ def export_otm(
         p_attrs[NS + key] = encode_value(facts[key], system_specs[key])
     custom = model.to_dict().get("custom_attributes")
     if custom:
-        p_attrs[NS + "custom_attributes"] = json.dumps(custom, ensure_ascii=False,
-                                                        sort_keys=True)
+        p_attrs[NS + "custom_attributes"] = json.dumps(custom, ensure_ascii=False, sort_keys=True)
     project["attributes"] = dict(sorted(p_attrs.items()))
 
     zones = []
@@ -419,12 +532,16 @@ def _threat_refs(model: SystemModel, result: Any) -> dict[str, list[dict[str, An
     for finding in sorted(result.findings, key=lambda f: f.id):
         if finding.element not in model:
             continue
-        refs.setdefault(finding.element, []).append({
-            "threat": finding.id,
-            "state": _state(finding.status),
-            "mitigations": [{"mitigation": m, "state": "recommended"}
-                            for m in sorted(set(finding.mitigations))],
-        })
+        refs.setdefault(finding.element, []).append(
+            {
+                "threat": finding.id,
+                "state": _state(finding.status),
+                "mitigations": [
+                    {"mitigation": m, "state": "recommended"}
+                    for m in sorted(set(finding.mitigations))
+                ],
+            }
+        )
     return refs
 
 
@@ -448,21 +565,23 @@ def _threats(result: Any, matrix: Any, catalog: Any) -> tuple[list[Any], list[An
             risk["likelihoodComment"] = f.likelihood_reason
         if f.impact_reason:
             risk["impactComment"] = f.impact_reason
-        threats.append({
-            "id": f.id,
-            "name": f.title,
-            "description": f.reason,
-            "categories": list(dict.fromkeys([f.technique, *f.techniques])),
-            "risk": risk,
-            "tags": [f.band],
-            "attributes": {
-                NS + "band": f.band,
-                NS + "element": f.element,
-                NS + "rule": f.rule,
-                NS + "score": str(f.score),
-                NS + "status": f.status,
-            },
-        })
+        threats.append(
+            {
+                "id": f.id,
+                "name": f.title,
+                "description": f.reason,
+                "categories": list(dict.fromkeys([f.technique, *f.techniques])),
+                "risk": risk,
+                "tags": [f.band],
+                "attributes": {
+                    NS + "band": f.band,
+                    NS + "element": f.element,
+                    NS + "rule": f.rule,
+                    NS + "score": str(f.score),
+                    NS + "status": f.status,
+                },
+            }
+        )
         mitigation_ids.update(f.mitigations)
     if mitigation_ids and catalog is None:
         from workbench.catalog import load_catalog
@@ -477,13 +596,15 @@ def _threats(result: Any, matrix: Any, catalog: Any) -> tuple[list[Any], list[An
             name, url = found.name, found.url or url
         except (KeyError, InputError):
             pass
-        mitigations.append({
-            "id": mid,
-            "name": name,
-            "description": f"MITRE ATLAS mitigation {mid}: {url}",
-            "riskReduction": reduction,
-            "attributes": {NS + "source": "MITRE ATLAS", NS + "url": url},
-        })
+        mitigations.append(
+            {
+                "id": mid,
+                "name": name,
+                "description": f"MITRE ATLAS mitigation {mid}: {url}",
+                "riskReduction": reduction,
+                "attributes": {NS + "source": "MITRE ATLAS", NS + "url": url},
+            }
+        )
     return threats, mitigations
 
 
@@ -492,8 +613,14 @@ def dumps_otm(doc: Mapping[str, Any], format: str = "json") -> str:
     if format == "json":
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if format == "yaml":
-        text: str = yaml.dump(dict(doc), Dumper=_OtmDumper, sort_keys=False,
-                              allow_unicode=True, default_flow_style=False, width=100)
+        text: str = yaml.dump(
+            dict(doc),
+            Dumper=_OtmDumper,
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=100,
+        )
         return text
     raise InputError(f"unknown OTM format {format!r}: use json or yaml")
 
@@ -514,8 +641,9 @@ def save_otm(
     elif suffix in (".yaml", ".yml"):
         fmt = "yaml"
     else:
-        raise InputError(f"{path}: cannot tell the format from the suffix: use .json, .yaml "
-                         "or .yml")
+        raise InputError(
+            f"{path}: cannot tell the format from the suffix: use .json, .yaml or .yml"
+        )
     doc = export_otm(model, result=result, matrix=matrix, catalog=catalog)
     return atomic_write_text(target, dumps_otm(doc, fmt))
 
@@ -540,10 +668,32 @@ def import_otm(path: str | os.PathLike[str]) -> tuple[SystemModel, ImportReport]
 
 
 _ZONE_KEYS = {"id", "name", "description", "risk", "attributes", "representations"}
-_COMPONENT_KEYS = {"id", "name", "description", "type", "parent", "tags", "attributes",
-                   "representations", "threats", "assets"}
-_FLOW_KEYS = {"id", "name", "description", "source", "destination", "target", "bidirectional",
-              "attributes", "representations", "threats", "assets", "tags"}
+_COMPONENT_KEYS = {
+    "id",
+    "name",
+    "description",
+    "type",
+    "parent",
+    "tags",
+    "attributes",
+    "representations",
+    "threats",
+    "assets",
+}
+_FLOW_KEYS = {
+    "id",
+    "name",
+    "description",
+    "source",
+    "destination",
+    "target",
+    "bidirectional",
+    "attributes",
+    "representations",
+    "threats",
+    "assets",
+    "tags",
+}
 _PROJECT_KEYS = {"id", "name", "description", "owner", "attributes"}
 
 
@@ -581,17 +731,27 @@ class _OtmImport:
     def run(self) -> tuple[SystemModel, ImportReport]:
         data = self.data
         if "otmVersion" not in data:
-            raise InputError(f"{self.name}: not an Open Threat Model file: no 'otmVersion' "
-                             f"(expected {EXPECTED}){hint(data, 'otm')}")
+            raise InputError(
+                f"{self.name}: not an Open Threat Model file: no 'otmVersion' "
+                f"(expected {EXPECTED}){hint(data, 'otm')}"
+            )
         version = data.get("otmVersion")
         if not isinstance(version, (str, int, float)) or isinstance(version, bool):
             raise InputError(f"{self.name}: otmVersion must be text like '0.2.0'")
         project = data.get("project")
         if not isinstance(project, dict):
-            raise InputError(f"{self.name}: no 'project' mapping with name and id "
-                             f"(expected {EXPECTED})")
-        for section in ("trustZones", "components", "dataflows", "threats", "mitigations",
-                        "assets", "representations"):
+            raise InputError(
+                f"{self.name}: no 'project' mapping with name and id (expected {EXPECTED})"
+            )
+        for section in (
+            "trustZones",
+            "components",
+            "dataflows",
+            "threats",
+            "mitigations",
+            "assets",
+            "representations",
+        ):
             value = data.get(section)
             if value is not None and not isinstance(value, list):
                 raise InputError(f"{self.name}: '{section}' must be a list")
@@ -614,8 +774,9 @@ class _OtmImport:
         return model, self.report
 
     def _text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
-        return clean_text(value, report=self.report, element=element, field_name=field_name,
-                          single_line=single)
+        return clean_text(
+            value, report=self.report, element=element, field_name=field_name, single_line=single
+        )
 
     def _system(self, project: Mapping[str, Any], p_attrs: Mapping[str, Any]) -> SystemModel:
         element = "project"
@@ -626,8 +787,12 @@ class _OtmImport:
         else:
             system_id = slugify(name) or slugify(raw_id) or "otm-model"
             if raw_id is not None and raw_id != system_id:
-                self.report.add("note", element, f"id {raw_id!r}",
-                                f"not a usable id: the system id is {system_id!r}")
+                self.report.add(
+                    "note",
+                    element,
+                    f"id {raw_id!r}",
+                    f"not a usable id: the system id is {system_id!r}",
+                )
         facts: dict[str, Any] = {}
         if name and not (self.native and p_attrs.get(NS + "unnamed") == "true"):
             facts["name"] = name
@@ -644,7 +809,7 @@ class _OtmImport:
             if not key.startswith(NS):
                 self.unmapped.add(f"project attribute {key!r}", element)
                 continue
-            short = key[len(NS):]
+            short = key[len(NS) :]
             if short in ("schema_version", "unnamed"):
                 continue
             if short == "custom_attributes":
@@ -670,8 +835,12 @@ class _OtmImport:
                 raise ValueError("expected a list")
             SystemModel("check", custom_attributes=entries)
         except (ValueError, ModelError) as exc:
-            self.report.add("unmapped", "project", NS + "custom_attributes",
-                            f"invalid declarations: {str(exc).splitlines()[0]}")
+            self.report.add(
+                "unmapped",
+                "project",
+                NS + "custom_attributes",
+                f"invalid declarations: {str(exc).splitlines()[0]}",
+            )
             return []
         return entries
 
@@ -681,8 +850,12 @@ class _OtmImport:
         rated = False
         for i, z in enumerate(as_list(self.data.get("trustZones"))):
             if not isinstance(z, dict):
-                self.report.add("unmapped", f"trustZones[{i}]", "entry",
-                                "expected a mapping with id, name and risk")
+                self.report.add(
+                    "unmapped",
+                    f"trustZones[{i}]",
+                    "entry",
+                    "expected a mapping with id, name and risk",
+                )
                 continue
             element = _label("trustZones", z, i)
             raw_id = z.get("id")
@@ -697,18 +870,32 @@ class _OtmImport:
                     if trust < 0:
                         raise ValueError
                 except ValueError:
-                    self.report.add("unmapped", element, NS + "trust",
-                                    f"not a trust level: {native_trust!r}")
+                    self.report.add(
+                        "unmapped", element, NS + "trust", f"not a trust level: {native_trust!r}"
+                    )
                     trust = None
             if trust is None:
                 rating = as_mapping(z.get("risk")).get("trustRating")
-                if isinstance(rating, (int, float)) and not isinstance(rating, bool):
+                if isinstance(rating, str):
+                    try:
+                        rating = float(rating)
+                    except ValueError:
+                        rating = None
+                if (
+                    isinstance(rating, (int, float))
+                    and not isinstance(rating, bool)
+                    and rating == rating
+                ):  # not NaN
                     trust = rating_to_trust(rating)
                     rated = True
                 else:
                     trust = 0
-                    self.report.add("assumption", element, "trust",
-                                    "no risk.trustRating: trust 0 (least trusted) assumed")
+                    self.report.add(
+                        "assumption",
+                        element,
+                        "trust",
+                        "no risk.trustRating: trust 0 (least trusted) assumed",
+                    )
             description = self._text(z.get("description"), element, "description", False)
             display = None if attrs.get(NS + "unnamed") == "true" else name
             model.add_zone(zid, trust, name=display, description=description)
@@ -722,24 +909,40 @@ class _OtmImport:
                     why = "parent" if key == "parent" else key
                     self.unmapped.add(f"trust zone {why}", element)
         if rated:
-            self.report.add("assumption", "trustZones", "trust levels",
-                            "from risk.trustRating in bands of 25: 0-12 → 0, 13-37 → 1, "
-                            "38-62 → 2, 63-87 → 3, 88-100 → 4")
+            self.report.add(
+                "assumption",
+                "trustZones",
+                "trust levels",
+                "from risk.trustRating in bands of 25: 0-12 → 0, 13-37 → 1, "
+                "38-62 → 2, 63-87 → 3, 88-100 → 4",
+            )
 
     def _claim(self, space: IdSpace, raw_id: Any, name: str | None, default: str) -> str:
         if valid_id(raw_id) and (self.native or not is_uuid(raw_id)) and space.take(raw_id):
             return str(raw_id)
-        return space.claim(slugify(name), slugify(raw_id) if not is_uuid(raw_id) else None,
-                           raw_id if valid_id(raw_id) else None, default=default)
+        return space.claim(
+            slugify(name),
+            slugify(raw_id) if not is_uuid(raw_id) else None,
+            raw_id if valid_id(raw_id) else None,
+            default=default,
+        )
 
     def _default_zone(self, model: SystemModel) -> str:
         zid = getattr(self, "_unassigned", None)
         if zid is None:
             zid = self.zone_ids.claim("unassigned")
-            model.add_zone(zid, 0, name="Unassigned",
-                           description="Components whose trust zone the OTM file did not give.")
-            self.report.add("assumption", "components", f"zone {zid!r}",
-                            "components without a usable parent zone go to a zone of trust 0")
+            model.add_zone(
+                zid,
+                0,
+                name="Unassigned",
+                description="Components whose trust zone the OTM file did not give.",
+            )
+            self.report.add(
+                "assumption",
+                "components",
+                f"zone {zid!r}",
+                "components without a usable parent zone go to a zone of trust 0",
+            )
             self._unassigned = zid
         return zid
 
@@ -749,8 +952,12 @@ class _OtmImport:
         entries = []
         for i, c in enumerate(as_list(self.data.get("components"))):
             if not isinstance(c, dict):
-                self.report.add("unmapped", f"components[{i}]", "entry",
-                                "expected a mapping with id, name, type and parent")
+                self.report.add(
+                    "unmapped",
+                    f"components[{i}]",
+                    "entry",
+                    "expected a mapping with id, name, type and parent",
+                )
                 continue
             entries.append((i, c))
         by_id = {c.get("id"): c for _, c in entries if c.get("id") is not None}
@@ -759,8 +966,9 @@ class _OtmImport:
             zone = self._zone_of(c, by_id, element, model)
             self._component(model, c, element, zone)
 
-    def _zone_of(self, c: Mapping[str, Any], by_id: Mapping[Any, Any], element: str,
-                 model: SystemModel) -> str:
+    def _zone_of(
+        self, c: Mapping[str, Any], by_id: Mapping[Any, Any], element: str, model: SystemModel
+    ) -> str:
         seen: list[Any] = []
         current: Mapping[str, Any] = c
         while True:
@@ -775,12 +983,17 @@ class _OtmImport:
             if zone_ref is not None:
                 if zone_ref in self.zone_map:
                     if seen:
-                        self.report.add("note", element, "parent component",
-                                        f"nested in component {seen[0]!r}: placed in its "
-                                        f"zone {self.zone_map[zone_ref]!r}")
+                        self.report.add(
+                            "note",
+                            element,
+                            "parent component",
+                            f"nested in component {seen[0]!r}: placed in its "
+                            f"zone {self.zone_map[zone_ref]!r}",
+                        )
                     return self.zone_map[zone_ref]
-                self.report.add("unmapped", element, f"parent trust zone {zone_ref!r}",
-                                "no such trust zone")
+                self.report.add(
+                    "unmapped", element, f"parent trust zone {zone_ref!r}", "no such trust zone"
+                )
                 return self._default_zone(model)
             if comp_ref is not None:
                 if comp_ref in seen or comp_ref not in by_id:
@@ -793,8 +1006,7 @@ class _OtmImport:
             self.report.add("unmapped", element, "parent", "no parent trust zone")
             return self._default_zone(model)
 
-    def _component(self, model: SystemModel, c: Mapping[str, Any], element: str,
-                   zone: str) -> None:
+    def _component(self, model: SystemModel, c: Mapping[str, Any], element: str, zone: str) -> None:
         raw_id = c.get("id")
         name = self._text(c.get("name"), element, "name", True)
         attrs = as_mapping(c.get("attributes"))
@@ -804,17 +1016,29 @@ class _OtmImport:
             if native_kind in KINDS:
                 kind = str(native_kind)
             else:
-                self.report.add("unmapped", element, f"{NS}kind {native_kind!r}",
-                                "not a workbench kind: kind taken from type")
+                self.report.add(
+                    "unmapped",
+                    element,
+                    f"{NS}kind {native_kind!r}",
+                    "not a workbench kind: kind taken from type",
+                )
         otm_type = c.get("type")
         if kind is None:
             kind, how = kind_for_type(otm_type)
             if how == "unknown":
-                self.report.add("guessed", element, f"type {otm_type!r}",
-                                "type not recognised: imported as application")
+                self.report.add(
+                    "guessed",
+                    element,
+                    f"type {otm_type!r}",
+                    "type not recognised: imported as application",
+                )
             elif how == "guessed":
-                self.report.add("guessed", element, f"type {otm_type!r}",
-                                f"kind {kind} guessed from the type name: check it")
+                self.report.add(
+                    "guessed",
+                    element,
+                    f"type {otm_type!r}",
+                    f"kind {kind} guessed from the type name: check it",
+                )
         cid = self._claim(self.ids, raw_id, name, kind.replace("_", "-"))
         if raw_id is not None:
             self.comp_map.setdefault(raw_id, cid)
@@ -833,7 +1057,7 @@ class _OtmImport:
             if not key.startswith(NS):
                 self.unmapped.add(f"component attribute {key!r}", element)
                 continue
-            short = key[len(NS):]
+            short = key[len(NS) :]
             if short in ("kind", "unnamed"):
                 continue
             spec = table.get(short)
@@ -853,8 +1077,14 @@ class _OtmImport:
                 self.unmapped.add(f"component {key}", element)
         model.add_component(cid, kind, zone, **values)
 
-    def _assets(self, c: Mapping[str, Any], element: str, kind: str,
-                table: Mapping[str, AttrSpec], values: dict[str, Any]) -> None:
+    def _assets(
+        self,
+        c: Mapping[str, Any],
+        element: str,
+        kind: str,
+        table: Mapping[str, AttrSpec],
+        values: dict[str, Any],
+    ) -> None:
         assets = as_mapping(c.get("assets"))
         stored = [a for a in as_list(assets.get("stored")) if a is not None]
         processed = [a for a in as_list(assets.get("processed")) if a is not None]
@@ -869,9 +1099,13 @@ class _OtmImport:
                 levels.append(value)
         if levels and "sensitivity" in table and "sensitivity" not in values:
             values["sensitivity"] = _confidentiality_to_sensitivity(max(levels))
-            self.report.add("assumption", element, "sensitivity",
-                            f"{values['sensitivity']} from the highest confidentiality "
-                            f"({max(levels)}) of the data assets it stores")
+            self.report.add(
+                "assumption",
+                element,
+                "sensitivity",
+                f"{values['sensitivity']} from the highest confidentiality "
+                f"({max(levels)}) of the data assets it stores",
+            )
         else:
             self.unmapped.add("data asset references", element)
 
@@ -881,8 +1115,12 @@ class _OtmImport:
         flow_specs = {s.name: s for s in FLOW_ATTRIBUTES}
         for i, f in enumerate(as_list(self.data.get("dataflows"))):
             if not isinstance(f, dict):
-                self.report.add("unmapped", f"dataflows[{i}]", "entry",
-                                "expected a mapping with id, name, source and destination")
+                self.report.add(
+                    "unmapped",
+                    f"dataflows[{i}]",
+                    "entry",
+                    "expected a mapping with id, name, source and destination",
+                )
                 continue
             element = _label("dataflows", f, i)
             source_ref = f.get("source")
@@ -892,10 +1130,10 @@ class _OtmImport:
                 if ref in self.comp_map:
                     ends.append(self.comp_map[ref])
                     continue
-                why = ("a trust zone, not a component" if ref in self.zone_map
-                       else "no such component")
-                self.report.add("unmapped", element, f"{end} {ref!r}",
-                                f"{why}: flow not imported")
+                why = (
+                    "a trust zone, not a component" if ref in self.zone_map else "no such component"
+                )
+                self.report.add("unmapped", element, f"{end} {ref!r}", f"{why}: flow not imported")
             if len(ends) != 2:
                 continue
             name = self._text(f.get("name"), element, "name", True)
@@ -912,7 +1150,7 @@ class _OtmImport:
                 if not key.startswith(NS):
                     self.unmapped.add(f"dataflow attribute {key!r}", element)
                     continue
-                short = key[len(NS):]
+                short = key[len(NS) :]
                 if short == "unnamed":
                     continue
                 spec = flow_specs.get(short)
@@ -936,40 +1174,64 @@ class _OtmImport:
             if f.get("bidirectional") is True:
                 rid = self.ids.claim(f"{fid}-reverse")
                 model.add_flow(rid, ends[1], ends[0], data=data, **values)
-                self.report.add("note", element, "bidirectional",
-                                f"imported as two flows: {fid!r} and {rid!r}")
+                self.report.add(
+                    "note", element, "bidirectional", f"imported as two flows: {fid!r} and {rid!r}"
+                )
 
     # -- what is left --------------------------------------------------------------------
 
     def _rest(self) -> None:
         threats = [t for t in as_list(self.data.get("threats")) if t is not None]
         if threats:
-            self.report.add("unmapped", "threats", plural(len(threats), "threat"),
-                            "not imported: their decisions are not carried over; "
-                            "run the analysis for the workbench's findings")
+            self.report.add(
+                "unmapped",
+                "threats",
+                plural(len(threats), "threat"),
+                "not imported: their decisions are not carried over; "
+                "run the analysis for the workbench's findings",
+            )
         mitigations = [m for m in as_list(self.data.get("mitigations")) if m is not None]
         if mitigations:
-            self.report.add("unmapped", "mitigations", plural(len(mitigations), "mitigation"),
-                            "not imported: choose mitigations per finding in the workbench")
+            self.report.add(
+                "unmapped",
+                "mitigations",
+                plural(len(mitigations), "mitigation"),
+                "not imported: choose mitigations per finding in the workbench",
+            )
         assets = [a for a in as_list(self.data.get("assets")) if a is not None]
         if assets:
-            self.report.add("unmapped", "assets", plural(len(assets), "data asset"),
-                            "data assets are not components; their confidentiality sets the "
-                            "sensitivity of data-bearing components that store them")
+            self.report.add(
+                "unmapped",
+                "assets",
+                plural(len(assets), "data asset"),
+                "data assets are not components; their confidentiality sets the "
+                "sensitivity of data-bearing components that store them",
+            )
         representations = as_list(self.data.get("representations"))
         if representations:
-            self.report.add("unmapped", "representations",
-                            plural(len(representations), "representation"),
-                            "diagram layout and code references are not kept")
-        known = {"otmVersion", "project", "trustZones", "components", "dataflows", "threats",
-                 "mitigations", "assets", "representations"}
+            self.report.add(
+                "unmapped",
+                "representations",
+                plural(len(representations), "representation"),
+                "diagram layout and code references are not kept",
+            )
+        known = {
+            "otmVersion",
+            "project",
+            "trustZones",
+            "components",
+            "dataflows",
+            "threats",
+            "mitigations",
+            "assets",
+            "representations",
+        }
         for key in self.data:
             if key not in known and _present(self.data[key]):
                 self.report.add("unmapped", str(key), "section", "not part of OTM 0.2.0")
 
 
-def otm_from_data(data: Mapping[str, Any], name: str = "<otm>") -> tuple[SystemModel,
-                                                                          ImportReport]:
+def otm_from_data(data: Mapping[str, Any], name: str = "<otm>") -> tuple[SystemModel, ImportReport]:
     """Import an OTM document already parsed into plain data (see :func:`import_otm`)."""
     if not isinstance(data, Mapping):
         raise InputError(f"{name}: the top level is not a mapping: expected {EXPECTED}")

@@ -114,46 +114,130 @@ __all__ = [
 EXPECTED = "a Threagile model (YAML with technical_assets, trust_boundaries and data_assets)"
 
 _ALIASES = {
-    "artificial-intelligence": "ai", "machine-learning": "ai", "deep-learning": "ai",
-    "neural-network": "ai", "ml": "ai", "dl": "ai",
-    "app-server": "application-server", "big-data": "big-data-platform", "san": "block-storage",
-    "web-browser": "browser", "ci": "build-pipeline", "continuous-integration": "build-pipeline",
-    "client": "client-system", "command-line": "cli", "command-line-tool": "cli",
-    "command-line-interface": "cli", "content-management-system": "cms",
-    "code-inspection": "code-inspection-platform", "code-analysis": "code-inspection-platform",
-    "container": "container-platform", "docker": "container-platform",
-    "kubernetes": "container-platform", "db": "database", "desktop-system": "desktop",
-    "enterprise-java-beans": "ejb", "enterprise-resource-planning": "erp",
-    "file-storage": "file-server", "hardware-security-module": "hsm", "idp": "identity-provider",
-    "identity-store": "identity-store-database", "intrusion-detection-system": "ids",
-    "iot": "iot-device", "intrusion-prevention-system": "ips", "ldap": "ldap-server",
-    "lb": "load-balancer", "local-storage": "local-file-system", "email-server": "mail-server",
-    "mq": "message-queue", "siem": "monitoring", "reporting": "report-engine",
-    "cron": "scheduler", "service-discovery": "service-registry", "git": "sourcecode-repository",
-    "job": "task", "utility": "tool", "unknown": "unknown-technology",
-    "hashicorp-vault": "vault", "web-application-firewall": "waf", "web-app": "web-application",
-    "rest-api": "web-service-rest", "soap-api": "web-service-soap",
+    "artificial-intelligence": "ai",
+    "machine-learning": "ai",
+    "deep-learning": "ai",
+    "neural-network": "ai",
+    "ml": "ai",
+    "dl": "ai",
+    "app-server": "application-server",
+    "big-data": "big-data-platform",
+    "san": "block-storage",
+    "web-browser": "browser",
+    "ci": "build-pipeline",
+    "continuous-integration": "build-pipeline",
+    "client": "client-system",
+    "command-line": "cli",
+    "command-line-tool": "cli",
+    "command-line-interface": "cli",
+    "content-management-system": "cms",
+    "code-inspection": "code-inspection-platform",
+    "code-analysis": "code-inspection-platform",
+    "container": "container-platform",
+    "docker": "container-platform",
+    "kubernetes": "container-platform",
+    "db": "database",
+    "desktop-system": "desktop",
+    "enterprise-java-beans": "ejb",
+    "enterprise-resource-planning": "erp",
+    "file-storage": "file-server",
+    "hardware-security-module": "hsm",
+    "idp": "identity-provider",
+    "identity-store": "identity-store-database",
+    "intrusion-detection-system": "ids",
+    "iot": "iot-device",
+    "intrusion-prevention-system": "ips",
+    "ldap": "ldap-server",
+    "lb": "load-balancer",
+    "local-storage": "local-file-system",
+    "email-server": "mail-server",
+    "mq": "message-queue",
+    "siem": "monitoring",
+    "reporting": "report-engine",
+    "cron": "scheduler",
+    "service-discovery": "service-registry",
+    "git": "sourcecode-repository",
+    "job": "task",
+    "utility": "tool",
+    "unknown": "unknown-technology",
+    "hashicorp-vault": "vault",
+    "web-application-firewall": "waf",
+    "web-app": "web-application",
+    "rest-api": "web-service-rest",
+    "soap-api": "web-service-soap",
 }
 
 #: Threagile technology → workbench kind (technologies not listed are applications).
 TECHNOLOGY_KINDS: dict[str, str] = {
     "ai": "model",
-    **{t: "data_store" for t in (
-        "database", "identity-store-database", "identity-store-ldap", "ldap-server",
-        "file-server", "block-storage", "local-file-system", "data-lake", "big-data-platform",
-        "search-index", "sourcecode-repository", "artifact-registry", "vault")},
-    **{t: "actor" for t in (
-        "browser", "client-system", "desktop", "devops-client", "mobile-app", "iot-device",
-        "cli")},
+    **{
+        t: "data_store"
+        for t in (
+            "database",
+            "identity-store-database",
+            "identity-store-ldap",
+            "ldap-server",
+            "file-server",
+            "block-storage",
+            "local-file-system",
+            "data-lake",
+            "big-data-platform",
+            "search-index",
+            "sourcecode-repository",
+            "artifact-registry",
+            "vault",
+        )
+    },
+    **{
+        t: "actor"
+        for t in (
+            "browser",
+            "client-system",
+            "desktop",
+            "devops-client",
+            "mobile-app",
+            "iot-device",
+            "cli",
+        )
+    },
     **{t: "monitoring" for t in ("monitoring", "ids", "ips")},
-    **{t: "application" for t in (
-        "application-server", "batch-processing", "build-pipeline", "cms",
-        "code-inspection-platform", "container-platform", "ejb", "erp", "event-listener",
-        "function", "gateway", "hsm", "identity-provider", "library", "load-balancer",
-        "mail-server", "mainframe", "message-queue", "report-engine", "reverse-proxy",
-        "scheduler", "search-engine", "service-mesh", "service-registry", "stream-processing",
-        "task", "tool", "waf", "web-application", "web-server", "web-service-rest",
-        "web-service-soap")},
+    **{
+        t: "application"
+        for t in (
+            "application-server",
+            "batch-processing",
+            "build-pipeline",
+            "cms",
+            "code-inspection-platform",
+            "container-platform",
+            "ejb",
+            "erp",
+            "event-listener",
+            "function",
+            "gateway",
+            "hsm",
+            "identity-provider",
+            "library",
+            "load-balancer",
+            "mail-server",
+            "mainframe",
+            "message-queue",
+            "report-engine",
+            "reverse-proxy",
+            "scheduler",
+            "search-engine",
+            "service-mesh",
+            "service-registry",
+            "stream-processing",
+            "task",
+            "tool",
+            "waf",
+            "web-application",
+            "web-server",
+            "web-service-rest",
+            "web-service-soap",
+        )
+    },
 }
 
 _TYPE_KINDS = {"datastore": "data_store", "external-entity": "actor", "process": "application"}
@@ -186,28 +270,88 @@ _CRITICALITY = {
     "mission-critical": "critical",
 }
 _ENCRYPTED_PROTOCOLS = {
-    "https", "wss", "ssh", "ssh-tunnel", "sftp", "ftps", "scp", "ldaps",
-    "jdbc-encrypted", "odbc-encrypted", "sql-access-protocol-encrypted",
-    "nosql-access-protocol-encrypted", "binary-encrypted", "text-encrypted",
-    "reverse-proxy-web-protocol-encrypted", "smtp-encrypted", "pop3-encrypted",
-    "imap-encrypted", "smb-encrypted", "iiop-encrypted", "jrmp-encrypted",
+    "https",
+    "wss",
+    "ssh",
+    "ssh-tunnel",
+    "sftp",
+    "ftps",
+    "scp",
+    "ldaps",
+    "jdbc-encrypted",
+    "odbc-encrypted",
+    "sql-access-protocol-encrypted",
+    "nosql-access-protocol-encrypted",
+    "binary-encrypted",
+    "text-encrypted",
+    "reverse-proxy-web-protocol-encrypted",
+    "smtp-encrypted",
+    "pop3-encrypted",
+    "imap-encrypted",
+    "smb-encrypted",
+    "iiop-encrypted",
+    "jrmp-encrypted",
 }
-_UNSTATED_PROTOCOLS = {"in-process-library-call", "local-file-access", "container-spawning",
-                       "mqtt", "unknown-protocol", ""}
-_PERSONAL_TAGS = {"pii", "personal", "personal-data", "personal_data", "gdpr", "phi",
-                  "personally-identifiable-information"}
+_UNSTATED_PROTOCOLS = {
+    "in-process-library-call",
+    "local-file-access",
+    "container-spawning",
+    "mqtt",
+    "unknown-protocol",
+    "",
+}
+_PERSONAL_TAGS = {
+    "pii",
+    "personal",
+    "personal-data",
+    "personal_data",
+    "gdpr",
+    "phi",
+    "personally-identifiable-information",
+}
 
 # Asset fields that are read; everything else with a value is reported.
-_ASSET_KEYS = {"id", "description", "type", "technology", "technologies", "tags", "internet",
-               "encryption", "owner", "confidentiality", "integrity", "availability",
-               "out_of_scope", "justification_out_of_scope", "communication_links",
-               "used_as_client_by_human"}
-_LINK_KEYS = {"target", "description", "protocol", "authentication", "vpn",
-              "data_assets_sent", "data_assets_received"}
-_DEFAULTS = {"usage": "business", "machine": None, "size": None, "redundant": False,
-             "multi_tenant": False, "custom_developed_parts": False, "ip_filtered": False,
-             "readonly": False, "authorization": "none", "diagram_tweak_order": 0,
-             "diagram_tweak_weight": 1, "diagram_tweak_constraint": True}
+_ASSET_KEYS = {
+    "id",
+    "description",
+    "type",
+    "technology",
+    "technologies",
+    "tags",
+    "internet",
+    "encryption",
+    "owner",
+    "confidentiality",
+    "integrity",
+    "availability",
+    "out_of_scope",
+    "justification_out_of_scope",
+    "communication_links",
+    "used_as_client_by_human",
+}
+_LINK_KEYS = {
+    "target",
+    "description",
+    "protocol",
+    "authentication",
+    "vpn",
+    "data_assets_sent",
+    "data_assets_received",
+}
+_DEFAULTS = {
+    "usage": "business",
+    "machine": None,
+    "size": None,
+    "redundant": False,
+    "multi_tenant": False,
+    "custom_developed_parts": False,
+    "ip_filtered": False,
+    "readonly": False,
+    "authorization": "none",
+    "diagram_tweak_order": 0,
+    "diagram_tweak_weight": 1,
+    "diagram_tweak_constraint": True,
+}
 
 
 def _norm(value: Any) -> str:
@@ -266,39 +410,54 @@ class _ThreagileImport:
         self.internet: str | None = None
 
     def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
-        return clean_text(value, report=self.report, element=element, field_name=field_name,
-                          single_line=single)
+        return clean_text(
+            value, report=self.report, element=element, field_name=field_name, single_line=single
+        )
 
     def run(self) -> tuple[SystemModel, ImportReport]:
         data = self.data
         assets = data.get("technical_assets")
         if "technical_assets" not in data and "threagile_version" not in data:
-            raise InputError(f"{self.name}: not a Threagile model: no 'technical_assets' "
-                             f"(expected {EXPECTED}){hint(data, 'threagile')}")
+            raise InputError(
+                f"{self.name}: not a Threagile model: no 'technical_assets' "
+                f"(expected {EXPECTED}){hint(data, 'threagile')}"
+            )
         if assets is not None and not isinstance(assets, dict):
-            raise InputError(f"{self.name}: 'technical_assets' must be a mapping of asset "
-                             f"titles to assets (expected {EXPECTED})")
+            raise InputError(
+                f"{self.name}: 'technical_assets' must be a mapping of asset "
+                f"titles to assets (expected {EXPECTED})"
+            )
         for section in ("trust_boundaries", "data_assets"):
             value = data.get(section)
             if value is not None and not isinstance(value, dict):
-                raise InputError(f"{self.name}: '{section}' must be a mapping (expected "
-                                 f"{EXPECTED})")
+                raise InputError(
+                    f"{self.name}: '{section}' must be a mapping (expected {EXPECTED})"
+                )
         model = self._system()
         self.data_assets = self._data_assets()
         asset_entries = [(k, v) for k, v in as_mapping(assets).items()]
         for key, value in asset_entries:
             if not isinstance(value, dict):
-                self.report.add("unmapped", f"technical asset {label(key)!r}", "entry",
-                                "expected a mapping: not imported")
+                self.report.add(
+                    "unmapped",
+                    f"technical asset {label(key)!r}",
+                    "entry",
+                    "expected a mapping: not imported",
+                )
         asset_entries = [(k, v) for k, v in asset_entries if isinstance(v, dict)]
         # ids first, so that boundaries and links can refer to them
         for key, asset in asset_entries:
             raw_id = asset.get("id")
-            cid = self.ids.claim(raw_id if valid_id(raw_id) else None, slugify(key),
-                                 slugify(raw_id), default="asset")
+            cid = self.ids.claim(
+                raw_id if valid_id(raw_id) else None, slugify(key), slugify(raw_id), default="asset"
+            )
             if raw_id is not None and str(raw_id) != cid:
-                self.report.add("note", f"technical asset {label(key)!r}", f"id {raw_id!r}",
-                                f"not a usable id or used twice: imported as {cid!r}")
+                self.report.add(
+                    "note",
+                    f"technical asset {label(key)!r}",
+                    f"id {raw_id!r}",
+                    f"not a usable id or used twice: imported as {cid!r}",
+                )
             self.asset_map.setdefault(str(raw_id if raw_id is not None else key), cid)
         zone_of = self._boundaries(model)
         for key, asset in asset_entries:
@@ -306,8 +465,12 @@ class _ThreagileImport:
         for key, asset in asset_entries:
             self._links(model, key, asset)
         self._rest()
-        self.unmapped.flush(self.report, _unmapped_why, "no place in a workbench model: "
-                            "not imported", noun="element")
+        self.unmapped.flush(
+            self.report,
+            _unmapped_why,
+            "no place in a workbench model: not imported",
+            noun="element",
+        )
         self.notes.flush(self.report, _NOTE_WHY, "imported", category="note", noun="element")
         self.report.components = len(model.components())
         self.report.flows = len(model.flows())
@@ -332,25 +495,38 @@ class _ThreagileImport:
                 parts.append(part)
             images = as_list(overview.get("images")) if isinstance(overview, dict) else []
             if [i for i in images if i]:
-                self.report.add("unmapped", key, plural(len(images), "image"),
-                                "images are not kept")
+                self.report.add(
+                    "unmapped", key, plural(len(images), "image"), "images are not kept"
+                )
         if parts:
             description = self.text("\n\n".join(parts), "model", "description", False)
             if description:
                 facts["description"] = description
         comment = data.get("management_summary_comment")
         if comment:
-            self.report.add("unmapped", "management_summary_comment", "text",
-                            "a comment for Threagile's report: not imported")
+            self.report.add(
+                "unmapped",
+                "management_summary_comment",
+                "text",
+                "a comment for Threagile's report: not imported",
+            )
         model = SystemModel(slugify(title) or "threagile-model", **facts)
         author = as_mapping(data.get("author")).get("name")
         if author:
-            self.report.add("unmapped", "author", f"{label(author)!r}",
-                            "the author of the threat model, not the system owner: not imported")
+            self.report.add(
+                "unmapped",
+                "author",
+                f"{label(author)!r}",
+                "the author of the threat model, not the system owner: not imported",
+            )
         criticality = data.get("business_criticality")
         if criticality:
-            self.report.add("unmapped", "business_criticality", repr(criticality),
-                            "the system as a whole has no criticality; set it on components")
+            self.report.add(
+                "unmapped",
+                "business_criticality",
+                repr(criticality),
+                "the system as a whole has no criticality; set it on components",
+            )
         return model
 
     # -- data assets -------------------------------------------------------------------
@@ -374,8 +550,12 @@ class _ThreagileImport:
         boundaries = {}
         for key, entry in as_mapping(self.data.get("trust_boundaries")).items():
             if not isinstance(entry, dict):
-                self.report.add("unmapped", f"trust boundary {label(key)!r}", "entry",
-                                "expected a mapping: not imported")
+                self.report.add(
+                    "unmapped",
+                    f"trust boundary {label(key)!r}",
+                    "entry",
+                    "expected a mapping: not imported",
+                )
                 continue
             ident = str(entry.get("id", key))
             boundaries[ident] = (key, entry)
@@ -384,12 +564,19 @@ class _ThreagileImport:
             for child in as_list(entry.get("trust_boundaries_nested")):
                 child = str(child)
                 if child not in boundaries:
-                    self.report.add("unmapped", f"trust boundary {label(key)!r}",
-                                    f"nested boundary {child!r}", "no such trust boundary")
+                    self.report.add(
+                        "unmapped",
+                        f"trust boundary {label(key)!r}",
+                        f"nested boundary {child!r}",
+                        "no such trust boundary",
+                    )
                 elif child in parent:
-                    self.report.add("note", f"trust boundary {label(key)!r}",
-                                    f"nested boundary {child!r}",
-                                    f"already nested in {parent[child]!r}: kept there")
+                    self.report.add(
+                        "note",
+                        f"trust boundary {label(key)!r}",
+                        f"nested boundary {child!r}",
+                        f"already nested in {parent[child]!r}: kept there",
+                    )
                 elif child == ident:
                     continue
                 else:
@@ -400,8 +587,12 @@ class _ThreagileImport:
             node = parent.get(ident)
             while node is not None:
                 if node in seen:
-                    self.report.add("unmapped", f"trust boundary {ident!r}", "nesting",
-                                    "boundaries nested in a cycle: treated as top level")
+                    self.report.add(
+                        "unmapped",
+                        f"trust boundary {ident!r}",
+                        "nesting",
+                        "boundaries nested in a cycle: treated as top level",
+                    )
                     parent.pop(ident, None)
                     break
                 seen.add(node)
@@ -423,9 +614,12 @@ class _ThreagileImport:
                 base = BOUNDARY_TRUST.get(btype)
                 if base is None:
                     base = _TOP_LEVEL_DEFAULT
-                    self.report.add("assumption", f"trust boundary {label(key)!r}",
-                                    f"type {entry.get('type')!r}",
-                                    f"unknown boundary type: trust {base} assumed")
+                    self.report.add(
+                        "assumption",
+                        f"trust boundary {label(key)!r}",
+                        f"type {entry.get('type')!r}",
+                        f"unknown boundary type: trust {base} assumed",
+                    )
                 value = base if above is None else max(base, above + 1)
             trust[ident] = value
             return value
@@ -434,8 +628,9 @@ class _ThreagileImport:
         for ident, (key, entry) in boundaries.items():
             element = f"trust boundary {label(key)!r}"
             name = self.text(_name_of(key, entry), element, "name", True)
-            zid = self.zone_ids.claim(ident if valid_id(ident) else None, slugify(name),
-                                      default="boundary")
+            zid = self.zone_ids.claim(
+                ident if valid_id(ident) else None, slugify(name), default="boundary"
+            )
             description = self.text(entry.get("description"), element, "description", False)
             model.add_zone(zid, level(ident), name=name, description=description)
             zone_of_boundary[ident] = zid
@@ -444,7 +639,9 @@ class _ThreagileImport:
                 self.unmapped.add("trust boundary tags", element)
         if boundaries:
             self.report.add(
-                "assumption", "trust_boundaries", "trust levels",
+                "assumption",
+                "trust_boundaries",
+                "trust levels",
                 "by boundary type: network-dedicated-hoster, network-cloud-provider 2; "
                 "network-on-prem, network-virtual-lan, network-cloud-security-group, "
                 "network-policy-namespace-isolation 3; nested network boundaries at least one "
@@ -458,16 +655,23 @@ class _ThreagileImport:
             for ref in as_list(entry.get("technical_assets_inside")):
                 ref = str(ref)
                 if ref not in self.asset_map:
-                    self.report.add("unmapped", f"trust boundary {label(key)!r}",
-                                    f"asset {ref!r}", "no such technical asset")
+                    self.report.add(
+                        "unmapped",
+                        f"trust boundary {label(key)!r}",
+                        f"asset {ref!r}",
+                        "no such technical asset",
+                    )
                     continue
                 current = holder.get(ref)
                 if current is None or depth[ident] > depth[current]:
                     holder[ref] = ident
                 elif depth[ident] == depth[current]:
-                    self.report.add("note", f"technical asset {ref!r}", "trust boundaries",
-                                    f"listed in {current!r} and {ident!r}: placed in "
-                                    f"{current!r}")
+                    self.report.add(
+                        "note",
+                        f"technical asset {ref!r}",
+                        "trust boundaries",
+                        f"listed in {current!r} and {ident!r}: placed in {current!r}",
+                    )
         for ref, ident in holder.items():
             zone_of[self.asset_map[ref]] = zone_of_boundary[ident]
         return zone_of
@@ -475,14 +679,19 @@ class _ThreagileImport:
     def _internet(self, model: SystemModel) -> str:
         if self.internet is None:
             self.internet = self.zone_ids.claim("internet")
-            model.add_zone(self.internet, 0, name="Internet",
-                           description="Technical assets outside every trust boundary.")
+            model.add_zone(
+                self.internet,
+                0,
+                name="Internet",
+                description="Technical assets outside every trust boundary.",
+            )
         return self.internet
 
     # -- technical assets ----------------------------------------------------------------
 
-    def _asset(self, model: SystemModel, key: Any, asset: Mapping[str, Any],
-               zone_of: Mapping[str, str]) -> None:
+    def _asset(
+        self, model: SystemModel, key: Any, asset: Mapping[str, Any], zone_of: Mapping[str, str]
+    ) -> None:
         raw_id = asset.get("id")
         cid = self.asset_map[str(raw_id if raw_id is not None else key)]
         element = f"technical asset {label(key)!r}"
@@ -491,11 +700,19 @@ class _ThreagileImport:
         kind, tech = kind_for_asset(asset.get("type"), techs)
         if tech is None:
             shown = ", ".join(techs) if techs else "none"
-            self.report.add("guessed", element, f"technology {shown}",
-                            f"not recognised: kind {kind} from type {asset.get('type')!r}")
+            self.report.add(
+                "guessed",
+                element,
+                f"technology {shown}",
+                f"not recognised: kind {kind} from type {asset.get('type')!r}",
+            )
         elif kind == "model":
-            self.report.add("note", element, f"technology {tech}",
-                            "imported as a model: state model_type and origin")
+            self.report.add(
+                "note",
+                element,
+                f"technology {tech}",
+                "imported as a model: state model_type and origin",
+            )
         table = model.attributes_for(kind)
         values: dict[str, Any] = {}
         name = self.text(_name_of(key, asset), element, "name", True)
@@ -511,8 +728,9 @@ class _ThreagileImport:
         conf = _norm(asset.get("confidentiality"))
         if conf:
             if conf not in _SENSITIVITY:
-                self.report.add("unmapped", element, f"confidentiality {conf!r}",
-                                "not a Threagile value")
+                self.report.add(
+                    "unmapped", element, f"confidentiality {conf!r}", "not a Threagile value"
+                )
             elif "sensitivity" in table:
                 values["sensitivity"] = _SENSITIVITY[conf]
             else:
@@ -536,10 +754,15 @@ class _ThreagileImport:
             self.unmapped.add("encryption", element)
         if asset.get("out_of_scope") is True:
             tags.append("out-of-scope")
-            why = self.text(asset.get("justification_out_of_scope"), element,
-                            "justification_out_of_scope", True)
-            self.report.add("note", element, "out of scope",
-                            "imported with the tag out-of-scope" + (f"; {why}" if why else ""))
+            why = self.text(
+                asset.get("justification_out_of_scope"), element, "justification_out_of_scope", True
+            )
+            self.report.add(
+                "note",
+                element,
+                "out of scope",
+                "imported with the tag out-of-scope" + (f"; {why}" if why else ""),
+            )
         if tags:
             values["tags"] = tags
         for field_name, value in asset.items():
@@ -547,8 +770,11 @@ class _ThreagileImport:
                 continue
             if field_name in _DEFAULTS and value == _DEFAULTS[field_name]:
                 continue
-            if field_name in ("data_assets_processed", "data_assets_stored",
-                              "data_formats_accepted"):
+            if field_name in (
+                "data_assets_processed",
+                "data_assets_stored",
+                "data_formats_accepted",
+            ):
                 self.unmapped.add(field_name, element)
                 continue
             self.unmapped.add(str(field_name), element)
@@ -564,8 +790,12 @@ class _ThreagileImport:
         if links is None:
             return
         if not isinstance(links, dict):
-            self.report.add("unmapped", f"technical asset {label(key)!r}",
-                            "communication_links", "expected a mapping: not imported")
+            self.report.add(
+                "unmapped",
+                f"technical asset {label(key)!r}",
+                "communication_links",
+                "expected a mapping: not imported",
+            )
             return
         for title, link in links.items():
             element = f"link {label(title)!r} of {source!r}"
@@ -575,8 +805,12 @@ class _ThreagileImport:
             target_ref = link.get("target")
             target = self.asset_map.get(str(target_ref)) if target_ref is not None else None
             if target is None:
-                self.report.add("unmapped", element, f"target {target_ref!r}",
-                                "no such technical asset: link not imported")
+                self.report.add(
+                    "unmapped",
+                    element,
+                    f"target {target_ref!r}",
+                    "no such technical asset: link not imported",
+                )
                 continue
             name = self.text(title, element, "name", True)
             description = self.text(link.get("description"), element, "description", False)
@@ -655,40 +889,58 @@ class _ThreagileImport:
             if n:
                 why = {
                     "shared_runtimes": "no place in a workbench model (components running on "
-                                       "the same host); not imported",
+                    "the same host); not imported",
                     "includes": "other files are not read: import the merged model",
                     "individual_risk_categories": "manually identified risks are not "
-                                                  "imported; run the analysis",
+                    "imported; run the analysis",
                     "custom_risk_categories": "manually identified risks are not imported; "
-                                              "run the analysis",
+                    "run the analysis",
                 }.get(key, "not imported")
-                self.report.add("unmapped", key, f"{n} {noun}" if n != 1 else f"1 {noun}",
-                                why)
+                self.report.add("unmapped", key, f"{n} {noun}" if n != 1 else f"1 {noun}", why)
         tracking = data.get("risk_tracking")
         if isinstance(tracking, dict) and tracking:
-            self.report.add("unmapped", "risk_tracking", plural(len(tracking), "entry")
-                            .replace("entrys", "entries"),
-                            "not imported: their decisions are not carried over; run the "
-                            "analysis for the workbench's findings")
-        known = {"threagile_version", "title", "date", "author", "management_summary_comment",
-                 "business_criticality", "business_overview", "technical_overview",
-                 "application_description", "tags_available", "data_assets",
-                 "technical_assets", "trust_boundaries", "risk_tracking", *counted}
+            self.report.add(
+                "unmapped",
+                "risk_tracking",
+                plural(len(tracking), "entry").replace("entrys", "entries"),
+                "not imported: their decisions are not carried over; run the "
+                "analysis for the workbench's findings",
+            )
+        known = {
+            "threagile_version",
+            "title",
+            "date",
+            "author",
+            "management_summary_comment",
+            "business_criticality",
+            "business_overview",
+            "technical_overview",
+            "application_description",
+            "tags_available",
+            "data_assets",
+            "technical_assets",
+            "trust_boundaries",
+            "risk_tracking",
+            *counted,
+        }
         for key, value in data.items():
-            if key in known or str(key).startswith("diagram_tweak") or value in (None, "", [],
-                                                                                 {}):
+            if key in known or str(key).startswith("diagram_tweak") or value in (None, "", [], {}):
                 continue
             self.report.add("unmapped", str(key), "section", "not imported")
         personal = sum(1 for d in self.data_assets.values() if d["personal"])
         if self.data_assets:
-            self.report.add("note", "data_assets", plural(len(self.data_assets), "data asset"),
-                            f"not components; {personal} tagged as personal data add "
-                            "personal_data to the flows carrying them")
+            self.report.add(
+                "note",
+                "data_assets",
+                plural(len(self.data_assets), "data asset"),
+                f"not components; {personal} tagged as personal data add "
+                "personal_data to the flows carrying them",
+            )
 
 
 _UNMAPPED_WHY = {
     "confidentiality": "this kind has no sensitivity attribute: not imported (the data "
-                       "stores it uses carry theirs)",
+    "stores it uses carry theirs)",
     "internet": "marked internet: only applications and endpoints have internet_facing",
     "encryption": "only data stores have encrypted_at_rest: not imported",
     "data_assets_processed": "data assets are not components: not imported",
@@ -705,8 +957,10 @@ _UNMAPPED_WHY = {
 
 def _unmapped_why(what: str) -> str | None:
     if what.startswith("data asset "):
-        return ("not tagged as personal data: no data kind for it, so the flows do not "
-                "carry it; state their data after the import")
+        return (
+            "not tagged as personal data: no data kind for it, so the flows do not "
+            "carry it; state their data after the import"
+        )
     return _UNMAPPED_WHY.get(what)
 
 
@@ -715,8 +969,9 @@ _NOTE_WHY = {
 }
 
 
-def threagile_from_data(data: Mapping[str, Any],
-                        name: str = "<threagile>") -> tuple[SystemModel, ImportReport]:
+def threagile_from_data(
+    data: Mapping[str, Any], name: str = "<threagile>"
+) -> tuple[SystemModel, ImportReport]:
     """Import a Threagile document already parsed (see :func:`import_threagile`)."""
     if not isinstance(data, Mapping):
         raise InputError(f"{name}: the top level is not a mapping: expected {EXPECTED}")

@@ -118,17 +118,35 @@ _NOT_A_MODEL = re.compile(
 )
 _PROCESS_GUESSES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("agent", re.compile(_W.format(r"(ai|llm|autonomous|genai)[\s-]+agents?"))),
-    ("inference_endpoint", re.compile(
-        _W.format(r"(inference[\s-]+(api|endpoint|server|service)s?"
-                  r"|model[\s-]+(endpoint|api|server|serving)s?)"))),
-    ("model", re.compile(_W.format(
-        r"(llms?|large[\s-]+language[\s-]+models?|language[\s-]+models?"
-        r"|(machine[\s-]+learning|ml|ai)[\s-]+models?|classifiers?|neural[\s-]+net(work)?s?"
-        r"|gpt(-?[0-9][a-z0-9.]*)?|models?)"))),
+    (
+        "inference_endpoint",
+        re.compile(
+            _W.format(
+                r"(inference[\s-]+(api|endpoint|server|service)s?"
+                r"|model[\s-]+(endpoint|api|server|serving)s?)"
+            )
+        ),
+    ),
+    (
+        "model",
+        re.compile(
+            _W.format(
+                r"(llms?|large[\s-]+language[\s-]+models?|language[\s-]+models?"
+                r"|(machine[\s-]+learning|ml|ai)[\s-]+models?|classifiers?|neural[\s-]+net(work)?s?"
+                r"|gpt(-?[0-9][a-z0-9.]*)?|models?)"
+            )
+        ),
+    ),
 )
 _STORE_GUESSES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("vector_store", re.compile(_W.format(
-        r"(vector[\s-]+(store|database|db|index)s?|embeddings?[\s-]+(store|index)|embeddings)"))),
+    (
+        "vector_store",
+        re.compile(
+            _W.format(
+                r"(vector[\s-]+(store|database|db|index)s?|embeddings?[\s-]+(store|index)|embeddings)"
+            )
+        ),
+    ),
     ("model_registry", re.compile(_W.format(r"model[\s-]+(registry|store|repository)"))),
     ("dataset", re.compile(_W.format(r"(training[\s-]+(data|set)|datasets?)"))),
 )
@@ -170,9 +188,12 @@ class _Rect:
         return self.x <= px <= self.x + self.w and self.y <= py <= self.y + self.h
 
     def contains_rect(self, other: _Rect) -> bool:
-        return (self.x <= other.x and self.y <= other.y
-                and other.x + other.w <= self.x + self.w
-                and other.y + other.h <= self.y + self.h)
+        return (
+            self.x <= other.x
+            and self.y <= other.y
+            and other.x + other.w <= self.x + self.w
+            and other.y + other.h <= self.y + self.h
+        )
 
 
 def _rect(cell: Mapping[str, Any]) -> _Rect | None:
@@ -234,25 +255,31 @@ def import_threat_dragon(path: str | os.PathLike[str]) -> tuple[SystemModel, Imp
 def _check_version(data: Mapping[str, Any], name: str) -> None:
     detail = data.get("detail")
     if not isinstance(data.get("summary"), dict) or not isinstance(detail, dict):
-        raise InputError(f"{name}: not a Threat Dragon model: no 'summary' and 'detail' "
-                         f"mappings (expected {EXPECTED}){hint(data, 'threat-dragon')}")
+        raise InputError(
+            f"{name}: not a Threat Dragon model: no 'summary' and 'detail' "
+            f"mappings (expected {EXPECTED}){hint(data, 'threat-dragon')}"
+        )
     diagrams = detail.get("diagrams")
     if not isinstance(diagrams, list):
         raise InputError(f"{name}: no 'detail.diagrams' list (expected {EXPECTED})")
     v1 = any(isinstance(d, dict) and "diagramJson" in d for d in diagrams)
     version = data.get("version")
-    if v1 or version is None or (isinstance(version, str) and version.startswith("1")):
+    if v1 or (isinstance(version, str) and version.strip().startswith("1")):
         raise InputError(
             f"{name}: a Threat Dragon v1 model (diagramJson cells); open it in Threat Dragon "
             "2.x and save it to convert it to v2, then import that file"
         )
-    if not isinstance(version, str) or not re.match(r"2(\.|$)", version.strip()):
-        raise InputError(f"{name}: Threat Dragon version {version!r} is not supported "
-                         f"(expected {EXPECTED})")
+    if version is not None and (
+        not isinstance(version, str) or not re.match(r"2(\.|$)", version.strip())
+    ):
+        raise InputError(
+            f"{name}: Threat Dragon version {version!r} is not supported (expected {EXPECTED})"
+        )
     for i, diagram in enumerate(diagrams):
         if not isinstance(diagram, dict) or not isinstance(diagram.get("cells", []), list):
-            raise InputError(f"{name}: detail.diagrams[{i}] has no 'cells' list "
-                             f"(expected {EXPECTED})")
+            raise InputError(
+                f"{name}: detail.diagrams[{i}] has no 'cells' list (expected {EXPECTED})"
+            )
 
 
 class _TdImport:
@@ -269,8 +296,9 @@ class _TdImport:
         self.unmapped = Tally()
 
     def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
-        return clean_text(value, report=self.report, element=element, field_name=field_name,
-                          single_line=single)
+        return clean_text(
+            value, report=self.report, element=element, field_name=field_name, single_line=single
+        )
 
     def run(self) -> tuple[SystemModel, ImportReport]:
         _check_version(self.data, self.name)
@@ -286,13 +314,23 @@ class _TdImport:
         if owner:
             facts["owner"] = owner
         model = SystemModel(slugify(title) or "threat-dragon-model", **facts)
+        if self.data.get("version") is None:
+            self.report.add(
+                "assumption",
+                "version",
+                "missing",
+                "no version, but diagrams of cells: read as Threat Dragon v2",
+            )
         detail = self.data["detail"]
         for key in ("contributors", "reviewer"):
             value = detail.get(key)
             if value not in (None, "", []):
-                self.report.add("unmapped", f"detail.{key}", key,
-                                "people on the threat model, not part of the system: not "
-                                "imported")
+                self.report.add(
+                    "unmapped",
+                    f"detail.{key}",
+                    key,
+                    "people on the threat model, not part of the system: not imported",
+                )
         diagrams = detail["diagrams"]
         self.has_boxes = False
         for index, diagram in enumerate(diagrams):
@@ -301,15 +339,21 @@ class _TdImport:
         self.notes.flush(self.report, _TALLY_WHY, "imported", category="note", noun="flow")
         if len(model.components()) or len(model.zones()):
             self.report.add(
-                "assumption", "trust levels", "zones",
+                "assumption",
+                "trust levels",
+                "zones",
                 "Threat Dragon has no trust levels: shapes in no trust-boundary box are in "
                 "zone 'outside' (trust 0); each box has trust 1 + its nesting depth. Set the "
                 "real levels",
             )
         if model.flows():
-            self.report.add("assumption", "flows", "data",
-                            "Threat Dragon has no data kinds: flows carry no 'data'; state "
-                            "what each flow carries")
+            self.report.add(
+                "assumption",
+                "flows",
+                "data",
+                "Threat Dragon has no data kinds: flows carry no 'data'; state "
+                "what each flow carries",
+            )
         self.report.components = len(model.components())
         self.report.flows = len(model.flows())
         self.report.zones = len(model.zones())
@@ -318,18 +362,19 @@ class _TdImport:
 
     # -- one diagram -----------------------------------------------------------------
 
-    def _diagram(self, model: SystemModel, diagram: Mapping[str, Any], index: int,
-                 count: int) -> None:
+    def _diagram(
+        self, model: SystemModel, diagram: Mapping[str, Any], index: int, count: int
+    ) -> None:
         title = diagram.get("title")
-        where = f"diagram {title!r}" if isinstance(title, str) and title else \
-            f"diagram {index}"
+        where = f"diagram {title!r}" if isinstance(title, str) and title else f"diagram {index}"
         if count == 1:
             where = "diagram"
         cells = [c for c in diagram.get("cells", []) if isinstance(c, dict)]
         skipped = len(diagram.get("cells", [])) - len(cells)
         if skipped:
-            self.report.add("unmapped", where, plural(skipped, "cell"),
-                            "not a mapping: not imported")
+            self.report.add(
+                "unmapped", where, plural(skipped, "cell"), "not a mapping: not imported"
+            )
         boxes: list[tuple[Mapping[str, Any], _Rect]] = []
         shapes: list[tuple[Mapping[str, Any], str]] = []
         flows: list[Mapping[str, Any]] = []
@@ -343,21 +388,34 @@ class _TdImport:
             elif shape == "box":
                 rect = _rect(cell)
                 if rect is None:
-                    self.report.add("unmapped", element, "trust boundary box",
-                                    "no position and size: it cannot hold shapes")
+                    self.report.add(
+                        "unmapped",
+                        element,
+                        "trust boundary box",
+                        "no position and size: it cannot hold shapes",
+                    )
                 else:
                     boxes.append((cell, rect))
             elif shape == "curve":
-                self.report.add("unmapped", element, "trust boundary curve",
-                                "a line cannot say which side a shape is on: not imported; "
-                                "draw a trust-boundary box to make a zone")
+                self.report.add(
+                    "unmapped",
+                    element,
+                    "trust boundary curve",
+                    "a line cannot say which side a shape is on: not imported; "
+                    "draw a trust-boundary box to make a zone",
+                )
             elif shape == "text":
-                self.report.add("unmapped", element, "text block",
-                                "a diagram annotation: not imported")
+                self.report.add(
+                    "unmapped", element, "text block", "a diagram annotation: not imported"
+                )
             else:
                 what = cell.get("shape") or as_mapping(cell.get("data")).get("type") or "cell"
-                self.report.add("unmapped", element, f"shape {what!r}",
-                                "not a Threat Dragon element the workbench knows")
+                self.report.add(
+                    "unmapped",
+                    element,
+                    f"shape {what!r}",
+                    "not a Threat Dragon element the workbench knows",
+                )
             if shape not in ("actor", "process", "store", "flow"):
                 n = _threat_count(cell)
                 if n:
@@ -378,19 +436,26 @@ class _TdImport:
         return shown
 
     def _threats_entry(self, element: str, n: int) -> None:
-        self.report.add("unmapped", element, plural(n, "threat"),
-                        "not imported: their decisions are not carried over; run the "
-                        "analysis for the workbench's findings")
+        self.report.add(
+            "unmapped",
+            element,
+            plural(n, "threat"),
+            "not imported: their decisions are not carried over; run the "
+            "analysis for the workbench's findings",
+        )
 
     # -- zones ---------------------------------------------------------------------------
 
-    def _zones(self, model: SystemModel, boxes: list[tuple[Mapping[str, Any], _Rect]],
-               where: str) -> dict[int, str]:
+    def _zones(
+        self, model: SystemModel, boxes: list[tuple[Mapping[str, Any], _Rect]], where: str
+    ) -> dict[int, str]:
         zone_of_box: dict[int, str] = {}
         for i, (cell, rect) in enumerate(boxes):
             depth = sum(
-                1 for j, (_, other) in enumerate(boxes)
-                if j != i and other.contains_rect(rect)
+                1
+                for j, (_, other) in enumerate(boxes)
+                if j != i
+                and other.contains_rect(rect)
                 and (other.area > rect.area or (other.area == rect.area and j < i))
             )
             element = self._element(cell, "box")
@@ -399,8 +464,9 @@ class _TdImport:
                 self.unnamed += 1
                 name = f"Trust boundary {self.unnamed}"
             zid = self.zone_ids.claim(slugify(name), default="trust-boundary")
-            description = self.text(as_mapping(cell.get("data")).get("description"), element,
-                                    "description", False)
+            description = self.text(
+                as_mapping(cell.get("data")).get("description"), element, "description", False
+            )
             model.add_zone(zid, 1 + depth, name=name, description=description)
             zone_of_box[i] = zid
         return zone_of_box
@@ -408,15 +474,24 @@ class _TdImport:
     def _outside(self, model: SystemModel) -> str:
         if self.outside is None:
             self.outside = self.zone_ids.claim("outside")
-            model.add_zone(self.outside, 0, name="Outside any trust boundary",
-                           description="Shapes drawn outside every trust-boundary box.")
+            model.add_zone(
+                self.outside,
+                0,
+                name="Outside any trust boundary",
+                description="Shapes drawn outside every trust-boundary box.",
+            )
         return self.outside
 
     # -- components ----------------------------------------------------------------------
 
-    def _component(self, model: SystemModel, cell: Mapping[str, Any], shape: str,
-                   boxes: list[tuple[Mapping[str, Any], _Rect]],
-                   zone_of_box: Mapping[int, str]) -> None:
+    def _component(
+        self,
+        model: SystemModel,
+        cell: Mapping[str, Any],
+        shape: str,
+        boxes: list[tuple[Mapping[str, Any], _Rect]],
+        zone_of_box: Mapping[int, str],
+    ) -> None:
         data = as_mapping(cell.get("data"))
         element = self._element(cell, shape)
         name = self.text(_raw_name(cell), element, "name", True)
@@ -425,19 +500,25 @@ class _TdImport:
         guessed = guess_kind(shape, name, description)
         if guessed:
             kind = guessed
-            self.report.add("guessed", element, f"kind {kind}",
-                            "kind guessed from name: check it")
+            self.report.add("guessed", element, f"kind {kind}", "kind guessed from name: check it")
         cell_id = cell.get("id")
-        cid = self.ids.claim(slugify(name), cell_id if isinstance(cell_id, str) else None,
-                             default=kind.replace("_", "-"))
+        cid = self.ids.claim(
+            slugify(name),
+            cell_id if isinstance(cell_id, str) else None,
+            default=kind.replace("_", "-"),
+        )
         if isinstance(cell_id, str):
             self.cell_to_component[cell_id] = cid
         # zone: the smallest box holding the shape's centre
         rect = _rect(cell)
         zone = None
         if rect is None:
-            self.report.add("assumption", element, "zone",
-                            "no position and size: placed outside every trust boundary")
+            self.report.add(
+                "assumption",
+                element,
+                "zone",
+                "no position and size: placed outside every trust boundary",
+            )
         else:
             cx, cy = rect.x + rect.w / 2, rect.y + rect.h / 2
             holders = [(r.area, i) for i, (_, r) in enumerate(boxes) if r.contains_point(cx, cy)]
@@ -457,11 +538,14 @@ class _TdImport:
                 values["authenticated"] = True
             else:
                 tags.append("provides-authentication")
-        for flag, tag in (("isWebApplication", "web-application"),
-                          ("handlesCardPayment", "handles-card-payment"),
-                          ("handlesGoodsOrServices", "handles-goods-or-services"),
-                          ("isALog", "log"), ("isSigned", "signed"),
-                          ("storesInventory", "stores-inventory")):
+        for flag, tag in (
+            ("isWebApplication", "web-application"),
+            ("handlesCardPayment", "handles-card-payment"),
+            ("handlesGoodsOrServices", "handles-goods-or-services"),
+            ("isALog", "log"),
+            ("isSigned", "signed"),
+            ("storesInventory", "stores-inventory"),
+        ):
             if data.get(flag) is True:
                 tags.append(tag)
         level = data.get("privilegeLevel")
@@ -475,16 +559,23 @@ class _TdImport:
         if data.get("storesCredentials") is True:
             if "sensitivity" in table:
                 values["sensitivity"] = "secret"
-                self.report.add("assumption", element, "sensitivity secret",
-                                "stores credentials (storesCredentials)")
+                self.report.add(
+                    "assumption",
+                    element,
+                    "sensitivity secret",
+                    "stores credentials (storesCredentials)",
+                )
             else:
                 tags.append("stores-credentials")
         if data.get("outOfScope") is True:
             tags.append("out-of-scope")
             reason = self.text(data.get("reasonOutOfScope"), element, "reasonOutOfScope", True)
-            self.report.add("note", element, "out of scope",
-                            "imported with the tag out-of-scope"
-                            + (f"; reason: {reason}" if reason else ""))
+            self.report.add(
+                "note",
+                element,
+                "out of scope",
+                "imported with the tag out-of-scope" + (f"; reason: {reason}" if reason else ""),
+            )
         if tags:
             values["tags"] = tags
         n = _threat_count(cell)
@@ -506,13 +597,20 @@ class _TdImport:
             if isinstance(ref, str) and ref in self.cell_to_component:
                 ends.append(self.cell_to_component[ref])
             elif ref is None:
-                self.report.add("unmapped", element, f"{end}",
-                                "ends at a point of the canvas, not at an element: flow not "
-                                "imported")
+                self.report.add(
+                    "unmapped",
+                    element,
+                    f"{end}",
+                    "ends at a point of the canvas, not at an element: flow not imported",
+                )
                 return
             else:
-                self.report.add("unmapped", element, f"{end} cell {str(ref)[:8]}",
-                                "not an actor, process or store: flow not imported")
+                self.report.add(
+                    "unmapped",
+                    element,
+                    f"{end} cell {str(ref)[:8]}",
+                    "not an actor, process or store: flow not imported",
+                )
                 return
         name = self.text(_raw_name(cell), element, "name", True)
         description = self.text(data.get("description"), element, "description", False)
@@ -543,13 +641,14 @@ class _TdImport:
 _TALLY_WHY = {
     "isBidirectional": "imported as two flows, ID and ID-reverse, one per direction",
     "isPublicNetwork": "crosses a public network: flows have no such attribute (trust comes "
-                       "from zones); put the ends in a low-trust zone",
+    "from zones); put the ends in a low-trust zone",
     "outOfScope": "out of scope in Threat Dragon: flows have no tags; imported anyway",
 }
 
 
-def threat_dragon_from_data(data: Mapping[str, Any],
-                            name: str = "<threat-dragon>") -> tuple[SystemModel, ImportReport]:
+def threat_dragon_from_data(
+    data: Mapping[str, Any], name: str = "<threat-dragon>"
+) -> tuple[SystemModel, ImportReport]:
     """Import a Threat Dragon document already parsed from JSON (see
     :func:`import_threat_dragon`)."""
     if not isinstance(data, Mapping):
