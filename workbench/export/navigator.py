@@ -7,8 +7,8 @@ entry per tactic it belongs to (``tactic`` is the tactic's shortname, the
 ``phase_name`` of ATLAS), sub-techniques are entries of their own with the
 dotted id, and the parent of a scored sub-technique is listed with
 ``showSubtechniques: true`` so the Navigator unfolds it. A technique's
-``comment`` names the components (display names) and the finding ids, its
-``metadata`` lists the components and the band, its ``links`` point to
+``comment`` names the components (display names; a flow by its ends) and the
+finding ids, its ``metadata`` lists the components (and flows) and the band, its ``links`` point to
 atlas.mitre.org, and its ``color`` is the colour of its band on the risk
 matrix (the same colours as the legend); ``gradient`` spans 0 to the matrix's
 highest score.
@@ -108,16 +108,16 @@ def navigator_layer(
         if findings:
             score = max(int(f["score"]) for f in findings)
             band = matrix.band_of_score(score)
-            components = _components(model, findings)
+            elements = _elements(model, findings)
             ids = sorted(f["id"] for f in findings)
             base = {
                 "score": score,
                 "color": matrix.colour(band),
-                "comment": f"{band} risk (score {score}) on {', '.join(components)}. "
+                "comment": f"{band} risk (score {score}) on {', '.join(n for _k, n in elements)}. "
                 f"Findings: {', '.join(ids)}",
                 "enabled": True,
                 "metadata": [
-                    *({"name": "component", "value": c} for c in components),
+                    *({"name": kind, "value": name} for kind, name in elements),
                     {"name": "band", "value": band},
                     {"name": "findings", "value": str(len(ids))},
                 ],
@@ -158,16 +158,29 @@ def navigator_layer(
     return layer
 
 
-def _components(model: Any, findings: list[dict[str, Any]]) -> list[str]:
-    """Display names of the elements the findings sit on (flows by their name), sorted."""
-    names = set()
+def _elements(model: Any, findings: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """``(kind, display name)`` of the elements the findings sit on, sorted by name.
+
+    A component is named by its display name; a flow by the display names of
+    its ends (``Customer -> Customer tickets``).
+    """
+    found: set[tuple[str, str]] = set()
     for f in findings:
         element = f.get("element") or ""
-        if f.get("element_type") != "flow" and element in model:
-            names.add(model.component(element).name)
+        if f.get("element_type") == "flow":
+            try:
+                flow = model.flow(element)
+            except (KeyError, LookupError):
+                found.add(("flow", f.get("element_name") or element))
+                continue
+            ends = f"{model.component(flow.source).name} -> {model.component(flow.target).name}"
+            label = ends if flow.name == flow.id else f"{flow.name} ({ends})"
+            found.add(("flow", label))
+        elif element in model:
+            found.add(("component", model.component(element).name))
         else:
-            names.add(f.get("element_name") or element)
-    return sorted(names, key=str.casefold)
+            found.add(("component", f.get("element_name") or element))
+    return sorted(found, key=lambda x: (x[1].casefold(), x[0]))
 
 
 def layer_text(layer: dict[str, Any]) -> str:
