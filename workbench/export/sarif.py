@@ -121,8 +121,8 @@ def _rule_descriptor(
                 if technique
                 else ""
             )
-            + "Decide on the finding with workbench decide (mitigate, accept, transfer, avoid "
-            "or not_applicable) to clear it."
+            + "Record a decision on the finding in the project (mitigate, accept, transfer, "
+            "avoid or not_applicable) to clear this alert."
         },
         "properties": {"tags": tags},
     }
