@@ -200,7 +200,7 @@ def graph_data(session: Any, *, large: bool = False) -> dict[str, Any]:
                 y=box.y1 + pad_y,
                 xref="x",
                 yref="y",
-                text=f"<b>{esc(_short(box.name, 14 * max(1, round(box.x1 - box.x0))))}</b>"
+                text=f"<b>{esc(_short(box.name, 19 * max(1, round(box.x1 - box.x0))))}</b>"
                 f"<br>trust {box.trust}",
                 showarrow=False,
                 yanchor="bottom",

@@ -40,12 +40,12 @@ def _html(value: str = "") -> W.HTML:
 
 def _element_name(session: Any, element: str) -> str:
     model = session.model
-    if element in model:
-        return str(model.component(element).name)
-    try:
-        return str(model.flow(element).name)
-    except (KeyError, LookupError):
-        return element
+    for get in (model.component, model.flow):
+        try:
+            return str(get(element).name)
+        except (KeyError, LookupError):
+            continue
+    return element
 
 
 # -- risk matrix ---------------------------------------------------------------------------------

@@ -1,0 +1,688 @@
+"""Headless tests of the workbench widgets: no kernel, no browser.
+
+ipywidgets run without a front end (a dummy comm), their callbacks fire
+synchronously, ``Button.click()`` runs the click handlers, and a plotly
+FigureWidget click is simulated with ``trace._dispatch_on_click`` and once with
+the exact message the browser sends (``fig._js2py_pointsCallback``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+pytest.importorskip("plotly")
+pytest.importorskip("anywidget")
+
+import ipywidgets as W
+from plotly.callbacks import Points
+
+from workbench.project import Project
+from workbench.session import Session
+from workbench.ui import Workbench, open_workbench
+from workbench.ui.graph import GraphView
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def fixed_clock() -> dt.datetime:
+    return dt.datetime(2026, 5, 4, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def base_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("base") / "support"
+    Project.create(folder, template="support-assistant", actor="tester", clock=fixed_clock)
+    return folder
+
+
+@pytest.fixture
+def project_dir(base_project: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "support"
+    shutil.copytree(base_project, target)
+    return target
+
+
+def build(folder: Path, actor: str | None = None) -> Workbench:
+    return Workbench(Session.open(folder, actor=actor, clock=fixed_clock))
+
+
+@pytest.fixture
+def wb(project_dir: Path) -> Workbench:
+    return build(project_dir)
+
+
+def walk(widget: Any) -> Iterator[Any]:
+    yield widget
+    for child in getattr(widget, "children", ()) or ():
+        yield from walk(child)
+
+
+def html_values(wb: Workbench) -> list[str]:
+    return [w.value for w in walk(wb.view) if isinstance(w, W.HTML)]
+
+
+def table_elements(wb: Workbench) -> set[str]:
+    return {r["element"] for r in wb.session.page_rows()}
+
+
+def decisions_on_disk(folder: Path) -> list[dict[str, Any]]:
+    path = folder / "decisions.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def node_index(wb: Workbench, component_id: str) -> int:
+    return wb.graph._ids.index(component_id)
+
+
+def select_finding_on(wb: Workbench, element: str, band: str | None = None) -> dict[str, Any]:
+    rows = [r for r in wb.session.all_rows() if r["element"] == element]
+    if band:
+        rows = [r for r in rows if r["band"] == band]
+    row = rows[0]
+    wb.table.picker.options = [*wb.table.picker.options, (row["title"], row["id"])]
+    wb.table.picker.value = row["id"]
+    assert wb.session.selected_finding == row["id"]
+    return row
+
+
+# -- building and the graph ----------------------------------------------------------------------
+
+
+def test_open_workbench_builds_every_part(tmp_path: Path) -> None:
+    wb = open_workbench(tmp_path / "new", template="support-assistant", actor="ana")
+    assert isinstance(wb.view, W.VBox)
+    assert "wb-root" in wb.view._dom_classes
+    assert (tmp_path / "new" / "project.yaml").is_file()
+    model = wb.session.model
+    node = wb.graph.fig.data[GraphView.NODE_TRACE]
+    assert sorted(node.customdata) == sorted(c.id for c in model.components())
+    assert len(wb.session.page_rows()) == len(wb.session.all_rows())
+    assert "<table" in wb.table.table.value
+    # a first finding is selected so the panel is not empty
+    assert wb.session.selected_finding is not None
+    assert wb.finding.details.value.startswith('<h3 class="wb-h">')
+    assert [wb.tabs.get_title(i) for i in range(len(wb.tabs.children))][:5] == [
+        "Threats",
+        "Risk matrix",
+        "ATLAS matrix",
+        "Guideline coverage",
+        "Attack paths",
+    ]
+
+
+def test_graph_zones_colours_and_hover(wb: Workbench) -> None:
+    s = wb.session
+    fig = wb.graph.fig
+    zone_texts = [a.text for a in fig.layout.annotations]
+    assert any("Internet" in t and "trust 0" in t for t in zone_texts)
+    assert len(fig.layout.shapes) == len(s.layout().zones)
+    node = fig.data[GraphView.NODE_TRACE]
+    risk = s.node_risk()
+    for i, cid in enumerate(node.customdata):
+        if cid in risk:
+            assert node.marker.color[i] == s.matrix.colour(risk[cid][0])
+            assert f"highest: {risk[cid][0]}" in node.hovertext[i]
+        else:
+            assert node.marker.color[i] == "#BBBBBB"
+    i = node_index(wb, "llm")
+    assert "kind: model" in node.hovertext[i]
+    assert "zone: LLM provider (trust 1)" in node.hovertext[i]
+    assert node.marker.symbol[i] == "hexagon"
+    flow_hover = " ".join(fig.data[1].hovertext)
+    assert "data: user_input, personal_data" in flow_hover
+    assert "encrypted: yes, authenticated: yes" in flow_hover
+    # the figure is sized from the layout
+    assert fig.layout.width >= s.layout().width * 100
+
+
+def test_node_click_focuses_table_and_panel(wb: Workbench) -> None:
+    trace = wb.graph.fig.data[GraphView.NODE_TRACE]
+    i = node_index(wb, "llm")
+    trace._dispatch_on_click(
+        Points(point_inds=[i], xs=[0], ys=[0], trace_name=trace.name, trace_index=4), None
+    )
+    assert wb.session.selected_component == "llm"
+    assert table_elements(wb) == {"llm"}
+    assert wb.table.component.value == "llm"
+    assert "Hosted LLM" in wb.finding.details.value
+    assert wb.session.finding_row()["element"] == "llm"
+    widths = list(trace.marker.line.width)
+    assert widths[i] == 4 and widths.count(4) == 1
+    assert "selected: <b>Hosted LLM</b>" in wb.graph.caption.value
+    assert len(wb.graph.fig.data[2].x) > 0  # the flows of the selected component drawn darker
+    # "show all" clears it
+    wb.graph.show_all.click()
+    assert wb.session.selected_component is None
+    assert len(wb.session.page_rows()) == len(wb.session.all_rows())
+    assert list(trace.marker.line.width).count(4) == 0
+
+
+def test_node_click_as_the_browser_sends_it(wb: Workbench) -> None:
+    fig = wb.graph.fig
+    i = node_index(wb, "vector-store")
+    fig._js2py_pointsCallback = {
+        "event_type": "plotly_click",
+        "points": {
+            "trace_indexes": [GraphView.NODE_TRACE],
+            "point_indexes": [i],
+            "xs": [0.0],
+            "ys": [0.0],
+        },
+        "device_state": None,
+        "selector": None,
+    }
+    assert wb.session.selected_component == "vector-store"
+    assert table_elements(wb) == {"vector-store"}
+    assert fig._js2py_pointsCallback is None
+
+
+def test_component_dropdown_filters_like_a_click(wb: Workbench) -> None:
+    wb.table.component.value = "assistant"
+    assert wb.session.selected_component == "assistant"
+    assert table_elements(wb) == {"assistant"}
+    assert list(wb.graph.fig.data[GraphView.NODE_TRACE].marker.line.width).count(4) == 1
+    wb.table.component.value = ""
+    assert wb.session.selected_component is None
+
+
+def test_filters_sort_and_pages(wb: Workbench) -> None:
+    s = wb.session
+    total = len(s.all_rows())
+    wb.table.band.value = "critical"
+    assert {r["band"] for r in s.page_rows()} == {"critical"}
+    wb.table.band.value = ""
+    tactic = wb.table.tactic.options[1][1]
+    wb.table.tactic.value = tactic
+    assert all(tactic in r["tactics"] for r in s.page_rows())
+    wb.table.tactic.value = ""
+    wb.table.status.value = "decided"
+    assert s.page_rows() == []
+    assert "no findings match the filters" in wb.table.table.value
+    wb.table.status.value = ""
+    wb.table.sort.value = "score"
+    wb.table.descending.value = False
+    scores = [r["score"] for r in s.page_rows()]
+    assert scores == sorted(scores)
+    # pages: make them small to page through the template's findings
+    s.page_size = 5
+    s.set_page(0)
+    assert wb.table.page_label.value.startswith(f"page 1 of {-(-total // 5)}")
+    assert wb.table.prev.disabled and not wb.table.next.disabled
+    first = [r["id"] for r in s.page_rows()]
+    wb.table.next.click()
+    assert s.page == 1
+    assert [r["id"] for r in s.page_rows()] != first
+    assert wb.table.page_label.value.startswith("page 2 of")
+    wb.table.prev.click()
+    assert s.page == 0
+
+
+def test_table_shows_band_as_word_and_colour(wb: Workbench) -> None:
+    html = wb.table.table.value
+    colour = wb.session.matrix.colour("critical")
+    assert f"background:{colour}" in html
+    assert ">critical 20</span>" in html or ">critical 25</span>" in html
+    assert "<td>open</td>" in html
+
+
+def test_large_type(wb: Workbench) -> None:
+    size = wb.graph.fig.data[GraphView.NODE_TRACE].textfont.size
+    wb.table.large_type.value = True
+    assert wb.session.large_type
+    assert "wb-large" in wb.view._dom_classes
+    assert wb.graph.fig.data[GraphView.NODE_TRACE].textfont.size > size
+    wb.table.large_type.value = False
+    assert "wb-large" not in wb.view._dom_classes
+
+
+# -- the finding panel -----------------------------------------------------------------------------
+
+
+def test_finding_details_link_to_atlas(wb: Workbench) -> None:
+    row = select_finding_on(wb, "llm")
+    html = wb.finding.details.value
+    url = f"https://atlas.mitre.org/techniques/{row['technique']}"
+    assert f'href="{url}" target="_blank" rel="noopener"' in html
+    assert row["technique_name"] in html
+    labels = [o[0] for o in wb.finding.likelihood.options]
+    assert labels[-1] == "5 · almost certain"
+    assert "likelihood</b>" in wb.finding.score_reasons.value
+
+
+def test_score_override_needs_a_reason_and_changes_the_row(
+    wb: Workbench, project_dir: Path
+) -> None:
+    row = select_finding_on(wb, "llm")
+    panel = wb.finding
+    new_lik = 1 if row["likelihood"] != 1 else 2
+    panel.likelihood.value = new_lik
+    panel.apply.click()
+    assert "say why" in panel.score_errors["reason"].value
+    assert wb.session.finding_row()["likelihood"] == row["likelihood"]
+    panel.override_reason.value = "the provider filters these prompts"
+    panel.apply.click()
+    assert panel.score_errors["reason"].value == ""
+    updated = wb.session.finding_row()
+    assert updated["likelihood"] == new_lik
+    assert updated["score"] == new_lik * row["impact"]
+    assert updated["residual_score"] == updated["score"]
+    assert "the provider filters these prompts" in updated["likelihood_reason"]
+    assert f"{updated['band']} {updated['score']}" in wb.table.table.value
+    assert "overridden" in wb.message.value
+    assert "the provider filters these prompts" in (project_dir / "assessment.yaml").read_text()
+    panel.restore.click()
+    assert wb.session.finding_row()["likelihood"] == row["likelihood"]
+
+
+def test_choosing_mitigations_updates_residual_and_projected(wb: Workbench) -> None:
+    row = select_finding_on(wb, "chat-frontend")
+    panel = wb.finding
+    assert panel.candidate.options
+    first = panel.candidate.options[0][1]
+    assert first in panel.candidates_html.value
+    panel.candidate.value = first
+    panel.mitigation_status.value = "planned"
+    panel.mitigation_owner.value = "app team"
+    panel.add_mitigation.click()
+    after = wb.session.finding_row()
+    assert after["residual_score"] == row["score"]  # planned: not counted in residual
+    assert after["projected_score"] < row["score"]
+    assert f"{after['projected_band']} {after['projected_score']}" in panel.scores.value
+    assert "app team" in panel.chosen_box.children[1].children[2].value
+    # the chosen row's status dropdown makes it implemented
+    status = panel.chosen_box.children[1].children[0]
+    status.value = "implemented"
+    after = wb.session.finding_row()
+    assert after["residual_score"] < row["score"]
+    assert f"{after['residual_band']} {after['residual_score']}" in panel.scores.value
+    # remove it
+    remove = panel.chosen_box.children[1].children[1]
+    remove.click()
+    assert wb.session.chosen() == []
+    assert wb.session.finding_row()["residual_score"] == row["score"]
+
+
+def test_decision_from_the_form_lands_in_the_log(wb: Workbench, project_dir: Path) -> None:
+    row = select_finding_on(wb, "assistant")
+    panel = wb.finding
+    panel.treatment.value = "mitigate"
+    panel.rationale.value = "least privilege for the agent by Q3"
+    panel.owner.value = "platform team"
+    panel.review_by.value = dt.date(2026, 9, 1)
+    panel.links.value = "JIRA-12, https://wiki.example/agent"
+    panel.record.click()
+    assert "wb-ok" in panel.decision_message.value
+    records = decisions_on_disk(project_dir)
+    decisions = [r for r in records if r.get("treatment") == "mitigate"]
+    assert decisions, records
+    last = decisions[-1]
+    assert last["findings"] == [row["id"]]
+    assert last["rationale"] == "least privilege for the agent by Q3"
+    assert last["owner"] == "platform team"
+    assert last["review_by"] == "2026-09-01"
+    assert last["by"] == "tester"
+    assert last["links"] == ["JIRA-12", "https://wiki.example/agent"]
+    assert wb.session.finding_row()["status"] == "decided"
+    assert "<td>decided</td>" in wb.table.table.value
+
+
+def test_validation_messages_next_to_fields(wb: Workbench, project_dir: Path) -> None:
+    select_finding_on(wb, "llm", band="critical")
+    panel = wb.finding
+    panel.treatment.value = "accept"
+    panel.rationale.value = "the provider is contractually bound"
+    panel.owner.value = ""
+    panel.review_by.value = None
+    panel.record.click()
+    errors = panel.decision_errors
+    assert "risk owner" in errors["owner"].value
+    assert "review date" in errors["review_by"].value
+    assert errors["rationale"].value == ""
+    assert "wb-error" in panel.decision_message.value
+    assert decisions_on_disk(project_dir) == []
+    # an empty rationale
+    panel.treatment.value = "mitigate"
+    panel.rationale.value = " "
+    panel.record.click()
+    assert "rationale" in errors["rationale"].value
+    assert errors["owner"].value == ""
+    # what was typed is still there
+    assert panel.treatment.value == "mitigate"
+
+
+def test_typed_decision_is_kept_per_finding(wb: Workbench) -> None:
+    first = select_finding_on(wb, "llm")
+    wb.finding.rationale.value = "draft for the llm"
+    select_finding_on(wb, "assistant")
+    assert wb.finding.rationale.value == ""
+    wb.table.picker.value = first["id"]
+    assert wb.finding.rationale.value == "draft for the llm"
+
+
+def test_manual_finding_form(wb: Workbench) -> None:
+    form = wb.manual
+    form.element.value = "ticketing-tool"
+    form.title.value = ""
+    form.reason.value = ""
+    form.add.click()
+    assert "title" in form.errors["title"].value
+    assert "why" in form.errors["reason"].value
+    form.title.value = "Refund abuse through the ticketing tool"
+    form.technique.value = "AML.T0048 · External Harms"
+    form.reason.value = "the tool can grant refunds"
+    form.likelihood.value = 4
+    form.impact.value = 4
+    form.add.click()
+    fid = "manual-refund-abuse-through-the-ticketing-tool@ticketing-tool"
+    row = wb.session.finding_row(fid)
+    assert row is not None and row["technique"] == "AML.T0048" and row["score"] == 16
+    assert wb.session.selected_finding == fid
+    assert "Refund abuse through the ticketing tool" in wb.finding.details.value
+    wb.table.component.value = "ticketing-tool"
+    assert "Refund abuse" in wb.table.table.value
+
+
+def test_actor_required_before_recording(project_dir: Path) -> None:
+    folder = project_dir.parent / "anonymous"
+    Project.create(folder, template="support-assistant", clock=fixed_clock)
+    wb = build(folder)
+    assert wb.effective_actor() is None
+    assert "Who is working?" in wb.actor_prompt.value
+    assert wb.finding.record.disabled and wb.finding.apply.disabled
+    assert wb.manual.add.disabled and wb.editor.components.add.disabled
+    wb.actor.value = " "
+    wb.set_actor.click()
+    assert wb.finding.record.disabled
+    wb.actor.value = "Bea"
+    wb.set_actor.click()
+    assert not wb.finding.record.disabled and not wb.editor.components.add.disabled
+    assert "recorded as Bea" in wb.actor_prompt.value
+    wb.finding.treatment.value = "avoid"
+    wb.finding.rationale.value = "feature dropped"
+    wb.finding.record.click()
+    assert decisions_on_disk(folder)[-1]["by"] == "Bea"
+
+
+# -- model editing -----------------------------------------------------------------------------------
+
+
+def test_model_edit_reruns_analysis_and_keeps_decisions(wb: Workbench, project_dir: Path) -> None:
+    s = wb.session
+    row = select_finding_on(wb, "llm")
+    wb.finding.treatment.value = "transfer"
+    wb.finding.rationale.value = "covered by the provider contract"
+    wb.finding.record.click()
+    before = len(s.all_rows())
+    form = wb.editor.components
+    form.pick.value = ""
+    form.id.value = "ops-api"
+    form.kind.value = "inference_endpoint"
+    form.zone.value = "dmz"
+    form.name.value = "Ops API"
+    attrs = form._attr_widgets
+    assert isinstance(attrs["rate_limited"][1], W.Dropdown)
+    assert [o[0] for o in attrs["rate_limited"][1].options] == ["unstated", "true", "false"]
+    attrs["rate_limited"][1].value = "false"
+    form.add.click()
+    assert "wb-ok" in form.message.value, form.message.value
+    comp = s.model.component("ops-api")
+    assert comp.name == "Ops API" and comp.get("rate_limited") is False
+    flows = wb.editor.flows
+    flows.pick.value = ""
+    flows.id.value = "customer-to-ops"
+    flows.source.value = "customer"
+    flows.target.value = "ops-api"
+    flows.data.value = ("user_input", "personal_data")
+    flows.encrypted.value = "true"
+    flows.add.click()
+    assert "wb-ok" in flows.message.value, flows.message.value
+    flow = s.model.flow("customer-to-ops")
+    assert flow.data == ("user_input", "personal_data") and flow.encrypted is True
+    assert "ops-api" in wb.graph.fig.data[GraphView.NODE_TRACE].customdata
+    assert len(s.all_rows()) > before
+    assert "inference-api-exposed@ops-api" in {r["id"] for r in s.all_rows()}
+    assert s.finding_row(row["id"])["treatment"] == "transfer"
+    assert "ops-api" in (project_dir / "model.yaml").read_text()
+    # a bad value is reported next to the form, nothing is lost
+    form.pick.value = "ops-api"
+    form._attr_widgets["sha256"][1].value = "not-a-digest"
+    form.save.click()
+    assert "sha256" in form.message.value
+    assert s.model.component("ops-api").get("sha256") is None
+
+
+def test_form_changes_display_name_not_id(wb: Workbench) -> None:
+    form = wb.editor.components
+    form.pick.value = "llm"
+    assert form.id.disabled
+    form.name.value = "Provider LLM"
+    form.save.click()
+    assert "llm" in wb.session.model
+    assert wb.session.model.component("llm").name == "Provider LLM"
+    i = node_index(wb, "llm")
+    assert wb.graph.fig.data[GraphView.NODE_TRACE].text[i] == "Provider LLM"
+
+
+def test_rename_keeps_decisions(wb: Workbench, project_dir: Path) -> None:
+    row = select_finding_on(wb, "vector-store")
+    wb.finding.treatment.value = "mitigate"
+    wb.finding.rationale.value = "per-tenant filters"
+    wb.finding.record.click()
+    form = wb.editor.components
+    form.pick.value = "vector-store"
+    form.new_id.value = "tenant-index"
+    form.rename.click()
+    assert "wb-ok" in form.message.value, form.message.value
+    new_id = row["id"].replace("@vector-store", "@tenant-index")
+    renamed = wb.session.finding_row(new_id)
+    assert renamed is not None and renamed["treatment"] == "mitigate"
+    assert "tenant-index" in wb.graph.fig.data[GraphView.NODE_TRACE].customdata
+    assert any(
+        r.get("type") == "rename" or r.get("new") == "tenant-index"
+        for r in decisions_on_disk(project_dir)
+    )
+
+
+def test_remove_component_asks_twice(wb: Workbench) -> None:
+    form = wb.editor.components
+    form.pick.value = "monitoring"
+    form.remove.click()
+    assert "monitoring" in wb.session.model
+    assert "click again" in form.message.value
+    form.remove.click()
+    assert "monitoring" not in wb.session.model
+    assert "monitoring" not in wb.graph.fig.data[GraphView.NODE_TRACE].customdata
+
+
+def test_zone_form(wb: Workbench) -> None:
+    zones = wb.editor.zones
+    zones.pick.value = ""
+    zones.id.value = "partner-net"
+    zones.trust.value = 1
+    zones.name.value = "Partner network"
+    zones.add.click()
+    assert "wb-ok" in zones.message.value
+    assert any(z.id == "partner-net" for z in wb.session.model.zones())
+    assert ("Partner network (trust 1)", "partner-net") in wb.editor.components.zone.options
+
+
+# -- views ----------------------------------------------------------------------------------------------
+
+
+def test_views_draw_when_shown(wb: Workbench) -> None:
+    s = wb.session
+    wb.tabs.selected_index = 1
+    heat = wb.risk_matrix.fig.data
+    counts = s.matrix_counts("inherent")
+    assert [list(r) for r in heat[0].z][4][4] == s.matrix.band_rank("critical")
+    total_text = sum(int(t.split("</b>")[0][3:]) for row in heat[0].text for t in row if "<b>" in t)
+    assert total_text == sum(map(sum, counts))
+    assert "almost certain" in " ".join(wb.risk_matrix.fig.layout.xaxis.ticktext)
+    wb.tabs.selected_index = 2
+    atlas = wb.atlas.html.value
+    assert "Initial Access" in atlas and "LLM Prompt Injection" in atlas
+    assert f"background:{s.matrix.colour('critical')}" in atlas
+    wb.tabs.selected_index = 3
+    coverage = wb.coverage.html.value
+    assert coverage.count('<details class="wb-guideline">') == 17
+    assert "staff-training-recorded" in coverage
+    wb.tabs.selected_index = 4
+    assert len(wb.paths.select.options) == len(s.attack_paths())
+
+
+def test_views_follow_changes(wb: Workbench) -> None:
+    wb.tabs.selected_index = 1
+    row = select_finding_on(wb, "llm", band="critical")
+    before = [list(r) for r in wb.risk_matrix.fig.data[1].text]
+    wb.finding.candidate.value = wb.finding.candidate.options[0][1]
+    wb.finding.mitigation_status.value = "verified"
+    wb.finding.add_mitigation.click()
+    after = [list(r) for r in wb.risk_matrix.fig.data[1].text]
+    assert before != after  # the residual heatmap moved
+    assert wb.session.finding_row(row["id"])["residual_score"] < row["score"]
+
+
+def test_attack_path_is_highlighted_on_the_graph(wb: Workbench) -> None:
+    wb.tabs.selected_index = 4
+    assert wb.graph.fig.data[3].x in ((), None) or len(wb.graph.fig.data[3].x) == 0
+    wb.paths.select.value = 0
+    assert wb.session.selected_path == 0
+    path = wb.session.attack_paths()[0]
+    assert len([x for x in wb.graph.fig.data[3].x if x is not None]) == 2 * len(path.hops)
+    assert "attack path:" in wb.graph.caption.value
+    assert "Technique" in wb.paths.details.value
+    wb.paths.clear.click()
+    assert wb.session.selected_path is None
+    assert len(wb.graph.fig.data[3].x) == 0
+
+
+def test_exports_write_files(wb: Workbench, project_dir: Path) -> None:
+    select_finding_on(wb, "llm")
+    wb.finding.treatment.value = "mitigate"
+    wb.finding.rationale.value = "guardrails"
+    wb.finding.record.click()
+    for key, button in wb.exports.buttons.items():
+        button.click()
+        shown = wb.exports.results[key].value
+        assert shown, key
+    assert (project_dir / "exports" / "register.csv").is_file()
+    assert (
+        str((project_dir / "exports" / "register.csv").resolve())
+        in wb.exports.results["register"].value
+    )
+    for key in ("decisions", "report"):
+        value = wb.exports.results[key].value
+        # an exporter may not be there yet: then the message says why, and nothing breaks
+        assert "wb-ok" in value or "wb-error" in value
+    if "wb-ok" in wb.exports.results["decisions"].value:
+        assert any((project_dir / "exports" / "decisions").iterdir())
+    if "wb-ok" in wb.exports.results["report"].value:
+        assert (project_dir / "exports" / "report.html").is_file()
+
+
+# -- escaping --------------------------------------------------------------------------------------------
+
+
+def test_hostile_names_are_text_in_every_view(project_dir: Path) -> None:
+    project = Project.open(project_dir, clock=fixed_clock)
+    project.edit_model(lambda m: m.update_component("chat-frontend", name=HOSTILE))
+    project.edit_model(lambda m: m.update_zone("dmz", name=HOSTILE))
+    project.edit_model(lambda m: m.update_flow("chat-question", name=HOSTILE))
+    project.edit_model(lambda m: m.update_system(debt=[{"item": HOSTILE}]))
+    project.add_manual_finding(
+        "chat-frontend", HOSTILE, reason=HOSTILE, technique="AML.T0051", guidelines=["1.3"]
+    )
+    wb = build(project_dir)
+    s = wb.session
+    fid = next(r["id"] for r in s.all_rows() if r["manual"])
+    wb.table.component.value = "chat-frontend"
+    wb.table.picker.value = fid
+    wb.finding.treatment.value = "mitigate"
+    wb.finding.rationale.value = HOSTILE
+    wb.finding.owner.value = HOSTILE
+    wb.finding.record.click()
+    assert s.finding_row(fid)["owner"] == HOSTILE
+    wb.paths.refresh()
+    index = next(i for i, p in enumerate(s.attack_paths()) if "chat-frontend" in p.nodes)
+    wb.paths.select.value = index
+    for i in (1, 2, 3, 4):
+        wb.tabs.selected_index = i
+    views = {
+        "table": wb.table.table.value,
+        "finding panel": wb.finding.details.value,
+        "graph caption": wb.graph.caption.value,
+        "ATLAS matrix": wb.atlas.html.value,
+        "coverage": wb.coverage.html.value,
+        "attack paths": wb.paths.details.value,
+    }
+    for name, html in views.items():
+        assert ESCAPED in html, name
+        assert HOSTILE not in html, name
+    for html in html_values(wb):
+        assert "<img" not in html
+    fig = wb.graph.fig
+    node = fig.data[GraphView.NODE_TRACE]
+    i = list(node.customdata).index("chat-frontend")
+    assert node.text[i].startswith("&lt;img src=x")
+    assert ESCAPED in node.hovertext[i]
+    assert any(ESCAPED in t for t in fig.data[1].hovertext)  # flow hover
+    assert any(a.text.startswith("<b>&lt;img src=x") for a in fig.layout.annotations)  # zone
+    graph_json = json.dumps(fig.to_plotly_json())
+    heat_json = json.dumps(wb.risk_matrix.fig.to_plotly_json())
+    for text in (graph_json, heat_json):
+        assert "<img" not in text
+
+
+# -- restart -------------------------------------------------------------------------------------------------
+
+
+def test_restart_shows_the_same_state(wb: Workbench, project_dir: Path) -> None:
+    s = wb.session
+    row = select_finding_on(wb, "llm", band="critical")
+    wb.finding.likelihood.value = 2
+    wb.finding.override_reason.value = "rate limited upstream"
+    wb.finding.apply.click()
+    wb.finding.candidate.value = wb.finding.candidate.options[0][1]
+    wb.finding.mitigation_status.value = "implemented"
+    wb.finding.add_mitigation.click()
+    wb.finding.treatment.value = "mitigate"
+    wb.finding.rationale.value = "filters in place"
+    wb.finding.record.click()
+    assert "wb-ok" in wb.finding.decision_message.value
+    wb.manual.element.value = "assistant"
+    wb.manual.title.value = "Prompt leak via logs"
+    wb.manual.reason.value = "logs hold prompts"
+    wb.manual.add.click()
+    form = wb.editor.components
+    form.pick.value = "llm"
+    form.name.value = "Provider LLM"
+    form.save.click()
+    assert "wb-ok" in form.message.value
+
+    # a kernel restart: a new Session and Workbench on the same folder
+    again = build(project_dir)
+    for one in (wb, again):
+        one.session.select_component(None)
+        one.session.select_finding(row["id"])
+    assert again.session.all_rows() == s.all_rows()
+    assert again.table.table.value == wb.table.table.value
+    assert again.finding.details.value == wb.finding.details.value
+    assert again.finding.scores.value == wb.finding.scores.value
+    assert again.title.value == wb.title.value
+    g1, g2 = wb.graph.fig.data[GraphView.NODE_TRACE], again.graph.fig.data[GraphView.NODE_TRACE]
+    assert (g2.text, g2.marker.color, g2.hovertext) == (g1.text, g1.marker.color, g1.hovertext)
+    restored = again.session.finding_row(row["id"])
+    assert restored["likelihood"] == 2 and restored["treatment"] == "mitigate"
+    assert restored["chosen_mitigations"]
+    assert again.session.finding_row("manual-prompt-leak-via-logs@assistant") is not None
