@@ -53,7 +53,7 @@ from typing import Any
 
 from workbench.errors import Issue
 from workbench.model.definitions import CRITICALITY, SENSITIVITY
-from workbench.rules.context import Context, Match
+from workbench.rules.context import EMPTY, Context, Match
 
 __all__ = [
     "COMPONENT_KEYS",
@@ -111,7 +111,7 @@ class Condition:
         raise NotImplementedError
 
     def key(self) -> Any:
-        """A hashable identity, used to cache sets computed for nested conditions."""
+        """A hashable description of the condition: equal conditions share cached sets."""
         return id(self)
 
 
@@ -119,12 +119,21 @@ class Condition:
 class All(Condition):
     parts: list[Condition]
 
+    def key(self) -> Any:
+        return ("all", tuple(p.key() for p in self.parts))
+
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
-        result = Match()
+        found = []
         for part in self.parts:
             m = part.evaluate(ctx, element)
             if m is None:
                 return None
+            if m is not EMPTY:
+                found.append(m)
+        if not found:
+            return EMPTY
+        result = Match()
+        for m in found:
             result.merge(m)
         return result
 
@@ -141,6 +150,9 @@ class All(Condition):
 @dataclass(eq=False)
 class AnyOf(Condition):
     parts: list[Condition]
+
+    def key(self) -> Any:
+        return ("any", tuple(p.key() for p in self.parts))
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         assumed: Match | None = None
@@ -162,10 +174,13 @@ class AnyOf(Condition):
 class Not(Condition):
     part: Condition
 
+    def key(self) -> Any:
+        return ("not", self.part.key())
+
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         m = self.part.evaluate(ctx, element)
         if m is None:
-            return Match()
+            return EMPTY
         return None
 
     def describe(self) -> str:
@@ -176,8 +191,11 @@ class Not(Condition):
 class Kind(Condition):
     kinds: frozenset[str]
 
+    def key(self) -> Any:
+        return ("kind", tuple(sorted(self.kinds)))
+
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
-        return Match() if element.kind in self.kinds else None
+        return EMPTY if element.kind in self.kinds else None
 
     def describe(self) -> str:
         return "kind is " + " or ".join(sorted(self.kinds))
@@ -198,6 +216,10 @@ class Attr(Condition):
     value: Any
     unstated: str  # "matches" or "no_match"
     on_flow: bool = False
+
+    def key(self) -> Any:
+        value = tuple(self.value) if isinstance(self.value, list) else self.value
+        return ("attr", self.name, self.test, value, self.unstated, self.on_flow)
 
     def _holds(self, actual: Any) -> bool:
         test, value = self.test, self.value
@@ -261,6 +283,9 @@ class ZoneTrust(Condition):
     at_most: int | None
     at_least: int | None
 
+    def key(self) -> Any:
+        return ("zone_trust", self.at_most, self.at_least)
+
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         trust = ctx.trust[element.id]
         if self.at_most is not None and trust > self.at_most:
@@ -282,6 +307,10 @@ class ZoneTrust(Condition):
 class Reachable(Condition):
     entry_kinds: frozenset[str] | None
     expected: bool = True
+
+    def key(self) -> Any:
+        kinds = tuple(sorted(self.entry_kinds)) if self.entry_kinds is not None else None
+        return ("reachable", kinds, self.expected)
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         reached = ctx.reachable_from_entries(element.id, self.entry_kinds)
@@ -317,6 +346,9 @@ class Flag(Condition):
     which: str  # "entry_point" or "crown_jewel"
     expected: bool
 
+    def key(self) -> Any:
+        return ("flag", self.which, self.expected)
+
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         is_it = element.id in (ctx.entry_set if self.which == "entry_point" else ctx.crown_jewels)
         if is_it != self.expected:
@@ -328,15 +360,31 @@ class Flag(Condition):
         return f"{'is' if self.expected else 'is not'} a {self.which.replace('_', ' ')}"
 
 
+def kinds_of(cond: Condition) -> frozenset[str] | None:
+    """The kinds a component condition can hold for (None: any kind), for indexing."""
+    if isinstance(cond, Kind):
+        return cond.kinds
+    if isinstance(cond, All):
+        kinds = [p.kinds for p in cond.parts if isinstance(p, Kind)]
+        if kinds:
+            out = kinds[0]
+            for k in kinds[1:]:
+                out = out & k
+            return out
+    return None
+
+
 def _component_matches(ctx: Context, cond: Condition) -> dict[str, Match]:
     """Evaluate a nested component condition on every component, once per analysis."""
 
     def compute() -> dict[str, Match]:
         found = {}
-        for cid, comp in ctx.components.items():
+        kinds = kinds_of(cond)
+        candidates = ctx.components.values() if kinds is None else ctx.of_kinds(kinds)
+        for comp in candidates:
             m = cond.evaluate(ctx, comp)
             if m is not None:
-                found[cid] = m
+                found[comp.id] = m
         return found
 
     result: dict[str, Match] = ctx.cached(("matches", cond.key()), compute)
@@ -406,7 +454,8 @@ class Related(Condition):
         return m
 
     def key(self) -> Any:
-        return (self.relation, self.where.key(), self.data)
+        data = tuple(sorted(self.data)) if self.data is not None else None
+        return (self.relation, self.where.key(), data)
 
     def describe(self) -> str:
         data = f" with data {_fmt(sorted(self.data))}" if self.data else ""
@@ -419,6 +468,9 @@ class Related(Condition):
 class Predicate(Condition):
     name: str
     function: Callable[[Context, Any], Match | None]
+
+    def key(self) -> Any:
+        return ("predicate", self.name)
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         return self.function(ctx, element)
@@ -434,6 +486,9 @@ class Predicate(Condition):
 class FlowData(Condition):
     kinds: frozenset[str]
 
+    def key(self) -> Any:
+        return ("data", tuple(sorted(self.kinds)))
+
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         carried = sorted(set(element.data) & self.kinds)
         if not carried:
@@ -448,6 +503,9 @@ class FlowData(Condition):
 class Crosses(Condition):
     into_higher: bool
     expected: bool
+
+    def key(self) -> Any:
+        return ("crosses", self.into_higher, self.expected)
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         ts, tt = ctx.trust[element.source], ctx.trust[element.target]
@@ -472,6 +530,9 @@ class Crosses(Condition):
 class Endpoint(Condition):
     end: str  # "source" or "target"
     where: Condition
+
+    def key(self) -> Any:
+        return ("endpoint", self.end, self.where.key())
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         cid = element.source if self.end == "source" else element.target

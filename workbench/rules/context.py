@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from workbench.catalog import Catalog
     from workbench.model import SystemModel
 
-__all__ = ["Context", "Match"]
+__all__ = ["EMPTY", "Context", "Match"]
 
 
 @dataclass
@@ -42,6 +42,10 @@ class Match:
             self.vars.setdefault(k, v)
 
 
+#: The match of a condition that adds no evidence (shared: never mutate it).
+EMPTY = Match()
+
+
 class Context:
     """Indexes of one model for rule evaluation."""
 
@@ -51,9 +55,8 @@ class Context:
         self.components = {c.id: c for c in model.components()}
         self.order = {cid: i for i, cid in enumerate(self.components)}
         self.flows = {f.id: f for f in model.flows()}
-        self.trust: dict[str, int] = {}
-        for c in self.components.values():
-            self.trust[c.id] = model.zone(c.zone).trust
+        zone_trust = {z.id: z.trust for z in model.zones()}
+        self.trust: dict[str, int] = {cid: zone_trust[c.zone] for cid, c in self.components.items()}
         self.out_adj: dict[str, list[tuple[str, str]]] = {cid: [] for cid in self.components}
         self.in_adj: dict[str, list[tuple[str, str]]] = {cid: [] for cid in self.components}
         for f in self.flows.values():
@@ -65,9 +68,18 @@ class Context:
         self._reach: dict[Any, tuple[dict[str, str | None], dict[str, str]]] = {}
         self._sets: dict[Any, Any] = {}
         self._kind_attrs: dict[str, frozenset[str]] = {}
+        self.by_kind: dict[str, list[Any]] = {}
+        for c in self.components.values():
+            self.by_kind.setdefault(c.kind, []).append(c)
         # People pass data on by choice, not automatically: untrusted input that
         # reaches an actor does not flow on through it (it may still be an entry point).
         self.relays = {cid for cid, c in self.components.items() if c.kind != "actor"}
+
+    def of_kinds(self, kinds: frozenset[str]) -> list[Any]:
+        """Components of the given kinds, in model order."""
+        out = [c for k in kinds for c in self.by_kind.get(k, ())]
+        out.sort(key=lambda c: self.order[c.id])
+        return out
 
     def has_attribute(self, kind: str, name: str) -> bool:
         """Whether components of *kind* have the attribute *name* (custom ones included)."""

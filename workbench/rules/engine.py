@@ -87,8 +87,10 @@ class _Builder:
 
         self.prefiller = Prefiller(ctx, catalog, matrix)
 
-    def finding(self, rule: Rule, element: Any, match: Match, element_type: str) -> Finding:
+    def finding(self, rule: Rule, element: Any, found: Match, element_type: str) -> Finding:
         ctx = self.ctx
+        match = Match()  # a fresh match: conditions may return shared ones
+        match.merge(found)
         techniques = [rule.technique, *rule.related]
         mitigations = list(rule.mitigations)
         controls = list(rule.controls)

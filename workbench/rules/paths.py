@@ -119,9 +119,10 @@ def find_attack_paths(
     for items in by_element.values():
         items.sort(key=lambda f: (-f.score, f.id))
 
+    top_score = {el: items[0].score for el, items in by_element.items()}
+
     def max_score(nodes: list[str], flows: list[str]) -> int:
-        scores = [f.score for el in (*nodes, *flows) for f in by_element.get(el, ())]
-        return max(scores, default=0)
+        return max((top_score.get(el, 0) for el in (*nodes, *flows)), default=0)
 
     ranked = sorted(
         candidates.values(),

@@ -30,7 +30,7 @@ from typing import Any
 from workbench._resources import catalog_path
 from workbench.errors import InputError, Issue, RuleError
 from workbench.model._yaml import parse_yaml
-from workbench.rules.conditions import All, Condition, Kind, compile_condition
+from workbench.rules.conditions import All, Condition, compile_condition, kinds_of
 from workbench.rules.context import Context, Match
 
 __all__ = ["Control", "Extra", "Rule", "RuleSet", "load_controls", "load_rules"]
@@ -503,17 +503,8 @@ class _Checker:
 
 
 def _kinds_of(cond: Condition) -> frozenset[str] | None:
-    """The kinds a component rule is limited to, for indexing (None: any kind)."""
-    if isinstance(cond, Kind):
-        return cond.kinds
-    if isinstance(cond, All):
-        kinds = [p.kinds for p in cond.parts if isinstance(p, Kind)]
-        if kinds:
-            out = kinds[0]
-            for k in kinds[1:]:
-                out = out & k
-            return out
-    return None
+    """The kinds a component rule can fire on, for indexing (None: any kind)."""
+    return kinds_of(cond)
 
 
 def bundled_rules_dir() -> Path:
