@@ -272,9 +272,7 @@ class ModelDiff:
             )
             for o in self.orphaned_decisions:
                 what = "some of its findings are gone" if o.partial else "all its findings are gone"
-                lines.append(
-                    f"  ! {o.decision} ({o.treatment}): {what}: {', '.join(o.missing)}"
-                )
+                lines.append(f"  ! {o.decision} ({o.treatment}): {what}: {', '.join(o.missing)}")
         return "\n".join(lines) + "\n"
 
 
@@ -291,7 +289,7 @@ def _describe_zone(e: Mapping[str, Any]) -> str:
 
 
 def _describe_component(e: Mapping[str, Any]) -> str:
-    name = f" \"{e['name']}\"" if e.get("name") else ""
+    name = f' "{e["name"]}"' if e.get("name") else ""
     return f"{e['id']}{name} ({e.get('kind')}, zone {e.get('zone')})"
 
 
@@ -328,14 +326,17 @@ def _section(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> SectionDif
 def _risk_reason(a: Any, b: Any, element_changes: Mapping[str, ElementChange]) -> str:
     parts = []
     if a.likelihood != b.likelihood:
-        parts.append(f"likelihood {a.likelihood} -> {b.likelihood} ({b.likelihood_reason})")
+        parts.append(
+            f"likelihood {a.likelihood} -> {b.likelihood} "
+            f"(was: {a.likelihood_reason}; now: {b.likelihood_reason})"
+        )
     if a.impact != b.impact:
-        parts.append(f"impact {a.impact} -> {b.impact} ({b.impact_reason})")
+        parts.append(
+            f"impact {a.impact} -> {b.impact} (was: {a.impact_reason}; now: {b.impact_reason})"
+        )
     change = element_changes.get(b.element)
     if change is not None:
-        parts.append(
-            f"{b.element_name} changed: " + "; ".join(c.text() for c in change.changes)
-        )
+        parts.append(f"{b.element_name} changed: " + "; ".join(c.text() for c in change.changes))
     return "; ".join(parts) or "score or band changed (the risk matrix differs)"
 
 

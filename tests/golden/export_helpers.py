@@ -101,3 +101,13 @@ def fixture_project(folder: Path) -> Any:
         links=["https://tracker.example.com/SEC-42"],
     )
     return project
+
+
+def run_cli(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
+    """Run ``workbench ARGV`` with the export commands registered (until cli.py lists them)."""
+    import workbench.cli as cli
+
+    module = "workbench.commands.exports"
+    if module not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, module))
+    return cli.main(argv)
