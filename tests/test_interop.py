@@ -1119,6 +1119,28 @@ def test_slugify_and_ids() -> None:
     assert space.claim("valid_id.1") == "valid_id.1"
 
 
+def test_every_peer_file_imports_or_is_refused_with_a_reason(peers: Path) -> None:
+    """import_model on every example file: a model, or a one-line reason naming the file."""
+    refused = {}
+    for path in sorted(p for p in peers.rglob("*") if p.suffix in (".json", ".yaml")):
+        try:
+            model, report = import_model(path)
+        except InputError as exc:
+            assert str(path) in str(exc) and "\n" not in str(exc)
+            refused[path.name] = str(exc)
+            continue
+        assert report.components == len(model.components())
+    assert set(refused) == {
+        "demo-threat-model.json",
+        "huskyai.tmbom.json",
+        "tmbom-multi-example.cdx.json",
+        "tmbom-otm-example.cdx.json",
+        "tmbom-pytm-example.cdx.json",
+    }
+    assert "v1" in refused["demo-threat-model.json"]
+    assert all("TM-BOM" in m for n, m in refused.items() if "tmbom" in n)
+
+
 def test_import_model_dispatch(peers: Path, tmp_path: Path) -> None:
     model, report = import_model(peers / "threagile" / "threagile-stub-model.yaml")
     assert report.format == "threagile" and len(model.components()) == 2

@@ -74,9 +74,9 @@ def _detect(data: Any, name: str) -> str:
         return str(found)
     if found == "workbench":
         raise InputError(f"{name}: already {FORMAT_NAMES['workbench']}: nothing to import")
-    if found == "cyclonedx":
+    if found in ("cyclonedx", "tmbom"):
         raise InputError(
-            f"{name}: {FORMAT_NAMES['cyclonedx']} is not supported: export Open "
+            f"{name}: {FORMAT_NAMES[found]} is not supported: export Open "
             "Threat Model from Threat Dragon and import that"
         )
     raise InputError(

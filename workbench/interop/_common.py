@@ -149,8 +149,9 @@ class ImportReport:
         """One line: what was imported and how many entries of each category."""
         n = self.counts()
         return (
-            f"{self.source}: {self.format}: {self.components} components, {self.flows} flows, "
-            f"{self.zones} zones; {n['unmapped']} not imported, {n['guessed']} guessed, "
+            f"{self.source}: {self.format}: {plural(self.components, 'component')}, "
+            f"{plural(self.flows, 'flow')}, {plural(self.zones, 'zone')}; "
+            f"{n['unmapped']} not imported, {n['guessed']} guessed, "
             f"{n['assumption']} assumed, {n['truncated']} shortened"
         )
 
@@ -649,6 +650,7 @@ FORMAT_NAMES = {
     "threagile": "a Threagile model",
     "workbench": "a workbench model file",
     "cyclonedx": "a CycloneDX document (TM-BOM)",
+    "tmbom": "a TM-BOM threat model (OWASP threat model library schema)",
 }
 _IMPORT_HINTS = {
     "threat-dragon": "import it with --from threat-dragon",
@@ -656,6 +658,7 @@ _IMPORT_HINTS = {
     "threagile": "import it with --from threagile",
     "workbench": "use it directly (workbench validate, analyze)",
     "cyclonedx": "TM-BOM is not supported: export Open Threat Model from Threat Dragon instead",
+    "tmbom": "TM-BOM is not supported: export Open Threat Model from Threat Dragon instead",
 }
 
 
@@ -673,6 +676,9 @@ def sniff(data: Any) -> str | None:
         return "workbench"
     if data.get("bomFormat") == "CycloneDX":
         return "cyclonedx"
+    schema = data.get("$schema")
+    if isinstance(schema, str) and ("threat-model-library" in schema or "tmbom" in schema.lower()):
+        return "tmbom"
     return None
 
 
