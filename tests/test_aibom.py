@@ -169,3 +169,26 @@ def test_write_is_atomic(model: Any, tmp_path: Path) -> None:
         write_aibom(object(), out, timestamp=FIXED_TIME)
     assert out.read_bytes() == before
     assert [p.name for p in out.parent.iterdir()] == ["aibom.cdx.json"]
+
+
+def test_cli_export_aibom(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from golden.export_helpers import run_cli
+
+    from workbench.project import Project
+
+    model_file = tmp_path / FIXTURE.name
+    shutil.copyfile(FIXTURE, model_file)
+    argv = ["export", "aibom", str(model_file), "--timestamp", "2026-05-04T09:30:00Z"]
+    assert run_cli(argv, monkeypatch) == 0
+    text = capsys.readouterr().out
+    assert validate_aibom(text) == []
+    assert text == aibom_text(aibom(load_model(model_file), timestamp=FIXED_TIME))
+    project = Project.create(tmp_path / "p", model=model_file, actor="tester")
+    out = tmp_path / "bom.json"
+    argv = ["export", "aibom", str(project.path), "--serial-seed", "r1", "--output", str(out)]
+    assert run_cli(argv, monkeypatch) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["serialNumber"] == f"urn:uuid:{serial_number('r1')}"
+    assert validate_aibom(out.read_text(encoding="utf-8")) == []

@@ -188,3 +188,28 @@ def test_write_layer_is_atomic_and_stable(project: Any, tmp_path: Path) -> None:
     assert out.read_bytes() == first
     assert [p.name for p in tmp_path.iterdir()] == ["layer.json"]
     assert json.loads(first)["name"] == "Customer-support assistant - ATLAS exposure"
+
+
+def test_cli_export_navigator(
+    project: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from golden.export_helpers import EXPORT_RULES, run_cli
+
+    out = tmp_path / "layer.json"
+    argv = ["export", "navigator", str(project.path), "--layer-format", "4.5"]
+    assert run_cli([*argv, "--output", str(out)], monkeypatch) == 0
+    layer = json.loads(out.read_text(encoding="utf-8"))
+    assert layer["versions"] == {"layer": "4.5", "navigator": "5.1.0"}
+    assert layer["domain"] == "atlas-atlas"
+    assert "custom" in capsys.readouterr().err
+    model_file = project.path / "model.yaml"
+    argv = ["export", "navigator", str(model_file), "--rules", str(EXPORT_RULES)]
+    assert run_cli(argv, monkeypatch) == 0
+    layer = json.loads(capsys.readouterr().out)
+    assert layer["versions"] == {"layer": "4.3", "navigator": "4.6.4"}
+    ours = {(e["techniqueID"], e["tactic"]) for e in navigator_layer(project)["techniques"]}
+    assert ours <= {(e["techniqueID"], e["tactic"]) for e in layer["techniques"]}
+    assert run_cli(["export"], monkeypatch) == 0

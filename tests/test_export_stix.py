@@ -302,3 +302,33 @@ def test_write_is_atomic(project: Any, tmp_path: Path) -> None:
         write_stix(project, out, created="yesterday")  # type: ignore[arg-type]
     assert out.read_bytes() == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["bundle.json"]
+
+
+def test_cli_export_stix(
+    project: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from golden.export_helpers import EXPORT_RULES, run_cli
+
+    out = tmp_path / "bundle.json"
+    argv = ["export", "stix", str(project.path), "--created", "2026-05-04T09:30:00Z"]
+    assert run_cli([*argv, "--output", str(out)], monkeypatch) == 0
+    text = out.read_text(encoding="utf-8")
+    result = validate_string(text, ValidationOptions(version="2.1"))
+    assert result.is_valid and not result.errors
+    assert warning_codes(result.warnings) <= EXPECTED_WARNINGS
+    assert json.loads(text)["objects"][0]["id"] == TOOL_IDENTITY_ID
+    capsys.readouterr()
+    # a plain model file: analysed with no decisions
+    model_file = project.path / "model.yaml"
+    argv = ["export", "stix", str(model_file), "--rules", str(EXPORT_RULES)]
+    assert run_cli([*argv, "--created", "2026-05-04T09:30:00"], monkeypatch) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    assert not by_type(bundle, "note")
+    found = {f["finding_id"] for f in by_type(bundle, "x-ai-threat-finding")}
+    assert {r["id"] for r in project.state().rows} <= found  # --rules adds to the bundled rules
+    assert run_cli(["export", "stix", str(model_file), "--created", "soon"], monkeypatch) == 2
+    assert "--created" in capsys.readouterr().err
+    assert run_cli(["export", "stix", str(tmp_path / "missing")], monkeypatch) == 2

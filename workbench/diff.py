@@ -416,11 +416,12 @@ def diff_models(
     if old_decisions is not None:
         from workbench.risk.decisions import current_decisions
 
-        current = (
-            old_decisions
-            if isinstance(old_decisions, Mapping)
-            else current_decisions(old_decisions)
-        )
+        current: Mapping[str, Any]
+        if isinstance(old_decisions, Mapping):
+            current = old_decisions
+        else:
+            decisions: Iterable[Any] = old_decisions
+            current = current_decisions(decisions)
         manual = list(manual_findings)
         old_ids = set(old_by_id) | {fid for fid, el in manual if _element_exists(old, el)}
         new_ids = set(new_by_id) | {fid for fid, el in manual if _element_exists(new, el)}
