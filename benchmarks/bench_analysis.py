@@ -72,8 +72,9 @@ class Engine:
     limits: PathLimits = field(default_factory=PathLimits)
 
     def run(self, model: SystemModel) -> AnalysisResult:
-        return analyze(model, catalog=self.catalog, rules=self.rules, matrix=self.matrix,
-                       limits=self.limits)
+        return analyze(
+            model, catalog=self.catalog, rules=self.rules, matrix=self.matrix, limits=self.limits
+        )
 
 
 def load_engine(rule_dirs: list[str] | None = None, *, bundled: bool = True) -> Engine:
@@ -103,27 +104,47 @@ class GcTimer:
         gc.callbacks.remove(self._callback)
 
 
-def median_time(fn: Callable[[], Any], repeat: int
-                ) -> tuple[float, list[float], Any, float]:
-    """Median wall time of *repeat* calls of *fn*, all times, the last return value,
-    and the garbage-collection time of the median run."""
-    times = []
-    gc_times = []
-    value = None
+@dataclass
+class Timing:
+    """Wall-clock and CPU times of repeated runs; the value of the last run."""
+
+    wall: list[float]
+    cpu: list[float]
+    gc: list[float]
+    value: Any = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+    @property
+    def gc_of_median(self) -> float:
+        """Garbage-collection pauses during the median run."""
+        order = sorted(range(len(self.wall)), key=self.wall.__getitem__)
+        return self.gc[order[(len(order) - 1) // 2]]
+
+
+def median_time(fn: Callable[[], Any], repeat: int) -> Timing:
+    """Time *repeat* calls of *fn* (wall clock, process CPU time, GC pauses)."""
+    timing = Timing([], [], [])
     for _ in range(repeat):
         gc.collect()
         with GcTimer() as timer:
+            cpu = time.process_time()
             start = time.perf_counter()
-            value = fn()
-            times.append(time.perf_counter() - start)
-        gc_times.append(timer.seconds)
-    med = statistics.median(times)
-    return med, times, value, gc_times[times.index(sorted(times)[(len(times) - 1) // 2])]
+            timing.value = fn()
+            timing.wall.append(time.perf_counter() - start)
+            timing.cpu.append(time.process_time() - cpu)
+        timing.gc.append(timer.seconds)
+    return timing
 
 
-def time_analysis(model: SystemModel, engine: Engine, repeat: int = 3
-                  ) -> tuple[float, list[float], AnalysisResult, float]:
-    """Median analysis time on fresh copies of an already loaded model (and its GC time)."""
+def time_analysis(model: SystemModel, engine: Engine, repeat: int = 3) -> Timing:
+    """Analysis times on fresh copies of an already loaded model; ``value`` is the result."""
     copies = [model.copy() for _ in range(repeat)]
     it = iter(copies)
     return median_time(lambda: engine.run(next(it)), repeat)
@@ -142,16 +163,16 @@ def peak_memory(model: SystemModel, engine: Engine) -> int:
         tracemalloc.stop()
 
 
-def time_csv(result: AnalysisResult, model: SystemModel, engine: Engine, folder: Path,
-             repeat: int = 3) -> tuple[float, int]:
+def time_csv(
+    result: AnalysisResult, model: SystemModel, engine: Engine, folder: Path, repeat: int = 3
+) -> tuple[float, int]:
     """Median time to build the register and write its CSV; the file size in bytes."""
     path = folder / f"{model.id}.csv"
 
     def write() -> Path:
         return ThreatRegister.from_result(result, model=model, catalog=engine.catalog).to_csv(path)
 
-    med, _times, _, _gc = median_time(write, repeat)
-    return med, path.stat().st_size
+    return median_time(write, repeat).median, path.stat().st_size
 
 
 def per_10x(n1: int, v1: float, n2: int, v2: float) -> float | None:
@@ -168,6 +189,7 @@ class SizeRow:
     generate_s: float
     analysis_s: float
     analysis_runs: list[float]
+    analysis_cpu_s: float
     gc_s: float
     peak_mib: float
     findings: int
@@ -187,7 +209,8 @@ def bench_size(n: int, engine: Engine, *, seed: int, repeat: int, folder: Path) 
     start = time.perf_counter()
     model = generate(n, seed=seed)
     gen_s = time.perf_counter() - start
-    analysis_s, runs, result, gc_s = time_analysis(model, engine, repeat)
+    timing = time_analysis(model, engine, repeat)
+    result: AnalysisResult = timing.value
     peak = peak_memory(model, engine)
     csv_s, csv_bytes = time_csv(result, model, engine, folder, repeat)
     on_flows = sum(1 for f in result.findings if f.element_type == "flow")
@@ -195,9 +218,10 @@ def bench_size(n: int, engine: Engine, *, seed: int, repeat: int, folder: Path) 
         components=len(model),
         flows=len(model.flows()),
         generate_s=gen_s,
-        analysis_s=analysis_s,
-        analysis_runs=runs,
-        gc_s=gc_s,
+        analysis_s=timing.median,
+        analysis_runs=timing.wall,
+        analysis_cpu_s=timing.cpu_median,
+        gc_s=timing.gc_of_median,
         peak_mib=peak / 2**20,
         findings=len(result.findings),
         findings_per_component=len(result.findings) / len(model),
@@ -226,9 +250,19 @@ def bench_templates(engine: Engine, repeat: int) -> list[TemplateRow]:
     rows = []
     for name in template_names():
         model = load_template(name)
-        med, _runs, result, _gc = time_analysis(model, engine, repeat)
-        rows.append(TemplateRow(name, len(model), len(model.flows()), len(result.findings),
-                                len(result.findings) / len(model), len(result.attack_paths), med))
+        timing = time_analysis(model, engine, repeat)
+        result = timing.value
+        rows.append(
+            TemplateRow(
+                name,
+                len(model),
+                len(model.flows()),
+                len(result.findings),
+                len(result.findings) / len(model),
+                len(result.attack_paths),
+                timing.median,
+            )
+        )
     return rows
 
 
@@ -256,29 +290,40 @@ def environment(engine: Engine) -> dict[str, Any]:
 
 
 def print_environment(env: dict[str, Any]) -> None:
-    print(f"# Analysis benchmark, {env['date']}: Python {env['python']} on {env['platform']}, "
-          f"{env['cpus']} CPUs")
+    print(
+        f"# Analysis benchmark, {env['date']}: Python {env['python']} on {env['platform']}, "
+        f"{env['cpus']} CPUs"
+    )
     print(f"# {env['rules']} rules (digest {env['rules_digest']}), ATLAS {env['atlas']}")
     if env["rules"] < 10:
-        print("# NOTE: fewer than 10 rules loaded: finding counts and analysis time are not yet "
-              "representative of the full rule library.")
+        print(
+            "# NOTE: fewer than 10 rules loaded: finding counts and analysis time are not yet "
+            "representative of the full rule library."
+        )
 
 
 def print_sizes(rows: list[SizeRow], repeat: int) -> None:
     print()
-    print(f"## Synthetic systems (analysis incl. attack paths, median of {repeat}; "
-          "peak memory by tracemalloc)")
-    header = (f"{'components':>10} {'flows':>7} {'generate':>9} {'analysis':>9} {'(gc)':>7} "
-              f"{'/10x':>6} {'peak MiB':>9} {'/10x':>6} {'findings':>9} {'/comp':>6} {'on flows':>8} "
-              f"{'paths':>6} {'left out':>8} {'CSV':>7} {'CSV MiB':>8}")
+    print(
+        f"## Synthetic systems (analysis incl. attack paths: wall clock and process CPU time, "
+        f"median of {repeat}; gc = garbage-collector pauses in it; peak memory by tracemalloc)"
+    )
+    header = (
+        f"{'components':>10} {'flows':>7} {'generate':>9} {'analysis':>9} {'cpu':>7} "
+        f"{'(gc)':>6} "
+        f"{'/10x':>6} {'peak MiB':>9} {'/10x':>6} {'findings':>9} {'/comp':>6} {'on flows':>8} "
+        f"{'paths':>6} {'left out':>8} {'CSV':>7} {'CSV MiB':>8}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r.components:>10,} {r.flows:>7,} {r.generate_s:>8.2f}s {r.analysis_s:>8.3f}s "
-              f"{r.gc_s:>6.2f}s {_fmt_ratio(r.time_per_10x):>6} {r.peak_mib:>9.1f} "
-              f"{_fmt_ratio(r.memory_per_10x):>6} "
-              f"{r.findings:>9,} {r.findings_per_component:>6.2f} {r.flow_findings:>8,} "
-              f"{r.attack_paths:>6,} {r.paths_left_out:>8,} {r.csv_s:>6.3f}s {r.csv_mib:>8.1f}")
+        print(
+            f"{r.components:>10,} {r.flows:>7,} {r.generate_s:>8.2f}s {r.analysis_s:>8.3f}s "
+            f"{r.analysis_cpu_s:>6.3f}s {r.gc_s:>5.2f}s {_fmt_ratio(r.time_per_10x):>6} {r.peak_mib:>9.1f} "
+            f"{_fmt_ratio(r.memory_per_10x):>6} "
+            f"{r.findings:>9,} {r.findings_per_component:>6.2f} {r.flow_findings:>8,} "
+            f"{r.attack_paths:>6,} {r.paths_left_out:>8,} {r.csv_s:>6.3f}s {r.csv_mib:>8.1f}"
+        )
     errors = sum(r.rule_errors for r in rows)
     if errors:
         print(f"!! {errors} rule failures during analysis (see the register's rule_error rows)")
@@ -290,31 +335,39 @@ def print_targets(rows: list[SizeRow]) -> list[tuple[str, bool]]:
     checks: list[tuple[str, bool]] = []
     at = next((r for r in rows if r.components == TARGET_SIZE), None)
     if at is not None:
-        checks.append((
-            f"analysis of {at.components:,} components + {at.flows:,} flows incl. attack paths "
-            f"< {TARGET_ANALYSIS_S:.0f} s: {at.analysis_s:.3f} s",
-            at.analysis_s < TARGET_ANALYSIS_S,
-        ))
-        checks.append((
-            f"register CSV at {at.components:,} components < {TARGET_CSV_S:.0f} s: "
-            f"{at.csv_s:.3f} s ({at.findings:,} rows)",
-            at.csv_s < TARGET_CSV_S,
-        ))
+        checks.append(
+            (
+                f"analysis of {at.components:,} components + {at.flows:,} flows incl. attack paths "
+                f"< {TARGET_ANALYSIS_S:.0f} s: {at.analysis_s:.3f} s",
+                at.analysis_s < TARGET_ANALYSIS_S,
+            )
+        )
+        checks.append(
+            (
+                f"register CSV at {at.components:,} components < {TARGET_CSV_S:.0f} s: "
+                f"{at.csv_s:.3f} s ({at.findings:,} rows)",
+                at.csv_s < TARGET_CSV_S,
+            )
+        )
     else:
         print(f"(size {TARGET_SIZE:,} not measured: no analysis/CSV target check)")
     for r in rows[1:]:
         if r.time_per_10x is not None:
-            checks.append((
-                f"time growth to {r.components:,} components: {r.time_per_10x:.1f}x per 10x size "
-                f"(linear = 10x, target <= {TARGET_GROWTH_PER_10X:.0f}x)",
-                r.time_per_10x <= TARGET_GROWTH_PER_10X,
-            ))
+            checks.append(
+                (
+                    f"time growth to {r.components:,} components: {r.time_per_10x:.1f}x per 10x size "
+                    f"(linear = 10x, target <= {TARGET_GROWTH_PER_10X:.0f}x)",
+                    r.time_per_10x <= TARGET_GROWTH_PER_10X,
+                )
+            )
         if r.memory_per_10x is not None:
-            checks.append((
-                f"memory growth to {r.components:,} components: {r.memory_per_10x:.1f}x per 10x "
-                f"size (target <= {TARGET_GROWTH_PER_10X:.0f}x)",
-                r.memory_per_10x <= TARGET_GROWTH_PER_10X,
-            ))
+            checks.append(
+                (
+                    f"memory growth to {r.components:,} components: {r.memory_per_10x:.1f}x per 10x "
+                    f"size (target <= {TARGET_GROWTH_PER_10X:.0f}x)",
+                    r.memory_per_10x <= TARGET_GROWTH_PER_10X,
+                )
+            )
     for text, passed in checks:
         print(f"[{_ok(passed)}] {text}")
     return checks
@@ -323,18 +376,25 @@ def print_targets(rows: list[SizeRow]) -> list[tuple[str, bool]]:
 def print_templates(rows: list[TemplateRow]) -> tuple[str, bool]:
     print()
     print("## Templates")
-    header = (f"{'template':<22} {'components':>10} {'flows':>6} {'findings':>9} {'/comp':>6} "
-              f"{'paths':>6} {'analysis':>9}")
+    header = (
+        f"{'template':<22} {'components':>10} {'flows':>6} {'findings':>9} {'/comp':>6} "
+        f"{'paths':>6} {'analysis':>9}"
+    )
     print(header)
     print("-" * len(header))
     for t in rows:
-        print(f"{t.template:<22} {t.components:>10} {t.flows:>6} {t.findings:>9} "
-              f"{t.findings_per_component:>6.2f} {t.attack_paths:>6} {t.analysis_s * 1000:>7.1f}ms")
+        print(
+            f"{t.template:<22} {t.components:>10} {t.flows:>6} {t.findings:>9} "
+            f"{t.findings_per_component:>6.2f} {t.attack_paths:>6} {t.analysis_s * 1000:>7.1f}ms"
+        )
     mean = statistics.mean(t.findings_per_component for t in rows) if rows else 0.0
     pooled = (sum(t.findings for t in rows) / sum(t.components for t in rows)) if rows else 0.0
     print(f"{'average':<22} {'':>10} {'':>6} {'':>9} {mean:>6.2f}   (pooled: {pooled:.2f})")
-    check = (f"templates: {mean:.2f} findings per component on average "
-             f"(budget <= {FINDINGS_BUDGET:.0f})", mean <= FINDINGS_BUDGET)
+    check = (
+        f"templates: {mean:.2f} findings per component on average "
+        f"(budget <= {FINDINGS_BUDGET:.0f})",
+        mean <= FINDINGS_BUDGET,
+    )
     print(f"[{_ok(check[1])}] {check[0]}")
     return check
 
@@ -351,14 +411,24 @@ def parse_sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=lambda s: s, default=",".join(map(str, DEFAULT_SIZES)),
-                        help="comma-separated component counts (default: 100,1000,10000,30000)")
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: s,
+        default=",".join(map(str, DEFAULT_SIZES)),
+        help="comma-separated component counts (default: 100,1000,10000,30000)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic systems")
-    parser.add_argument("--rules", action="append", default=[], metavar="DIR",
-                        help="extra rule folder or file (repeatable), besides the bundled rules")
-    parser.add_argument("--no-bundled-rules", action="store_true",
-                        help="use only the --rules folders")
+    parser.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra rule folder or file (repeatable), besides the bundled rules",
+    )
+    parser.add_argument(
+        "--no-bundled-rules", action="store_true", help="use only the --rules folders"
+    )
     parser.add_argument("--no-templates", action="store_true", help="skip the templates")
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
     args = parser.parse_args(argv)
@@ -377,13 +447,18 @@ def main(argv: list[str] | None = None) -> int:
             row = bench_size(n, engine, seed=args.seed, repeat=args.repeat, folder=Path(tmp))
             if rows:
                 prev = rows[-1]
-                row.time_per_10x = per_10x(prev.components, prev.analysis_s,
-                                           row.components, row.analysis_s)
-                row.memory_per_10x = per_10x(prev.components, prev.peak_mib,
-                                             row.components, row.peak_mib)
+                row.time_per_10x = per_10x(
+                    prev.components, prev.analysis_s, row.components, row.analysis_s
+                )
+                row.memory_per_10x = per_10x(
+                    prev.components, prev.peak_mib, row.components, row.peak_mib
+                )
             rows.append(row)
-            print(f"... {n:,} components: analysis {row.analysis_s:.3f} s", file=sys.stderr,
-                  flush=True)
+            print(
+                f"... {n:,} components: analysis {row.analysis_s:.3f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     print_sizes(rows, args.repeat)
     checks = print_targets(rows)
     templates: list[TemplateRow] = []
@@ -391,12 +466,18 @@ def main(argv: list[str] | None = None) -> int:
         templates = bench_templates(engine, args.repeat)
         checks.append(print_templates(templates))
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "environment": env,
-            "sizes": [asdict(r) for r in rows],
-            "templates": [asdict(t) for t in templates],
-            "targets": [{"check": text, "passed": ok} for text, ok in checks],
-        }, indent=2), encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "environment": env,
+                    "sizes": [asdict(r) for r in rows],
+                    "templates": [asdict(t) for t in templates],
+                    "targets": [{"check": text, "passed": ok} for text, ok in checks],
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
     return 0
 
 

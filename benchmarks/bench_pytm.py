@@ -61,7 +61,7 @@ TARGET_FROM = 1_000
 REFERENCE = {100: (0.010, 0.058), 1_000: (0.120, 0.849), 5_000: (0.777, 4.560)}
 
 # Runs inside the pytm environment: python -c RUNNER model.json repeat
-RUNNER = r'''
+RUNNER = r"""
 import gc, json, statistics, sys, time
 from pytm import TM, Actor, Boundary, Classification, Data, Dataflow, Datastore, Process, Server
 
@@ -117,15 +117,18 @@ def build():
     return tm
 
 
-builds, runs, findings = [], [], 0
+builds, runs, cpu, findings = [], [], [], 0
 for _ in range(repeat):
     gc.collect()
     t0 = time.perf_counter()
     tm = build()
+    gc.collect()
+    c1 = time.process_time()
     t1 = time.perf_counter()
     tm.check()
     tm.resolve()
     t2 = time.perf_counter()
+    cpu.append(time.process_time() - c1)
     builds.append(t1 - t0)
     runs.append(t2 - t1)
     findings = len(tm.findings)
@@ -138,8 +141,9 @@ print(json.dumps({
     "build_s": statistics.median(builds),
     "check_resolve_s": statistics.median(runs),
     "runs": runs,
+    "cpu": cpu,
 }))
-'''
+"""
 
 
 def default_venv() -> Path:
@@ -158,7 +162,9 @@ def installed_version(python: Path) -> str | None:
         return None
     probe = subprocess.run(
         [str(python), "-c", "import importlib.metadata as m; print(m.version('pytm'))"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return probe.stdout.strip() if probe.returncode == 0 else None
 
@@ -172,8 +178,9 @@ def ensure_pytm(venv: Path) -> Path:
     venv.parent.mkdir(parents=True, exist_ok=True)
     base = getattr(sys, "_base_executable", None) or sys.executable
     subprocess.run([base, "-m", "venv", "--clear", str(venv)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", f"pytm=={PYTM_VERSION}"],
-                   check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", f"pytm=={PYTM_VERSION}"], check=True
+    )
     version = installed_version(python)
     if version != PYTM_VERSION:
         raise SystemExit(f"pytm {PYTM_VERSION} not installed in {venv} (found {version})")
@@ -186,13 +193,24 @@ def model_spec(model: SystemModel) -> dict[str, Any]:
         "id": model.id,
         "zones": [{"id": z.id, "name": z.name, "trust": z.trust} for z in model.zones()],
         "components": [
-            {"id": c.id, "kind": c.kind, "zone": c.zone,
-             "attrs": {k: v for k, v in c.attrs.items() if isinstance(v, (bool, str))}}
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "zone": c.zone,
+                "attrs": {k: v for k, v in c.attrs.items() if isinstance(v, (bool, str))},
+            }
             for c in model.components()
         ],
         "flows": [
-            {"id": f.id, "from": f.source, "to": f.target, "data": list(f.data),
-             "encrypted": f.encrypted, "authenticated": f.authenticated, "protocol": f.protocol}
+            {
+                "id": f.id,
+                "from": f.source,
+                "to": f.target,
+                "data": list(f.data),
+                "encrypted": f.encrypted,
+                "authenticated": f.authenticated,
+                "protocol": f.protocol,
+            }
             for f in model.flows()
         ],
     }
@@ -202,7 +220,11 @@ def run_pytm(python: Path, spec_path: Path, repeat: int, timeout: float) -> dict
     """Build the pytm model and time check + resolve *repeat* times in one subprocess."""
     proc = subprocess.run(
         [str(python), "-c", RUNNER, str(spec_path), str(repeat)],
-        capture_output=True, text=True, timeout=timeout, check=False, cwd=spec_path.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=spec_path.parent,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"pytm runner failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -210,49 +232,82 @@ def run_pytm(python: Path, spec_path: Path, repeat: int, timeout: float) -> dict
     return result
 
 
-def compare(python: Path, model: SystemModel, engine: Any, repeat: int, timeout: float,
-            folder: Path) -> dict[str, Any]:
+def compare(
+    python: Path, model: SystemModel, engine: Any, repeat: int, timeout: float, folder: Path
+) -> dict[str, Any]:
     """Alternate pytm runs and workbench runs, so both see the same machine load."""
     spec_path = folder / f"{model.id}.json"
     spec_path.write_text(json.dumps(model_spec(model)), encoding="utf-8")
     pytm_runs: list[float] = []
     build_runs: list[float] = []
     our_runs: list[float] = []
+    our_cpu: list[float] = []
+    pytm_cpu: list[float] = []
     pytm: dict[str, Any] = {}
     result = None
     for _ in range(repeat):
         pytm = run_pytm(python, spec_path, 1, timeout)
         pytm_runs.extend(pytm["runs"])
+        pytm_cpu.extend(pytm["cpu"])
         build_runs.append(pytm["build_s"])
-        ours_s, _runs, result, _gc = time_analysis(model, engine, 1)
-        our_runs.append(ours_s)
+        timing = time_analysis(model, engine, 1)
+        result = timing.value
+        our_runs.extend(timing.wall)
+        our_cpu.extend(timing.cpu)
     assert result is not None
     return {
-        "components": len(model), "flows": len(model.flows()),
-        "pytm_s": statistics.median(pytm_runs), "pytm_runs": pytm_runs,
-        "pytm_build_s": statistics.median(build_runs), "pytm_findings": pytm["findings"],
-        "pytm_rules": pytm["rules"], "pytm_elements": pytm["elements"],
+        "components": len(model),
+        "flows": len(model.flows()),
+        "pytm_s": statistics.median(pytm_runs),
+        "pytm_runs": pytm_runs,
+        "pytm_build_s": statistics.median(build_runs),
+        "pytm_findings": pytm["findings"],
+        "pytm_rules": pytm["rules"],
+        "pytm_elements": pytm["elements"],
         "pytm_version": pytm["version"],
-        "ours_s": statistics.median(our_runs), "our_runs": our_runs,
-        "our_findings": len(result.findings), "attack_paths": len(result.attack_paths),
+        "pytm_cpu_s": statistics.median(pytm_cpu),
+        "ours_s": statistics.median(our_runs),
+        "our_runs": our_runs,
+        "ours_cpu_s": statistics.median(our_cpu),
+        "our_findings": len(result.findings),
+        "attack_paths": len(result.attack_paths),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        help="comma-separated component counts (default: 100,1000,5000)")
-    parser.add_argument("--large", type=int, default=LARGE_SIZE,
-                        help="also run this size when pytm's time at the largest size suggests "
-                             "it finishes within --budget (0: never; default 10000)")
-    parser.add_argument("--budget", type=float, default=120.0,
-                        help="seconds pytm may take for all runs of the large size (default 120)")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        help="comma-separated component counts (default: 100,1000,5000)",
+    )
+    parser.add_argument(
+        "--large",
+        type=int,
+        default=LARGE_SIZE,
+        help="also run this size when pytm's time at the largest size suggests "
+        "it finishes within --budget (0: never; default 10000)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=300.0,
+        help="seconds pytm may take for all runs of the large size (default 300)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic systems")
-    parser.add_argument("--pytm-venv", type=Path, default=None,
-                        help="virtual environment for pytm (default: see module docstring)")
-    parser.add_argument("--timeout", type=float, default=1800.0,
-                        help="seconds before a pytm subprocess is abandoned")
+    parser.add_argument(
+        "--pytm-venv",
+        type=Path,
+        default=None,
+        help="virtual environment for pytm (default: see module docstring)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1800.0,
+        help="seconds before a pytm subprocess is abandoned",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
@@ -263,11 +318,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     python = ensure_pytm(args.pytm_venv or default_venv())
     engine = load_engine()
-    print(f"# workbench ({len(engine.rules.rules)} rules, attack paths included) vs "
-          f"pytm {PYTM_VERSION} (check + resolve); median of {args.repeat}; "
-          f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs")
-    header = (f"{'components':>10} {'flows':>7} {'pytm s':>8} {'pytm find.':>10} {'/comp':>6} "
-              f"{'ours s':>8} {'our find.':>9} {'/comp':>6} {'speed-up':>9} {'target':>8}")
+    print(
+        f"# workbench ({len(engine.rules.rules)} rules, attack paths included) vs "
+        f"pytm {PYTM_VERSION} (check + resolve); wall clock and process CPU time, median of "
+        f"{args.repeat}, runs alternating; {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs"
+    )
+    header = (
+        f"{'components':>10} {'flows':>7} {'pytm s':>8} {'cpu s':>7} {'pytm find.':>10} "
+        f"{'/comp':>6} {'ours s':>8} {'cpu s':>7} {'our find.':>9} {'/comp':>6} "
+        f"{'speed-up':>9} {'(cpu)':>7} {'target':>7}"
+    )
     print(header)
     print("-" * len(header))
     rows: list[dict[str, Any]] = []
@@ -287,28 +347,39 @@ def main(argv: list[str] | None = None) -> int:
             row["target_met"] = (speedup >= TARGET_SPEEDUP) if applies else None
             rows.append(row)
             verdict = ("PASS" if row["target_met"] else "MISS") if applies else "-"
-            print(f"{n:>10,} {row['flows']:>7,} {row['pytm_s']:>8.3f} "
-                  f"{row['pytm_findings']:>10,} {row['pytm_findings'] / n:>6.1f} "
-                  f"{row['ours_s']:>8.3f} {row['our_findings']:>9,} "
-                  f"{row['our_findings'] / n:>6.2f} {speedup:>8.1f}x {verdict:>8}")
+            row["cpu_speedup"] = row["pytm_cpu_s"] / row["ours_cpu_s"]
+            print(
+                f"{n:>10,} {row['flows']:>7,} {row['pytm_s']:>8.3f} {row['pytm_cpu_s']:>7.3f} "
+                f"{row['pytm_findings']:>10,} {row['pytm_findings'] / n:>6.1f} "
+                f"{row['ours_s']:>8.3f} {row['ours_cpu_s']:>7.3f} {row['our_findings']:>9,} "
+                f"{row['our_findings'] / n:>6.2f} {speedup:>8.1f}x "
+                f"{row['cpu_speedup']:>6.1f}x {verdict:>7}"
+            )
             if not todo and args.large and n < args.large and n == sizes[-1]:
                 projected = row["pytm_s"] * args.large / n * args.repeat * 1.3
                 if projected <= args.budget:
                     todo.append(args.large)
                 else:
-                    print(f"(skipping {args.large:,}: pytm would need about {projected:.0f} s "
-                          f"> --budget {args.budget:.0f} s)")
+                    print(
+                        f"(skipping {args.large:,}: pytm would need about {projected:.0f} s "
+                        f"> --budget {args.budget:.0f} s)"
+                    )
     print()
-    print(f"pytm {PYTM_VERSION}: {rows[0]['pytm_rules'] if rows else '?'} threat rules; "
-          "reference (shared/research/peers.md, its own generator with 1.5 flows per node): "
-          + ", ".join(f"{n:,}: check {c:.2f} s + resolve {r:.2f} s"
-                      for n, (c, r) in REFERENCE.items()))
+    print(
+        f"pytm {PYTM_VERSION}: {rows[0]['pytm_rules'] if rows else '?'} threat rules; "
+        "reference (shared/research/peers.md, its own generator with 1.5 flows per node): "
+        + ", ".join(
+            f"{n:,}: check {c:.2f} s + resolve {r:.2f} s" for n, (c, r) in REFERENCE.items()
+        )
+    )
     checked = [r for r in rows if r["target_met"] is not None]
     if checked:
         ok = all(r["target_met"] for r in checked)
         worst = min(r["speedup"] for r in checked)
-        print(f"[{'PASS' if ok else 'MISS'}] at least {TARGET_SPEEDUP:.0f}x faster than pytm "
-              f"from {TARGET_FROM:,} components: lowest speed-up {worst:.1f}x")
+        print(
+            f"[{'PASS' if ok else 'MISS'}] at least {TARGET_SPEEDUP:.0f}x faster than pytm "
+            f"from {TARGET_FROM:,} components: lowest speed-up {worst:.1f}x"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows}, indent=2), encoding="utf-8")
     return 0

@@ -218,25 +218,55 @@ _PAIRS: dict[str, tuple[tuple[str, float, tuple[str, ...]], ...]] = {
 
 # How many flows, relatively, a component of each kind sends beyond its first.
 _FAN_OUT = {
-    "actor": 1.0, "application": 1.6, "inference_endpoint": 1.2, "model": 1.0,
-    "agent": 2.2, "tool": 1.0, "dataset": 0.8, "data_pipeline": 1.0,
-    "training_pipeline": 1.0, "model_registry": 0.8, "vector_store": 1.0,
-    "knowledge_source": 1.0, "data_store": 0.8, "prompt": 0.6,
-    "external_service": 0.7, "sensor": 0.7, "monitoring": 0.4,
+    "actor": 1.0,
+    "application": 1.6,
+    "inference_endpoint": 1.2,
+    "model": 1.0,
+    "agent": 2.2,
+    "tool": 1.0,
+    "dataset": 0.8,
+    "data_pipeline": 1.0,
+    "training_pipeline": 1.0,
+    "model_registry": 0.8,
+    "vector_store": 1.0,
+    "knowledge_source": 1.0,
+    "data_store": 0.8,
+    "prompt": 0.6,
+    "external_service": 0.7,
+    "sensor": 0.7,
+    "monitoring": 0.4,
 }
 
 # How likely a component of each kind is chosen as a crown jewel (relative).
 _JEWEL_WEIGHT = {
-    "data_store": 3.0, "dataset": 2.5, "vector_store": 2.5, "tool": 2.5, "model": 2.0,
-    "prompt": 1.5, "knowledge_source": 1.0, "model_registry": 1.0, "agent": 1.0,
-    "application": 0.6, "inference_endpoint": 0.6, "training_pipeline": 0.4,
-    "external_service": 0.3, "data_pipeline": 0.2, "monitoring": 0.2, "sensor": 0.2,
+    "data_store": 3.0,
+    "dataset": 2.5,
+    "vector_store": 2.5,
+    "tool": 2.5,
+    "model": 2.0,
+    "prompt": 1.5,
+    "knowledge_source": 1.0,
+    "model_registry": 1.0,
+    "agent": 1.0,
+    "application": 0.6,
+    "inference_endpoint": 0.6,
+    "training_pipeline": 0.4,
+    "external_service": 0.3,
+    "data_pipeline": 0.2,
+    "monitoring": 0.2,
+    "sensor": 0.2,
 }
 
 _PROTOCOLS = ("https", "https", "https", "grpc", "kafka", "s3", "sql", "amqp", "mqtt")
 _TEAMS = (
-    "Platform Engineering", "ML Engineering", "Data Engineering", "Security", "Web Team",
-    "Customer Experience", "Research", "Operations",
+    "Platform Engineering",
+    "ML Engineering",
+    "Data Engineering",
+    "Security",
+    "Web Team",
+    "Customer Experience",
+    "Research",
+    "Operations",
 )
 _SUPPLIERS = ("Example AI Provider", "Hub Community", "Vendor Labs", "Open Data Collective")
 
@@ -251,8 +281,19 @@ _ATTRS: dict[str, dict[str, tuple[Any, Any, float]]] = {
         "internet_facing": (B, 0.4, 0.15),
         "authenticated": (B, 0.7, 0.2),
         "renders_model_output_as": (("text", "markdown", "html"), (4, 4.5, 1.5), 0.3),
-        "role": (("web_frontend", "backend", "orchestrator", "agent_gateway", "admin_console",
-                  "engineering_console", "code_assistant"), (30, 30, 20, 5, 5, 5, 5), 0.2),
+        "role": (
+            (
+                "web_frontend",
+                "backend",
+                "orchestrator",
+                "agent_gateway",
+                "admin_console",
+                "engineering_console",
+                "code_assistant",
+            ),
+            (30, 30, 20, 5, 5, 5, 5),
+            0.2,
+        ),
         "holds_ai_api_keys": (B, 0.3, 0.4),
         "filters_inputs": (B, 0.4, 0.4),
         "filters_outputs": (B, 0.4, 0.4),
@@ -297,8 +338,11 @@ _ATTRS: dict[str, dict[str, tuple[Any, Any, float]]] = {
     },
     "dataset": {
         "purpose": (("training", "fine_tuning", "evaluation", "feedback"), (50, 20, 15, 15), 0.1),
-        "origin": (("internal", "public", "scraped", "third_party", "user_generated"),
-                   (35, 20, 15, 15, 15), 0.15),
+        "origin": (
+            ("internal", "public", "scraped", "third_party", "user_generated"),
+            (35, 20, 15, 15, 15),
+            0.15,
+        ),
         "provenance_tracked": (B, 0.5, 0.3),
         "integrity_checked": (B, 0.4, 0.3),
         "backed_up": (B, 0.5, 0.4),
@@ -325,8 +369,11 @@ _ATTRS: dict[str, dict[str, tuple[Any, Any, float]]] = {
         "tenants_can_write": (B, 0.2, 0.4),
     },
     "knowledge_source": {
-        "source_type": (("web", "mail", "tickets", "wiki", "uploads", "documents", "repository"),
-                        (15, 15, 20, 20, 10, 15, 5), 0.2),
+        "source_type": (
+            ("web", "mail", "tickets", "wiki", "uploads", "documents", "repository"),
+            (15, 15, 20, 20, 10, 15, 5),
+            0.2,
+        ),
     },
     "data_store": {
         "encrypted_at_rest": (B, 0.7, 0.3),
@@ -378,16 +425,31 @@ _ZONE_WEIGHTS: dict[str, dict[int, float]] = {
 _ENTRY_ZONES = {"actor": {0: 75, 1: 25}, "knowledge_source": {0: 35, 1: 15, 3: 50}}
 _INSIDER_ZONES = {3: 80, 4: 20}
 
-_NON_LLM_TYPES = (("classifier", "embedding", "detector", "regressor", "recommender",
-                   "generative_image", "speech"), (35, 20, 15, 10, 8, 6, 6))
+_NON_LLM_TYPES = (
+    (
+        "classifier",
+        "embedding",
+        "detector",
+        "regressor",
+        "recommender",
+        "generative_image",
+        "speech",
+    ),
+    (35, 20, 15, 10, 8, 6, 6),
+)
 _MODEL_ORIGINS = (("in_house", "fine_tuned", "open_weights", "third_party_api"), (30, 20, 25, 25))
 _LLM_ORIGINS = (("in_house", "fine_tuned", "open_weights", "third_party_api"), (10, 20, 20, 50))
-_SERIALIZATIONS = (("pickle", "joblib", "torch_pickle", "safetensors", "onnx", "gguf",
-                    "saved_model", "unknown"), (15, 10, 15, 30, 15, 5, 5, 5))
+_SERIALIZATIONS = (
+    ("pickle", "joblib", "torch_pickle", "safetensors", "onnx", "gguf", "saved_model", "unknown"),
+    (15, 10, 15, 30, 15, 5, 5, 5),
+)
 _LOW_SENSITIVITY = (("public", "internal"), (30, 70))
 _HIGH_SENSITIVITY = (("confidential", "personal", "secret"), (40, 45, 15))
 _TOOL_SAFE = (("none", "read"), (25, 75))
-_TOOL_RISKY = (("write", "execute_code", "send_messages", "payments", "delete"), (35, 15, 15, 10, 25))
+_TOOL_RISKY = (
+    ("write", "execute_code", "send_messages", "payments", "delete"),
+    (35, 15, 15, 10, 25),
+)
 _DATA_BEARING = ("dataset", "knowledge_source", "data_store", "vector_store")
 
 
@@ -400,7 +462,9 @@ def _zone(rng: random.Random, weights: Mapping[int, float]) -> int:
     return rng.choices(list(weights), list(weights.values()))[0]
 
 
-def _weighted_sample(rng: random.Random, items: list[int], weights: list[float], k: int) -> list[int]:
+def _weighted_sample(
+    rng: random.Random, items: list[int], weights: list[float], k: int
+) -> list[int]:
     """*k* distinct items, each drawn with probability proportional to its weight."""
     if k <= 0:
         return []
@@ -536,8 +600,9 @@ def generate(n_components: int, seed: int = 0) -> SystemModel:
     # Crown jewels: any kind but actors, weighted by kind.
     others = [i for i in range(n) if kinds[i] != "actor"]
     n_jewels = min(len(others), max(1, round(CROWN_JEWEL_SHARE * n)))
-    jewels = set(_weighted_sample(rng, others, [_JEWEL_WEIGHT.get(kinds[i], 0.5)
-                                                for i in others], n_jewels))
+    jewels = set(
+        _weighted_sample(rng, others, [_JEWEL_WEIGHT.get(kinds[i], 0.5) for i in others], n_jewels)
+    )
 
     # LLMs: at least one per 20 components, about half of the models.
     models = index_of_kind.get("model", [])
@@ -613,8 +678,10 @@ def generate(n_components: int, seed: int = 0) -> SystemModel:
         pairs = [(t, w, d) for t, w, d in _PAIRS[kind] if t in pickers]
         if not pairs:  # tiny models: any other kind present
             pairs = [(t, 1.0, ("user_input",)) for t in counts if t != kind or counts[t] > 1]
-        options[kind] = ([(t, d) for t, _w, d in pairs],
-                         list(itertools.accumulate(w for _t, w, _d in pairs)))
+        options[kind] = (
+            [(t, d) for t, _w, d in pairs],
+            list(itertools.accumulate(w for _t, w, _d in pairs)),
+        )
 
     n_flows = FLOWS_PER_COMPONENT * n
     flows: list[dict[str, Any]] = []

@@ -133,10 +133,15 @@ def test_flows_follow_plausible_kind_pairs(big):
     pairs = Counter((kind[f.source], kind[f.target]) for f in big.flows())
     implausible = sum(n for pair, n in pairs.items() if pair not in allowed)
     assert implausible <= 0.01 * sum(pairs.values())
-    for expected in [("actor", "application"), ("application", "model"),
-                     ("knowledge_source", "vector_store"), ("vector_store", "agent"),
-                     ("dataset", "training_pipeline"), ("training_pipeline", "model_registry"),
-                     ("agent", "tool")]:
+    for expected in [
+        ("actor", "application"),
+        ("application", "model"),
+        ("knowledge_source", "vector_store"),
+        ("vector_store", "agent"),
+        ("dataset", "training_pipeline"),
+        ("training_pipeline", "model_registry"),
+        ("agent", "tool"),
+    ]:
         assert pairs[expected] > 0, expected
     assert all(f.data for f in big.flows())
 
@@ -144,7 +149,9 @@ def test_flows_follow_plausible_kind_pairs(big):
 def test_attributes_realistic_with_some_unstated(big):
     unstated = sum(len(big.unstated(c.id)) for c in big.components())
     possible = sum(
-        1 for c in big.components() for spec in big.attributes_for(c.kind).values()
+        1
+        for c in big.components()
+        for spec in big.attributes_for(c.kind).values()
         if spec.type in ("bool", "enum")
     )
     assert 0.2 <= unstated / possible <= 0.8
