@@ -74,12 +74,27 @@ __all__ = [
 STATUSES = ("pass", "fail", "unknown")
 #: Columns of :meth:`GuidelineCoverage.to_dataframe` (one row per check).
 CHECK_COLUMNS = (
-    "guideline", "title", "check_id", "check_text", "status", "applicable", "details", "elements",
+    "guideline",
+    "title",
+    "check_id",
+    "check_text",
+    "status",
+    "applicable",
+    "details",
+    "elements",
 )
 #: Columns of :meth:`GuidelineCoverage.summary_dataframe` (one row per guideline).
 SUMMARY_COLUMNS = (
-    "guideline", "stage", "title", "state", "checks", "pass", "fail", "unknown",
-    "findings", "open_findings",
+    "guideline",
+    "stage",
+    "title",
+    "state",
+    "checks",
+    "pass",
+    "fail",
+    "unknown",
+    "findings",
+    "open_findings",
 )
 #: Separator of list cells in the DataFrames (details, elements).
 LIST_SEPARATOR = "; "
@@ -268,16 +283,18 @@ class GuidelineCoverage:
         rows = []
         for g in self.guidelines:
             counts = g.counts()
-            rows.append({
-                "guideline": g.number,
-                "stage": g.stage,
-                "title": g.title,
-                "state": g.state,
-                "checks": len(g.checks),
-                **counts,
-                "findings": len(g.findings),
-                "open_findings": len(g.open_findings),
-            })
+            rows.append(
+                {
+                    "guideline": g.number,
+                    "stage": g.stage,
+                    "title": g.title,
+                    "state": g.state,
+                    "checks": len(g.checks),
+                    **counts,
+                    "findings": len(g.findings),
+                    "open_findings": len(g.open_findings),
+                }
+            )
         return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
     def to_text(self) -> str:
@@ -390,8 +407,9 @@ class _Check:
 
     def result(self, check_id: str, text: str) -> CheckResult:
         if not self.items:
-            return CheckResult(check_id, text, _PASS, [_NOT_APPLICABLE + self.not_applicable],
-                               [], applicable=False)
+            return CheckResult(
+                check_id, text, _PASS, [_NOT_APPLICABLE + self.not_applicable], [], applicable=False
+            )
         statuses = {s for s, _, _ in self.items}
         status = _FAIL if _FAIL in statuses else _UNKNOWN if _UNKNOWN in statuses else _PASS
         order = self.ctx.order
@@ -427,18 +445,44 @@ class _Ctx:
         self.order = {c.id: i for i, c in enumerate(self.components)}
         self.flows = model.flows()
         self._downstream: dict[str, set[str]] = {}
+        # adjacency built once, so that checks stay linear in the size of the model
+        self.flows_in: dict[str, list[Any]] = {c.id: [] for c in self.components}
+        self.flows_out: dict[str, list[Any]] = {c.id: [] for c in self.components}
+        for f in self.flows:
+            self.flows_out[f.source].append(f)
+            self.flows_in[f.target].append(f)
+        self._by_kind: dict[str, list[Component]] = {}
+        for c in self.components:
+            self._by_kind.setdefault(c.kind, []).append(c)
 
     def of(self, *kinds: str) -> list[Component]:
+        if len(kinds) == 1:
+            return list(self._by_kind.get(kinds[0], ()))
         return [c for c in self.components if c.kind in kinds]
+
+    def upstream_of_any(self, targets: set[str]) -> set[str]:
+        """Components from which a directed path of flows leads to one of *targets*."""
+        seen: set[str] = set()
+        queue = list(targets)
+        while queue:
+            node = queue.pop()
+            for f in self.flows_in.get(node, ()):
+                if f.source not in seen:
+                    seen.add(f.source)
+                    queue.append(f.source)
+        return seen
 
     def comp(self, cid: str) -> Component:
         return self.model.component(cid)
 
     def neighbours(self, cid: str, kind: str) -> list[Component]:
         """Components of *kind* joined to *cid* by a flow either way, in model order."""
-        ids = {f.target for f in self.flows if f.source == cid}
-        ids |= {f.source for f in self.flows if f.target == cid}
-        return [c for c in self.components if c.id in ids and c.kind == kind]
+        ids = {f.target for f in self.flows_out.get(cid, ())}
+        ids |= {f.source for f in self.flows_in.get(cid, ())}
+        return sorted(
+            (self.model.component(i) for i in ids if self.model.component(i).kind == kind),
+            key=lambda c: self.order[c.id],
+        )
 
     def downstream(self, cid: str) -> set[str]:
         found = self._downstream.get(cid)
@@ -481,11 +525,13 @@ def _integrity(check: _Check, comp: Component, why: str = "") -> None:
         which = "hash_verified" if hashed is True else "signed"
         check.add(_PASS, f"{_label(comp)} has {which}: true{suffix}", comp.id)
     elif hashed is False and signed is False:
-        check.add(_FAIL, f"{_label(comp)} has hash_verified: false and signed: false{suffix}",
-                  comp.id)
+        check.add(
+            _FAIL, f"{_label(comp)} has hash_verified: false and signed: false{suffix}", comp.id
+        )
     else:
-        stated = [f"{a}: false" for a, v in (("hash_verified", hashed), ("signed", signed))
-                  if v is False]
+        stated = [
+            f"{a}: false" for a, v in (("hash_verified", hashed), ("signed", signed)) if v is False
+        ]
         missing = [a for a, v in (("hash_verified", hashed), ("signed", signed)) if v is None]
         text = f"{_label(comp)} does not state {' or '.join(missing)}"
         if stated:
@@ -539,21 +585,31 @@ def _agent_restriction(check: _Check, ctx: _Ctx, agent: Component, *, capability
     found, unknown = _risky_capabilities(ctx, agent)
     restricted = _restricted(agent)
     hitl, autonomy = agent.get("human_in_the_loop"), agent.get("autonomy")
-    how = f"autonomy: {_shown(autonomy) if autonomy else 'unstated'}, human_in_the_loop: " \
-          f"{_shown(hitl) if hitl is not None else 'unstated'}"
+    how = (
+        f"autonomy: {_shown(autonomy) if autonomy else 'unstated'}, human_in_the_loop: "
+        f"{_shown(hitl) if hitl is not None else 'unstated'}"
+    )
     if restricted is True:
         check.add(_PASS, f"{_label(agent)} needs approval or only suggests ({how})", agent.id)
     elif not found and not unknown:
         check.add(_PASS, f"{_label(agent)} has no {capability} ({how})", agent.id)
     elif restricted is False and found:
-        check.add(_FAIL, f"{_label(agent)} acts without approval ({how}) with "
-                         f"{', '.join(found)}", agent.id)
+        check.add(
+            _FAIL,
+            f"{_label(agent)} acts without approval ({how}) with {', '.join(found)}",
+            agent.id,
+        )
     elif found:
-        check.add(_UNKNOWN, f"{_label(agent)} has {', '.join(found)} and does not state "
-                            f"autonomy or human_in_the_loop ({how})", agent.id)
+        check.add(
+            _UNKNOWN,
+            f"{_label(agent)} has {', '.join(found)} and does not state "
+            f"autonomy or human_in_the_loop ({how})",
+            agent.id,
+        )
     else:
-        check.add(_UNKNOWN, f"{_label(agent)} ({how}) does not state {', '.join(unknown)}",
-                  agent.id)
+        check.add(
+            _UNKNOWN, f"{_label(agent)} ({how}) does not state {', '.join(unknown)}", agent.id
+        )
 
 
 def _monitoring(ctx: _Ctx, attr: str, what: str) -> _Check:
@@ -601,8 +657,9 @@ def evaluated_checks() -> list[str]:
 @_check("training-material")
 def _training_material(ctx: _Ctx) -> _Check:
     check = _Check(ctx, "")
-    check.add(_PASS, "the workbench ships tutorial and workshop notebooks on AI threats "
-                     "(notebooks/)")
+    check.add(
+        _PASS, "the workbench ships tutorial and workshop notebooks on AI threats (notebooks/)"
+    )
     return check
 
 
@@ -614,11 +671,16 @@ def _staff_training(ctx: _Ctx) -> _Check:
     if day is None:
         check.add(_UNKNOWN, "the system does not state staff_training")
     elif day < cutoff:
-        check.add(_FAIL, f"staff_training {day.isoformat()} is more than 12 months before "
-                         f"{ctx.as_of.isoformat()}")
+        check.add(
+            _FAIL,
+            f"staff_training {day.isoformat()} is more than 12 months before "
+            f"{ctx.as_of.isoformat()}",
+        )
     else:
-        check.add(_PASS, f"staff_training {day.isoformat()} is within 12 months of "
-                         f"{ctx.as_of.isoformat()}")
+        check.add(
+            _PASS,
+            f"staff_training {day.isoformat()} is within 12 months of {ctx.as_of.isoformat()}",
+        )
     return check
 
 
@@ -629,16 +691,18 @@ def _staff_training(ctx: _Ctx) -> _Check:
 def _components_analysed(ctx: _Ctx) -> _Check:
     check = _Check(ctx, "")
     if not ctx.analysed:
-        check.add(_UNKNOWN, "no analysis given: pass the findings (or the AnalysisResult) of "
-                            "workbench.analyze(model)")
+        check.add(
+            _UNKNOWN,
+            "no analysis given: pass the findings (or the AnalysisResult) of "
+            "workbench.analyze(model)",
+        )
         return check
     result = ctx.analysis
     if result is None:
         check.add(_PASS, f"{len(ctx.findings)} findings from an analysis were given")
         return check
     if getattr(result, "system", ctx.model.id) != ctx.model.id:
-        check.add(_UNKNOWN, f"the analysis is of system {result.system!r}, "
-                            f"not {ctx.model.id!r}")
+        check.add(_UNKNOWN, f"the analysis is of system {result.system!r}, not {ctx.model.id!r}")
     analysed = set(getattr(result, "element_order", ()) or ())
     failed: dict[str, list[str]] = {}
     for error in getattr(result, "errors", ()) or ():
@@ -646,11 +710,15 @@ def _components_analysed(ctx: _Ctx) -> _Check:
         failed.setdefault(element, []).append(str(_field(error, "rule")))
     for comp in ctx.components:
         if analysed and comp.id not in analysed:
-            check.add(_FAIL, f"{_label(comp)} was not analysed (added after the analysis?)",
-                      comp.id)
+            check.add(
+                _FAIL, f"{_label(comp)} was not analysed (added after the analysis?)", comp.id
+            )
         elif comp.id in failed:
-            check.add(_UNKNOWN, f"{_label(comp)}: rules failed on it "
-                                f"({', '.join(failed[comp.id])})", comp.id)
+            check.add(
+                _UNKNOWN,
+                f"{_label(comp)}: rules failed on it ({', '.join(failed[comp.id])})",
+                comp.id,
+            )
         else:
             check.add(_PASS, f"{_label(comp)} analysed", comp.id)
     return check
@@ -680,8 +748,12 @@ def _high_threats_decided(ctx: _Ctx) -> _Check:
             label = f'decision "{did}"' if did else "its decision"
             check.add(_FAIL, f"{what}: {label} has no owner", element)
         else:
-            check.add(_PASS, f"{what}: {_field(decision, 'treatment') or 'decided'}, owner "
-                             f"{_field(decision, 'owner')} ({ctx.status(fid)})", element)
+            check.add(
+                _PASS,
+                f"{what}: {_field(decision, 'treatment') or 'decided'}, owner "
+                f"{_field(decision, 'owner')} ({ctx.status(fid)})",
+                element,
+            )
     return check
 
 
@@ -704,8 +776,16 @@ def _decisions_documented(ctx: _Ctx) -> _Check:
         on = ", ".join(f'"{f}"' for f in fids)
         noun = "finding" if len(fids) == 1 else "findings"
         what = f'decision "{name}" on {noun} {on}' if name else f"decision on {noun} {on}"
-        element = next((e for e in (elements.get(f) or (f.split("@", 1)[1] if "@" in f else None)
-                                    for f in fids) if e), None)
+        element = next(
+            (
+                e
+                for e in (
+                    elements.get(f) or (f.split("@", 1)[1] if "@" in f else None) for f in fids
+                )
+                if e
+            ),
+            None,
+        )
         if str(_field(decision, "rationale") or "").strip():
             check.add(_PASS, f"{what} has a rationale", element)
         else:
@@ -724,8 +804,9 @@ def _untrusted_weights(ctx: _Ctx) -> _Check:
             continue
         origin = model.get("origin")
         public_sources = [
-            ctx.comp(f.source).id for f in ctx.flows
-            if f.target == model.id and ctx.comp(f.source).kind == "model_registry"
+            ctx.comp(f.source).id
+            for f in ctx.flows_in[model.id]
+            if ctx.comp(f.source).kind == "model_registry"
             and ctx.comp(f.source).get("public") is True
         ]
         outside: bool | None
@@ -740,16 +821,21 @@ def _untrusted_weights(ctx: _Ctx) -> _Check:
             where += f", from public registry {', '.join(public_sources)}"
         fmt = model.get("serialization")
         if fmt is not None and fmt not in _CODE_RUNNING_FORMATS:
-            check.add(_PASS, f"{_label(model)} has serialization: {fmt}, which cannot run code "
-                             f"when loaded", model.id)
+            check.add(
+                _PASS,
+                f"{_label(model)} has serialization: {fmt}, which cannot run code when loaded",
+                model.id,
+            )
         elif outside is False:
             check.add(_PASS, f"{_label(model)} is built in house ({where})", model.id)
         elif fmt is None:
-            check.add(_UNKNOWN, f"{_label(model)} does not state serialization ({where})",
-                      model.id)
+            check.add(_UNKNOWN, f"{_label(model)} does not state serialization ({where})", model.id)
         elif outside is None:
-            check.add(_UNKNOWN, f"{_label(model)} has serialization: {fmt} and does not state "
-                                f"origin", model.id)
+            check.add(
+                _UNKNOWN,
+                f"{_label(model)} has serialization: {fmt} and does not state origin",
+                model.id,
+            )
         else:
             _integrity(check, model, f"serialization: {fmt}, {where}")
     return check
@@ -757,8 +843,9 @@ def _untrusted_weights(ctx: _Ctx) -> _Check:
 
 @_check("external-data-controlled")
 def _external_data(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no personal or confidential data flows to external services or "
-                        "hosted models")
+    check = _Check(
+        ctx, "no personal or confidential data flows to external services or hosted models"
+    )
     for flow in ctx.flows:
         target, source = ctx.comp(flow.target), ctx.comp(flow.source)
         if not (target.kind == "external_service" or _is_hosted(target)):
@@ -784,21 +871,28 @@ def _external_data(ctx: _Ctx) -> _Check:
         elif dd is False:
             check.add(_FAIL, f"{carried}; due_diligence_done: false", target.id)
         else:
-            check.add(_UNKNOWN, f"{carried}; {_label(target)} does not state due_diligence_done",
-                      target.id)
+            check.add(
+                _UNKNOWN,
+                f"{carried}; {_label(target)} does not state due_diligence_done",
+                target.id,
+            )
     return check
 
 
 @_check("inputs-sanitised")
 def _inputs_sanitised(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no application, endpoint or pipeline that untrusted input reaches "
-                        "feeds a model")
+    check = _Check(
+        ctx, "no application, endpoint or pipeline that untrusted input reaches feeds a model"
+    )
     reachable = ctx.model.reachable_from_untrusted()
-    ai = {c.id for c in ctx.of("model", "agent")}
+    feeds_ai = ctx.upstream_of_any({c.id for c in ctx.of("model", "agent")})
     for comp in ctx.components:
-        attr = {"application": "filters_inputs", "inference_endpoint": "filters_inputs",
-                "data_pipeline": "validates_inputs"}.get(comp.kind)
-        if attr is None or comp.id not in reachable or not (ctx.downstream(comp.id) & ai):
+        attr = {
+            "application": "filters_inputs",
+            "inference_endpoint": "filters_inputs",
+            "data_pipeline": "validates_inputs",
+        }.get(comp.kind)
+        if attr is None or comp.id not in reachable or comp.id not in feeds_ai:
             continue
         check.flag(comp, attr, why="reachable from untrusted input, feeds a model")
     return check
@@ -811,8 +905,12 @@ def _ai_actions(ctx: _Ctx) -> _Check:
         if comp.kind == "agent":
             _agent_restriction(check, ctx, comp, capability="tools with side effects")
             if comp.get("config_writable") is True:
-                check.add(_FAIL, f"{_label(comp)} has config_writable: true (it can change its "
-                                 f"own rules or tools)", comp.id)
+                check.add(
+                    _FAIL,
+                    f"{_label(comp)} has config_writable: true (it can change its "
+                    f"own rules or tools)",
+                    comp.id,
+                )
         elif comp.kind == "tool" and comp.get("side_effects") == "execute_code":
             check.flag(comp, "sandboxed", why="side_effects: execute_code")
     return check
@@ -856,14 +954,20 @@ def _origin_known(ctx: _Ctx) -> _Check:
     for model in ctx.of("model"):
         origin, fmt = model.get("origin"), model.get("serialization")
         if fmt == "unknown":
-            check.add(_FAIL, f"{_label(model)} has serialization: unknown (the weights' file "
-                             f"format is not known)", model.id)
+            check.add(
+                _FAIL,
+                f"{_label(model)} has serialization: unknown (the weights' file "
+                f"format is not known)",
+                model.id,
+            )
             continue
-        missing = [n for n, v in (("origin", origin), ("serialization", fmt))
-                   if v is None and not (n == "serialization" and _is_hosted(model))]
+        missing = [
+            n
+            for n, v in (("origin", origin), ("serialization", fmt))
+            if v is None and not (n == "serialization" and _is_hosted(model))
+        ]
         if missing:
-            check.add(_UNKNOWN, f"{_label(model)} does not state {' or '.join(missing)}",
-                      model.id)
+            check.add(_UNKNOWN, f"{_label(model)} does not state {' or '.join(missing)}", model.id)
         else:
             shown = f"origin: {origin}" + (f", serialization: {fmt}" if fmt else "")
             check.add(_PASS, f"{_label(model)} has {shown}", model.id)
@@ -918,8 +1022,9 @@ def _suppliers_vetted(ctx: _Ctx) -> _Check:
         elif unknown:
             check.add(_UNKNOWN, f"{what} {' and '.join(unknown)}", comp.id)
         else:
-            check.add(_PASS, f"{what}: supplier {comp.get('supplier')}, due_diligence_done: true",
-                      comp.id)
+            check.add(
+                _PASS, f"{what}: supplier {comp.get('supplier')}, due_diligence_done: true", comp.id
+            )
     return check
 
 
@@ -935,8 +1040,11 @@ def _ai_bom(ctx: _Ctx) -> _Check:
         if not comp.get("version") and not comp.get("sha256"):
             missing.append("version or sha256")
         if missing:
-            check.add(_FAIL, f"{_label(comp)} has no {' and no '.join(missing)} for the "
-                             f"bill of materials", comp.id)
+            check.add(
+                _FAIL,
+                f"{_label(comp)} has no {' and no '.join(missing)} for the bill of materials",
+                comp.id,
+            )
         else:
             source = comp.get("supplier") or f"origin {comp.get('origin')}"
             ident = comp.get("version") or f"sha256 {str(comp.get('sha256'))[:12]}…"
@@ -955,11 +1063,18 @@ def _supplier_failover(ctx: _Ctx) -> _Check:
         if failover is True:
             check.add(_PASS, f"{_label(comp)} has failover: true", comp.id)
         elif criticality is None:
-            check.add(_UNKNOWN, f"{_label(comp)} does not state criticality"
-                      + (", failover: false" if failover is False else ""), comp.id)
+            check.add(
+                _UNKNOWN,
+                f"{_label(comp)} does not state criticality"
+                + (", failover: false" if failover is False else ""),
+                comp.id,
+            )
         elif not at_least("criticality", criticality, "high"):
-            check.add(_PASS, f"{_label(comp)} is not mission-critical (criticality: "
-                             f"{criticality})", comp.id)
+            check.add(
+                _PASS,
+                f"{_label(comp)} is not mission-critical (criticality: {criticality})",
+                comp.id,
+            )
         else:
             check.flag(comp, "failover", why=f"criticality: {criticality}")
     return check
@@ -1062,8 +1177,12 @@ def _access_control(ctx: _Ctx) -> _Check:
         if comp.kind == "inference_endpoint":
             check.flag(comp, "authenticated")
         elif _public_registry(comp):
-            check.add(_PASS, f"{_label(comp)} has public: true (a public hub others run; "
-                             f"integrity is judged by untrusted-weights-safe)", comp.id)
+            check.add(
+                _PASS,
+                f"{_label(comp)} has public: true (a public hub others run; "
+                f"integrity is judged by untrusted-weights-safe)",
+                comp.id,
+            )
         elif comp.kind in ("model_registry", "data_store"):
             check.flag(comp, "access_control")
         elif comp.kind == "vector_store":
@@ -1110,15 +1229,20 @@ def _query_controls(ctx: _Ctx) -> _Check:
 def _confidentiality(ctx: _Ctx) -> _Check:
     check = _Check(ctx, "no confidential data stores or models trained on confidential data")
     for comp in ctx.components:
-        if comp.kind == "data_store" and at_least("sensitivity", comp.get("sensitivity"),
-                                                  "confidential"):
+        if comp.kind == "data_store" and at_least(
+            "sensitivity", comp.get("sensitivity"), "confidential"
+        ):
             check.flag(comp, "encrypted_at_rest", why=f"sensitivity: {comp.get('sensitivity')}")
-        elif comp.kind == "model" and at_least("sensitivity", comp.get("trained_on"),
-                                               "confidential"):
+        elif comp.kind == "model" and at_least(
+            "sensitivity", comp.get("trained_on"), "confidential"
+        ):
             for endpoint in ctx.neighbours(comp.id, "inference_endpoint"):
-                check.flag(endpoint, "returns_scores", good=False,
-                           why=f'serves model "{comp.id}" trained on {comp.get("trained_on")} '
-                               f"data")
+                check.flag(
+                    endpoint,
+                    "returns_scores",
+                    good=False,
+                    why=f'serves model "{comp.id}" trained on {comp.get("trained_on")} data',
+                )
     return check
 
 
@@ -1166,8 +1290,7 @@ def _release_evaluation(ctx: _Ctx) -> _Check:
         missing = " and ".join(n for n, v in (("link", link), ("date", day)) if not v)
         check.add(_FAIL, f"release_evaluation has no {missing}")
     elif when is not None and when > ctx.as_of:
-        check.add(_FAIL, f"release_evaluation {link} is dated {day}, after "
-                         f"{ctx.as_of.isoformat()}")
+        check.add(_FAIL, f"release_evaluation {link} is dated {day}, after {ctx.as_of.isoformat()}")
     else:
         check.add(_PASS, f"release_evaluation {link} dated {day}")
     return check
@@ -1192,25 +1315,42 @@ def _secure_defaults(ctx: _Ctx) -> _Check:
             hitl = comp.get("human_in_the_loop")
             found, unknown = _risky_capabilities(ctx, comp)
             if hitl is True or comp.get("autonomy") == "suggest":
-                check.add(_PASS, f"{_label(comp)} asks for approval or only suggests "
-                                 f"(human_in_the_loop: {_shown(hitl) if hitl is not None else 'unstated'})",
-                          comp.id)
+                check.add(
+                    _PASS,
+                    f"{_label(comp)} asks for approval or only suggests "
+                    f"(human_in_the_loop: {_shown(hitl) if hitl is not None else 'unstated'})",
+                    comp.id,
+                )
             elif hitl is None:
                 check.add(_UNKNOWN, f"{_label(comp)} does not state human_in_the_loop", comp.id)
             elif found:
-                check.add(_FAIL, f"{_label(comp)} has human_in_the_loop: false with "
-                                 f"{', '.join(found)}", comp.id)
+                check.add(
+                    _FAIL,
+                    f"{_label(comp)} has human_in_the_loop: false with {', '.join(found)}",
+                    comp.id,
+                )
             elif unknown:
-                check.add(_UNKNOWN, f"{_label(comp)} has human_in_the_loop: false and does not "
-                                    f"state {', '.join(unknown)}", comp.id)
+                check.add(
+                    _UNKNOWN,
+                    f"{_label(comp)} has human_in_the_loop: false and does not "
+                    f"state {', '.join(unknown)}",
+                    comp.id,
+                )
             else:
-                check.add(_PASS, f"{_label(comp)} has human_in_the_loop: false but no risky "
-                                 f"capabilities", comp.id)
+                check.add(
+                    _PASS,
+                    f"{_label(comp)} has human_in_the_loop: false but no risky capabilities",
+                    comp.id,
+                )
         elif comp.kind == "application" and comp.get("renders_model_output_as") in (
-            "markdown", "html"
+            "markdown",
+            "html",
         ):
-            check.flag(comp, "filters_outputs",
-                       why=f"renders model output as {comp.get('renders_model_output_as')}")
+            check.flag(
+                comp,
+                "filters_outputs",
+                why=f"renders model output as {comp.get('renders_model_output_as')}",
+            )
     return check
 
 
@@ -1228,8 +1368,7 @@ def _user_data_use(ctx: _Ctx) -> _Check:
     for comp in ctx.components:
         if comp.kind not in ("dataset", "training_pipeline"):
             continue
-        carried = sorted({d for f in ctx.flows if f.target == comp.id for d in f.data
-                          if d in _USER_DATA})
+        carried = sorted({d for f in ctx.flows_in[comp.id] for d in f.data if d in _USER_DATA})
         if comp.kind == "dataset" and comp.get("origin") == "user_generated":
             carried = ["user-generated data", *carried]
         if not carried:
@@ -1238,8 +1377,11 @@ def _user_data_use(ctx: _Ctx) -> _Check:
         missing = _missing_records(comp, names)
         what = f"{_label(comp)} receives {', '.join(carried)}"
         if missing:
-            check.add(_UNKNOWN, f"{what} and has no {' or '.join(missing)} telling users how "
-                                f"their data is used", comp.id)
+            check.add(
+                _UNKNOWN,
+                f"{what} and has no {' or '.join(missing)} telling users how their data is used",
+                comp.id,
+            )
         else:
             check.add(_PASS, f"{what}; {' and '.join(names)} stated", comp.id)
     return check
@@ -1282,8 +1424,10 @@ def _inputs_logged(ctx: _Ctx) -> _Check:
         for m in ctx.of("monitoring"):
             check.flag(m, "covers_inputs")
         if not check.items:
-            check.add(_FAIL, "nothing logs inputs (the model has no monitoring component or "
-                             "inference endpoint)")
+            check.add(
+                _FAIL,
+                "nothing logs inputs (the model has no monitoring component or inference endpoint)",
+            )
         return check
     # each endpoint logs its inputs, or a monitoring component covers them
     unstated_names = ", ".join(_label(m) for m in unstated)
@@ -1294,11 +1438,18 @@ def _inputs_logged(ctx: _Ctx) -> _Check:
         elif logs is None:
             check.add(_UNKNOWN, f"{_label(e)} does not state logs_inputs", e.id)
         elif unstated:
-            check.add(_UNKNOWN, f"{_label(e)} has logs_inputs: false and {unstated_names} does not "
-                                f"state covers_inputs", e.id)
+            check.add(
+                _UNKNOWN,
+                f"{_label(e)} has logs_inputs: false and {unstated_names} does not "
+                f"state covers_inputs",
+                e.id,
+            )
         else:
-            check.add(_FAIL, f"{_label(e)} has logs_inputs: false and no monitoring component "
-                             f"covers inputs", e.id)
+            check.add(
+                _FAIL,
+                f"{_label(e)} has logs_inputs: false and no monitoring component covers inputs",
+                e.id,
+            )
     return check
 
 
@@ -1325,28 +1476,45 @@ def _updates_evaluated(ctx: _Ctx) -> _Check:
     for model in ctx.of("model"):
         if _is_hosted(model):
             if model.get("version"):
-                check.add(_PASS, f"{_label(model)} is pinned to version {model.get('version')}; "
-                                 f"its supplier's updates are adopted as releases", model.id)
+                check.add(
+                    _PASS,
+                    f"{_label(model)} is pinned to version {model.get('version')}; "
+                    f"its supplier's updates are adopted as releases",
+                    model.id,
+                )
             else:
-                check.add(_UNKNOWN, f"{_label(model)} is hosted and states no pinned version: "
-                                    f"its supplier may update it unseen", model.id)
+                check.add(
+                    _UNKNOWN,
+                    f"{_label(model)} is hosted and states no pinned version: "
+                    f"its supplier may update it unseen",
+                    model.id,
+                )
             continue
         automatic = [a for a in ("continuous_learning", "auto_updated") if model.get(a) is True]
         unstated = [a for a in ("continuous_learning", "auto_updated") if model.get(a) is None]
         if automatic:
-            check.add(_UNKNOWN, f"{_label(model)} is updated automatically ("
-                                f"{', '.join(a + ': true' for a in automatic)}); the model cannot "
-                                f"record whether each update is evaluated before release",
-                      model.id)
+            check.add(
+                _UNKNOWN,
+                f"{_label(model)} is updated automatically ("
+                f"{', '.join(a + ': true' for a in automatic)}); the model cannot "
+                f"record whether each update is evaluated before release",
+                model.id,
+            )
         elif unstated:
-            check.add(_UNKNOWN, f"{_label(model)} does not state {' or '.join(unstated)}",
-                      model.id)
+            check.add(_UNKNOWN, f"{_label(model)} does not state {' or '.join(unstated)}", model.id)
         elif evaluated:
-            check.add(_PASS, f"{_label(model)} is updated by releases, and a release_evaluation "
-                             f"is recorded", model.id)
+            check.add(
+                _PASS,
+                f"{_label(model)} is updated by releases, and a release_evaluation is recorded",
+                model.id,
+            )
         else:
-            check.add(_FAIL, f"{_label(model)} is updated by releases, but the system records no "
-                             f"release_evaluation", model.id)
+            check.add(
+                _FAIL,
+                f"{_label(model)} is updated by releases, but the system records no "
+                f"release_evaluation",
+                model.id,
+            )
     return check
 
 
@@ -1390,8 +1558,10 @@ def _disclosure(ctx: _Ctx) -> _Check:
     elif _MAIL.fullmatch(contact) or _URL.match(contact):
         check.add(_PASS, f"the system names disclosure_contact {contact}")
     else:
-        check.add(_FAIL, f"disclosure_contact {contact!r} is neither a mail address nor a URL "
-                         f"outsiders can use")
+        check.add(
+            _FAIL,
+            f"disclosure_contact {contact!r} is neither a mail address nor a URL outsiders can use",
+        )
     return check
 
 
@@ -1400,21 +1570,28 @@ def _disclosure(ctx: _Ctx) -> _Check:
 
 def _related(ctx: _Ctx, number: str) -> list[dict[str, Any]]:
     out = []
-    for f in ctx.findings:
-        if number not in {str(g).strip() for g in (_field(f, "guidelines") or ())}:
-            continue
+    by_guideline = ctx.__dict__.get("_by_guideline")
+    if by_guideline is None:  # index the findings by guideline once, not once per guideline
+        by_guideline = {}
+        for f in ctx.findings:
+            for g in {str(g).strip() for g in (_field(f, "guidelines") or ())}:
+                by_guideline.setdefault(g, []).append(f)
+        ctx.__dict__["_by_guideline"] = by_guideline
+    for f in by_guideline.get(number, ()):
         fid = str(_field(f, "id"))
         decision = ctx.decision(fid)
-        out.append({
-            "id": fid,
-            "title": _field(f, "title"),
-            "element": _field(f, "element"),
-            "band": _field(f, "band"),
-            "status": ctx.status(fid),
-            "decision_id": _field(decision, "id"),
-            "treatment": _field(decision, "treatment"),
-            "owner": _field(decision, "owner"),
-        })
+        out.append(
+            {
+                "id": fid,
+                "title": _field(f, "title"),
+                "element": _field(f, "element"),
+                "band": _field(f, "band"),
+                "status": ctx.status(fid),
+                "decision_id": _field(decision, "id"),
+                "treatment": _field(decision, "treatment"),
+                "owner": _field(decision, "owner"),
+            }
+        )
     return out
 
 
@@ -1472,22 +1649,31 @@ def guideline_coverage(
         for c in g.checks:
             fn = _CHECKS.get(c.id)
             if fn is None:
-                checks.append(CheckResult(c.id, c.text, _UNKNOWN,
-                                          [f"unknown: the workbench cannot evaluate {c.id!r} yet"]))
+                checks.append(
+                    CheckResult(
+                        c.id,
+                        c.text,
+                        _UNKNOWN,
+                        [f"unknown: the workbench cannot evaluate {c.id!r} yet"],
+                    )
+                )
                 continue
             checks.append(fn(ctx).result(c.id, c.text))
         statuses_seen = {c.status for c in checks}
-        state = (_FAIL if _FAIL in statuses_seen
-                 else _UNKNOWN if _UNKNOWN in statuses_seen else _PASS)
-        results.append(GuidelineResult(
-            number=g.number,
-            stage=g.stage,
-            stage_name=g.stage_name,
-            title=g.title,
-            state=state,
-            checks=checks,
-            findings=_related(ctx, g.number),
-        ))
+        state = (
+            _FAIL if _FAIL in statuses_seen else _UNKNOWN if _UNKNOWN in statuses_seen else _PASS
+        )
+        results.append(
+            GuidelineResult(
+                number=g.number,
+                stage=g.stage,
+                stage_name=g.stage_name,
+                title=g.title,
+                state=state,
+                checks=checks,
+                findings=_related(ctx, g.number),
+            )
+        )
     return GuidelineCoverage(
         system=model.id,
         system_name=model.name,
