@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.synthetic import generate  # noqa: E402
-from workbench.export.report import render_html_report  # noqa: E402
-from workbench.project import Project  # noqa: E402
+from benchmarks.synthetic import generate
+from workbench.export.report import render_html_report
+from workbench.project import Project
 
 
 def main() -> None:
