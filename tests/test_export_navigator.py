@@ -172,9 +172,10 @@ def test_model_and_result_tuple(project: Any) -> None:
     result = analyze(project.model, catalog=project.catalog, rules=fixture_rules(project.catalog))
     layer = navigator_layer((project.model, result))
     assert layer["metadata"] == [{"name": "atlas_data_version", "value": result.atlas_version}]
-    assert {e["techniqueID"] for e in layer["techniques"]} == {
-        e["techniqueID"] for e in navigator_layer(project)["techniques"]
-    }
+    from_tuple = {e["techniqueID"] for e in layer["techniques"]}
+    from_project = {e["techniqueID"] for e in navigator_layer(project)["techniques"]}
+    assert from_project - from_tuple == {"AML.T0070"}  # the project's manual finding
+    assert from_tuple <= from_project
 
 
 def test_write_layer_is_atomic_and_stable(project: Any, tmp_path: Path) -> None:

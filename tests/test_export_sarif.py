@@ -70,7 +70,7 @@ def test_golden(report: dict[str, Any]) -> None:
 
 def test_essentials(report: dict[str, Any]) -> None:
     check_essentials(report)
-    assert len(report["runs"][0]["results"]) == 3  # 4 findings, 1 decided
+    assert len(report["runs"][0]["results"]) == 5  # 6 findings (2 manual), 1 decided
 
 
 def test_results_point_at_the_element_in_model_yaml(project: Any, report: dict[str, Any]) -> None:

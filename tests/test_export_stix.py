@@ -170,7 +170,7 @@ def test_new_sdos_use_extension_definitions(bundle: dict[str, Any]) -> None:
     assert counts["x-ai-trust-zone"] == 5
     assert counts["x-ai-component"] == 14
     assert counts["x-ai-data-flow"] == 24
-    assert counts["x-ai-threat-finding"] == 4
+    assert counts["x-ai-threat-finding"] == 6  # 4 from rules, 2 manual
 
 
 def test_every_reference_resolves(bundle: dict[str, Any]) -> None:
@@ -203,6 +203,10 @@ def test_findings_link_techniques_to_elements(project: Any, bundle: dict[str, An
             "x-ai-data-flow" if row["element_type"] == "flow" else "x-ai-component"
         )
         assert target.get("component_id", target.get("flow_id")) == row["element"]
+        if not row["technique"]:  # a manual finding without an ATLAS technique
+            assert "attack_pattern_ref" not in f and "technique_refs" not in f
+            assert f["manual"] is True and f["rule"] == "manual"
+            continue
         primary = objects[f["attack_pattern_ref"]]
         assert primary["external_references"][0]["external_id"] == row["technique"]
         assert f["technique_refs"][0] == f["attack_pattern_ref"]
@@ -328,7 +332,8 @@ def test_cli_export_stix(
     bundle = json.loads(capsys.readouterr().out)
     assert not by_type(bundle, "note")
     found = {f["finding_id"] for f in by_type(bundle, "x-ai-threat-finding")}
-    assert {r["id"] for r in project.state().rows} <= found  # --rules adds to the bundled rules
+    from_rules = {r["id"] for r in project.state().rows if not r["manual"]}
+    assert from_rules <= found  # --rules adds to the bundled rules
     assert run_cli(["export", "stix", str(model_file), "--created", "soon"], monkeypatch) == 2
     assert "--created" in capsys.readouterr().err
     assert run_cli(["export", "stix", str(tmp_path / "missing")], monkeypatch) == 2

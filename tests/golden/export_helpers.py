@@ -7,7 +7,7 @@
 The fixture project is the ``support-assistant`` template analysed with the
 frozen rules in ``tests/fixtures/export-rules`` (not the bundled rule library,
 which is tuned over time), with a fixed clock, one chosen ATLAS mitigation, one
-chosen project control and one decision.
+chosen project control, two manual findings and one decision.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def use_fixture_rules(project: Any) -> Any:
 
 
 def fixture_project(folder: Path) -> Any:
-    """The support-assistant project with a chosen mitigation, a control and a decision."""
+    """The support-assistant project with a chosen mitigation and control, two manual findings
+    (one without a technique) and a decision."""
     from workbench.project import Project
 
     project = Project.create(
@@ -92,6 +93,21 @@ def fixture_project(folder: Path) -> Any:
         note="Guardrail model in front of the LLM",
     )
     project.choose_mitigation("fx-indirect-prompt-injection@llm", "wb-sanitise-html")
+    project.add_manual_finding(
+        "help-centre",
+        "Poisoned help article",
+        reason="An editor account could plant instructions in an article that retrieval serves.",
+        technique="AML.T0070",
+        likelihood=2,
+        impact=4,
+    )
+    project.add_manual_finding(
+        "ticketing-tool",
+        "Ticket notes leak to the wrong customer",
+        reason="The assistant may write another customer's data into a ticket note.",
+        likelihood=2,
+        impact=2,
+    )
     project.decide(
         "fx-cross-tenant-retrieval@vector-store",
         "accept",

@@ -164,22 +164,21 @@ def _elements(model: Any, findings: list[dict[str, Any]]) -> list[tuple[str, str
     A component is named by its display name; a flow by the display names of
     its ends (``Customer -> Customer tickets``).
     """
+    from workbench.export.stix import element_kind
+
     found: set[tuple[str, str]] = set()
     for f in findings:
         element = f.get("element") or ""
-        if f.get("element_type") == "flow":
-            try:
-                flow = model.flow(element)
-            except (KeyError, LookupError):
-                found.add(("flow", f.get("element_name") or element))
-                continue
+        kind = element_kind(model, element)
+        if kind == "flow":
+            flow = model.flow(element)
             ends = f"{model.component(flow.source).name} -> {model.component(flow.target).name}"
             label = ends if flow.name == flow.id else f"{flow.name} ({ends})"
             found.add(("flow", label))
-        elif element in model:
+        elif kind == "component":
             found.add(("component", model.component(element).name))
         else:
-            found.add(("component", f.get("element_name") or element))
+            found.add((f.get("element_type") or "component", f.get("element_name") or element))
     return sorted(found, key=lambda x: (x[1].casefold(), x[0]))
 
 

@@ -162,6 +162,9 @@ def sarif_report(project: Any, rows: Iterable[Mapping[str, Any]]) -> dict[str, A
         element = str(row.get("element") or "")
         element_type = row.get("element_type") or "component"
         section = "flows" if element_type == "flow" else "components"
+        other = "components" if section == "flows" else "flows"
+        if (section, element) not in lines and (other, element) in lines:
+            section = other  # the element is of the other kind: trust the model file
         line = lines.get((section, element), 1)
         band = str(row.get("band") or "")
         technique = str(row.get("technique") or "")

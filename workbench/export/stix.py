@@ -57,6 +57,7 @@ __all__ = [
     "STIX_NAMESPACE",
     "ThreatModelData",
     "collect",
+    "element_kind",
     "export_stix",
     "stix_id",
     "stix_text",
@@ -216,6 +217,20 @@ def collect(
         atlas_version=result.atlas_version,
         rules_digest=result.rules_digest,
     )
+
+
+def element_kind(model: Any, element: str) -> str | None:
+    """``"component"``, ``"flow"`` or ``None``: what *element* is in *model* (by lookup)."""
+    try:
+        model.component(element)
+        return "component"
+    except (KeyError, LookupError):
+        pass
+    try:
+        model.flow(element)
+        return "flow"
+    except (KeyError, LookupError):
+        return None
 
 
 # --------------------------------------------------------------------------- stix2 types
@@ -718,15 +733,16 @@ class _Builder:
             extension_types=[kind],
         )
 
-    def element_ref(self, finding: Mapping[str, Any]) -> str | None:
+    def element_ref(self, finding: Mapping[str, Any]) -> tuple[str | None, str]:
+        """The STIX id of the finding's component or flow (looked up, not trusted) and its type."""
         element = finding.get("element") or ""
-        if finding.get("element_type") == "flow":
-            try:
-                self.model.flow(element)
-            except (KeyError, LookupError):
-                return None
-            return self.flow_id(element)
-        return self.component_id(element) if element in self.model else None
+        kind = finding.get("element_type") or "component"
+        found = element_kind(self.model, element)
+        if found == "flow":
+            return self.flow_id(element), "flow"
+        if found == "component":
+            return self.component_id(element), "component"
+        return None, kind
 
     def finding(self, f: Mapping[str, Any]) -> Any:
         techniques = [x for x in (self.attack_pattern(t) for t in f.get("techniques") or []) if x]
@@ -740,6 +756,7 @@ class _Builder:
             phases.append({"kill_chain_name": "mitre-atlas", "phase_name": short})
         coa_refs, chosen = self.chosen(f)
         residual = f.get("residual_score")
+        target_ref, element_type = self.element_ref(f)
         return self.types["x-ai-threat-finding"](
             id=self.finding_id(f["id"]),
             **_drop_none(
@@ -749,8 +766,8 @@ class _Builder:
                     "finding_id": f["id"],
                     "rule": f.get("rule") or "",
                     "manual": bool(f.get("manual")),
-                    "element_type": f.get("element_type") or "component",
-                    "target_ref": self.element_ref(f),
+                    "element_type": element_type,
+                    "target_ref": target_ref,
                     "attack_pattern_ref": self.attack_pattern(f.get("technique") or ""),
                     "technique_refs": list(dict.fromkeys(techniques)),
                     "precondition_refs": list(dict.fromkeys(pre)),
