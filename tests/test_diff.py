@@ -254,3 +254,12 @@ def test_cli(
     assert json.loads(out.read_text())["flows"]["removed"][0]["id"] == "customer-writes-ticket"
     assert run_cli(["diff", str(tmp_path / "nope.yaml"), str(new_file)], monkeypatch) == 2
     assert "no such model file" in capsys.readouterr().err
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import workbench.diff
+
+    result = doctest.testmod(workbench.diff)
+    assert result.attempted > 0 and result.failed == 0
