@@ -142,14 +142,11 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_rules(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--rules",
-        metavar="DIR",
-        action="append",
-        default=[],
-        help="a folder of extra rule files when PROJECT is a model file; repeatable",
-    )
+def _add_rules(
+    parser: argparse.ArgumentParser,
+    text: str = "a folder of extra rule files when PROJECT is a model file; repeatable",
+) -> None:
+    parser.add_argument("--rules", metavar="DIR", action="append", default=[], help=text)
 
 
 def register(subparsers: Any) -> None:
@@ -161,7 +158,12 @@ def register(subparsers: Any) -> None:
         "tools. Output is JSON with sorted keys; --output writes it atomically.",
     )
     kinds = export.add_subparsers(dest="export_kind", metavar="KIND")
-    export.set_defaults(handler=lambda _args: (export.print_help(), 0)[1])
+
+    def cmd_export_help(_args: argparse.Namespace) -> int:
+        export.print_help()
+        return 0
+
+    export.set_defaults(handler=cmd_export_help)
 
     p = kinds.add_parser(
         "stix",
@@ -232,7 +234,11 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("old", metavar="OLD", help="model file or project folder")
     p.add_argument("new", metavar="NEW", help="model file or project folder")
-    _add_rules(p)
+    _add_rules(
+        p,
+        "a folder of extra rule files, next to the bundled ones (and OLD's, when OLD is a "
+        "project); repeatable",
+    )
     add_format_argument(p, ("table", "json"))
     p.add_argument(
         "--exit-code", action="store_true", help="exit 1 when anything differs (like git diff)"
