@@ -269,3 +269,11 @@ def test_init_command(tmp_path, capsys):
     assert Project.open(tmp_path / "n").settings["actor"] == "dana"
     assert main(["init", str(tmp_path / "n"), "--template", "fraud-classifier"]) == 2
     assert main(["init", str(tmp_path / "m"), "--template", "no-such"]) == 2
+
+
+def test_manual_finding_on_a_flow(project):
+    flow = project.model.flows()[0]
+    f = project.add_manual_finding(flow.id, "Replay of requests", reason="no nonce")
+    assert f.element_type == "flow" and f.element_name == flow.name
+    row = project.register().row(f.id)
+    assert row["element_type"] == "flow" and " -> " in row["zone"]

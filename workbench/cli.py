@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "workbench.commands.model",
     "workbench.commands.analysis",
     "workbench.commands.project",
+    "workbench.commands.exports",
     "workbench.commands.interop",
     "workbench.commands.catalog",
 )

@@ -338,17 +338,20 @@ class Project:
         self._state = ProjectState(result, findings, rows, current, orphans, as_of)
         return self._state
 
+    def _element(self, element: str) -> tuple[str, str]:
+        """(``component``, ``flow`` or ``missing``; display name) of an element id."""
+        for kind, lookup in (("component", self.model.component), ("flow", self.model.flow)):
+            try:
+                return kind, lookup(element).name
+            except (KeyError, LookupError):
+                continue
+        return "missing", element
+
     def _manual_findings(self) -> list[Finding]:
         out = []
         for m in self.assessment.manual_findings:
             element = m["element"]
-            if element in self.model:
-                etype, ename = "component", self.model.component(element).name
-            else:
-                try:
-                    etype, ename = "flow", self.model.flow(element).name
-                except (KeyError, LookupError):
-                    etype, ename = "component", element
+            etype, ename = self._element(element)
             technique = m.get("technique") or ""
             techniques = [technique] if technique else []
             tactics = (
@@ -404,7 +407,7 @@ class Project:
         rl, ri, rs, rb = residual_risk(lik, imp, chosen, m)
         _pl, _pi, ps, pb = residual_risk(lik, imp, chosen, m, include_planned=True)
         zone = ""
-        if f.element_type == "component" and f.element in self.model:
+        if f.element_type == "component" and self._element(f.element)[0] == "component":
             zone = self.model.component(f.element).zone
         elif f.element_type == "flow":
             try:
@@ -658,11 +661,8 @@ class Project:
         """Add a finding by hand: an element, an ATLAS technique or a free-text threat, a reason."""
         who = self.actor(by)
         problems = {}
-        if element not in self.model:
-            try:
-                self.model.flow(element)
-            except (KeyError, LookupError):
-                problems["element"] = f"no component or flow {element!r} in the model"
+        if self._element(element)[0] == "missing":
+            problems["element"] = f"no component or flow {element!r} in the model"
         if not title or not title.strip():
             problems["title"] = "give the threat a title"
         if not reason or not reason.strip():
