@@ -165,14 +165,14 @@ def peak_memory(model: SystemModel, engine: Engine) -> int:
 
 def time_csv(
     result: AnalysisResult, model: SystemModel, engine: Engine, folder: Path, repeat: int = 3
-) -> tuple[float, int]:
-    """Median time to build the register and write its CSV; the file size in bytes."""
+) -> tuple[Timing, int]:
+    """Times to build the register and write its CSV; the file size in bytes."""
     path = folder / f"{model.id}.csv"
 
     def write() -> Path:
         return ThreatRegister.from_result(result, model=model, catalog=engine.catalog).to_csv(path)
 
-    return median_time(write, repeat).median, path.stat().st_size
+    return median_time(write, repeat), path.stat().st_size
 
 
 def per_10x(n1: int, v1: float, n2: int, v2: float) -> float | None:
@@ -200,9 +200,17 @@ class SizeRow:
     paths_left_out: int
     rule_errors: int
     csv_s: float
+    csv_cpu_s: float
     csv_mib: float
-    time_per_10x: float | None = None
+    time_per_10x: float | None = None  # CPU time
+    wall_per_10x: float | None = None
     memory_per_10x: float | None = None
+
+    def judged(self, clock: str) -> tuple[float, float]:
+        """(analysis, CSV) seconds on the clock targets are judged by."""
+        if clock == "wall":
+            return self.analysis_s, self.csv_s
+        return self.analysis_cpu_s, self.csv_cpu_s
 
 
 def bench_size(n: int, engine: Engine, *, seed: int, repeat: int, folder: Path) -> SizeRow:
@@ -212,7 +220,7 @@ def bench_size(n: int, engine: Engine, *, seed: int, repeat: int, folder: Path) 
     timing = time_analysis(model, engine, repeat)
     result: AnalysisResult = timing.value
     peak = peak_memory(model, engine)
-    csv_s, csv_bytes = time_csv(result, model, engine, folder, repeat)
+    csv, csv_bytes = time_csv(result, model, engine, folder, repeat)
     on_flows = sum(1 for f in result.findings if f.element_type == "flow")
     return SizeRow(
         components=len(model),
@@ -230,7 +238,8 @@ def bench_size(n: int, engine: Engine, *, seed: int, repeat: int, folder: Path) 
         attack_paths=len(result.attack_paths),
         paths_left_out=result.paths_left_out,
         rule_errors=len(result.errors),
-        csv_s=csv_s,
+        csv_s=csv.median,
+        csv_cpu_s=csv.cpu_median,
         csv_mib=csv_bytes / 2**20,
     )
 
@@ -306,13 +315,14 @@ def print_sizes(rows: list[SizeRow], repeat: int) -> None:
     print()
     print(
         f"## Synthetic systems (analysis incl. attack paths: wall clock and process CPU time, "
-        f"median of {repeat}; gc = garbage-collector pauses in it; peak memory by tracemalloc)"
+        f"median of {repeat}; gc = garbage-collector pauses in it; /10x = CPU time and memory "
+        f"growth per tenfold size; peak memory by tracemalloc)"
     )
     header = (
         f"{'components':>10} {'flows':>7} {'generate':>9} {'analysis':>9} {'cpu':>7} "
         f"{'(gc)':>6} "
         f"{'/10x':>6} {'peak MiB':>9} {'/10x':>6} {'findings':>9} {'/comp':>6} {'on flows':>8} "
-        f"{'paths':>6} {'left out':>8} {'CSV':>7} {'CSV MiB':>8}"
+        f"{'paths':>6} {'left out':>8} {'CSV':>7} {'cpu':>7} {'CSV MiB':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -322,42 +332,51 @@ def print_sizes(rows: list[SizeRow], repeat: int) -> None:
             f"{r.analysis_cpu_s:>6.3f}s {r.gc_s:>5.2f}s {_fmt_ratio(r.time_per_10x):>6} {r.peak_mib:>9.1f} "
             f"{_fmt_ratio(r.memory_per_10x):>6} "
             f"{r.findings:>9,} {r.findings_per_component:>6.2f} {r.flow_findings:>8,} "
-            f"{r.attack_paths:>6,} {r.paths_left_out:>8,} {r.csv_s:>6.3f}s {r.csv_mib:>8.1f}"
+            f"{r.attack_paths:>6,} {r.paths_left_out:>8,} {r.csv_s:>6.3f}s {r.csv_cpu_s:>6.3f}s {r.csv_mib:>8.1f}"
         )
     errors = sum(r.rule_errors for r in rows)
     if errors:
         print(f"!! {errors} rule failures during analysis (see the register's rule_error rows)")
 
 
-def print_targets(rows: list[SizeRow]) -> list[tuple[str, bool]]:
+def print_targets(rows: list[SizeRow], clock: str = "cpu") -> list[tuple[str, bool]]:
     print()
-    print("## Targets")
+    other = "wall clock" if clock == "cpu" else "CPU"
+    print(
+        f"## Targets (judged on {'process CPU time' if clock == 'cpu' else 'wall clock'}; "
+        f"{other} in brackets)"
+    )
     checks: list[tuple[str, bool]] = []
     at = next((r for r in rows if r.components == TARGET_SIZE), None)
     if at is not None:
+        analysis, csv = at.judged(clock)
+        analysis_other, csv_other = at.judged("wall" if clock == "cpu" else "cpu")
         checks.append(
             (
                 f"analysis of {at.components:,} components + {at.flows:,} flows incl. attack paths "
-                f"< {TARGET_ANALYSIS_S:.0f} s: {at.analysis_s:.3f} s",
-                at.analysis_s < TARGET_ANALYSIS_S,
+                f"< {TARGET_ANALYSIS_S:.0f} s: {analysis:.3f} s ({analysis_other:.3f} s)",
+                analysis < TARGET_ANALYSIS_S,
             )
         )
         checks.append(
             (
                 f"register CSV at {at.components:,} components < {TARGET_CSV_S:.0f} s: "
-                f"{at.csv_s:.3f} s ({at.findings:,} rows)",
-                at.csv_s < TARGET_CSV_S,
+                f"{csv:.3f} s ({csv_other:.3f} s; {at.findings:,} rows)",
+                csv < TARGET_CSV_S,
             )
         )
     else:
         print(f"(size {TARGET_SIZE:,} not measured: no analysis/CSV target check)")
     for r in rows[1:]:
-        if r.time_per_10x is not None:
+        growth = r.time_per_10x if clock == "cpu" else r.wall_per_10x
+        growth_other = r.wall_per_10x if clock == "cpu" else r.time_per_10x
+        if growth is not None:
             checks.append(
                 (
-                    f"time growth to {r.components:,} components: {r.time_per_10x:.1f}x per 10x size "
-                    f"(linear = 10x, target <= {TARGET_GROWTH_PER_10X:.0f}x)",
-                    r.time_per_10x <= TARGET_GROWTH_PER_10X,
+                    f"time growth to {r.components:,} components: {growth:.1f}x per 10x size "
+                    f"({_fmt_ratio(growth_other)}; linear = 10x, target <= "
+                    f"{TARGET_GROWTH_PER_10X:.0f}x)",
+                    growth <= TARGET_GROWTH_PER_10X,
                 )
             )
         if r.memory_per_10x is not None:
@@ -430,6 +449,13 @@ def main(argv: list[str] | None = None) -> int:
         "--no-bundled-rules", action="store_true", help="use only the --rules folders"
     )
     parser.add_argument("--no-templates", action="store_true", help="skip the templates")
+    parser.add_argument(
+        "--judge",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="clock the time targets are judged by: process CPU time (default; close to wall "
+        "clock on an idle machine, steadier on a shared one) or wall clock",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
@@ -448,6 +474,9 @@ def main(argv: list[str] | None = None) -> int:
             if rows:
                 prev = rows[-1]
                 row.time_per_10x = per_10x(
+                    prev.components, prev.analysis_cpu_s, row.components, row.analysis_cpu_s
+                )
+                row.wall_per_10x = per_10x(
                     prev.components, prev.analysis_s, row.components, row.analysis_s
                 )
                 row.memory_per_10x = per_10x(
@@ -460,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     print_sizes(rows, args.repeat)
-    checks = print_targets(rows)
+    checks = print_targets(rows, args.judge)
     templates: list[TemplateRow] = []
     if not args.no_templates:
         templates = bench_templates(engine, args.repeat)

@@ -27,7 +27,8 @@ paths, on an already loaded model). pytm runs and workbench runs alternate, so
 that both see the same load on the machine; each time is the median of
 ``--repeat`` runs, and their ratio is printed with findings per component for
 both. Target: at least 10x
-faster than pytm at 1,000 components and above.
+faster than pytm at 1,000 components and above, judged on process CPU time
+(``--judge wall``: on wall clock).
 """
 
 from __future__ import annotations
@@ -309,6 +310,13 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds before a pytm subprocess is abandoned",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
+    parser.add_argument(
+        "--judge",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="clock the speed-up target is judged by: process CPU time (default; steadier on a "
+        "shared machine) or wall clock",
+    )
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)
@@ -344,10 +352,11 @@ def main(argv: list[str] | None = None) -> int:
             speedup = row["pytm_s"] / row["ours_s"]
             applies = n >= TARGET_FROM
             row["speedup"] = speedup
-            row["target_met"] = (speedup >= TARGET_SPEEDUP) if applies else None
+            row["cpu_speedup"] = row["pytm_cpu_s"] / row["ours_cpu_s"]
+            judged = row["cpu_speedup"] if args.judge == "cpu" else speedup
+            row["target_met"] = (judged >= TARGET_SPEEDUP) if applies else None
             rows.append(row)
             verdict = ("PASS" if row["target_met"] else "MISS") if applies else "-"
-            row["cpu_speedup"] = row["pytm_cpu_s"] / row["ours_cpu_s"]
             print(
                 f"{n:>10,} {row['flows']:>7,} {row['pytm_s']:>8.3f} {row['pytm_cpu_s']:>7.3f} "
                 f"{row['pytm_findings']:>10,} {row['pytm_findings'] / n:>6.1f} "
@@ -375,10 +384,12 @@ def main(argv: list[str] | None = None) -> int:
     checked = [r for r in rows if r["target_met"] is not None]
     if checked:
         ok = all(r["target_met"] for r in checked)
-        worst = min(r["speedup"] for r in checked)
+        key = "cpu_speedup" if args.judge == "cpu" else "speedup"
+        worst = min(r[key] for r in checked)
         print(
             f"[{'PASS' if ok else 'MISS'}] at least {TARGET_SPEEDUP:.0f}x faster than pytm "
-            f"from {TARGET_FROM:,} components: lowest speed-up {worst:.1f}x"
+            f"from {TARGET_FROM:,} components: lowest speed-up {worst:.1f}x "
+            f"({'process CPU time' if args.judge == 'cpu' else 'wall clock'})"
         )
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows}, indent=2), encoding="utf-8")
