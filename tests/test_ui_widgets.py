@@ -142,8 +142,24 @@ def test_graph_zones_colours_and_hover(wb: Workbench) -> None:
     flow_hover = " ".join(fig.data[1].hovertext)
     assert "data: user_input, personal_data" in flow_hover
     assert "encrypted: yes, authenticated: yes" in flow_hover
-    # the figure is sized from the layout
+    # a small system fits the page; at full size the figure is sized from the layout
+    assert wb.graph.size.value == "fit" and fig.layout.width is None
+    wb.graph.size.value = "full"
     assert fig.layout.width >= s.layout().width * 100
+
+
+def test_graph_of_120_components_is_drawn_at_full_size(tmp_path: Path) -> None:
+    synthetic = pytest.importorskip("benchmarks.synthetic")
+    wb = open_workbench(tmp_path / "big", model=synthetic.generate(120, 0), actor="ana")
+    fig = wb.graph.fig
+    node = fig.data[GraphView.NODE_TRACE]
+    assert len(node.customdata) == 120
+    assert wb.graph.size.value == "full"
+    layout = wb.session.layout()
+    assert fig.layout.width >= layout.width * 100 and fig.layout.height >= layout.height * 60
+    # labels are short enough not to run into the next column
+    assert max(len(t) for t in node.text) <= 21
+    assert len(set(zip(node.x, node.y, strict=True))) == 120  # no two components on one spot
 
 
 def test_node_click_focuses_table_and_panel(wb: Workbench) -> None:
@@ -334,7 +350,9 @@ def test_decision_from_the_form_lands_in_the_log(wb: Workbench, project_dir: Pat
     assert last["by"] == "tester"
     assert last["links"] == ["JIRA-12", "https://wiki.example/agent"]
     assert wb.session.finding_row()["status"] == "decided"
-    assert "<td>decided</td>" in wb.table.table.value
+    assert '<td>decided<br><span class="wb-small">mitigate · owner platform team</span></td>' in (
+        wb.table.table.value
+    )
 
 
 def test_validation_messages_next_to_fields(wb: Workbench, project_dir: Path) -> None:

@@ -25,7 +25,7 @@ from workbench.ui.exports import ExportPanel
 from workbench.ui.finding import FindingPanel, ManualFindingForm
 from workbench.ui.graph import GraphView
 from workbench.ui.model_editor import ModelEditor
-from workbench.ui.style import CSS, STATUS_WORDS, esc
+from workbench.ui.style import CSS, STATUS_WORDS, esc, sync_figure
 from workbench.ui.table import ThreatTable
 from workbench.ui.views import AtlasMatrixView, AttackPathsView, CoverageView, RiskMatrixView
 
@@ -106,7 +106,7 @@ class Workbench:
         self.finding.widget.layout = W.Layout(
             flex="2 1 0%", min_width="420px", padding="0 0 0 10px", border_left="1px solid #ddd"
         )
-        threats = W.HBox(
+        self.threats = threats = W.HBox(
             [self.table.widget, self.finding.widget],
             layout=W.Layout(width="100%", align_items="flex-start"),
         )
@@ -128,7 +128,7 @@ class Workbench:
             [
                 self.title,
                 W.HBox(
-                    [self.actor, self.set_actor, self.actor_prompt],
+                    [self.actor, self.set_actor, self.table.large_type, self.actor_prompt],
                     layout=W.Layout(align_items="center", flex_flow="row wrap"),
                 ),
                 self.message,
@@ -147,10 +147,16 @@ class Workbench:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
+        self._sync_figures()
         display(self.view)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self._sync_figures()
         return self.view._repr_mimebundle_(**kwargs)
+
+    def _sync_figures(self) -> None:
+        for fig in (self.graph.fig, self.risk_matrix.fig):
+            sync_figure(fig)
 
     # -- messages and actor --------------------------------------------------------------------------
     def say(self, text: str, ok: bool = True) -> None:
@@ -210,10 +216,17 @@ class Workbench:
         )
 
     def _apply_large_type(self) -> None:
-        if self.session.large_type:
+        large = bool(self.session.large_type)
+        if large:
             self.view.add_class("wb-large")
         else:
             self.view.remove_class("wb-large")
+        # on a room screen the finding panel goes below the table, both full width
+        self.threats.layout.flex_flow = "column" if large else "row"
+        self.table.widget.layout.width = "100%" if large else None
+        self.finding.widget.layout.width = "100%" if large else None
+        self.finding.widget.layout.border_left = None if large else "1px solid #ddd"
+        self.finding.widget.layout.border_top = "2px solid #ddd" if large else None
 
     # -- redrawing ------------------------------------------------------------------------------------
     def _on_tab(self, change: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ __all__ = ["TREATMENTS", "FindingPanel", "ManualFindingForm", "finding_html", "s
 TREATMENTS = ("mitigate", "accept", "transfer", "avoid", "not_applicable")
 MITIGATION_STATUSES = ("planned", "implemented", "verified")
 _WIDE = W.Layout(width="98%")
-_STYLE = {"description_width": "130px"}
+_STYLE: dict[str, str] = {}
 
 
 def _heading(text: str, level: int = 4) -> W.HTML:
@@ -154,7 +154,7 @@ class FindingPanel:
         self.override_reason = W.Text(
             description="Override reason",
             placeholder="why the prefilled value is wrong here (required)",
-            layout=W.Layout(width="60%"),
+            layout=W.Layout(width="98%"),
             style=_STYLE,
         )
         self.score_errors = {"likelihood": _html(), "impact": _html(), "reason": _html()}
@@ -202,6 +202,17 @@ class FindingPanel:
         self.record.on_click(lambda _b: self.record_decision())
         self.decision_message = _html()
 
+        for w, cls in (
+            (self.treatment, "wb-treatment"),
+            (self.rationale, "wb-rationale"),
+            (self.owner, "wb-owner"),
+            (self.review_by, "wb-review-by"),
+            (self.links, "wb-links"),
+            (self.record, "wb-record"),
+            (self.decision_message, "wb-decision-message"),
+            (self.details, "wb-finding-details"),
+        ):
+            w.add_class(cls)
         e = self.decision_errors
         s = self.score_errors
         self.widget = W.VBox(
@@ -487,7 +498,7 @@ class FindingPanel:
                 options=list(MITIGATION_STATUSES), value=c.status, layout=W.Layout(width="130px")
             )
             status.observe(lambda change, c=c: self._change_status(c, change["new"]), names="value")
-            remove = W.Button(description="remove", icon="trash", layout=W.Layout(width="auto"))
+            remove = W.Button(description="remove", icon="trash")
             remove.on_click(lambda _b, cid=c.id: self._remove(cid))
             rows.append(W.HBox([status, remove, label], layout=W.Layout(align_items="center")))
         if not rows:

@@ -26,7 +26,7 @@ from typing import Any
 import ipywidgets as W
 import plotly.graph_objects as go
 
-from workbench.ui.style import GREY, PATH_COLOUR, esc
+from workbench.ui.style import GREY, PATH_COLOUR, esc, sync_figure
 
 __all__ = ["KIND_SYMBOLS", "GraphView", "graph_data"]
 
@@ -59,6 +59,7 @@ LEGEND_HEIGHT = 0
 LABEL_CHARS = 21
 LABEL_CHARS_LARGE = 16
 NODE_SIZE = 20
+FIT_MAX_UNITS = 14  # up to this many layout units across, the graph fits the page width
 NODE_SIZE_LARGE = 28
 FLOW_COLOUR = "rgba(70,70,70,0.6)"
 FLOW_COLOUR_MANY = "rgba(70,70,70,0.35)"  # a hundred flows and more: lighter lines
@@ -267,106 +268,131 @@ class GraphView:
         self._message = on_message or (lambda text, ok: None)
         self._ids: list[str] = []
         self._segments: dict[tuple[str, str], tuple[float, float, float, float]] = {}
-        self.fig = go.FigureWidget()
         self._build_traces()
         self.show_all = W.Button(
             description="show all", tooltip="Clear the component selection", icon="eye"
         )
         self.show_all.on_click(lambda _b: self._show_all())
+        fits = session.layout().width <= FIT_MAX_UNITS
+        self.size = W.ToggleButtons(
+            options=[("fit width", "fit"), ("full size", "full")],
+            value="fit" if fits else "full",
+            tooltip="fit the graph to the width of the page, or draw it at full size (scroll)",
+            style={"button_width": "auto"},
+        )
+        self.size.observe(lambda _c: self.refresh(), names="value")
         self.caption = W.HTML()
         self.caption.add_class("wb-html")
         box = W.Box([self.fig], layout=W.Layout(overflow="auto", width="100%", max_height="900px"))
-        self.widget = W.VBox([W.HBox([self.show_all, self.caption]), box])
+        box.add_class("wb-graph")
+        self.widget = W.VBox(
+            [
+                W.HBox(
+                    [self.show_all, self.size, self.caption], layout=W.Layout(align_items="center")
+                ),
+                box,
+            ]
+        )
         self.refresh()
 
     # -- building ----------------------------------------------------------------
     def _build_traces(self) -> None:
-        fig = self.fig
-        band_names = self.session.matrix.band_names()
-        with fig.batch_update():
-            fig.add_scatter(
+        """Create the figure with every trace and the layout at once.
+
+        Traces added to a FigureWidget with ``add_scatter`` before it is shown lose
+        their initial properties in the browser (seen with plotly 7.1), so the
+        figure is built from complete data, and later changes are plain updates.
+        """
+        matrix = self.session.matrix
+        arrow = dict(symbol="arrow", angleref="previous")
+        data = [
+            go.Scatter(
                 mode="lines+markers",
                 line=dict(color=FLOW_COLOUR, width=1.3),
-                marker=dict(symbol="arrow", angleref="previous", color=FLOW_COLOUR),
+                marker=dict(**arrow, color=FLOW_COLOUR, size=0),
                 hoverinfo="skip",
                 showlegend=False,
                 name="flows",
-            )
-            fig.add_scatter(
+            ),
+            go.Scatter(
                 mode="markers",
                 marker=dict(size=12, color="rgba(0,0,0,0)"),
                 hoverinfo="text",
                 showlegend=False,
                 name="flow details",
-            )
-            fig.add_scatter(
+            ),
+            go.Scatter(
                 mode="lines+markers",
                 line=dict(color="#000000", width=2.2),
-                marker=dict(symbol="arrow", angleref="previous", color="#000000"),
+                marker=dict(**arrow, color="#000000", size=0),
                 hoverinfo="skip",
                 showlegend=False,
                 name="flows of the selected component",
-            )
-            fig.add_scatter(
+            ),
+            go.Scatter(
                 mode="lines+markers",
                 line=dict(color=PATH_COLOUR, width=5),
-                marker=dict(symbol="arrow", angleref="previous", color=PATH_COLOUR),
+                marker=dict(**arrow, color=PATH_COLOUR, size=0),
                 hoverinfo="skip",
                 showlegend=False,
                 name="attack path",
-            )
-            fig.add_scatter(
+            ),
+            go.Scatter(
                 mode="markers+text",
                 textposition="bottom center",
                 hoverinfo="text",
+                marker=dict(size=NODE_SIZE, color=GREY, line=dict(width=1, color="#444444")),
                 showlegend=False,
                 name="components",
                 cliponaxis=False,
-            )
-            for band in [*band_names, None]:
-                fig.add_scatter(
+            ),
+        ]
+        for band in [*matrix.band_names(), None]:
+            data.append(
+                go.Scatter(
                     x=[None],
                     y=[None],
                     mode="markers",
                     marker=dict(
-                        size=12,
-                        symbol="square",
-                        color=self.session.matrix.colour(band) if band else GREY,
+                        size=12, symbol="square", color=matrix.colour(band) if band else GREY
                     ),
                     name=f"band: {esc(band)}" if band else "no finding",
                     hoverinfo="skip",
                 )
-            for kind, symbol in KIND_SYMBOLS.items():
-                fig.add_scatter(
+            )
+        for kind, symbol in KIND_SYMBOLS.items():
+            data.append(
+                go.Scatter(
                     x=[None],
                     y=[None],
                     mode="markers",
-                    marker=dict(size=11, symbol=symbol, color="#777"),
+                    marker=dict(size=11, symbol=symbol, color="#777777"),
                     name=kind.replace("_", " "),
                     hoverinfo="skip",
-                    visible=True,
                 )
-            fig.update_layout(
-                showlegend=True,
-                legend=dict(
-                    orientation="h",
-                    yanchor="top",
-                    y=-0.02,
-                    x=0,
-                    font=dict(size=11),
-                    itemclick=False,
-                    itemdoubleclick=False,
-                ),
-                margin=MARGIN,
-                plot_bgcolor="white",
-                paper_bgcolor="white",
-                hovermode="closest",
-                dragmode="pan",
-                xaxis=dict(visible=False, fixedrange=False),
-                yaxis=dict(visible=False, fixedrange=False),
-                clickmode="event",
             )
-        fig.data[self.NODE_TRACE].on_click(self._on_click)
+        layout = go.Layout(
+            showlegend=True,
+            legend=dict(
+                orientation="h",
+                yanchor="top",
+                y=-0.02,
+                x=0,
+                font=dict(size=11),
+                itemclick=False,
+                itemdoubleclick=False,
+            ),
+            margin=MARGIN,
+            plot_bgcolor="white",
+            paper_bgcolor="white",
+            hovermode="closest",
+            dragmode="pan",
+            xaxis=dict(visible=False),
+            yaxis=dict(visible=False),
+            clickmode="event",
+        )
+        self.fig = go.FigureWidget(data=data, layout=layout)
+        self.fig.data[self.NODE_TRACE].on_click(self._on_click)
 
     # -- callbacks ------------------------------------------------------------------
     def _on_click(self, _trace: Any, points: Any, _state: Any) -> None:
@@ -421,17 +447,25 @@ class GraphView:
                 fig.data[self.LEGEND_START + band_count + i].visible = kind in kinds
             fig.layout.shapes = data["shapes"]
             fig.layout.annotations = data["annotations"]
-            fig.layout.width = data["width"]
+            if self.size.value == "fit":
+                fig.layout.width = None
+                fig.layout.autosize = True
+            else:
+                fig.layout.width = data["width"]
             fig.layout.height = data["height"] + (30 if large else 0)
             fig.layout.xaxis.range = data["x_range"]
             fig.layout.yaxis.range = data["y_range"]
             fig.layout.font.size = fonts["base"]
+            fig.layout.legend.font.size = 15 if large else 11
+            fig.layout.margin.b = 110 if large else 70
             self._outline()
+        sync_figure(fig)
         self.caption.value = self._caption(data["path"]["label"])
 
     def refresh_selection(self) -> None:
         with self.fig.batch_update():
             self._outline()
+        sync_figure(self.fig)
         self.caption.value = self._caption(self._path_label())
 
     def _outline(self) -> None:

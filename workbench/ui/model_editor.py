@@ -28,7 +28,7 @@ __all__ = [
 
 NEW = ""
 UNSTATED = ""
-_STYLE = {"description_width": "150px"}
+_STYLE: dict[str, str] = {}
 _SKIP = ("name", "description")  # shown as their own fields
 _NOT_EDITABLE = ("record", "records")
 
@@ -125,7 +125,10 @@ class ComponentForm:
 
         self.pick = W.Dropdown(description="Component", style=_STYLE, layout=W.Layout(width="98%"))
         self.id = W.Text(
-            description="id", placeholder="letters, digits, - _ . (never changes)", style=_STYLE
+            description="id",
+            placeholder="letters, digits, - _ . (never changes)",
+            style=_STYLE,
+            layout=W.Layout(width="60%"),
         )
         self.kind = W.Dropdown(description="kind", options=list(KINDS), style=_STYLE)
         self.zone = W.Dropdown(description="zone", style=_STYLE)
@@ -208,6 +211,8 @@ class ComponentForm:
                 self.id.value = ""
                 self.name.value = ""
                 self.description.value = ""
+                if self.zone.value is None and self.zone.options:
+                    self.zone.value = self.zone.options[0][1]
         finally:
             self._updating = False
         self.id.disabled = existing
@@ -574,6 +579,7 @@ class ModelEditor:
             children=[self.components.widget, self.flows.widget, self.zones.widget],
             titles=["Components", "Flows", "Trust zones"],
         )
+        self.widget.add_class("wb-editor")
 
     def refresh(self) -> None:
         self.components.refresh()

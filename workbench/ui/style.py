@@ -7,6 +7,7 @@ through :func:`esc` (``html.escape`` with quotes); links are only written for
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from collections.abc import Iterable
@@ -24,8 +25,10 @@ __all__ = [
     "esc",
     "field_error",
     "link",
+    "sync_figure",
     "technique_link",
     "text_colour",
+    "ul",
 ]
 
 ATLAS_TECHNIQUE_URL = "https://atlas.mitre.org/techniques/"
@@ -54,10 +57,14 @@ FONT_LARGE = 20
 CSS = """
 <style>
 .wb-root { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  --wb-font: 13px; color: #222; }
+  --wb-font: 13px; color: #222; --jp-widgets-inline-label-width: 125px; }
 .wb-root.wb-large { --wb-font: 20px; --jp-widgets-font-size: 20px;
-  --jp-widgets-inline-height: 38px; --jp-widgets-inline-label-width: 170px;
-  --jp-ui-font-size1: 20px; }
+  --jp-widgets-inline-height: 38px; --jp-widgets-inline-label-width: 190px;
+  --jp-widgets-horizontal-tab-width: 215px; --jp-ui-font-size1: 20px; }
+.wb-root .jupyter-widget-button, .wb-root .jupyter-widget-toggle-button {
+  width: auto; min-width: 80px; padding-left: 10px; padding-right: 10px; }
+.wb-root .wb-editor { --jp-widgets-inline-label-width: 190px; }
+.wb-root.wb-large .wb-editor { --jp-widgets-inline-label-width: 280px; }
 .wb-root .wb-html, .wb-root .widget-html-content { font-size: var(--wb-font); line-height: 1.4; }
 .wb-root.wb-large .widget-label, .wb-root.wb-large select, .wb-root.wb-large input,
 .wb-root.wb-large textarea, .wb-root.wb-large button, .wb-root.wb-large .widget-toggle-button,
@@ -98,6 +105,20 @@ CSS = """
   border-radius: 4px; }
 </style>
 """
+
+
+def sync_figure(fig: Any) -> None:
+    """Make a FigureWidget's synced state match its Python state.
+
+    plotly keeps the browser's copy in ``_widget_data`` / ``_widget_layout`` and
+    refreshes it only when the FigureWidget itself is a cell's result; a figure
+    inside a Box is drawn from the state it had when it was created, and
+    updates sent before its front end has loaded are lost. Setting both traits
+    after each redraw (as plotly's ``_repr_mimebundle_`` does) keeps a view that
+    is created or re-created later (a reload) in step.
+    """
+    fig._widget_data = copy.deepcopy(fig._data)
+    fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
 
 
 def esc(value: Any) -> str:

@@ -29,8 +29,8 @@ def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
     m = session.matrix
     selected = session.selected_finding
     head = (
-        "<tr><th>Finding</th><th>Element</th><th>Technique</th><th>Score (inherent)</th>"
-        "<th>Residual</th><th>Status</th><th>Treatment</th><th>Owner</th></tr>"
+        "<tr><th>Finding</th><th>Element</th><th>Technique</th><th>Score</th>"
+        "<th>Residual</th><th>Status</th></tr>"
     )
     body = []
     for r in rows:
@@ -48,6 +48,13 @@ def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
                 '<br><span class="wb-small wb-muted">projected '
                 f"{esc(r['projected_band'])} {r['projected_score']}</span>"
             )
+        decision = ""
+        if r["treatment"]:
+            decision = (
+                f'<br><span class="wb-small">{esc(r["treatment"])}'
+                + (f" · owner {esc(r['owner'])}" if r["owner"] else "")
+                + "</span>"
+            )
         body.append(
             f"<tr{cls}>"
             f'<td><b>{esc(r["title"])}</b><br><span class="wb-muted wb-small">{esc(r["id"])}'
@@ -56,13 +63,11 @@ def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
             f"<td>{technique}</td>"
             f"<td>{band_badge(m, r['band'], r['score'])}</td>"
             f"<td>{band_badge(m, r['residual_band'], r['residual_score'])}{projected}</td>"
-            f"<td>{esc(STATUS_WORDS.get(r['status'], r['status']))}</td>"
-            f"<td>{esc(r['treatment'] or '')}</td>"
-            f"<td>{esc(r['owner'] or '')}</td>"
+            f"<td>{esc(STATUS_WORDS.get(r['status'], r['status']))}{decision}</td>"
             "</tr>"
         )
     if not body:
-        body.append('<tr><td colspan="8" class="wb-muted">no findings match the filters</td></tr>')
+        body.append('<tr><td colspan="6" class="wb-muted">no findings match the filters</td></tr>')
     return f'<table class="wb-table">{head}{"".join(body)}</table>'
 
 
@@ -98,7 +103,11 @@ class ThreatTable:
         )
         self.table = W.HTML()
         self.table.add_class("wb-html")
+        self.table.add_class("wb-threat-table")
+        self.page_label.add_class("wb-page-label")
+        self.component.add_class("wb-filter-component")
         self.picker = W.Dropdown(description="Work on", layout=W.Layout(width="100%"), style=style)
+        self.picker.add_class("wb-picker")
         for name, w in (
             ("component", self.component),
             ("tactic", self.tactic),
@@ -112,16 +121,18 @@ class ThreatTable:
         self.next.on_click(lambda _b: self._page(+1))
         self.large_type.observe(self._on_large, names="value")
         self.picker.observe(self._on_pick, names="value")
-        filters = W.HBox(
+        for w in (self.component, self.tactic, self.band, self.status, self.sort):
+            w.layout = W.Layout(width="auto")
+        filters = W.GridBox(
             [self.component, self.tactic, self.band, self.status],
-            layout=W.Layout(flex_flow="row wrap"),
+            layout=W.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))", width="100%"),
         )
         sorting = W.HBox(
-            [self.sort, self.descending, self.prev, self.page_label, self.next, self.large_type],
+            [self.sort, self.descending, self.prev, self.page_label, self.next],
             layout=W.Layout(flex_flow="row wrap", align_items="center"),
         )
         table_box = W.Box([self.table], layout=W.Layout(overflow="auto", max_height="640px"))
-        self.widget = W.VBox([filters, sorting, table_box, self.picker])
+        self.widget = W.VBox([filters, sorting, self.picker, table_box])
         self.refresh_options()
         self.refresh()
 

@@ -16,6 +16,7 @@ from workbench.ui.style import (
     badge,
     band_badge,
     esc,
+    sync_figure,
     technique_link,
     text_colour,
     ul,
@@ -57,23 +58,23 @@ class RiskMatrixView:
     def __init__(self, session: Any):
         self.session = session
         m = session.matrix
-        self.fig = go.FigureWidget(
-            make_subplots(
-                rows=1,
-                cols=2,
-                subplot_titles=(
-                    "Inherent risk",
-                    "Residual risk (implemented and verified mitigations)",
-                ),
-                horizontal_spacing=0.14,
-            )
+        # built complete, then wrapped: traces added to a FigureWidget before it is
+        # shown lose their initial properties in the browser (plotly 7.1)
+        fig = make_subplots(
+            rows=1,
+            cols=2,
+            subplot_titles=(
+                "Inherent risk",
+                "Residual risk (implemented and verified mitigations)",
+            ),
+            horizontal_spacing=0.14,
         )
         n = len(m.bands)
         scale = []
         for i, band in enumerate(m.bands):
             scale += [[i / n, band.colour], [(i + 1) / n, band.colour]]
         for col in (1, 2):
-            self.fig.add_heatmap(
+            fig.add_heatmap(
                 colorscale=scale,
                 zmin=-0.5,
                 zmax=n - 0.5,
@@ -87,25 +88,26 @@ class RiskMatrixView:
             )
         x_labels = [f"{x.level} {esc(x.label)}" for x in m.likelihood]
         y_labels = [f"{x.level} {esc(x.label)}" for x in m.impact]
-        self.fig.update_xaxes(
+        fig.update_xaxes(
             title_text="likelihood",
             tickvals=list(range(1, m.max_likelihood + 1)),
             ticktext=x_labels,
             fixedrange=True,
         )
-        self.fig.update_yaxes(
+        fig.update_yaxes(
             title_text="impact",
             tickvals=list(range(1, m.max_impact + 1)),
             ticktext=y_labels,
             fixedrange=True,
         )
-        self.fig.update_layout(
+        fig.update_layout(
             height=430,
             width=1000,
             margin=dict(l=10, r=10, t=50, b=10),
             plot_bgcolor="white",
             paper_bgcolor="white",
         )
+        self.fig = go.FigureWidget(fig)
         self.legend = _html()
         self.widget = W.VBox([self.fig, self.legend])
 
@@ -146,6 +148,7 @@ class RiskMatrixView:
             self.fig.layout.font.size = 17 if large else 12
             self.fig.layout.height = 560 if large else 430
             self.fig.layout.width = 1300 if large else 1000
+        sync_figure(self.fig)
         self.legend.value = (
             "bands: "
             + " ".join(band_badge(m, b.name) + f" {b.min}–{b.max}" for b in m.bands)
