@@ -78,25 +78,37 @@ class Prefiller:
         return dist, nearest
 
     def _downstream_values(self) -> tuple[dict[str, int], dict[str, str]]:
-        """Highest value reachable from each node (itself included), via SCC condensation."""
-        import networkx as nx
+        """Highest value reachable from each node (itself included), with a witness.
 
+        Two backward searches instead of one per node: from every value-2 node
+        (who reaches one?), then from every node of value 1 or more (who reaches
+        anything above low?). O(V + E).
+        """
         ctx = self.ctx
-        graph = nx.DiGraph()
-        graph.add_nodes_from(ctx.components)
-        graph.add_edges_from((f.source, f.target) for f in ctx.flows.values())
-        cond = nx.condensation(graph)
-        members = cond.graph["mapping"]  # node -> scc index
-        best: dict[int, tuple[int, str]] = {}
-        for scc in reversed(list(nx.topological_sort(cond))):
-            nodes = sorted(cond.nodes[scc]["members"], key=ctx.order.__getitem__)
-            top = max(((_value(ctx.components[n]), n) for n in nodes), key=lambda vn: vn[0])
-            for succ in cond.successors(scc):
-                if best[succ][0] > top[0]:
-                    top = best[succ]
-            best[scc] = top
-        values = {n: best[members[n]][0] for n in ctx.components}
-        witness = {n: best[members[n]][1] for n in ctx.components}
+        value = {cid: _value(c) for cid, c in ctx.components.items()}
+
+        def backward(sources: list[str]) -> dict[str, str]:
+            witness = {s: s for s in sources}
+            queue = deque(sources)
+            while queue:
+                node = queue.popleft()
+                for _f, prev in ctx.in_adj[node]:
+                    if prev not in witness:
+                        witness[prev] = witness[node]
+                        queue.append(prev)
+            return witness
+
+        top = backward([c for c in ctx.components if value[c] == 2])
+        above_low = backward([c for c in ctx.components if value[c] >= 1])
+        values: dict[str, int] = {}
+        witness: dict[str, str] = {}
+        for cid in ctx.components:
+            if cid in top:
+                values[cid], witness[cid] = 2, top[cid]
+            elif cid in above_low:
+                values[cid], witness[cid] = 1, above_low[cid]
+            else:
+                values[cid], witness[cid] = 0, cid
         return values, witness
 
     def prefill(

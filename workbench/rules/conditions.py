@@ -420,21 +420,22 @@ class Related(Condition):
         def compute() -> dict[str, str]:
             targets = _component_matches(ctx, self.where)
             forward = self.relation == "downstream_of"
-            adj = ctx.out_adj if forward else ctx.in_adj
+            adj = ctx.succ if forward else ctx.pred
             # multi-source BFS remembering which target each node was reached from
             witness: dict[str, str] = {}
-            queue: deque[tuple[str, str]] = deque()
+            queue: deque[str] = deque()
             for t in sorted(targets, key=ctx.order.__getitem__):
-                for _f, nxt in adj[t]:
+                for nxt in adj[t]:
                     if nxt not in witness:
                         witness[nxt] = t
-                        queue.append((nxt, t))
+                        queue.append(nxt)
             while queue:
-                node, w = queue.popleft()
-                for _f, nxt in adj[node]:
+                node = queue.popleft()
+                w = witness[node]
+                for nxt in adj[node]:
                     if nxt not in witness:
                         witness[nxt] = w
-                        queue.append((nxt, w))
+                        queue.append(nxt)
             return witness
 
         result: dict[str, str] = ctx.cached(("related", self.key()), compute)

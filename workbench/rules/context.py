@@ -62,6 +62,13 @@ class Context:
         for f in self.flows.values():
             self.out_adj[f.source].append((f.id, f.target))
             self.in_adj[f.target].append((f.id, f.source))
+        # neighbours without flow ids (each once), for the searches that need no flow
+        self.succ: dict[str, list[str]] = {
+            cid: list(dict.fromkeys(t for _f, t in edges)) for cid, edges in self.out_adj.items()
+        }
+        self.pred: dict[str, list[str]] = {
+            cid: list(dict.fromkeys(s for _f, s in edges)) for cid, edges in self.in_adj.items()
+        }
         self.entry_points: list[str] = [c.id for c in model.entry_points()]
         self.entry_set = set(self.entry_points)
         self.crown_jewels: set[str] = {c.id for c in model.crown_jewels()}
