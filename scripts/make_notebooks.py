@@ -35,8 +35,14 @@ MODEL_FORMAT = "../docs/model-format.md"
 Cell = dict[str, object]
 
 
+def _part(text: str) -> str:
+    """Dedent; drop the newline after the opening quotes and the trailing blank lines."""
+    text = textwrap.dedent(text)
+    return (text[1:] if text.startswith("\n") else text).rstrip()
+
+
 def _source(*parts: str) -> list[str]:
-    text = "\n".join(textwrap.dedent(p).strip("\n") for p in parts)
+    text = "\n".join(_part(p) for p in parts)
     lines = text.split("\n")
     return [line + "\n" for line in lines[:-1]] + [lines[-1]]
 
@@ -76,10 +82,14 @@ def notebook(name: str, cells: list[Cell]) -> str:
 
 # Cells shared by several notebooks ----------------------------------------------------------------
 
-WORK_SETUP = '''
+WORK_SETUP = """
+
 WORK = Path("work")  # a working folder next to this notebook (never inside the package)
 WORK.mkdir(exist_ok=True)
 (WORK / ".gitignore").write_text("# working copies made by the notebooks\\n*\\n", encoding="utf-8")
+"""
+
+FRESH = '''
 
 
 def fresh(folder: Path) -> Path:
@@ -134,7 +144,7 @@ def quickstart() -> list[Cell]:
         code(
             """
             import datetime as dt
-            import shutil
+            import os
             import textwrap
             from pathlib import Path
 
@@ -144,12 +154,13 @@ def quickstart() -> list[Cell]:
             from workbench.project import Project
 
             ACTOR = "Ana"  # who you are: recorded with every change
-            TEMPLATE = "support-assistant"  # one of wb.template_names()
+            # one of wb.template_names(); `workbench lab --template NAME` sets WORKBENCH_TEMPLATE
+            TEMPLATE = os.environ.get("WORKBENCH_TEMPLATE") or "support-assistant"
             """,
             WORK_SETUP,
             """
 
-            PROJECT = WORK / "quickstart"
+            PROJECT = WORK / ("quickstart" if TEMPLATE == "support-assistant" else f"quickstart-{TEMPLATE}")
             if (PROJECT / "project.yaml").is_file():
                 project = Project.open(PROJECT)
                 print(f"reopened the project in {PROJECT.resolve()}")
@@ -165,7 +176,7 @@ def quickstart() -> list[Cell]:
         The example is a customer-support chat: customers ask questions on the
         web, an orchestrating agent retrieves help-centre articles and the
         customer's tickets, asks a hosted LLM, and updates tickets through a
-        ticketing tool. Each component has a **kind** and sits in a **zone**
+        ticketing tool (with another `TEMPLATE`, the cells show that system). Each component has a **kind** and sits in a **zone**
         whose trust level says who can reach it (see
         [component-kinds]({REF}/component-kinds.md) for every kind).
         """),
@@ -219,12 +230,17 @@ def quickstart() -> list[Cell]:
         ### Reading one finding
 
         We follow *direct prompt injection* on the hosted LLM: customers type
-        text that ends up in the LLM's prompt. The **reason** says why the rule
+        text that ends up in the LLM's prompt (with another example system, its
+        highest-scoring finding). The **reason** says why the rule
         fired, the likelihood and impact reasons say how the prefill was
         reached, and the technique links to its ATLAS page.
         """),
         code('''
         FINDING = "llm-direct-prompt-injection@llm"
+        WHY_LOWER = "customers must sign in before they can chat, which slows down mass probing"
+        if FINDING not in set(df["id"]):  # another example system: follow its highest score
+            FINDING = top.iloc[0]["id"]
+            WHY_LOWER = "an example override: write the reason that holds for your system"
 
 
         def show(row: dict) -> None:
@@ -274,16 +290,12 @@ def quickstart() -> list[Cell]:
         the workbench they are the fields of the finding panel.
 
         **Score.** The prefill is a starting point. We lower the likelihood by
-        one step because customers must sign in, and say why: an override
-        always carries its reason and its author.
+        one step (customers must sign in) and say why: an override always
+        carries its reason and its author.
         """),
         code("""
-        project.override(
-            FINDING,
-            likelihood=4,
-            reason="customers must sign in before they can chat, which slows down mass probing",
-            by=ACTOR,
-        )
+        prefill = project.state().finding(FINDING).likelihood
+        project.override(FINDING, likelihood=max(1, prefill - 1), reason=WHY_LOWER, by=ACTOR)
         show(project.register().row(FINDING))
         """),
         md("""
@@ -296,7 +308,8 @@ def quickstart() -> list[Cell]:
         code("""
         candidates = wbench.session.candidates(FINDING)
         display(pd.DataFrame([{"id": c.id, "name": c.name, "source": c.source, "why": c.reason} for c in candidates]))
-        chosen = project.choose_mitigation(FINDING, "AML.M0020", status="planned", owner="Ben", by=ACTOR)
+        MITIGATION = "AML.M0020" if any(c.id == "AML.M0020" for c in candidates) else candidates[0].id
+        chosen = project.choose_mitigation(FINDING, MITIGATION, status="planned", owner="Ben", by=ACTOR)
         print(f"chose {chosen.id} ({chosen.status}, owner {chosen.owner})")
         """),
         md("""
@@ -306,10 +319,11 @@ def quickstart() -> list[Cell]:
         """),
         code("""
         if project.register().row(FINDING)["status"] == "open":
+            measure = project.catalog.get(MITIGATION).name if MITIGATION in project.catalog else MITIGATION
             project.decide(
                 FINDING,
                 "mitigate",
-                "Input and output guardrails before the public launch; red-team the jailbreak set again afterwards",
+                f"{measure} before the public launch; test the attack again afterwards",
                 owner="Ben",
                 review_by=project.today() + dt.timedelta(days=180),
                 by=ACTOR,
@@ -395,6 +409,7 @@ def model_your_own() -> list[Cell]:
             from workbench.project import Project
             """,
             WORK_SETUP,
+            FRESH,
         ),
         md("""
         ## 1. In Python
@@ -621,7 +636,6 @@ def workshop_facilitator() -> list[Cell]:
         code(
             """
             import datetime as dt
-            import shutil
             from pathlib import Path
 
             import pandas as pd
@@ -687,7 +701,7 @@ def workshop_facilitator() -> list[Cell]:
             print(f"  {component}: {'; '.join(assumed)}")
         if not state.result.assumptions:
             print("  none: every attribute the rules tested is stated")
-        print("\nOther attributes nobody stated yet:")
+        print("\\nOther attributes nobody stated yet:")
         for c in model.components():
             if model.unstated(c.id):
                 print(f"  {c.id}: {', '.join(model.unstated(c.id))}")
@@ -880,6 +894,7 @@ def workshop_participant() -> list[Cell]:
         Score on your own first: the group discusses the differences afterwards.
         """),
         code("""
+        import base64
         import html
         import os
         from pathlib import Path
@@ -953,6 +968,8 @@ def workshop_participant() -> list[Cell]:
         status.add_class("wb-p-status")
         progress = W.HTML()
         progress.add_class("wb-p-progress")
+        download = W.HTML()
+        download.add_class("wb-p-download")
 
         # where my scores sit on the risk matrix: a plotly FigureWidget
         levels = list(range(1, 6))
@@ -1029,6 +1046,7 @@ def workshop_participant() -> list[Cell]:
             who = participant()
             if not who:
                 progress.value = "<p><b>Type or pick your name first.</b></p>"
+                download.value = ""
                 return
             done = set(my_ratings(who)) & {r["id"] for r in rows}
             path = workshop.ratings_path(PROJECT, who)
@@ -1036,6 +1054,14 @@ def workshop_participant() -> list[Cell]:
                 f"<p>{html.escape(who)}: <b>{len(done)} of {len(rows)}</b> findings scored "
                 f"<span style='color:#666'>(saved in {html.escape(str(path))})</span></p>"
             )
+            if path.exists():  # for a dashboard on another machine (e.g. Binder): send the file
+                data = base64.b64encode(path.read_bytes()).decode("ascii")
+                download.value = (
+                    f"<a download='{html.escape(path.name)}' href='data:text/yaml;base64,{data}'>"
+                    "Download my ratings file</a> (for the facilitator, if your dashboard runs elsewhere)"
+                )
+            else:
+                download.value = ""
 
 
         def on_name(_change) -> None:
@@ -1086,7 +1112,7 @@ def workshop_participant() -> list[Cell]:
 
         form = W.VBox([
             W.HBox([finding, prev_button, next_button]),
-            details, show_prefill, likelihood, impact, comment, W.HBox([save, status]),
+            details, show_prefill, likelihood, impact, comment, W.HBox([save, status]), download,
         ], layout=W.Layout(flex="1 1 60%", min_width="480px"))
         dashboard = W.VBox([
             W.HTML(f"<b>Project:</b> {html.escape(project.name)} · {len(rows)} findings to score"),
@@ -1309,6 +1335,7 @@ def release_review() -> list[Cell]:
             REVIEWER = "Rita"
             """,
             WORK_SETUP,
+            FRESH,
             """
 
             PROJECT = fresh(WORK / "release-review")
@@ -1788,6 +1815,7 @@ def case_study(template: str) -> list[Cell]:
             REVIEWER = "Sam"
             ''',
             WORK_SETUP,
+            FRESH,
             """
 
             PROJECT = fresh(WORK / f"case-{TEMPLATE}")
