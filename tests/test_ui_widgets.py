@@ -143,7 +143,7 @@ def test_graph_zones_colours_and_hover(wb: Workbench) -> None:
     assert "data: user_input, personal_data" in flow_hover
     assert "encrypted: yes, authenticated: yes" in flow_hover
     # a small system fits the page; at full size the figure is sized from the layout
-    assert wb.graph.size.value == "fit" and fig.layout.width is None
+    assert wb.graph.size.value == "fit" and fig.layout.width == 1100
     wb.graph.size.value = "full"
     assert fig.layout.width >= s.layout().width * 100
 

@@ -60,6 +60,8 @@ LABEL_CHARS = 21
 LABEL_CHARS_LARGE = 16
 NODE_SIZE = 20
 FIT_MAX_UNITS = 14  # up to this many layout units across, the graph fits the page width
+LARGE_Y = 1.3
+FIT_WIDTH = 1100  # pixels: the width of a notebook's output area with the sidebar closed
 NODE_SIZE_LARGE = 28
 FLOW_COLOUR = "rgba(70,70,70,0.6)"
 FLOW_COLOUR_MANY = "rgba(70,70,70,0.35)"  # a hundred flows and more: lighter lines
@@ -73,8 +75,44 @@ def _yes_no(value: bool | None) -> str:
     return "unstated" if value is None else ("yes" if value else "no")
 
 
-def graph_data(session: Any, *, large: bool = False) -> dict[str, Any]:
-    """Everything the figure shows, as plain data (tested without a browser)."""
+def _label_positions(
+    points: list[tuple[float, float]], labels: list[str], *, scale_x: float, large: bool
+) -> list[str]:
+    """Below or above each marker, whichever does not run into a label already placed.
+
+    Greedy, left to right, in pixels (the x scale is that of the drawn figure).
+    """
+    font = FONTS[large]["label"]
+    char_w, height = font * 0.58, font + 3
+    gap = (NODE_SIZE_LARGE if large else NODE_SIZE) / 2 + 2
+    placed: list[tuple[float, float, float, float]] = []
+    out = [""] * len(points)
+    order = sorted(range(len(points)), key=lambda i: (points[i][0], -points[i][1]))
+    for i in order:
+        x, y = points[i][0] * PX_X * scale_x, points[i][1] * PX_Y * (LARGE_Y if large else 1.0)
+        half = len(labels[i]) * char_w / 2
+        below = (x - half, y - gap - height, x + half, y - gap)
+        above = (x - half, y + gap, x + half, y + gap + height)
+        choice, box = "bottom center", below
+        if any(_overlap(below, b) for b in placed) and not any(_overlap(above, b) for b in placed):
+            choice, box = "top center", above
+        placed.append(box)
+        out[i] = choice
+    return out
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def graph_data(
+    session: Any, *, large: bool = False, fit_width: int | None = None
+) -> dict[str, Any]:
+    """Everything the figure shows, as plain data (tested without a browser).
+
+    ``fit_width`` is the width the figure is drawn at when it is fitted to the
+    page (labels are placed for that scale).
+    """
     model = session.model
     layout = session.layout()
     matrix = session.matrix
@@ -85,7 +123,7 @@ def graph_data(session: Any, *, large: bool = False) -> dict[str, Any]:
             counts[r["element"]] = counts.get(r["element"], 0) + 1
     comps = [c for c in model.components() if c.id in layout.positions]
     zones = {z.id: z for z in model.zones()}
-    sx, sy = PX_X, PX_Y
+    sx, sy = PX_X, PX_Y * (LARGE_Y if large else 1.0)  # large type: more room between rows
     pad_x, pad_y = 0.25, 0.35
     width = int((layout.width + 2 * pad_x) * sx) + MARGIN["l"] + MARGIN["r"]
     height = int((layout.height + 2 * pad_y) * sy) + MARGIN["t"] + MARGIN["b"] + LEGEND_HEIGHT
@@ -93,6 +131,7 @@ def graph_data(session: Any, *, large: bool = False) -> dict[str, Any]:
 
     nodes: dict[str, Any] = {
         "ids": [],
+        "textposition": [],
         "x": [],
         "y": [],
         "text": [],
@@ -121,6 +160,14 @@ def graph_data(session: Any, *, large: bool = False) -> dict[str, Any]:
         nodes["hover"].append("<br>".join(hover))
         nodes["colour"].append(matrix.colour(band) if band else GREY)
         nodes["symbol"].append(KIND_SYMBOLS.get(c.kind, OTHER_SYMBOL))
+
+    scale_x = min(1.0, fit_width / width) if fit_width else 1.0
+    nodes["textposition"] = _label_positions(
+        list(zip(nodes["x"], nodes["y"], strict=True)),
+        [t.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") for t in nodes["text"]],
+        scale_x=scale_x,
+        large=large,
+    )
 
     # flows: merge parallel flows, offset the two directions of a pair
     pairs: dict[tuple[str, str], list[Any]] = {}
@@ -283,7 +330,8 @@ class GraphView:
         self.size.observe(lambda _c: self.refresh(), names="value")
         self.caption = W.HTML()
         self.caption.add_class("wb-html")
-        box = W.Box([self.fig], layout=W.Layout(overflow="auto", width="100%", max_height="900px"))
+        # at full size the figure scrolls inside this box
+        box = W.VBox([self.fig], layout=W.Layout(overflow="auto", width="100%", max_height="900px"))
         box.add_class("wb-graph")
         self.widget = W.VBox(
             [
@@ -413,7 +461,9 @@ class GraphView:
     # -- drawing -----------------------------------------------------------------------
     def refresh(self) -> None:
         large = bool(self.session.large_type)
-        data = graph_data(self.session, large=large)
+        data = graph_data(
+            self.session, large=large, fit_width=FIT_WIDTH if self.size.value == "fit" else None
+        )
         nodes = data["nodes"]
         self._ids = list(nodes["ids"])
         fonts = FONTS[large]
@@ -437,6 +487,7 @@ class GraphView:
             node = fig.data[self.NODE_TRACE]
             node.x, node.y = nodes["x"], nodes["y"]
             node.text = nodes["text"]
+            node.textposition = nodes["textposition"]
             node.hovertext = nodes["hover"]
             node.customdata = nodes["ids"]
             node.marker.color = nodes["colour"]
@@ -447,12 +498,11 @@ class GraphView:
                 fig.data[self.LEGEND_START + band_count + i].visible = kind in kinds
             fig.layout.shapes = data["shapes"]
             fig.layout.annotations = data["annotations"]
-            if self.size.value == "fit":
-                fig.layout.width = None
-                fig.layout.autosize = True
-            else:
-                fig.layout.width = data["width"]
-            fig.layout.height = data["height"] + (30 if large else 0)
+            # plotly's widget does not follow its container's width (it sizes itself
+            # once, before it is attached), so "fit" means a width most notebooks show
+            full = data["width"]
+            fig.layout.width = min(full, FIT_WIDTH) if self.size.value == "fit" else full
+            fig.layout.height = data["height"] + (40 if large else 0)
             fig.layout.xaxis.range = data["x_range"]
             fig.layout.yaxis.range = data["y_range"]
             fig.layout.font.size = fonts["base"]

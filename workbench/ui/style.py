@@ -60,9 +60,9 @@ CSS = """
   --wb-font: 13px; color: #222; --jp-widgets-inline-label-width: 125px; }
 .wb-root.wb-large { --wb-font: 20px; --jp-widgets-font-size: 20px;
   --jp-widgets-inline-height: 38px; --jp-widgets-inline-label-width: 190px;
-  --jp-widgets-horizontal-tab-width: 215px; --jp-ui-font-size1: 20px; }
-.wb-root .jupyter-widget-button, .wb-root .jupyter-widget-toggle-button {
-  width: auto; min-width: 80px; padding-left: 10px; padding-right: 10px; }
+  --jp-widgets-horizontal-tab-width: 245px; --jp-ui-font-size1: 20px; }
+.wb-root .jupyter-button.widget-button, .wb-root .jupyter-button.widget-toggle-button {
+  width: auto; min-width: 80px; padding-left: 12px; padding-right: 12px; }
 .wb-root .wb-editor { --jp-widgets-inline-label-width: 190px; }
 .wb-root.wb-large .wb-editor { --jp-widgets-inline-label-width: 280px; }
 .wb-root .wb-html, .wb-root .widget-html-content { font-size: var(--wb-font); line-height: 1.4; }
