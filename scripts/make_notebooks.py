@@ -996,6 +996,9 @@ def workshop_participant() -> list[Cell]:
         )
 
 
+        LINK = "style='color:#0b57d0;text-decoration:underline'"
+
+
         def participant() -> str:
             return (name.value or "").strip()
 
@@ -1031,7 +1034,7 @@ def workshop_participant() -> list[Cell]:
             details.value = (
                 f"<h3 style='margin:4px 0'>{html.escape(r['title'])}</h3>"
                 f"<p><b>Where:</b> {html.escape(r['element_name'])} ({html.escape(r['element'])}, zone {html.escape(r['zone'])})<br>"
-                f"<b>ATLAS technique:</b> <a href='{url}' target='_blank' rel='noopener'>{html.escape(r['technique'])} "
+                f"<b>ATLAS technique:</b> <a href='{url}' target='_blank' rel='noopener' {LINK}>{html.escape(r['technique'])} "
                 f"{html.escape(r['technique_name'])}</a></p>"
                 f"<p><b>Why:</b> {html.escape(r['reason'])}</p>" + prefill
             )
@@ -1057,7 +1060,7 @@ def workshop_participant() -> list[Cell]:
             if path.exists():  # for a dashboard on another machine (e.g. Binder): send the file
                 data = base64.b64encode(path.read_bytes()).decode("ascii")
                 download.value = (
-                    f"<a download='{html.escape(path.name)}' href='data:text/yaml;base64,{data}'>"
+                    f"<a download='{html.escape(path.name)}' href='data:text/yaml;base64,{data}' {LINK}>"
                     "Download my ratings file</a> (for the facilitator, if your dashboard runs elsewhere)"
                 )
             else:

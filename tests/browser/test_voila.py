@@ -1,0 +1,221 @@
+"""The workshop participant dashboard in standalone Voila, driven in headless Chromium.
+
+Starts ``python -m voila notebooks/04-workshop-participant.ipynb`` (standalone: it
+runs only that notebook and refuses code from the browser; the dashboard is never
+served through a JupyterLab server, whose token would let a participant open the Lab
+and run code) with its own ``JUPYTER_*`` folders, on a free loopback port, against a
+project in a temporary folder. Then, in Debian's Chromium through Playwright: the
+widgets and the plotly FigureWidget render, no code is shown, a participant types
+their name and scores one finding through the widgets, and their ratings file
+appears on disk. A screenshot goes to ``test-artifacts/voila-participant.png``.
+
+Skipped when Chromium, Playwright or Voila is missing, except with ``CI=true``:
+there that is a failure. Marker ``browser``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "notebooks" / "04-workshop-participant.ipynb"
+PARTICIPANT = "Vera Voila"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the Voila browser test cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def sync_api() -> Any:
+    try:
+        import playwright.sync_api as api
+    except ImportError:
+        _unavailable(
+            "playwright is not installed (pip install playwright; never `playwright install`)"
+        )
+    if not os.path.exists(CHROMIUM):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        import voila  # noqa: F401
+    except ImportError:
+        _unavailable("voila is not installed")
+    return api
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def dashboard(sync_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Standalone Voila serving a copy of the participant notebook for a fresh project."""
+    from workbench.project import Project
+
+    base = tmp_path_factory.mktemp("voila")
+    notebooks = base / "notebooks"
+    notebooks.mkdir()
+    shutil.copy2(NOTEBOOK, notebooks / NOTEBOOK.name)
+    project = base / "workshop"
+    Project.create(project, template="support-assistant", actor="Facilitator")
+    home = base / "home"
+    port = _free_port()
+    env = dict(
+        os.environ,
+        WORKBENCH_PROJECT=str(project),
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        JUPYTER_PLATFORM_DIRS="1",
+        IPYTHONDIR=str(home / "ipython"),
+    )
+    env.pop("WORKBENCH_SCORE_FROM", None)
+    cmd = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebooks / NOTEBOOK.name),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+    ]
+    log_path = base / "voila.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, env=env, cwd=notebooks, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 90
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.time() > deadline:
+                        raise RuntimeError(
+                            "Voila did not start:\n" + log_path.read_text()
+                        ) from None
+                    time.sleep(0.25)
+            yield {"url": f"http://127.0.0.1:{port}", "project": project, "log": log_path}
+        finally:
+            proc.send_signal(signal.SIGTERM)  # Voila shuts its kernels down
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(sync_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1400, "height": 1300},
+        )
+        try:
+            yield ctx.new_page()
+        finally:
+            ctx.close()
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_standalone_voila_serves_no_lab_and_no_contents(dashboard: dict[str, Any]) -> None:
+    for path in ("/lab", "/tree", "/api/contents"):
+        assert _status(dashboard["url"] + path) in (403, 404, 405), path
+
+
+def test_participant_scores_a_finding_in_voila(
+    dashboard: dict[str, Any], page: Any, sync_api: Any
+) -> None:
+    expect = sync_api.expect
+    page.goto(dashboard["url"] + "/", timeout=180_000)  # the first GET runs the notebook
+    root = page.locator(".wb-participant")
+    expect(root).to_be_visible(timeout=180_000)
+    # (i) widgets render and no code is shown
+    assert page.locator(".jupyter-widgets").count() > 10
+    expect(page.locator(".widget-dropdown select")).to_be_visible()
+    assert page.locator(".jp-CodeCell .jp-InputArea").count() == 0
+    assert page.locator(".cm-editor, .CodeMirror").count() == 0
+    # (ii) the plotly FigureWidget (an anywidget view, not the static mime renderer)
+    figure = page.locator(".js-plotly-plot:not(.jp-RenderedPlotly)")
+    expect(figure).to_have_count(1, timeout=60_000)
+    expect(figure.locator(".gtitle")).to_have_text("My scores on the risk matrix", timeout=60_000)
+    expect(figure.locator(".scatterlayer .point")).to_have_count(0)
+    # (iii) a participant: name, likelihood and impact by their words, save
+    name = page.locator(".wb-p-name input")
+    name.fill(PARTICIPANT)
+    name.press("Enter")
+    expect(page.locator(".wb-p-progress")).to_contain_text(
+        re.compile(rf"{PARTICIPANT}: 0 of \d+ findings scored"), timeout=30_000
+    )
+    first = page.locator(".widget-dropdown select").first.input_value()
+    page.locator(".wb-p-likelihood button", has_text="4 likely").click()
+    page.locator(".wb-p-impact button", has_text="3 moderate").click()
+    page.locator(".wb-p-save").click()
+    expect(page.locator(".wb-p-status")).to_contain_text(
+        "Saved: likelihood 4, impact 3", timeout=30_000
+    )
+    expect(page.locator(".wb-p-progress")).to_contain_text(f"{PARTICIPANT}: 1 of", timeout=30_000)
+    expect(figure.locator(".scatterlayer .point")).to_have_count(1, timeout=30_000)
+    expect(page.locator(".wb-p-download a")).to_have_text("Download my ratings file")
+    # the participant's own ratings file is on disk
+    ratings = dashboard["project"] / "ratings" / "vera-voila.yaml"
+    deadline = time.time() + 10
+    while not ratings.exists() and time.time() < deadline:
+        time.sleep(0.2)
+    text = ratings.read_text(encoding="utf-8")
+    assert f"participant: {PARTICIPANT}" in text
+    assert "likelihood: 4" in text and "impact: 3" in text
+    from workbench import workshop
+    from workbench.project import Project
+
+    project = Project.open(dashboard["project"])
+    merged = workshop.merge_ratings(project)
+    assert [m.participants for m in merged] == [[PARTICIPANT]]
+    row = project.register().row(merged[0].finding)  # the finding shown first in the dropdown
+    assert first == f"1. {row['title']} ({row['element_name']})"
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "voila-participant.png"), full_page=True)
