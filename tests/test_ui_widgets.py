@@ -116,7 +116,7 @@ def test_open_workbench_builds_every_part(tmp_path: Path) -> None:
         "Threats",
         "Risk matrix",
         "ATLAS matrix",
-        "Guideline coverage",
+        "Guidelines",
         "Attack paths",
     ]
 

@@ -69,6 +69,7 @@ def test_workbench_in_jupyterlab(
     root: Path = lab_server["root"]
     project = root / "project"
     _write_notebook(root)
+    (artifacts_dir / "lab-failure.png").unlink(missing_ok=True)
     page = browser.new_page()
     try:
         page.goto(f"{lab_server['url']}/lab/tree/{NOTEBOOK}?token={lab_server['token']}")
@@ -84,6 +85,9 @@ def test_workbench_in_jupyterlab(
         ).first
         expect(done).to_be_visible(timeout=180_000)
         assert "notebook OK" in done.inner_text(), done.inner_text()
+        news = page.locator(".jp-toast-button", has_text=re.compile(r"^No$"))
+        if news.count():  # the one-time "get notified about Jupyter news?" toast
+            news.first.click()
 
         # (1) the widgets and the plotly graph render
         expect(page.locator(".wb-root")).to_be_visible(timeout=60_000)

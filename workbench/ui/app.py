@@ -35,7 +35,7 @@ TAB_TITLES = (
     "Threats",
     "Risk matrix",
     "ATLAS matrix",
-    "Guideline coverage",
+    "Guidelines",
     "Attack paths",
     "Add finding",
     "Edit model",

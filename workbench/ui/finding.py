@@ -485,6 +485,9 @@ class FindingPanel:
         options = [(f"{c.id} · {c.name} ({c.source})", c.id) for c in candidates]
         if list(self.candidate.options) != options:
             self.candidate.options = options
+            fresh = [c.id for c in candidates if c.id not in chosen_ids]
+            if fresh:
+                self.candidate.value = fresh[0]
         rows = []
         names = {c.id: c.name for c in candidates}
         for c in chosen:
@@ -495,10 +498,12 @@ class FindingPanel:
                 f"impact {c.impact_effect:+d})</span>"
             )
             status = W.Dropdown(
-                options=list(MITIGATION_STATUSES), value=c.status, layout=W.Layout(width="130px")
+                options=list(MITIGATION_STATUSES),
+                value=c.status,
+                layout=W.Layout(width="130px", flex="0 0 auto"),
             )
             status.observe(lambda change, c=c: self._change_status(c, change["new"]), names="value")
-            remove = W.Button(description="remove", icon="trash")
+            remove = W.Button(description="remove", icon="trash", layout=W.Layout(flex="0 0 auto"))
             remove.on_click(lambda _b, cid=c.id: self._remove(cid))
             rows.append(W.HBox([status, remove, label], layout=W.Layout(align_items="center")))
         if not rows:

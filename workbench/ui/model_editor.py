@@ -130,8 +130,9 @@ class ComponentForm:
             style=_STYLE,
             layout=W.Layout(width="60%"),
         )
-        self.kind = W.Dropdown(description="kind", options=list(KINDS), style=_STYLE)
-        self.zone = W.Dropdown(description="zone", style=_STYLE)
+        half = W.Layout(width="48%")
+        self.kind = W.Dropdown(description="kind", options=list(KINDS), style=_STYLE, layout=half)
+        self.zone = W.Dropdown(description="zone", style=_STYLE, layout=W.Layout(width="48%"))
         self.name = W.Text(description="display name", style=_STYLE, layout=W.Layout(width="98%"))
         self.description = W.Text(
             description="description", style=_STYLE, layout=W.Layout(width="98%")
@@ -432,8 +433,8 @@ class FlowForm:
         self._updating = False
         self.pick = W.Dropdown(description="Flow", style=_STYLE, layout=W.Layout(width="98%"))
         self.id = W.Text(description="id", style=_STYLE)
-        self.source = W.Dropdown(description="from", style=_STYLE)
-        self.target = W.Dropdown(description="to", style=_STYLE)
+        self.source = W.Dropdown(description="from", style=_STYLE, layout=W.Layout(width="48%"))
+        self.target = W.Dropdown(description="to", style=_STYLE, layout=W.Layout(width="48%"))
         self.data = W.SelectMultiple(
             description="data kinds", options=list(DATA_KINDS), rows=7, style=_STYLE
         )
