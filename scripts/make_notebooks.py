@@ -56,9 +56,14 @@ def md(*parts: str) -> Cell:
     return {"cell_type": "markdown", "metadata": {}, "source": _source(*parts)}
 
 
-def code(*parts: str, tags: tuple[str, ...] = ()) -> Cell:
-    """A code cell; each part is dedented on its own, then they are joined by newlines."""
+def code(*parts: str, tags: tuple[str, ...] = (), hidden: bool = False) -> Cell:
+    """A code cell; each part is dedented on its own, then they are joined by newlines.
+
+    ``hidden`` collapses the code in JupyterLab (Voila never shows code).
+    """
     meta: dict[str, object] = {"tags": list(tags)} if tags else {}
+    if hidden:
+        meta["jupyter"] = {"source_hidden": True}
     return {
         "cell_type": "code",
         "execution_count": None,
@@ -245,7 +250,9 @@ def quickstart() -> list[Cell]:
 
         def show(row: dict) -> None:
             """Print a register row the way an analyst reads it."""
-            wrap = lambda text: textwrap.fill(str(text), 100, subsequent_indent="    ")  # noqa: E731
+            def wrap(text: str) -> str:
+                return textwrap.fill(text, 100, subsequent_indent="    ")
+
             print(row["title"], f"({row['id']})")
             print(f"technique:  {row['technique']} {row['technique_name']}")
             print(f"            https://atlas.mitre.org/techniques/{row['technique']}")
@@ -624,7 +631,8 @@ def workshop_facilitator() -> list[Cell]:
 
         * Pick the system: a bundled example or your own model file (see
           [02-model-your-own-system](02-model-your-own-system.ipynb)).
-        * Start the participant dashboard: `workbench dashboard work/workshop`
+        * Start the participant dashboard from the repository root:
+          `workbench dashboard notebooks/work/workshop`
           serves it with Voila (no code visible, nothing to type but scores);
           on Binder, open `voila/render/notebooks/04-workshop-participant.ipynb`.
         * Each participant writes **their own** ratings file, so nobody
@@ -833,11 +841,15 @@ def workshop_facilitator() -> list[Cell]:
         """),
         code("""
         review = project.today() + dt.timedelta(days=90)
-        DECISIONS = {
-            "agent-tool-misuse@ticketing-tool": ("mitigate", "Ticket writes need a human approval step; the tool gets a per-customer token", "Ops Lead"),
-            "cross-tenant-retrieval@vector-store": ("mitigate", "Filter retrieval by the signed-in customer's id before the LLM sees any chunk", "CX Engineering"),
-            "llm-rendered-output@chat-frontend": ("mitigate", "Render answers as text; no external images, links only to our own domains", "Web Team"),
-            "supplier-data-exposure@llm": ("accept", "The provider contract excludes training and limits retention to 30 days; reviewed by Legal", "DPO"),
+        DECISIONS = {  # finding: (treatment, rationale, owner)
+            "agent-tool-misuse@ticketing-tool": (
+                "mitigate", "Ticket writes need a human approval; the tool gets a per-customer token", "Ops Lead"),
+            "cross-tenant-retrieval@vector-store": (
+                "mitigate", "Filter retrieval by the signed-in customer's id before ranking", "CX Engineering"),
+            "llm-rendered-output@chat-frontend": (
+                "mitigate", "Render answers as text; no external images; links to our domains only", "Web Team"),
+            "supplier-data-exposure@llm": (
+                "accept", "Contract excludes training, 30-day retention; reviewed by Legal", "DPO"),
         }
         state = project.state()
         for finding, (treatment, rationale, owner) in DECISIONS.items():
@@ -892,8 +904,10 @@ def workshop_participant() -> list[Cell]:
            else can overwrite them, and you can change a score any time.
 
         Score on your own first: the group discusses the differences afterwards.
+        (In JupyterLab: *Run > Run All Cells*; the code is folded away.)
         """),
-        code("""
+        code(
+            """
         import base64
         import html
         import os
@@ -922,8 +936,11 @@ def workshop_participant() -> list[Cell]:
         catalog = project.catalog
         rows = [r for r in project.state().rows if matrix.band_rank(r["band"]) >= matrix.band_rank(FROM_BAND)]
         rows.sort(key=lambda r: (r["element_name"], r["id"]))
-        """),
-        code("""
+        """,
+            hidden=True,
+        ),
+        code(
+            """
         def known_participants() -> list[str]:
             try:
                 return sorted({r.participant for r in workshop.load_ratings([PROJECT / "ratings"])})
@@ -1124,7 +1141,9 @@ def workshop_participant() -> list[Cell]:
         ])
         dashboard.add_class("wb-participant")
         dashboard
-        """),
+        """,
+            hidden=True,
+        ),
     ]
 
 
@@ -1167,7 +1186,7 @@ def training_course() -> list[Cell]:
         code("""
         pd.DataFrame(
             [{"#": g.number, "stage": g.stage_name, "guideline": g.title,
-              "checks": "; ".join(c.text for c in g.checks)} for g in guidelines.guidelines()]
+              "checks": " ".join(c.text for c in g.checks)} for g in guidelines.guidelines()]
         ).style.hide(axis="index").set_properties(**{"text-align": "left", "white-space": "normal"})
         """),
         md("""
@@ -1188,7 +1207,7 @@ def training_course() -> list[Cell]:
         code("""
         for key, answer in [("red-team", answer_red_team), ("supplier", answer_supplier),
                             ("disclosure", answer_disclosure), ("drift", answer_drift)]:
-            print(f"{key}:", training.check_guideline(key, answer), "\\n")
+            print(f"{key}: {training.check_guideline(key, answer)}\\n")
         """),
         md("""
         ## Part 2: trust boundaries
@@ -1345,10 +1364,13 @@ def release_review() -> list[Cell]:
             project = Project.create(PROJECT, template="contract-summariser", actor="Design team")
 
             # what the design team decided earlier
-            earlier = {
-                "public-facing-application@web-app": ("mitigate", "WAF and the standard web hardening baseline", "Web Team"),
-                "training-pipeline-supply-chain@fine-tuning": ("mitigate", "Pinned, hash-checked dependencies in the fine-tuning image", "ML Platform"),
-                "third-party-model-supply-chain@contract-llm": ("mitigate", "Base model pinned by hash, scanned before fine-tuning", "ML Platform"),
+            earlier = {  # finding: (treatment, rationale, owner)
+                "public-facing-application@web-app": (
+                    "mitigate", "WAF and the standard web hardening baseline", "Web Team"),
+                "training-pipeline-supply-chain@fine-tuning": (
+                    "mitigate", "Pinned, hash-checked dependencies in the fine-tuning image", "ML Platform"),
+                "third-party-model-supply-chain@contract-llm": (
+                    "mitigate", "Base model pinned by hash, scanned before fine-tuning", "ML Platform"),
             }
             for finding, (treatment, rationale, owner) in earlier.items():
                 project.decide(finding, treatment, rationale, owner=owner, review_by=project.today() + dt.timedelta(days=180))
@@ -1414,14 +1436,21 @@ def release_review() -> list[Cell]:
         """),
         code("""
         review = project.today() + dt.timedelta(days=90)
-        RELEASE_DECISIONS = {
-            "llm-rendered-output@web-app": ("mitigate", "AML.M0020", "Summaries rendered as text; links to external sites disabled"),
-            "llm-indirect-prompt-injection@contract-llm": ("mitigate", "AML.M0024", "Uploaded text is delimited and logged; summaries flagged when instructions are detected"),
-            "model-extraction-via-api@summariser-api": ("mitigate", "AML.M0004", "Per-client query quotas on the summarisation API"),
-            "llm-direct-prompt-injection@contract-llm": ("mitigate", "AML.M0020", "Guardrails on input and output; users are authenticated client staff"),
-            "llm-training-data-leakage@contract-llm": ("mitigate", "AML.M0008", "Red-team for corpus leakage before each release; canaries in the training corpus"),
-            "generative-output-harm@contract-llm": ("accept", None, "Summaries are reviewed by client lawyers; the limitation is stated in the product"),
-            "inference-via-ai-product@summariser-api": ("accept", None, "Use is limited to contracted clients and billed per document"),
+        RELEASE_DECISIONS = {  # finding: (treatment, mitigation, rationale)
+            "llm-rendered-output@web-app": (
+                "mitigate", "AML.M0020", "Summaries rendered as text; links to external sites disabled"),
+            "llm-indirect-prompt-injection@contract-llm": (
+                "mitigate", "AML.M0024", "Uploaded text delimited and logged; flagged when it holds instructions"),
+            "model-extraction-via-api@summariser-api": (
+                "mitigate", "AML.M0004", "Per-client query quotas on the summarisation API"),
+            "llm-direct-prompt-injection@contract-llm": (
+                "mitigate", "AML.M0020", "Guardrails on input and output; users are authenticated client staff"),
+            "llm-training-data-leakage@contract-llm": (
+                "mitigate", "AML.M0008", "Red-team for corpus leakage before each release; canary clauses"),
+            "generative-output-harm@contract-llm": (
+                "accept", None, "Client lawyers review every summary; the limitation is stated in the product"),
+            "inference-via-ai-product@summariser-api": (
+                "accept", None, "Use is limited to contracted clients and billed per document"),
         }
         for finding, (treatment, mitigation, rationale) in RELEASE_DECISIONS.items():
             if mitigation:
@@ -1858,7 +1887,9 @@ def case_study(template: str) -> list[Cell]:
         if index is None:
             raise LookupError(f"the analysis no longer finds the path {{PATH}}: update this case study")
         wbench.session.select_path(index)
-        go.Figure(wbench.graph.fig)  # a static copy of the workbench's graph
+        figure = go.Figure(wbench.graph.fig)  # a static copy of the workbench's graph
+        figure.update_layout(width=None, autosize=True)  # as wide as the notebook
+        figure
         """),
         md("""
         ## Key findings
@@ -1875,10 +1906,9 @@ def case_study(template: str) -> list[Cell]:
                 row = register.row(finding_id)
             except KeyError:
                 raise LookupError(f"the analysis no longer reports {finding_id}: update this case study") from None
-            wrap = lambda text: textwrap.fill(str(text), 100, subsequent_indent="    ")  # noqa: E731
             print(f"{row['title']}  [{row['id']}]")
             print(f"  {row['technique']} {row['technique_name']}: https://atlas.mitre.org/techniques/{row['technique']}")
-            print(wrap(f"  why: {row['reason']}"))
+            print(textwrap.fill(row["reason"], 100, initial_indent="  why: ", subsequent_indent="    "))
             print(f"  prefilled: likelihood {row['likelihood']} x impact {row['impact']} = {row['score']} ({row['band']})\\n")
         """),
     ]
@@ -1908,8 +1938,15 @@ def case_study(template: str) -> list[Cell]:
         """),
         md("## What a reviewer would decide", "", str(case["reviewer"])),
         code(
-            "DECISIONS = [\n"
-            + "".join(f"    {d!r},\n" for d in decisions)
+            "DECISIONS = [  # (finding, treatment, mitigation, rationale)\n"
+            + "".join(
+                "    (\n"
+                + "".join(
+                    f"        {json.dumps(v) if isinstance(v, str) else repr(v)},\n" for v in d
+                )
+                + "    ),\n"
+                for d in decisions
+            )
             + "]\n"
             + textwrap.dedent("""
             for finding, treatment, mitigation, rationale in DECISIONS:

@@ -230,6 +230,7 @@ def test_binder_environment_runs_the_quickstart_and_a_case_study(tmp_path: Path)
             "import workbench, workbench.ui, voila, jupyterlab; print(workbench.__file__)",
         ],
         env=env,
+        cwd=tmp_path,  # not the repository, whose workbench/ would shadow the installed one
         capture_output=True,
         text=True,
         timeout=300,
