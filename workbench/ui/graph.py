@@ -315,6 +315,7 @@ class GraphView:
         self._message = on_message or (lambda text, ok: None)
         self._ids: list[str] = []
         self._segments: dict[tuple[str, str], tuple[float, float, float, float]] = {}
+        self._last: dict[str, Any] = {}
         self._build_traces()
         self.show_all = W.Button(
             description="show all", tooltip="Clear the component selection", icon="eye"
@@ -459,6 +460,14 @@ class GraphView:
         self.session.select_component(None)
 
     # -- drawing -----------------------------------------------------------------------
+    def _put(self, key: str, target: Any, attr: str, value: Any) -> bool:
+        """Assign a figure property only when it changed (plotly validates every assignment)."""
+        if key in self._last and self._last[key] == value:
+            return False
+        setattr(target, attr, value)
+        self._last[key] = value
+        return True
+
     def refresh(self) -> None:
         large = bool(self.session.large_type)
         data = graph_data(
@@ -466,64 +475,77 @@ class GraphView:
         )
         nodes = data["nodes"]
         self._ids = list(nodes["ids"])
+        self._segments = data["segments"]
         fonts = FONTS[large]
-        size = NODE_SIZE_LARGE if large else NODE_SIZE
         fig = self.fig
         kinds = set(data["kinds"])
         band_count = len(self.session.matrix.band_names()) + 1
+        flows, hover, path, node = fig.data[0], fig.data[1], fig.data[3], fig.data[self.NODE_TRACE]
+        flow_colour = FLOW_COLOUR if len(data["flows"]["size"]) < 300 else FLOW_COLOUR_MANY
+        # plotly's widget does not follow its container's width (it sizes itself
+        # once, before it is attached), so "fit" means a width most notebooks show
+        full = data["width"]
+        width = min(full, FIT_WIDTH) if self.size.value == "fit" else full
+        changes = [
+            ("flows.x", flows, "x", data["flows"]["x"]),
+            ("flows.y", flows, "y", data["flows"]["y"]),
+            ("flows.size", flows.marker, "size", data["flows"]["size"]),
+            ("flows.line", flows.line, "color", flow_colour),
+            ("flows.marker", flows.marker, "color", flow_colour),
+            ("hover.x", hover, "x", data["flow_hover"]["x"]),
+            ("hover.y", hover, "y", data["flow_hover"]["y"]),
+            ("hover.text", hover, "hovertext", data["flow_hover"]["text"]),
+            ("path.x", path, "x", data["path"]["x"]),
+            ("path.y", path, "y", data["path"]["y"]),
+            ("path.size", path.marker, "size", data["path"]["size"]),
+            ("node.x", node, "x", nodes["x"]),
+            ("node.y", node, "y", nodes["y"]),
+            ("node.text", node, "text", nodes["text"]),
+            ("node.textposition", node, "textposition", nodes["textposition"]),
+            ("node.hover", node, "hovertext", nodes["hover"]),
+            ("node.ids", node, "customdata", nodes["ids"]),
+            ("node.colour", node.marker, "color", nodes["colour"]),
+            ("node.symbol", node.marker, "symbol", nodes["symbol"]),
+            ("node.size", node.marker, "size", NODE_SIZE_LARGE if large else NODE_SIZE),
+            ("node.font", node.textfont, "size", fonts["label"]),
+            ("shapes", fig.layout, "shapes", data["shapes"]),
+            ("annotations", fig.layout, "annotations", data["annotations"]),
+            ("width", fig.layout, "width", width),
+            ("height", fig.layout, "height", data["height"] + (40 if large else 0)),
+            ("xrange", fig.layout.xaxis, "range", data["x_range"]),
+            ("yrange", fig.layout.yaxis, "range", data["y_range"]),
+            ("font", fig.layout.font, "size", fonts["base"]),
+            ("legend", fig.layout.legend.font, "size", 15 if large else 11),
+            ("margin", fig.layout.margin, "b", 110 if large else 70),
+        ]
+        changes += [
+            (
+                f"legend.{kind}",
+                fig.data[self.LEGEND_START + band_count + i],
+                "visible",
+                kind in kinds,
+            )
+            for i, kind in enumerate(KIND_SYMBOLS)
+        ]
+        changed = False
         with fig.batch_update():
-            flows = fig.data[0]
-            flows.x, flows.y = data["flows"]["x"], data["flows"]["y"]
-            flows.marker.size = data["flows"]["size"]
-            hover = fig.data[1]
-            hover.x, hover.y = data["flow_hover"]["x"], data["flow_hover"]["y"]
-            hover.hovertext = data["flow_hover"]["text"]
-            flows.line.color = FLOW_COLOUR if len(data["flows"]["size"]) < 300 else FLOW_COLOUR_MANY
-            flows.marker.color = flows.line.color
-            self._segments = data["segments"]
-            path = fig.data[3]
-            path.x, path.y = data["path"]["x"], data["path"]["y"]
-            path.marker.size = data["path"]["size"]
-            node = fig.data[self.NODE_TRACE]
-            node.x, node.y = nodes["x"], nodes["y"]
-            node.text = nodes["text"]
-            node.textposition = nodes["textposition"]
-            node.hovertext = nodes["hover"]
-            node.customdata = nodes["ids"]
-            node.marker.color = nodes["colour"]
-            node.marker.symbol = nodes["symbol"]
-            node.marker.size = size
-            node.textfont.size = fonts["label"]
-            for i, kind in enumerate(KIND_SYMBOLS):
-                fig.data[self.LEGEND_START + band_count + i].visible = kind in kinds
-            fig.layout.shapes = data["shapes"]
-            fig.layout.annotations = data["annotations"]
-            # plotly's widget does not follow its container's width (it sizes itself
-            # once, before it is attached), so "fit" means a width most notebooks show
-            full = data["width"]
-            fig.layout.width = min(full, FIT_WIDTH) if self.size.value == "fit" else full
-            fig.layout.height = data["height"] + (40 if large else 0)
-            fig.layout.xaxis.range = data["x_range"]
-            fig.layout.yaxis.range = data["y_range"]
-            fig.layout.font.size = fonts["base"]
-            fig.layout.legend.font.size = 15 if large else 11
-            fig.layout.margin.b = 110 if large else 70
-            self._outline()
-        sync_figure(fig)
+            for key, target, attr, value in changes:
+                changed = self._put(key, target, attr, value) or changed
+            changed = self._outline() or changed
+        if changed:
+            sync_figure(fig)
         self.caption.value = self._caption(data["path"]["label"])
 
     def refresh_selection(self) -> None:
+        # the outline only: live updates reach a shown figure; the synced state is
+        # brought up to date at the next full refresh (or when shown again)
         with self.fig.batch_update():
             self._outline()
-        sync_figure(self.fig)
         self.caption.value = self._caption(self._path_label())
 
-    def _outline(self) -> None:
+    def _outline(self) -> bool:
         selected = self.session.selected_component
         node = self.fig.data[self.NODE_TRACE]
-        node.marker.line.width = [4 if i == selected else 1 for i in self._ids]
-        node.marker.line.color = ["#000000" if i == selected else "#444444" for i in self._ids]
-        node.selectedpoints = None
         xs: list[float | None] = []
         ys: list[float | None] = []
         sizes: list[int] = []
@@ -534,8 +556,26 @@ class GraphView:
                     ys += [seg[1], seg[3], None]
                     sizes += [0, 12, 0]
         near = self.fig.data[2]
-        near.x, near.y = xs, ys
-        near.marker.size = sizes
+        changed = False
+        for key, target, attr, value in (
+            (
+                "outline.width",
+                node.marker.line,
+                "width",
+                [4 if i == selected else 1 for i in self._ids],
+            ),
+            (
+                "outline.colour",
+                node.marker.line,
+                "color",
+                ["#000000" if i == selected else "#444444" for i in self._ids],
+            ),
+            ("near.x", near, "x", xs),
+            ("near.y", near, "y", ys),
+            ("near.size", near.marker, "size", sizes),
+        ):
+            changed = self._put(key, target, attr, value) or changed
+        return changed
 
     def _path_label(self) -> str:
         paths = self.session.attack_paths()
