@@ -74,7 +74,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_server(
     playwright_api: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
@@ -129,9 +129,13 @@ def lab_server(
                 proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A persistent Chromium context with a fresh profile (1600 x 1200)."""
+    """A persistent Chromium context with a fresh profile (1600 x 1200).
+
+    Module-scoped: Playwright's sync API allows one running instance at a time, so
+    the browser is closed before another test module starts its own.
+    """
     profile = tmp_path_factory.mktemp("chromium-profile")
     with playwright_api.sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
