@@ -549,10 +549,10 @@ def model_your_own() -> list[Cell]:
         ## 4. Analyse
 
         The analysis runs the rules over the model. Notice the
-        **assumptions**: attributes you left unstated that a rule treated as
-        insecure (for example, whether the app filters what it sends to the
-        LLM). They tell you what to find out and state in the model; the
-        attributes are documented in [component-kinds]({REF}/component-kinds.md).
+        **assumptions** (the second cell below): attributes you left unstated
+        that a rule treated as insecure. They tell you what to find out and
+        state in the model; the attributes are documented in
+        [component-kinds]({REF}/component-kinds.md).
         """),
         code("""
         result = wb.analyze(m)
