@@ -45,7 +45,8 @@ def find_notebooks() -> Path:
     """The folder holding the bundled notebooks.
 
     A source checkout has them in ``notebooks/`` next to the package; an
-    installed wheel may carry them as ``workbench/_notebooks``.
+    installed wheel may carry them as ``workbench/_notebooks`` (and the docs
+    they link to as ``workbench/_docs``).
     """
     for folder in (_PACKAGE / "_notebooks", _PACKAGE.parent / "notebooks"):
         if (folder / QUICKSTART).is_file():
@@ -76,9 +77,9 @@ def _copy_missing(source: Path, target: Path) -> None:
     for nb in sorted(source.glob("*.ipynb")):
         if not (target / nb.name).exists():
             shutil.copy2(nb, target / nb.name)
-    docs = source.parent / "docs"
-    if docs.is_dir() and not (target.parent / "docs").exists():
-        shutil.copytree(docs, target.parent / "docs")
+    for docs in (source.parent / "docs", _PACKAGE / "_docs"):  # a checkout, or a wheel
+        if docs.is_dir() and not (target.parent / "docs").exists():
+            shutil.copytree(docs, target.parent / "docs")
 
 
 def lab_root(directory: str | None) -> tuple[Path, str]:
