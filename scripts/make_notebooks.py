@@ -970,12 +970,12 @@ def workshop_participant() -> list[Cell]:
         show_prefill = W.Checkbox(value=False, description="show the workbench's own estimate", indent=False)
         likelihood = W.ToggleButtons(
             options=[(f"{lvl.level} {lvl.label}", lvl.level) for lvl in matrix.likelihood], value=None,
-            description="Likelihood", style={"description_width": "80px", "button_width": "120px"},
+            description="Likelihood", style={"description_width": "80px", "button_width": "132px"},
         )
         likelihood.add_class("wb-p-likelihood")
         impact = W.ToggleButtons(
             options=[(f"{lvl.level} {lvl.label}", lvl.level) for lvl in matrix.impact], value=None,
-            description="Impact", style={"description_width": "80px", "button_width": "120px"},
+            description="Impact", style={"description_width": "80px", "button_width": "132px"},
         )
         impact.add_class("wb-p-impact")
         comment = W.Text(placeholder="why? (optional)", description="Comment", layout=W.Layout(width="95%"))
