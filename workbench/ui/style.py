@@ -62,7 +62,7 @@ CSS = """
   --jp-widgets-inline-height: 38px; --jp-widgets-inline-label-width: 190px;
   --jp-widgets-horizontal-tab-width: 245px; --jp-ui-font-size1: 20px; }
 .wb-root .jupyter-button.widget-button, .wb-root .jupyter-button.widget-toggle-button {
-  width: auto; min-width: 80px; padding-left: 12px; padding-right: 12px; }
+  width: auto; min-width: 80px; padding-left: 12px; padding-right: 12px; flex-shrink: 0; }
 .wb-root .wb-editor { --jp-widgets-inline-label-width: 190px; }
 .wb-root.wb-large .wb-editor { --jp-widgets-inline-label-width: 280px; }
 .wb-root .wb-html, .wb-root .widget-html-content { font-size: var(--wb-font); line-height: 1.4; }
