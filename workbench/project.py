@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -138,6 +139,8 @@ class Project:
         self._rules: Any = None
         self._matrix: Any = None
         self._state: ProjectState | None = None
+        self._texts: dict[Any, Any] = {}
+        self._analysis: tuple[Any, Any, Any] | None = None
         from workbench.risk.decisions import DecisionLog
 
         self.log = DecisionLog(self.path / LOG_FILE)
@@ -325,7 +328,14 @@ class Project:
         from workbench.risk.decisions import finding_status, orphaned
         from workbench.rules import analyze
 
-        result = analyze(self.model, catalog=self.catalog, rules=self.rules, matrix=self.matrix)
+        # the analysis depends only on the model (and the rules): reuse it while they stay
+        key = (self.model.revision, self.rules.digest, id(self.rules))
+        cached = self._analysis
+        if cached is not None and cached[0] is self.model and cached[1] == key:
+            result = cached[2]
+        else:
+            result = analyze(self.model, catalog=self.catalog, rules=self.rules, matrix=self.matrix)
+            self._analysis = (self.model, key, result)
         findings = list(result.findings) + self._manual_findings()
         current = self.log.current()
         ids = {f.id for f in findings}
@@ -766,9 +776,25 @@ class Project:
         from workbench.model import dumps_model
 
         self.settings["decision_log"] = {"records": len(self.log), "head": self.log.head()}
+        # Serialising is the slow part of a save: reuse the text while nothing changed.
+        if (
+            self._texts.get("model-object") is not self.model
+            or self._texts.get("model-revision") != self.model.revision
+        ):
+            self._texts["model.yaml"] = dumps_model(self.model, "yaml")
+            self._texts["model-object"] = self.model  # held, so its identity stays unique
+            self._texts["model-revision"] = self.model.revision
+        parts = []
+        for section, value in self.assessment.to_dict().items():  # each section cached apart
+            fingerprint = json.dumps(value, sort_keys=True, default=str)
+            if self._texts.get(("key", section)) != fingerprint:
+                self._texts[("text", section)] = dump_yaml({section: value})
+                self._texts[("key", section)] = fingerprint
+            parts.append(self._texts[("text", section)])
+        self._texts["assessment.yaml"] = "".join(parts)
         texts = {
-            "model.yaml": dumps_model(self.model, "yaml"),
-            "assessment.yaml": dump_yaml(self.assessment.to_dict()),
+            "model.yaml": self._texts["model.yaml"],
+            "assessment.yaml": self._texts["assessment.yaml"],
             "project.yaml": _PROJECT_HEADER + dump_yaml(_ordered_settings(self.settings)),
         }
         for name in ("model.yaml", "assessment.yaml", "project.yaml"):  # settings last

@@ -90,8 +90,10 @@ class Component:
         return hash((self.id, self.kind, self.zone))
 
     def __repr__(self) -> str:
-        return f"Component(id={self.id!r}, kind={self.kind!r}, zone={self.zone!r}, " \
-               f"attrs={dict(self.attrs)!r})"
+        return (
+            f"Component(id={self.id!r}, kind={self.kind!r}, zone={self.zone!r}, "
+            f"attrs={dict(self.attrs)!r})"
+        )
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,10 @@ class Flow:
         return hash((self.id, self.source, self.target))
 
     def __repr__(self) -> str:
-        return f"Flow(id={self.id!r}, source={self.source!r}, target={self.target!r}, " \
-               f"data={self.data!r})"
+        return (
+            f"Flow(id={self.id!r}, source={self.source!r}, target={self.target!r}, "
+            f"data={self.data!r})"
+        )
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,8 @@ class SystemModel:
         self._views: dict[str, Component] = {}
         self._flow_views: dict[str, Flow] = {}
         self._cache: dict[Any, Any] = {}
+        #: Counts changes: equal revisions of one model object mean equal content.
+        self.revision = 0
         self.notices: list[str] = []
         self.source: str | None = None
 
@@ -441,8 +447,10 @@ class SystemModel:
         for key, value in attrs.items():
             spec = table.get(key)
             if spec is None:
-                errors.add(("components", cid, key),
-                           unknown_attribute_message(key, kind, table, self._custom))
+                errors.add(
+                    ("components", cid, key),
+                    unknown_attribute_message(key, kind, table, self._custom),
+                )
                 continue
             if value is None:
                 out[key] = None
@@ -488,8 +496,9 @@ class SystemModel:
         else:
             checked = {}
         errors.raise_if_any()
-        self._g.add_node(id, kind=kind, zone=zone,
-                         **{k: v for k, v in checked.items() if v is not None})
+        self._g.add_node(
+            id, kind=kind, zone=zone, **{k: v for k, v in checked.items() if v is not None}
+        )
         self._changed()
         return self.component(id)
 
@@ -597,7 +606,8 @@ class SystemModel:
         comp = self.component(id)
         table = attributes_for(comp.kind, self._custom)
         return [
-            name for name, spec in table.items()
+            name
+            for name, spec in table.items()
             if spec.type in (BOOL, ENUM) and name not in comp.attrs
         ]
 
@@ -652,8 +662,9 @@ class SystemModel:
             data = tuple(data)
         checked = self._check_flow_attrs(id, {"data": data, **attrs}, errors)
         errors.raise_if_any()
-        self._g.add_edge(source, target, key=id,
-                         **{k: v for k, v in checked.items() if v is not None})
+        self._g.add_edge(
+            source, target, key=id, **{k: v for k, v in checked.items() if v is not None}
+        )
         self._flows[id] = (source, target)
         self._changed()
         return self.flow(id)
@@ -669,8 +680,9 @@ class SystemModel:
         checked = self._check_flow_attrs(id, merged, errors)
         errors.raise_if_any()
         self._g.remove_edge(current.source, current.target, key=id)
-        self._g.add_edge(source, target, key=id,
-                         **{k: v for k, v in checked.items() if v is not None})
+        self._g.add_edge(
+            source, target, key=id, **{k: v for k, v in checked.items() if v is not None}
+        )
         self._flows[id] = (source, target)
         self._flow_views.pop(id, None)
         self._changed()
@@ -696,7 +708,9 @@ class SystemModel:
         u, v = ends
         attrs = dict(self._g.edges[u, v, id])
         view = Flow(
-            id, u, v,
+            id,
+            u,
+            v,
             data=tuple(attrs.get("data", ())),
             encrypted=attrs.get("encrypted"),
             authenticated=attrs.get("authenticated"),
@@ -723,6 +737,7 @@ class SystemModel:
 
     def _changed(self) -> None:
         self._cache.clear()
+        self.revision += 1
 
     @staticmethod
     def _missing(what: str, id: Any, known: Iterable[Any]) -> str:
@@ -899,8 +914,7 @@ class SystemModel:
     def to_dict(self) -> dict[str, Any]:
         """The model as plain data in the file layout (stable key order)."""
         out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
-        out["system"] = {"id": self._id,
-                         **{k: _plain(self._facts[k]) for k in sorted(self._facts)}}
+        out["system"] = {"id": self._id, **{k: _plain(self._facts[k]) for k in sorted(self._facts)}}
         if self._custom:
             custom = []
             for spec in self._custom.values():
@@ -952,6 +966,7 @@ class SystemModel:
         """Build from data that :func:`validate_data` accepted (no re-validation)."""
         system = dict(data["system"])
         model = cls.__new__(cls)
+        model.revision = 0
         model._id = system.pop("id")
         model._facts = {}
         for key, value in system.items():
@@ -959,9 +974,13 @@ class SystemModel:
                 model._facts[key] = _SYSTEM[key].check(value)[0]
         model._custom = {}
         for entry in data.get("custom_attributes") or ():
-            spec = custom_spec(entry["name"], entry["type"], kinds=entry.get("kinds"),
-                               description=entry.get("description"),
-                               choices=entry.get("choices"))
+            spec = custom_spec(
+                entry["name"],
+                entry["type"],
+                kinds=entry.get("kinds"),
+                description=entry.get("description"),
+                choices=entry.get("choices"),
+            )
             model._custom[spec.name] = spec
         model._zones = {}
         for entry in data.get("zones") or ():
@@ -1012,6 +1031,7 @@ class SystemModel:
         other._views = dict(self._views)
         other._flow_views = dict(self._flow_views)
         other._cache = {}
+        other.revision = 0
         other.notices = list(self.notices)
         other.source = self.source
         return other
