@@ -778,13 +778,14 @@ class Project:
         self.settings["decision_log"] = {"records": len(self.log), "head": self.log.head()}
         # Serialising is the slow part of a save: reuse the text while nothing changed.
         model: Any = self.model
+        revision = model.revision
         if (
             self._texts.get("model-object") is not model
-            or self._texts.get("model-revision") != model.revision
+            or self._texts.get("model-revision") != revision
         ):
             self._texts["model.yaml"] = dumps_model(model, "yaml")
             self._texts["model-object"] = model  # held, so its identity stays unique
-            self._texts["model-revision"] = model.revision
+            self._texts["model-revision"] = revision
         parts = []
         for section, value in self.assessment.to_dict().items():  # each section cached apart
             fingerprint = json.dumps(value, sort_keys=True, default=str)
