@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "workbench.commands.analysis",
     "workbench.commands.project",
     "workbench.commands.exports",
+    "workbench.commands.lab",
     "workbench.commands.interop",
     "workbench.commands.catalog",
 )
