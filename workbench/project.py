@@ -398,7 +398,7 @@ class Project:
         return out
 
     def _row(self, f: Finding, decision: Any, status: str) -> dict[str, Any]:
-        from workbench.register import COLUMN_NAMES
+        from workbench.register import finding_row
 
         m = self.matrix
         lik, imp = f.likelihood, f.impact
@@ -416,39 +416,8 @@ class Project:
         chosen = self.assessment.mitigations.get(f.id, [])
         rl, ri, rs, rb = residual_risk(lik, imp, chosen, m)
         _pl, _pi, ps, pb = residual_risk(lik, imp, chosen, m, include_planned=True)
-        zone = ""
-        if f.element_type == "component" and self._element(f.element)[0] == "component":
-            zone = self.model.component(f.element).zone
-        elif f.element_type == "flow":
-            try:
-                fl = self.model.flow(f.element)
-                zone = f"{self.model.component(fl.source).zone} -> {self.model.component(fl.target).zone}"
-            except (KeyError, LookupError):
-                zone = ""
-        try:
-            technique_name = self.catalog.technique(f.technique).display_name if f.technique else ""
-        except (KeyError, LookupError):
-            technique_name = ""
-        row: dict[str, Any] = dict.fromkeys(COLUMN_NAMES)
+        row = finding_row(f, self.model, self.catalog)
         row.update(
-            id=f.id,
-            manual=f.manual,
-            element=f.element,
-            element_type=f.element_type,
-            element_name=f.element_name,
-            zone=zone,
-            rule=f.rule,
-            title=f.title,
-            technique=f.technique,
-            technique_name=technique_name,
-            techniques=list(f.techniques),
-            tactics=list(f.tactics),
-            preconditions=list(f.preconditions),
-            reason=f.reason,
-            assumptions=list(f.assumptions),
-            mitigations=list(f.mitigations),
-            controls=list(f.controls),
-            guidelines=list(f.guidelines),
             likelihood=lik,
             impact=imp,
             score=m.score(lik, imp),
@@ -464,7 +433,6 @@ class Project:
             projected_score=ps,
             projected_band=pb,
             notes=self.assessment.notes.get(f.id, ""),
-            links=[],
         )
         if decision is not None:
             row.update(

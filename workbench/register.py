@@ -183,46 +183,51 @@ def _zone_of(model: Any, element: str, element_type: str) -> str:
         return ""
 
 
-def _base_rows(result: AnalysisResult, model: Any, catalog: Any) -> list[dict[str, Any]]:
-    rows = []
-    for f in result.findings:
-        try:
-            technique_name = catalog.technique(f.technique).display_name if catalog else ""
-        except (KeyError, LookupError):
-            technique_name = ""
-        row: dict[str, Any] = {name: None for name in COLUMN_NAMES}
-        row.update(
-            id=f.id,
-            manual=f.manual,
-            element=f.element,
-            element_type=f.element_type,
-            element_name=f.element_name,
-            zone=_zone_of(model, f.element, f.element_type),
-            rule=f.rule,
-            title=f.title,
-            technique=f.technique,
-            technique_name=technique_name,
-            techniques=list(f.techniques),
-            tactics=list(f.tactics),
-            preconditions=list(f.preconditions),
-            reason=f.reason,
-            assumptions=list(f.assumptions),
-            mitigations=list(f.mitigations),
-            controls=list(f.controls),
-            guidelines=list(f.guidelines),
-            likelihood=f.likelihood,
-            impact=f.impact,
-            score=f.score,
-            band=f.band,
-            likelihood_reason=f.likelihood_reason,
-            impact_reason=f.impact_reason,
-            status=f.status,
-            chosen_mitigations=[],
-            links=[],
+def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any]:
+    """The register row of one finding, before any analyst's work is applied."""
+    try:
+        technique_name = (
+            catalog.technique(f.technique).display_name if catalog and f.technique else ""
         )
-        rows.append(row)
+    except (KeyError, LookupError):
+        technique_name = ""
+    row: dict[str, Any] = dict.fromkeys(COLUMN_NAMES)
+    row.update(
+        id=f.id,
+        manual=f.manual,
+        element=f.element,
+        element_type=f.element_type,
+        element_name=f.element_name,
+        zone=_zone_of(model, f.element, f.element_type),
+        rule=f.rule,
+        title=f.title,
+        technique=f.technique,
+        technique_name=technique_name,
+        techniques=list(f.techniques),
+        tactics=list(f.tactics),
+        preconditions=list(f.preconditions),
+        reason=f.reason,
+        assumptions=list(f.assumptions),
+        mitigations=list(f.mitigations),
+        controls=list(f.controls),
+        guidelines=list(f.guidelines),
+        likelihood=f.likelihood,
+        impact=f.impact,
+        score=f.score,
+        band=f.band,
+        likelihood_reason=f.likelihood_reason,
+        impact_reason=f.impact_reason,
+        status=f.status,
+        chosen_mitigations=[],
+        links=[],
+    )
+    return row
+
+
+def _base_rows(result: AnalysisResult, model: Any, catalog: Any) -> list[dict[str, Any]]:
+    rows = [finding_row(f, model, catalog) for f in result.findings]
     for err in result.errors:
-        row = {name: None for name in COLUMN_NAMES}
+        row: dict[str, Any] = dict.fromkeys(COLUMN_NAMES)
         row.update(
             id=f"{err.rule}@{err.element or '*'}",
             manual=False,
