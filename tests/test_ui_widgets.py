@@ -704,3 +704,49 @@ def test_restart_shows_the_same_state(wb: Workbench, project_dir: Path) -> None:
     assert restored["likelihood"] == 2 and restored["treatment"] == "mitigate"
     assert restored["chosen_mitigations"]
     assert again.session.finding_row("manual-prompt-leak-via-logs@assistant") is not None
+
+
+def test_project_download_and_upload_from_the_export_tab(tmp_path):
+    """Binder sessions are temporary: the workbench hands out the project and takes it back."""
+    import datetime as _dt
+
+    from workbench.project import Project
+    from workbench.session import Session
+    from workbench.ui import Workbench
+
+    clock = lambda: _dt.datetime(2026, 11, 25, 12, 0, tzinfo=_dt.UTC)  # noqa: E731
+    project = Project.create(
+        tmp_path / "p", template="support-assistant", actor="tester", clock=clock
+    )
+    wb = Workbench(Session(project, actor="tester"))
+    panel = wb.exports
+    result = panel.download()
+    assert result.ok and 'download="p.zip"' in panel.download_link.value
+    name, data = result.value
+    fid = project.state().rows[0]["id"]
+    project.decide(fid, "mitigate", "after the download", owner="bob", review_by="2027-01-01")
+    assert project.register().row(fid)["status"] == "decided"
+    panel.upload.value = (
+        {
+            "name": name,
+            "type": "application/zip",
+            "size": len(data),
+            "content": memoryview(data),
+            "last_modified": _dt.datetime(2026, 11, 25, tzinfo=_dt.UTC),
+        },
+    )
+    opened = panel.open_upload()
+    assert opened.ok, opened.message
+    assert wb.session.project.register().row(fid)["status"] == "open"  # the uploaded state is back
+    assert (tmp_path / "p.before-upload" / "decisions.jsonl").exists()  # nothing lost
+    panel.upload.value = (
+        {
+            "name": "x.zip",
+            "type": "application/zip",
+            "size": 3,
+            "content": memoryview(b"bad"),
+            "last_modified": _dt.datetime(2026, 11, 25, tzinfo=_dt.UTC),
+        },
+    )
+    bad = panel.open_upload()
+    assert not bad.ok and "not a ZIP" in panel.upload_result.value

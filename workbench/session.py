@@ -540,3 +540,43 @@ class Session:
             lambda: write_html_report(self.project, target),
             f"report written to {target.resolve()}",
         )
+
+    # -- keeping work from temporary sessions (Binder) ---------------------------------------------
+    def download_project(self) -> ActionResult:
+        """The whole project as one ZIP archive (``value``: file name and bytes)."""
+        from workbench.archive import pack_project
+
+        try:
+            data = pack_project(self.project.path)
+        except WorkbenchError as exc:
+            return ActionResult(False, str(exc))
+        name = f"{self.project.path.name}.zip"
+        self.last_message = f"{name} ready to download ({len(data):,} bytes)"
+        return ActionResult(True, self.last_message, value=(name, data))
+
+    def upload_project(self, data: bytes) -> ActionResult:
+        """Open an uploaded project archive in place of this project.
+
+        The archive is checked and opened in a temporary folder first; the
+        current project folder is kept beside it as ``<name>.before-upload``.
+        """
+        from workbench.archive import unpack_project
+        from workbench.project import Project
+
+        folder = self.project.path
+        clock = self.project.clock
+
+        def replace() -> Any:
+            unpack_project(data, folder, replace=True)
+            self.project = Project.open(folder, clock=clock)
+            self.selected_component = self.selected_finding = None
+            self.selected_path = None
+            self.filters = dict.fromkeys(FILTERS)
+            self._layout_key = None
+            return folder
+
+        return self._run(
+            "model",
+            replace,
+            f"uploaded project opened in {folder}; the previous one is kept as {folder.name}.before-upload",
+        )

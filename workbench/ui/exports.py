@@ -38,7 +38,68 @@ class ExportPanel:
             "(the project folder, ready for git).</span>"
         )
         intro.add_class("wb-html")
-        self.widget = W.VBox([intro, *rows])
+        # Temporary sessions (Binder): take the whole project away, bring it back later.
+        self.download_button = W.Button(
+            description="Download project (.zip)", icon="download", layout=W.Layout(width="200px")
+        )
+        self.download_button.on_click(lambda _b: self.download())
+        self.download_link = W.HTML()
+        self.download_link.add_class("wb-html")
+        self.upload = W.FileUpload(accept=".zip", multiple=False, description="Choose .zip")
+        self.upload_button = W.Button(
+            description="Open uploaded project", icon="upload", layout=W.Layout(width="200px")
+        )
+        self.upload_button.on_click(lambda _b: self.open_upload())
+        self.upload_result = W.HTML()
+        self.upload_result.add_class("wb-html")
+        keep = W.HTML(
+            '<span class="wb-muted">Working in a temporary session such as Binder? Download the '
+            "project before you leave and upload it next time: nothing else is kept.</span>"
+        )
+        keep.add_class("wb-html")
+        self.widget = W.VBox(
+            [
+                intro,
+                *rows,
+                keep,
+                W.HBox(
+                    [self.download_button, self.download_link],
+                    layout=W.Layout(align_items="center"),
+                ),
+                W.HBox(
+                    [self.upload, self.upload_button, self.upload_result],
+                    layout=W.Layout(align_items="center"),
+                ),
+            ]
+        )
+
+    def download(self) -> Any:
+        import base64
+
+        result = self.session.download_project()
+        if result.ok:
+            name, data = result.value
+            encoded = base64.b64encode(data).decode("ascii")
+            self.download_link.value = (
+                f'<a download="{esc(name)}" href="data:application/zip;base64,{encoded}">'
+                f'save {esc(name)}</a> <span class="wb-muted">({len(data):,} bytes)</span>'
+            )
+        else:
+            self.download_link.value = f'<span class="wb-error">{esc(result.message)}</span>'
+        self._message(result.message, result.ok)
+        return result
+
+    def open_upload(self) -> Any:
+        files = list(self.upload.value or ())
+        if not files:
+            self.upload_result.value = '<span class="wb-error">choose a project .zip first</span>'
+            return None
+        content = files[0]["content"]
+        result = self.session.upload_project(bytes(content))
+        cls = "wb-ok" if result.ok else "wb-error"
+        self.upload_result.value = f'<span class="{cls}">{esc(result.message)}</span>'
+        self._message(result.message, result.ok)
+        return result
 
     def export(self, key: str, action: str) -> Any:
         try:
