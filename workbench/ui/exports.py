@@ -81,7 +81,8 @@ class ExportPanel:
             name, data = result.value
             encoded = base64.b64encode(data).decode("ascii")
             self.download_link.value = (
-                f'<a download="{esc(name)}" href="data:application/zip;base64,{encoded}">'
+                f'<a download="{esc(name)}" href="data:application/zip;base64,{encoded}" '
+                'style="color:#0b5cad;text-decoration:underline;font-weight:600">'
                 f'save {esc(name)}</a> <span class="wb-muted">({len(data):,} bytes)</span>'
             )
         else:
