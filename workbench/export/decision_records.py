@@ -22,7 +22,6 @@ holds anything other than decision records is refused, never overwritten.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import numbers
@@ -34,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from workbench._atomic import atomic_write_bytes, fsync_dir
 from workbench.errors import InputError
 from workbench.risk.decisions import Decision
 
@@ -43,8 +43,14 @@ ATLAS_TECHNIQUE_URL = "https://atlas.mitre.org/techniques/{id}"
 FORMAT = "workbench-decision-records"
 FORMAT_VERSION = 1
 INFO_KEYS = (
-    "title", "element_name", "technique", "technique_name", "score", "band",
-    "residual_score", "residual_band",
+    "title",
+    "element_name",
+    "technique",
+    "technique_name",
+    "score",
+    "band",
+    "residual_score",
+    "residual_band",
 )
 
 _TREATMENT_TEXT = {
@@ -111,7 +117,7 @@ def _line_start(line: str) -> str:
         return "\\" + line
     m = _ORDERED_RE.match(line)
     if m:
-        return f"{m.group(1)}\\{line[m.end(1):]}"
+        return f"{m.group(1)}\\{line[m.end(1) :]}"
     return line
 
 
@@ -288,8 +294,7 @@ def _decision_markdown(
     out += [
         "## Decision outcome",
         "",
-        f"Chosen treatment: **{md_inline(d.treatment)}**"
-        + (f": {meaning}." if meaning else "."),
+        f"Chosen treatment: **{md_inline(d.treatment)}**" + (f": {meaning}." if meaning else "."),
         "",
         "### Rationale",
         "",
@@ -412,39 +417,11 @@ def export_json(
     text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(target, text.encode("utf-8"))
+    atomic_write_bytes(target, text.encode("utf-8"))
     return target
 
 
 # --------------------------------------------------------------------------- files
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 def _check_own_folder(out_dir: Path) -> None:
@@ -474,8 +451,8 @@ def _replace_folder(out_dir: Path, files: Mapping[str, bytes]) -> None:
         # mkdtemp makes a private folder; an export is for reading by others
         os.chmod(tmp, 0o755)  # noqa: S103
         for name, data in files.items():
-            _write_atomic(tmp / name, data)
-        _fsync_dir(tmp)
+            atomic_write_bytes(tmp / name, data)
+        fsync_dir(tmp)
         if out_dir.exists():
             old = tmp.with_name(tmp.name[: -len(".tmp")] + ".old")
             os.rename(out_dir, old)
@@ -491,4 +468,4 @@ def _replace_folder(out_dir: Path, files: Mapping[str, bytes]) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    _fsync_dir(parent)
+    fsync_dir(parent)

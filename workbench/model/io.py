@@ -12,15 +12,14 @@ Saving is stable (fixed key order, unstated attributes omitted) and atomic
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from workbench._atomic import atomic_write_text
 from workbench.errors import InputError, Issue, ModelError
 from workbench.model._migrate import migrate
 from workbench.model._yaml import MAX_DEPTH, dump_yaml, parse_yaml
@@ -123,8 +122,10 @@ def parse_model_text(
         raise InputError(f"unknown model format {format!r}: use yaml or json")
     if not isinstance(data, dict):
         if data is None:
-            raise InputError(f"{filename}: empty: a model file is a mapping with "
-                             "schema_version, system, zones, components and flows")
+            raise InputError(
+                f"{filename}: empty: a model file is a mapping with "
+                "schema_version, system, zones, components and flows"
+            )
         raise InputError(
             f"{filename}: not a model file: the top level must be a mapping, "
             f"got {'a list' if isinstance(data, list) else type(data).__name__}"
@@ -249,20 +250,6 @@ def dumps_model(model: SystemModel, format: str = "yaml") -> str:
     raise InputError(f"unknown model format {format!r}: use yaml or json")
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable where the platform allows it (POSIX)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
 def save_model(
     model: SystemModel, path: str | os.PathLike[str], *, format: str | None = None
 ) -> Path:
@@ -274,22 +261,5 @@ def save_model(
     """
     target = Path(path)
     fmt = _format_for(target, format)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(dumps_model(model, fmt))
-            handle.flush()
-            os.fsync(handle.fileno())
-        if target.exists():
-            with contextlib.suppress(OSError):  # permissions are best effort
-                os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        _fsync_folder(folder)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(target, dumps_model(model, fmt))
     return target

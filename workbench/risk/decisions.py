@@ -57,6 +57,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from workbench._atomic import fsync_dir
 from workbench.errors import InputError, WorkbenchError
 
 __all__ = [
@@ -671,19 +672,6 @@ def _read_fd(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        dfd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(dfd)
-
-
 # --------------------------------------------------------------------------- the log
 
 
@@ -974,7 +962,7 @@ class DecisionLog:
         finally:
             os.close(fd)
         if created:
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
         self._seen_records = record["seq"]
         self._seen_head = _hash(line[:-1])
         return record
@@ -1033,7 +1021,7 @@ class DecisionLog:
                     os.fsync(sfd)
                 finally:
                     os.close(sfd)
-                _fsync_dir(path.parent)
+                fsync_dir(path.parent)
                 os.ftruncate(fd, len(data) - len(partial))
                 os.fsync(fd)
                 return side
