@@ -33,43 +33,21 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "04-workshop-participant.ipynb"
 PARTICIPANT = "Vera Voila"
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"the Voila browser test cannot run in CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
-def sync_api() -> Any:
-    try:
-        import playwright.sync_api as api
-    except ImportError:
-        _unavailable(
-            "playwright is not installed (pip install playwright; never `playwright install`)"
-        )
-    if not os.path.exists(CHROMIUM):
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+def sync_api(playwright_api: Any) -> Any:
+    """Playwright and Chromium (from conftest, which fails instead of skipping in CI), and Voila."""
     try:
         import voila  # noqa: F401
     except ImportError:
-        _unavailable("voila is not installed")
-    return api
+        if os.environ.get("CI") == "true":
+            pytest.fail("the Voila browser test cannot run in CI: voila is not installed")
+        pytest.skip("voila is not installed")
+    return playwright_api
 
 
 def _free_port() -> int:
@@ -137,20 +115,9 @@ def dashboard(sync_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture(scope="module")
-def page(sync_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_api.sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=ARGS,
-            viewport={"width": 1400, "height": 1300},
-        )
-        try:
-            yield ctx.new_page()
-        finally:
-            ctx.close()
+def page(sync_api: Any, browser: Any) -> Any:
+    """A page in the shared Chromium context of tests/browser/conftest.py."""
+    return browser.new_page()
 
 
 def _status(url: str) -> int:
