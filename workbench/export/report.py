@@ -9,7 +9,6 @@ project: everything is looked up in dictionaries built once.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from html import escape
 from pathlib import Path
@@ -345,7 +344,3 @@ def write_markdown_report(
     project: Any, path: str | Path, *, generated_at: str | None = None
 ) -> Path:
     return atomic_write_text(Path(path), render_markdown_report(project, generated_at=generated_at))
-
-
-def _today() -> dt.date:  # pragma: no cover - kept for callers that want a date stamp
-    return dt.date.today()

@@ -12,7 +12,7 @@ risk counts planned ones too (THREAT-KNOWLEDGE section 6).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.errors import WorkbenchError
@@ -245,7 +245,3 @@ def mitigation_coverage(
         table.values(), key=lambda r: (-r["candidate_score"], -r["chosen_score"], r["id"])
     )
     return report
-
-
-def with_status(chosen: ChosenMitigation, status: str) -> ChosenMitigation:
-    return replace(chosen, status=status)

@@ -9,7 +9,6 @@ True
 from __future__ import annotations
 
 import gc
-import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -329,7 +328,3 @@ def explain(
             entry.update(matched=False, failed=failing.describe() if failing else cond.describe())
         out.append(entry)
     return out
-
-
-def render_rationale(template: string.Template, **values: str) -> str:
-    return template.safe_substitute(values)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,6 @@ from workbench._resources import catalog_path
 from workbench.errors import InputError, Issue, RuleError
 from workbench.model._yaml import parse_yaml
 from workbench.rules.conditions import All, Condition, compile_condition, kinds_of
-from workbench.rules.context import Context, Match
 
 __all__ = ["Control", "Extra", "Rule", "RuleSet", "load_controls", "load_rules"]
 
@@ -415,7 +414,7 @@ class _Checker:
             description=str(raw.get("description", "")),
             file=self.file,
             line=self.lines.get(path),
-            kinds=_kinds_of(cond) if element == "component" else None,
+            kinds=kinds_of(cond) if element == "component" else None,
         )
 
     def also(self, raw: Any, path: str, element: str) -> list[Extra]:
@@ -500,11 +499,6 @@ class _Checker:
                 )
             )
         return out
-
-
-def _kinds_of(cond: Condition) -> frozenset[str] | None:
-    """The kinds a component rule can fire on, for indexing (None: any kind)."""
-    return kinds_of(cond)
 
 
 def bundled_rules_dir() -> Path:
@@ -592,5 +586,3 @@ def load_rules(
     _CACHE[signature] = ruleset
     return ruleset
 
-
-PredicateFn = Callable[[Context, Any], Match | None]
