@@ -277,3 +277,43 @@ def test_manual_finding_on_a_flow(project):
     assert f.element_type == "flow" and f.element_name == flow.name
     row = project.register().row(f.id)
     assert row["element_type"] == "flow" and " -> " in row["zone"]
+
+
+def test_mitigation_candidates_and_coverage(project):
+    from workbench.risk.mitigations import candidates_for, mitigation_coverage
+
+    state = project.state()
+    finding = next(f for f in state.findings if f.technique == "AML.T0051.000")
+    candidates = candidates_for(finding, project.catalog, project.rules.controls)
+    sources = {c.id: c.source for c in candidates}
+    # the rule's suggestions first, then ATLAS links of its techniques (parent included)
+    assert all(sources[m] == "rule" for m in finding.mitigations)
+    linked = {
+        m.id
+        for t in finding.techniques
+        for m in project.catalog.mitigations_for(t, include_parent=True)
+    }
+    assert linked <= set(sources)
+    assert all(
+        c.url.startswith("https://atlas.mitre.org/mitigations/")
+        for c in candidates
+        if c.id.startswith("AML.")
+    )
+    chosen_id = finding.mitigations[0]
+    project.choose_mitigation(finding.id, chosen_id, status="implemented")
+    state = project.state()
+    report = mitigation_coverage(
+        state.findings, project.assessment.mitigations, project.catalog, project.rules.controls
+    )
+    assert finding.id not in report.unmitigated
+    assert set(report.unmitigated) == {f.id for f in state.findings} - {finding.id}
+    scores = [r["candidate_score"] for r in report.ranking]
+    assert scores == sorted(scores, reverse=True)
+    row = next(r for r in report.ranking if r["id"] == chosen_id)
+    assert row["chosen_findings"] == 1 and row["chosen_score"] == finding.score
+    expected = sum(
+        f.score
+        for f in state.findings
+        if chosen_id in {c.id for c in candidates_for(f, project.catalog, project.rules.controls)}
+    )
+    assert row["candidate_score"] == expected
