@@ -170,3 +170,24 @@ def test_demo_writes_register_records_and_report(capsys, tmp_path):
     # running it again reuses the project
     assert run(capsys, "demo", "--out", str(tmp_path / "demo"))[0] == 0
     shutil.rmtree(tmp_path / "demo")
+
+
+def test_control_characters_in_names_never_reach_the_terminal(capsys, tmp_path):
+    model = tmp_path / "evil.yaml"
+    model.write_text(
+        'schema_version: 1\nsystem: {id: s, name: "evil\\e[31mred"}\n'
+        "zones: [{id: internet, trust: 0}, {id: z, trust: 3}]\n"
+        "components:\n"
+        '  - {id: u, kind: actor, zone: internet, trusted: false, name: "user\\e]0;pwned\\a"}\n'
+        '  - {id: a, kind: application, zone: z, internet_facing: true, name: "app\\e[2J"}\n'
+        "flows: [{id: f, from: u, to: a, data: [user_input]}]\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "analyze", str(model))
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out
+    assert "evil\ufffd[31mred" in out
+    code, out, err = run(capsys, "explain", str(model), "a\x1b[2J")
+    assert code == 2 and "\x1b" not in err
+    code, out, _ = run(capsys, "analyze", str(model), "--format", "json")
+    assert "\x1b" not in out and "\\u001b" in out  # JSON escapes, the data is intact

@@ -79,3 +79,28 @@ def render_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str
     for row in rows:
         writer.writerow([protect(_cell(row.get(c))) for c in columns])
     return buf.getvalue()
+
+
+# Control characters other than tab, newline and carriage return (C0, DEL, C1): in a
+# model's names they could move the cursor, recolour or rewrite the user's terminal.
+_CONTROLS = {
+    c: "\ufffd" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))
+}
+
+
+def terminal_safe(text: str) -> str:
+    """*text* with terminal control characters (escape sequences) replaced by U+FFFD."""
+    return text.translate(_CONTROLS)
+
+
+class TerminalSafeStream:
+    """Wraps a text stream so that nothing written to it can control the terminal."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return int(self._stream.write(terminal_safe(text)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

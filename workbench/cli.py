@@ -14,7 +14,9 @@ import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
+from workbench._output import TerminalSafeStream
 from workbench._version import DISTRIBUTION, __version__
 from workbench.errors import WorkbenchError
 
@@ -59,6 +61,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 0
+    # Names and descriptions come from model, rule and project files: whatever a
+    # command prints for people, control characters in them never reach the terminal.
+    # CSV keeps its bytes (JSON already escapes them).
+    stdout, stderr = sys.stdout, sys.stderr
+    if getattr(args, "format", None) != "csv":
+        sys.stdout = TerminalSafeStream(stdout)
+    sys.stderr = TerminalSafeStream(stderr)
+    try:
+        return _run(args, handler)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(args: argparse.Namespace, handler: Any) -> int:
     try:
         return int(handler(args))
     except WorkbenchError as exc:
