@@ -70,14 +70,16 @@ _STEPS = {0: _v0_to_v1}
 
 def migrate(
     data: Any, lines: Mapping[Path, int] | None, filename: str | None
-) -> tuple[Any, dict[Path, int], list[str]]:
+) -> tuple[Any, Mapping[Path, int], list[str]]:
     """Bring *data* to the current schema version.
 
     Returns the data, the line map with paths renamed to match, and notices
     describing what was changed. Data that is not a mapping, or has no usable
     ``schema_version``, is returned unchanged for the validator to report.
     """
-    line_map = dict(lines or {})
+    # The line map is passed on as it is (it may be computed lazily, only when a
+    # problem is reported); a migration step works on a copy.
+    line_map: Mapping[Path, int] = lines if lines is not None else {}
     notices: list[str] = []
     if not isinstance(data, Mapping):
         return data, line_map, notices
@@ -95,7 +97,7 @@ def migrate(
     current = dict(data)
     start = version
     while version < SCHEMA_VERSION:
-        current, line_map = _STEPS[version](current, line_map)
+        current, line_map = _STEPS[version](current, dict(line_map))
         version += 1
     if start != SCHEMA_VERSION:
         notices.append(

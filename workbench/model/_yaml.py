@@ -12,20 +12,21 @@ explicit non-standard tags, more than one document and nesting deeper than
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import yaml
 from yaml import events as ev
 
 from workbench.errors import InputError
+from workbench.model._yaml_fast import fast_dump, fast_parse
 
 try:  # libyaml is much faster on large files
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-__all__ = ["MAX_DEPTH", "Path", "dump_yaml", "parse_yaml"]
+__all__ = ["MAX_DEPTH", "LazyLines", "Path", "dump_yaml", "parse_yaml"]
 
 #: Deepest nesting of mappings and lists accepted in a model file.
 MAX_DEPTH = 64
@@ -72,8 +73,8 @@ class _Frame:
 
 
 def parse_yaml(
-    text: str, filename: str = "<string>"
-) -> tuple[Any, dict[Path, int], list[tuple[Path, int, str]]]:
+    text: str, filename: str = "<string>", *, fast: bool = True
+) -> tuple[Any, Mapping[Path, int], list[tuple[Path, int, str]]]:
     """Parse one YAML document safely.
 
     Returns ``(data, line_map, duplicates)``: ``line_map`` maps the path of
@@ -83,7 +84,15 @@ def parse_yaml(
 
     Raises :class:`InputError` (one line naming the file) for anything that is
     not a plain YAML document.
+
+    Text in the shape :func:`dump_yaml` writes is read by a line-based fast
+    path (:mod:`workbench.model._yaml_fast`) with the same result; anything
+    else, and everything when *fast* is false, goes through the event parser.
     """
+    if fast:
+        quick = fast_parse(text, with_lines=False)
+        if quick is not None:
+            return quick[0], LazyLines(lambda: _lines_of(text)), []
     lines: dict[Path, int] = {(): 1}
     duplicates: list[tuple[Path, int, str]] = []
     stack: list[_Frame] = []
@@ -182,6 +191,37 @@ def parse_yaml(
     return root, lines, duplicates
 
 
+class LazyLines(Mapping[Path, int]):
+    """A line map computed when first used, by *compute*.
+
+    Line maps are needed only to report a problem, so loading a valid file
+    never builds one.
+    """
+
+    def __init__(self, compute: Callable[[], Mapping[Path, int]]) -> None:
+        self._compute: Callable[[], Mapping[Path, int]] | None = compute
+        self._map: Mapping[Path, int] = {}
+
+    def _lines(self) -> Mapping[Path, int]:
+        if self._compute is not None:
+            self._map, self._compute = self._compute(), None
+        return self._map
+
+    def __getitem__(self, key: Path) -> int:
+        return self._lines()[key]
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._lines())
+
+    def __len__(self) -> int:
+        return len(self._lines())
+
+
+def _lines_of(text: str) -> Mapping[Path, int]:
+    quick = fast_parse(text, with_lines=True)
+    return quick[1] if quick is not None else parse_yaml(text, fast=False)[1]
+
+
 def _events(text: str) -> Iterator[ev.Event]:
     loader = _Loader(text)
     try:
@@ -247,8 +287,21 @@ _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(tuple, yaml.SafeDumper.represent_list)
 
 
-def dump_yaml(data: Any) -> str:
-    """Write *data* (plain dicts, lists and scalars) as stable block-style YAML."""
+def dump_yaml(data: Any, *, fast: bool = True) -> str:
+    """Write *data* (plain dicts, lists and scalars) as stable block-style YAML.
+
+    The text is PyYAML's; a fast writer (:mod:`workbench.model._yaml_fast`)
+    produces the same bytes for the usual shapes, and PyYAML writes the rest
+    (and everything when *fast* is false).
+    """
+    if fast:
+        quick = fast_dump(data, _pyyaml_dump)
+        if quick is not None:
+            return quick
+    return _pyyaml_dump(data)
+
+
+def _pyyaml_dump(data: Any) -> str:
     text: str = yaml.dump(
         data,
         Dumper=_Dumper,

@@ -166,6 +166,11 @@ def _describe(value: Any) -> str:
 SubIssue = tuple[tuple[str | int, ...], str]
 
 
+
+#: Types whose valid values are stored exactly as given.
+_AS_GIVEN = frozenset({BOOL, ENUM, NUMBER, INTEGER, LINK})
+
+
 @dataclass(frozen=True)
 class AttrSpec:
     """One attribute: its name, type, allowed values and the kinds it is valid on.
@@ -205,6 +210,23 @@ class AttrSpec:
         return ATTR_TYPES[self.type]
 
     # -- checking ---------------------------------------------------------
+
+    def normalise(self, value: Any) -> Any:
+        """The stored form of a value that :meth:`check` accepted.
+
+        The same as ``check(value)[0]``, without checking again: booleans, enum
+        values, numbers, links and text are kept as they are; lists become
+        tuples; dates, records and non-text given as text are normalised by
+        :meth:`check`.
+        """
+        kind = self.type
+        if kind in _AS_GIVEN:
+            return value
+        if kind == TEXT and type(value) is str:
+            return value
+        if kind == LIST and type(value) is list:
+            return tuple(value)
+        return self.check(value)[0]
 
     def check(self, value: Any) -> tuple[Any, list[SubIssue]]:
         """Check *value*; return the normalised value and a list of problems.

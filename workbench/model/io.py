@@ -22,7 +22,7 @@ from typing import Any
 from workbench._atomic import atomic_write_text
 from workbench.errors import InputError, Issue, ModelError
 from workbench.model._migrate import migrate
-from workbench.model._yaml import MAX_DEPTH, dump_yaml, parse_yaml
+from workbench.model._yaml import MAX_DEPTH, LazyLines, dump_yaml, parse_yaml
 from workbench.model.system import SystemModel
 from workbench.model.validate import format_path, validate_data
 
@@ -57,17 +57,18 @@ def _format_for(path: Path, format: str | None) -> str:
 
 
 def _depth_ok(data: Any, limit: int = MAX_DEPTH) -> bool:
-    stack = [(data, 1)]
+    if type(data) is not dict and type(data) is not list:
+        return True
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict):
-            if depth > limit:
-                return False
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            if depth > limit:
-                return False
-            stack.extend((v, depth + 1) for v in value)
+        value, depth = pop()
+        if depth > limit:
+            return False
+        for child in value.values() if type(value) is dict else value:
+            kind = type(child)
+            if kind is dict or kind is list:
+                push((child, depth + 1))
     return True
 
 
@@ -82,10 +83,10 @@ def _json_lines(
     """Lines of JSON text, read with the YAML parser (JSON is nearly always YAML)."""
     for attempt in (text, _SURROGATE_ESCAPE.sub(r"\\u0041", text)):
         try:
-            _, lines, duplicates = parse_yaml(attempt, filename)
+            _, lines, duplicates = parse_yaml(attempt, filename, fast=False)
         except InputError:
             continue
-        return lines, duplicates
+        return dict(lines), duplicates
     return {}, []  # valid JSON that YAML 1.1 reads differently: lines unknown
 
 
@@ -95,16 +96,28 @@ def _reject_constant(name: str) -> Any:
 
 def parse_model_text(
     text: str, *, format: str = "yaml", filename: str = "<string>"
-) -> tuple[Any, LineMap, list[Issue]]:
+) -> tuple[Any, Mapping[tuple[str | int, ...], int], list[Issue]]:
     """Parse model text into plain data, a line map and duplicate-key issues.
+
+    For JSON the line map is computed when it is first read (see
+    :class:`~workbench.model._yaml.LazyLines`).
 
     Raises :class:`InputError` for text that is not YAML/JSON at all, is
     hostile, or whose top level is not a mapping.
     """
     duplicates: list[tuple[tuple[str | int, ...], int, str]] = []
+    lines: Mapping[tuple[str | int, ...], int]
     if format == "json":
+        repeated: list[bool] = []
+
+        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+            mapping = dict(items)
+            if len(mapping) != len(items):
+                repeated.append(True)
+            return mapping
+
         try:
-            data = json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=pairs)
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{filename}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno})"
@@ -115,7 +128,10 @@ def parse_model_text(
             raise InputError(f"{filename}: not valid JSON: {exc}") from None
         if not _depth_ok(data):
             raise InputError(f"{filename}: nested deeper than {MAX_DEPTH} levels")
-        lines, duplicates = _json_lines(text, filename)
+        if repeated:  # a key given twice: report it at its line
+            lines, duplicates = _json_lines(text, filename)
+        else:
+            lines = LazyLines(lambda: _json_lines(text, filename)[0])
     elif format == "yaml":
         data, lines, duplicates = parse_yaml(text, filename)
     else:

@@ -997,7 +997,7 @@ class SystemModel:
             for key, value in entry.items():
                 if key in ("id", "kind", "zone") or value is None:
                     continue
-                attrs[key] = table[key].check(value)[0]
+                attrs[key] = table[key].normalise(value)
             graph.add_node(entry["id"], kind=kind, zone=entry["zone"], **attrs)
         flows: dict[str, tuple[str, str]] = {}
         for entry in data.get("flows") or ():
@@ -1007,7 +1007,7 @@ class SystemModel:
                     continue
                 if key == "data" and not value:
                     continue
-                attrs[key] = _FLOW[key].check(value)[0]
+                attrs[key] = _FLOW[key].normalise(value)
             graph.add_edge(entry["from"], entry["to"], key=entry["id"], **attrs)
             flows[entry["id"]] = (entry["from"], entry["to"])
         model._g = graph

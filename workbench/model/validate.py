@@ -63,7 +63,7 @@ def validate_data(
     (as built by the loader); problems are reported at the line of their path or
     of the nearest enclosing entry.
     """
-    checker = _Checker(line_map or {}, filename)
+    checker = _Checker(line_map if line_map is not None else {}, filename)
     checker.run(data)
     return sorted(
         checker.issues, key=lambda i: (i.line is None, i.line or 0)
