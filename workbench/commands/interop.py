@@ -12,14 +12,14 @@ from workbench.errors import InputError
 
 __all__ = ["register"]
 
-_FORMATS = ("threat-dragon", "otm", "threagile")
+_FORMATS = ("threat-dragon", "otm", "threagile", "tmbom")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``import-model`` and ``export-otm`` sub-commands."""
     p = subparsers.add_parser(
         "import-model",
-        help="import a Threat Dragon, Open Threat Model or Threagile file as a model",
+        help="import a Threat Dragon, Open Threat Model, Threagile or TM-BOM file as a model",
         description=(
             "Turn a model made in another tool into a workbench model and report every "
             "item that could not be mapped, every guess and every assumption. Without "
