@@ -38,6 +38,17 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--output", metavar="MODEL", help="write the model here (.yaml, .yml or .json), atomically"
     )
+    p.add_argument(
+        "--project",
+        metavar="DIR",
+        help="start a project in DIR (new or empty) from the imported model and carry the "
+        "file's threats and decisions over as manual findings and decisions",
+    )
+    p.add_argument(
+        "--actor",
+        metavar="NAME",
+        help="who records the carried-over findings and decisions (with --project)",
+    )
     add_format_argument(p)
     p.set_defaults(handler=cmd_import_model)
 
@@ -83,17 +94,39 @@ def cmd_import_model(args: argparse.Namespace) -> int:
             raise InputError(
                 f"{args.output}: cannot tell the format from the suffix: use .yaml, .yml or .json"
             )
+    if args.actor and not args.project:
+        raise InputError("--actor only matters with --project")
     model, report = import_model(args.file, fmt)
     if args.output:
         save_model(model, args.output)
+    carried = None
+    if args.project:
+        from workbench.interop.carry import carry_over
+        from workbench.project import Project
+
+        if not args.actor:
+            raise InputError("--project needs --actor NAME: who records the carried-over decisions")
+        project = Project.create(args.project, model=model, actor=args.actor)
+        carried = carry_over(project, report.threats, by=args.actor)
     if args.format == "json":
         data = report.to_dict()
         data["output"] = args.output
         data["system"] = model.id
+        if carried is not None:
+            data["project"] = {
+                "path": args.project,
+                "findings": carried.findings,
+                "decisions": carried.decisions,
+                "skipped": carried.skipped,
+            }
         sys.stdout.write(to_json(data))
     else:
         sys.stdout.write(report.to_text())
-        if not args.output:
+        if carried is not None:
+            print(f"\nproject {args.project}: {carried.summary()}")
+            for line in carried.skipped:
+                print(f"  not carried over: {line}")
+        elif not args.output:
             print("\n(dry run: give --output MODEL.yaml to write the model)")
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr)

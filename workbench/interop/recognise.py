@@ -29,12 +29,13 @@ from typing import Any
 from workbench._resources import catalog_path
 from workbench.errors import InputError
 from workbench.model._yaml import parse_yaml
-from workbench.model.definitions import KINDS, attributes_for
+from workbench.model.definitions import DATA_KINDS, KINDS, attributes_for
 
 __all__ = [
     "STORE_KINDS",
     "Recogniser",
     "Recognition",
+    "data_kinds_for",
     "load_recogniser",
     "recognise",
     "technique_for",
@@ -139,6 +140,14 @@ class Recogniser:
                 (tuple(_words(str(p)) for p in raw.get("phrases") or ()), raw["technique"])
             )
         self.threats = tuple(threats)
+        data_kinds = []
+        for i, raw in enumerate(data.get("data") or ()):
+            if not isinstance(raw, Mapping) or raw.get("data") not in DATA_KINDS:
+                raise InputError(f"{source}: data[{i}]: expected phrases and a data kind")
+            data_kinds.append(
+                (tuple(_words(str(p)) for p in raw.get("phrases") or ()), raw["data"])
+            )
+        self.data_kinds = tuple(data_kinds)
 
     def _clean(self, text: str) -> str:
         words = _words(text)
@@ -186,6 +195,17 @@ class Recogniser:
                         )
         return None
 
+    def data_kinds_for(self, *texts: Any) -> list[tuple[str, str]]:
+        """``(data kind, phrase)`` for every data kind whose phrase is in one of *texts*."""
+        out: list[tuple[str, str]] = []
+        words = " ".join(_words(t) for t in texts if isinstance(t, str))
+        for phrases, kind in self.data_kinds:
+            for phrase in phrases:
+                if phrase in words:
+                    out.append((kind, phrase.strip()))
+                    break
+        return out
+
     def technique_for(self, *texts: Any) -> tuple[str, str] | None:
         """``(ATLAS technique id, phrase)`` for the first threat phrase in *texts*."""
         for text in texts:
@@ -219,6 +239,11 @@ def recognise(
     return load_recogniser().recognise(
         type=type, name=name, description=description, accept=accept, zones=zones
     )
+
+
+def data_kinds_for(*texts: Any) -> list[tuple[str, str]]:
+    """:meth:`Recogniser.data_kinds_for` with the bundled table."""
+    return load_recogniser().data_kinds_for(*texts)
 
 
 def technique_for(*texts: Any) -> tuple[str, str] | None:
