@@ -74,6 +74,7 @@ from workbench._atomic import atomic_write_text
 from workbench.errors import InputError, ModelError
 from workbench.interop._common import (
     IdSpace,
+    ImportedThreat,
     ImportReport,
     Tally,
     as_list,
@@ -81,12 +82,15 @@ from workbench.interop._common import (
     clean_text,
     hint,
     is_uuid,
+    label,
+    level_from_percent,
     load_document,
     plural,
     slugify,
     text_list,
     valid_id,
 )
+from workbench.interop.recognise import STORE_KINDS, recognise, technique_for
 from workbench.model.definitions import (
     BOOL,
     FLOW_ATTRIBUTES,
@@ -105,7 +109,9 @@ from workbench.model.system import SystemModel
 
 __all__ = [
     "KIND_TO_TYPE",
+    "LEGACY_TYPES",
     "OTM_VERSION",
+    "SECURITY_ATTRIBUTES",
     "export_otm",
     "import_otm",
     "kind_for_type",
@@ -121,8 +127,21 @@ OTM_VERSION = "0.2.0"
 NS = "workbench:"
 EXPECTED = "an Open Threat Model file (JSON or YAML with otmVersion and project)"
 
-#: Component ``type`` written for each kind; :func:`kind_for_type` maps each back.
+#: Component ``type`` written for each kind: the plain types that Threat Dragon
+#: and IriusRisk draw as processes, stores and actors. The kind itself travels in
+#: the ``workbench:kind`` attribute, so a re-import is exact.
 KIND_TO_TYPE: dict[str, str] = {
+    kind: "actor"
+    if kind == "actor"
+    else "data-store"
+    if kind
+    in ("data_store", "vector_store", "model_registry", "dataset", "knowledge_source", "prompt")
+    else "process"
+    for kind in KINDS
+}
+
+#: Types earlier versions wrote (one per kind); read back as their kinds.
+LEGACY_TYPES: dict[str, str] = {
     "actor": "actor",
     "application": "application",
     "inference_endpoint": "ml-inference-endpoint",
@@ -142,9 +161,14 @@ KIND_TO_TYPE: dict[str, str] = {
     "monitoring": "monitoring",
 }
 
+#: Size of a component's box on the exported diagram, and the layout's unit.
+SHAPE_SIZE = (120, 60)
+LAYOUT_UNIT = 200
+
 # Exact OTM types (lower case) and their kinds, besides the ones above.
 _EXACT_TYPES: dict[str, str] = {
-    **{t: k for k, t in KIND_TO_TYPE.items()},
+    **{t: k for k, t in LEGACY_TYPES.items()},
+    "process": "application",
     "web-client": "actor",
     "generic-client": "actor",
     "browser": "actor",
@@ -455,6 +479,13 @@ def export_otm(
         p_attrs[NS + "custom_attributes"] = json.dumps(custom, ensure_ascii=False, sort_keys=True)
     project["attributes"] = dict(sorted(p_attrs.items()))
 
+    from workbench.layout import layout_model
+
+    layout = layout_model(model)
+
+    def px(value: float) -> int:
+        return round(value * LAYOUT_UNIT)
+
     zones = []
     for zone in sorted(model.zones(), key=lambda z: z.id):
         z_attrs: dict[str, str] = {NS + "trust": str(zone.trust)}
@@ -465,9 +496,20 @@ def export_otm(
         entry["risk"] = {"trustRating": trust_to_rating(zone.trust)}
         entry["attributes"] = dict(sorted(z_attrs.items()))
         zones.append(entry)
+    boxes = {b.id: b for b in layout.zones}
+    for entry in zones:
+        box = boxes.get(entry["id"])
+        if box is not None:
+            entry["representations"] = [
+                {
+                    "representation": "diagram",
+                    "id": f"{box.id}-box",
+                    "position": {"x": px(box.x0), "y": 0},
+                    "size": {"width": px(box.x1 - box.x0), "height": px(box.y1 - box.y0)},
+                }
+            ]
 
     threat_refs = _threat_refs(model, result) if result is not None else {}
-
     components = []
     for comp in sorted(model.components(), key=lambda c: c.id):
         table = model.attributes_for(comp.kind)
@@ -485,6 +527,17 @@ def export_otm(
                 continue
             c_attrs[NS + key] = encode_value(comp.attrs[key], table[key])
         entry["attributes"] = dict(sorted(c_attrs.items()))
+        if comp.id in layout.positions:
+            x, y = layout.positions[comp.id]
+            w, h = SHAPE_SIZE
+            entry["representations"] = [
+                {
+                    "representation": "diagram",
+                    "id": f"{comp.id}-shape",
+                    "position": {"x": px(x) - w // 2, "y": px(layout.height - y) - h // 2},
+                    "size": {"width": w, "height": h},
+                }
+            ]
         if comp.id in threat_refs:
             entry["threats"] = threat_refs[comp.id]
         components.append(entry)
@@ -512,6 +565,14 @@ def export_otm(
     doc: dict[str, Any] = {
         "otmVersion": OTM_VERSION,
         "project": project,
+        "representations": [
+            {
+                "id": "diagram",
+                "name": f"{model.name} diagram",
+                "type": "diagram",
+                "size": {"width": px(layout.width) + 200, "height": px(layout.height) + 100},
+            }
+        ],
         "trustZones": zones,
         "components": components,
         "dataflows": dataflows,
@@ -696,6 +757,32 @@ _FLOW_KEYS = {
 }
 _PROJECT_KEYS = {"id", "name", "description", "owner", "attributes"}
 
+#: OTM security attributes (as Microsoft's tool and IriusRisk write them, compared
+#: without case, '-' or '_') → (component attribute, flow attribute); ``None``: none.
+SECURITY_ATTRIBUTES: dict[str, tuple[str | None, str | None]] = {
+    "encrypted": ("encrypted_at_rest", "encrypted"),
+    "stores credentials": ("sensitivity", None),
+    "provides confidentiality": (None, "encrypted"),
+    "source authenticated": (None, "authenticated"),
+    "destination authenticated": (None, None),
+    "sanitizes input": ("filters_inputs", None),
+}
+
+#: OTM threat state → workbench treatment (``None``: open, no decision).
+OTM_STATE_TREATMENTS: dict[str, str | None] = {
+    "exposed": None,
+    "open": None,
+    "mitigated": "mitigate",
+    "partly-mitigated": "mitigate",
+    "partly mitigated": "mitigate",
+    "accepted": "accept",
+    "accept": "accept",
+    "not-applicable": "not_applicable",
+    "not applicable": "not_applicable",
+    "notapplicable": "not_applicable",
+    "hidden": "not_applicable",
+}
+
 
 def _present(value: Any) -> bool:
     return value not in (None, "", [], {})
@@ -725,6 +812,7 @@ class _OtmImport:
         self.report = ImportReport(name, "otm")
         self.unmapped = Tally()
         self.native = False
+        self.used_threats: set[Any] = set()
 
     # -- the whole document ------------------------------------------------------------
 
@@ -1039,6 +1127,19 @@ class _OtmImport:
                     f"type {otm_type!r}",
                     f"kind {kind} guessed from the type name: check it",
                 )
+        implied: dict[str, Any] = {}
+        if native_kind is None and kind in ("application", "data_store", "actor"):
+            found = recognise(
+                type=otm_type,
+                name=name,
+                description=c.get("description"),
+                accept=STORE_KINDS if kind == "data_store" else None,
+                zones=False,
+            )
+            if found is not None and found.kind is not None and found.kind != kind:
+                kind = found.kind
+                implied = dict(found.attributes)
+                self.report.add("guessed", element, f"kind {kind}", f"{found.basis}: check it")
         cid = self._claim(self.ids, raw_id, name, kind.replace("_", "-"))
         if raw_id is not None:
             self.comp_map.setdefault(raw_id, cid)
@@ -1049,13 +1150,15 @@ class _OtmImport:
         description = self._text(c.get("description"), element, "description", False)
         if description:
             values["description"] = description
+        values.update({k: v for k, v in implied.items() if k in table})
         tags = text_list(c.get("tags"))
         if tags or (self.native and isinstance(c.get("tags"), list)):
             values["tags"] = tags
         for key, raw in attrs.items():
             key = str(key)
             if not key.startswith(NS):
-                self.unmapped.add(f"component attribute {key!r}", element)
+                if not self._security(key, raw, kind, table, values, element):
+                    self.unmapped.add(f"component attribute {key!r}", element)
                 continue
             short = key[len(NS) :]
             if short in ("kind", "unnamed"):
@@ -1069,9 +1172,7 @@ class _OtmImport:
             except ValueError as exc:
                 self.report.add("unmapped", element, key, f"invalid value: {exc}")
         self._assets(c, element, kind, table, values)
-        threats = [t for t in as_list(c.get("threats")) if t is not None]
-        if threats:
-            self.unmapped.add("threat references", element)
+        self._threat_refs(cid, c, element)
         for key in c:
             if key not in _COMPONENT_KEYS and _present(c[key]):
                 self.unmapped.add(f"component {key}", element)
@@ -1148,7 +1249,8 @@ class _OtmImport:
             for key, raw in attrs.items():
                 key = str(key)
                 if not key.startswith(NS):
-                    self.unmapped.add(f"dataflow attribute {key!r}", element)
+                    if not self._security(key, raw, None, flow_specs, values, element):
+                        self.unmapped.add(f"dataflow attribute {key!r}", element)
                     continue
                 short = key[len(NS) :]
                 if short == "unnamed":
@@ -1164,8 +1266,7 @@ class _OtmImport:
             for key in ("tags", "assets"):
                 if _present(f.get(key)):
                     self.unmapped.add(f"dataflow {key}", element)
-            if [t for t in as_list(f.get("threats")) if t is not None]:
-                self.unmapped.add("threat references", element)
+            self._threat_refs(fid, f, element)
             for key in f:
                 if key not in _FLOW_KEYS and _present(f[key]):
                     self.unmapped.add(f"dataflow {key}", element)
@@ -1178,20 +1279,124 @@ class _OtmImport:
                     "note", element, "bidirectional", f"imported as two flows: {fid!r} and {rid!r}"
                 )
 
+    # -- security attributes -------------------------------------------------------------
+
+    def _security(
+        self,
+        key: str,
+        raw: Any,
+        kind: str | None,
+        table: Mapping[str, Any],
+        values: dict[str, Any],
+        element: str,
+    ) -> bool:
+        """Map one of :data:`SECURITY_ATTRIBUTES`; False when *key* is not one or has no place."""
+        name = " ".join(key.replace("_", " ").replace("-", " ").split()).lower()
+        if name not in SECURITY_ATTRIBUTES:
+            return False
+        text = str(raw).strip().lower()
+        if text not in ("true", "false", "yes", "no"):
+            self.report.add(
+                "unmapped", element, f"attribute {key!r}", f"expected true or false, got {raw!r}"
+            )
+            return True
+        value = text in ("true", "yes")
+        on_flow = kind is None
+        target = SECURITY_ATTRIBUTES[name][1 if on_flow else 0]
+        if target is None or (not on_flow and target not in table and target != "sensitivity"):
+            self.report.add(
+                "unmapped",
+                element,
+                f"attribute {key!r}",
+                "a security attribute with no workbench attribute on "
+                + ("flows" if on_flow else f"a {kind}")
+                + ": not imported",
+            )
+            return True
+        if target == "sensitivity":
+            if "sensitivity" not in table:
+                self.report.add(
+                    "unmapped",
+                    element,
+                    f"attribute {key!r}",
+                    f"a {kind} has no sensitivity: not imported",
+                )
+            elif value:
+                values["sensitivity"] = "secret"
+                self.report.add(
+                    "note", element, f"attribute {key!r}", "stores credentials: sensitivity secret"
+                )
+            return True
+        if kind == "data_pipeline" and target == "filters_inputs":
+            target = "validates_inputs"
+        values[target] = value
+        self.report.add(
+            "note", element, f"attribute {key!r}", f"mapped to {target}: {str(value).lower()}"
+        )
+        return True
+
+    # -- threats -----------------------------------------------------------------------
+
+    def _threat_refs(self, element_id: str, entry: Mapping[str, Any], element: str) -> None:
+        if self.native:
+            return
+        known = {t.get("id"): t for t in as_list(self.data.get("threats")) if isinstance(t, dict)}
+        mitigations = {
+            m.get("id"): m for m in as_list(self.data.get("mitigations")) if isinstance(m, dict)
+        }
+        for ref in as_list(entry.get("threats")):
+            ref = as_mapping(ref)
+            tid = ref.get("threat")
+            threat = as_mapping(known.get(tid))
+            self.used_threats.add(tid)
+            where = f"{element} threat {tid!r}"
+            title = self._text(threat.get("name"), where, "name", True) or str(
+                tid or "Untitled threat"
+            )
+            state = str(ref.get("state") or "exposed").strip().lower()
+            risk = as_mapping(threat.get("risk"))
+            chosen = []
+            for m in as_list(ref.get("mitigations")):
+                m = as_mapping(m)
+                info = as_mapping(mitigations.get(m.get("mitigation")))
+                mname = label(info.get("name"), 120) or str(m.get("mitigation"))
+                chosen.append(f"{mname} ({m.get('state') or 'recommended'})")
+            description = self._text(threat.get("description"), where, "description", False)
+            found = technique_for(
+                title, description, " ".join(map(str, as_list(threat.get("categories"))))
+            )
+            self.report.threats.append(
+                ImportedThreat(
+                    element=element_id,
+                    title=title,
+                    tool="OTM",
+                    file=self.name,
+                    original_id=label(tid, 100),
+                    description=description,
+                    status=state,
+                    treatment=OTM_STATE_TREATMENTS.get(state),
+                    likelihood=level_from_percent(risk.get("likelihood")),
+                    impact=level_from_percent(risk.get("impact")),
+                    mitigation="; ".join(chosen) or None,
+                    technique=found[0] if found else None,
+                    technique_basis=f"the threat's text mentions {found[1]!r}" if found else None,
+                )
+            )
+
     # -- what is left --------------------------------------------------------------------
 
     def _rest(self) -> None:
         threats = [t for t in as_list(self.data.get("threats")) if t is not None]
-        if threats:
+        unused = [t for t in threats if as_mapping(t).get("id") not in self.used_threats]
+        if unused and not self.native:
             self.report.add(
                 "unmapped",
                 "threats",
-                plural(len(threats), "threat"),
-                "not imported: their decisions are not carried over; "
-                "run the analysis for the workbench's findings",
+                plural(len(unused), "threat"),
+                "on no component or flow: not carried over",
             )
         mitigations = [m for m in as_list(self.data.get("mitigations")) if m is not None]
-        if mitigations:
+        if mitigations and not self.native and not self.used_threats:
             self.report.add(
                 "unmapped",
                 "mitigations",
@@ -1208,7 +1413,7 @@ class _OtmImport:
                 "sensitivity of data-bearing components that store them",
             )
         representations = as_list(self.data.get("representations"))
-        if representations:
+        if representations and not self.native:
             self.report.add(
                 "unmapped",
                 "representations",
