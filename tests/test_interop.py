@@ -275,7 +275,12 @@ def test_td_details_of_v2_threat_model(peers: Path) -> None:
     assert "out-of-scope" in model.component("web-application-config").get("tags")
     assert model.component("background-worker-process").name == "Background Worker Process"
     encrypted = [f for f in model.flows() if f.encrypted]
-    assert {f.name for f in encrypted} == {"Web Response", "Queries", "Web App Query Results"}
+    assert {f.name for f in encrypted} == {
+        "Web Request",  # its source stops near the browser: snapped, no longer dropped
+        "Web Response",
+        "Queries",
+        "Web App Query Results",
+    }
     assert next(f for f in model.flows() if f.name == "Web Response").protocol == "HTTP/S"
     assert all(re.fullmatch(r"flow-[0-9a-f]{8}(-reverse)?", f.id) for f in model.flows())
     assert entries(report, "note", "isPublicNetwork")
@@ -411,7 +416,12 @@ def test_td_guessed_ai_kinds() -> None:
         "Model citizen": "actor",
     }
     guessed = entries(report, "guessed")
-    assert len(guessed) == 6 and all("kind guessed from name" in e.why for e in guessed)
+    assert len(guessed) == 6
+    # every guess says what it was based on: the field, the phrase and the entry
+    assert all(
+        re.search(r"^(name|description) '.+' matches '.+' \(.+\): check it$", e.why)
+        for e in guessed
+    )
     assert guess_kind("process", "Threat model editor") is None
     assert guess_kind("process", "GPT-4o gateway") == "model"
 
@@ -450,7 +460,7 @@ def test_td_check_boxes_become_attributes_or_tags() -> None:
     logs = model.component("logs")
     assert logs.get("encrypted_at_rest") is True and logs.get("tags") == ("log",)
     assert "signed" not in logs.get("tags")  # false check boxes are unstated
-    assert entries(report, "unmapped", "^2 threats$")
+    assert len(report.threats) == 2 and {t.element for t in report.threats} == {"logs"}
     assert any("vendor's" in e.why for e in entries(report, "note"))
 
 
@@ -537,12 +547,18 @@ def test_otm_import_counts(name: str, peers: Path, tmp_path: Path) -> None:
     assert sorted(c.name for c in model.components()) == sorted(
         c["name"] for c in raw["components"]
     )
-    threats = entries(report, "unmapped", r"threats?$")
-    assert threats and threats[0].what == f"{len(raw['threats'])} threat" + (
-        "s" if len(raw["threats"]) != 1 else ""
-    )
-    assert "not carried over" in threats[0].why
-    assert entries(report, "unmapped", "mitigation")
+    # every threat reference on a component or flow is kept to carry over
+    refs = [
+        (e["id"], r["threat"])
+        for e in [*raw["components"], *raw["dataflows"]]
+        for r in e.get("threats") or []
+    ]
+    assert len(report.threats) == len(refs)
+    assert {t.original_id for t in report.threats} == {t for _, t in refs}
+    assert all(t.tool == "OTM" and t.file == str(path) for t in report.threats)
+    unused = {t["id"] for t in raw["threats"]} - {t for _, t in refs}
+    if unused:
+        assert entries(report, "unmapped", r"threats?$")
     assert_valid(model, tmp_path)
     assert detect_format(path) == "otm"
 
@@ -776,9 +792,13 @@ def test_threagile_import_counts(name: str, peers: Path, tmp_path: Path) -> None
     assert len(model.flows()) == report.flows == expected["flows"]
     assert len(model.zones()) == report.zones == expected["zones"]
     if expected["risk_tracking"]:
-        tracked = entries(report, "unmapped", "entr")
-        assert tracked and tracked[0].element == "risk_tracking"
-        assert tracked[0].what.startswith(str(expected["risk_tracking"]))
+        # every entry is carried over, or reported with the reason it cannot be
+        kept = {t.original_id for t in report.threats if t.tool == "Threagile"}
+        reported = {e.element for e in report.entries if e.element.startswith("risk_tracking ")}
+        assert (
+            len(kept) + len(reported - {f"risk_tracking {k!r}" for k in kept})
+            == expected["risk_tracking"]
+        )
     assert entries(report, "assumption", "trust levels")
     assert_valid(model, tmp_path)
     assert detect_format(path) == "threagile"
@@ -904,7 +924,8 @@ def test_threagile_synthetic_mapping(tmp_path: Path) -> None:
     assert {z.id: z.trust for z in model.zones()} == {"env": 3, "net": 3, "internet": 0}
     assert c["scorer"].zone == "env"  # nested boundary wins
     flow = model.flow("store-profiles")
-    assert flow.data == ("personal_data",) and flow.encrypted is True
+    # credentials authentication: the request carries credentials
+    assert flow.data == ("personal_data", "credentials") and flow.encrypted is True
     assert flow.authenticated is True
     assert model.flow("store-profiles-response").data == ("personal_data",)
     assert entries(report, "unmapped", "target 'nowhere'")
@@ -1027,16 +1048,29 @@ def test_otm_round_trip(name: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", template_names())
 def test_otm_round_trip_without_workbench_attributes(name: str) -> None:
-    """Other tools may drop our attributes: kinds still come back from the types."""
+    """Other tools may drop our attributes: zones, flows and names come back; kinds
+    come from the plain types (actor, process, data-store) and, where the
+    recogniser can tell, from the names, each such guess reported."""
     model = load_template(name)
     doc = export_otm(model)
     for section in ("project", *doc["trustZones"], *doc["components"], *doc["dataflows"]):
         entry = doc["project"] if section == "project" else section
         entry.pop("attributes", None)
-    again, _ = otm_from_data(doc, "x.json")
-    assert {c.id: (c.kind, c.zone, c.name) for c in again.components()} == {
-        c.id: (c.kind, c.zone, c.name) for c in model.components()
+    again, report = otm_from_data(doc, "x.json")
+    assert {c.id: (c.zone, c.name) for c in again.components()} == {
+        c.id: (c.zone, c.name) for c in model.components()
     }
+    coarse = {"actor": "actor", "process": "application", "data-store": "data_store"}
+    guessed = {e.element for e in entries(report, "guessed")}
+    for c in again.components():
+        original = model.component(c.id)
+        assert (
+            (c.kind == original.kind)
+            or c.kind == coarse[KIND_TO_TYPE[original.kind]]
+            or any(c.name in g for g in guessed)
+        ), c.id
+        if c.kind != coarse[KIND_TO_TYPE[original.kind]]:
+            assert any(repr(c.name) in g for g in guessed), c.id
     assert {z.id: z.trust for z in again.zones()} == {z.id: min(z.trust, 4) for z in model.zones()}
     assert {f.id: (f.source, f.target) for f in again.flows()} == {
         f.id: (f.source, f.target) for f in model.flows()
@@ -1072,11 +1106,12 @@ def test_otm_export_with_findings() -> None:
             referenced.add(ref["threat"])
             assert {m["mitigation"] for m in ref["mitigations"]} <= mitigations
     assert referenced == set(threats)
-    # deterministic, and re-importing ignores the threats (reported)
+    # deterministic; re-importing a workbench export gives the model back and does
+    # not carry its own findings over as threats (the analysis derives them again)
     assert dumps_otm(export_otm(model, result=result)) == dumps_otm(doc)
     again, report = otm_from_data(copy.deepcopy(doc), "x")
     assert normalised(again) == normalised(model)
-    assert entries(report, "unmapped", "threats$")
+    assert report.threats == [] and not entries(report, "unmapped")
 
 
 def test_otm_export_unnamed_elements_and_custom_attributes() -> None:
@@ -1163,7 +1198,6 @@ def test_every_peer_file_imports_or_is_refused_with_a_reason(peers: Path) -> Non
         "tmbom-otm-example.cdx.json",
         "tmbom-pytm-example.cdx.json",
     }
-    assert "v1" in refused["demo-threat-model.json"]
     assert all("TM-BOM" in m for n, m in refused.items() if "tmbom" in n)
 
 
@@ -1226,8 +1260,8 @@ def test_cli_import_model(run: Any, peers: Path, tmp_path: Path) -> None:
 
 
 def test_cli_import_model_errors(run: Any, peers: Path, tmp_path: Path) -> None:
-    code, _, err = run("import-model", peers / "threat-dragon" / "demo-threat-model.json")
-    assert code == 2 and "v1" in err and err.count("\n") == 1
+    code, _, err = run("import-model", peers / "threat-dragon" / "tmbom-otm-example.cdx.json")
+    assert code == 2 and "CycloneDX" in err and err.count("\n") == 1
     code, _, err = run(
         "import-model", peers / "threat-dragon" / "mobile-cloud.otm.json", "--from", "threagile"
     )
