@@ -813,6 +813,7 @@ class _OtmImport:
         self.unmapped = Tally()
         self.native = False
         self.used_threats: set[Any] = set()
+        self.container_zone: dict[Any, str] = {}
 
     # -- the whole document ------------------------------------------------------------
 
@@ -935,6 +936,7 @@ class _OtmImport:
     # -- zones -------------------------------------------------------------------------
 
     def _zones(self, model: SystemModel) -> None:
+        nested: list[tuple[str, str, Mapping[str, Any]]] = []
         rated = False
         for i, z in enumerate(as_list(self.data.get("trustZones"))):
             if not isinstance(z, dict):
@@ -993,9 +995,30 @@ class _OtmImport:
                 if not str(key).startswith(NS):
                     self.unmapped.add(f"trust zone attribute {key!r}", element)
             for key in z:
-                if key not in _ZONE_KEYS and _present(z[key]):
-                    why = "parent" if key == "parent" else key
-                    self.unmapped.add(f"trust zone {why}", element)
+                if key == "parent" and _present(z[key]):
+                    nested.append((zid, element, as_mapping(z[key])))
+                elif key not in _ZONE_KEYS and _present(z[key]):
+                    self.unmapped.add(f"trust zone {key}", element)
+        for zid, element, parent in nested:
+            ref = parent.get("trustZone", parent.get("id"))
+            outer = self.zone_map.get(ref)
+            if outer is None:
+                self.report.add("unmapped", element, f"parent {ref!r}", "no such trust zone")
+                continue
+            inner_trust, outer_trust = model.zone(zid).trust, model.zone(outer).trust
+            more = inner_trust > outer_trust
+            self.report.add(
+                "note",
+                element,
+                f"nested in {outer!r}",
+                f"trust {inner_trust} inside a zone of trust {outer_trust}"
+                + (
+                    ": more trusted than the zone around it, as the file rates it; confirm it"
+                    if more
+                    else ""
+                )
+                + "; the workbench has no nested zones: kept as a zone of its own",
+            )
         if rated:
             self.report.add(
                 "assumption",
@@ -1049,7 +1072,37 @@ class _OtmImport:
                 continue
             entries.append((i, c))
         by_id = {c.get("id"): c for _, c in entries if c.get("id") is not None}
+        containers = []
         for i, c in entries:
+            if NS + "kind" in as_mapping(c.get("attributes")):
+                continue
+            found = recognise(type=c.get("type"), name=c.get("name"))
+            if found is not None and found.zone:
+                containers.append((i, c, found))
+        for i, c, found in containers:
+            element = _label("components", c, i)
+            around = self._zone_of(c, by_id, element, model)
+            name = self._text(c.get("name"), element, "name", True)
+            zid = self.zone_ids.claim(
+                c.get("id") if valid_id(c.get("id")) and not is_uuid(c.get("id")) else None,
+                slugify(name),
+                default="network",
+            )
+            trust = model.zone(around).trust
+            model.add_zone(zid, trust, name=name)
+            self.zone_map[c.get("id")] = zid
+            self.container_zone[c.get("id")] = zid
+            self.report.add(
+                "guessed",
+                element,
+                f"trust zone {zid!r}",
+                f"{found.basis}: a network container, imported as a zone inside {around!r} "
+                f"with its trust ({trust}), never more trusted than the zone around it; confirm it",
+            )
+        skip = {id(c) for _, c, _f in containers}
+        for i, c in entries:
+            if id(c) in skip:
+                continue
             element = _label("components", c, i)
             zone = self._zone_of(c, by_id, element, model)
             self._component(model, c, element, zone)
@@ -1083,6 +1136,8 @@ class _OtmImport:
                     "unmapped", element, f"parent trust zone {zone_ref!r}", "no such trust zone"
                 )
                 return self._default_zone(model)
+            if comp_ref is not None and comp_ref in self.container_zone:
+                return self.container_zone[comp_ref]
             if comp_ref is not None:
                 if comp_ref in seen or comp_ref not in by_id:
                     why = "a cycle of parents" if comp_ref in seen else "no such component"

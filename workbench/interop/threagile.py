@@ -750,6 +750,14 @@ class _ThreagileImport:
                         f"unknown boundary type: trust {base} assumed",
                     )
                 value = base if above is None else max(base, above + 1)
+                if above is not None:
+                    self.report.add(
+                        "note",
+                        f"trust boundary {label(key)!r}",
+                        f"trust {value}",
+                        f"a network boundary nested in one of trust {above}: more trusted than "
+                        "the boundary around it (it protects what it holds); confirm it",
+                    )
             trust[ident] = value
             return value
 
