@@ -58,6 +58,7 @@ from workbench.interop._common import (
     shown_id,
     slugify,
     sniff,
+    valid_id,
 )
 from workbench.interop.recognise import STORE_KINDS, recognise, technique_for
 from workbench.model.definitions import KINDS
@@ -415,6 +416,7 @@ class _TdImport:
         self.notes = Tally()
         self.unmapped = Tally()
         self.pending_threats: list[tuple[str, str, list[Any]]] = []
+        self.keep_ids = False
 
     def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
         return clean_text(
@@ -432,6 +434,8 @@ class _TdImport:
             )
         _check_version(self.data, self.name)
         summary = self.data["summary"]
+        marker = as_mapping(summary.get("attributes")).get("workbench:ids")
+        self.keep_ids = marker == "cells"
         title = self.text(summary.get("title"), "summary", "title", True)
         facts: dict[str, Any] = {}
         if title:
@@ -784,11 +788,14 @@ class _TdImport:
                 f"{found.basis}: check it" if found.ai else f"{found.basis}",
             )
         cell_id = cell.get("id")
-        cid = self.ids.claim(
-            slugify(name),
-            cell_id if isinstance(cell_id, str) else None,
-            default=kind.replace("_", "-"),
-        )
+        if self.keep_ids and valid_id(cell_id) and self.ids.take(str(cell_id)):
+            cid = str(cell_id)
+        else:
+            cid = self.ids.claim(
+                slugify(name),
+                cell_id if isinstance(cell_id, str) else None,
+                default=kind.replace("_", "-"),
+            )
         if isinstance(cell_id, str):
             self.cell_to_component[cell_id] = cid
         values: dict[str, Any] = {}
@@ -889,15 +896,23 @@ class _TdImport:
                         else "joined",
                     )
                 ends.append(self.cell_to_component[target])
-            elif target is None and not (isinstance(raw, str) and raw):
+            elif target is None and _point(ref) is not None:
                 point = _point(ref)
-                where = f" ({point[0]:g}, {point[1]:g})" if point else ""
+                assert point is not None
                 self.report.add(
                     "unmapped",
                     element,
                     f"{end}",
-                    f"ends at a point of the canvas{where}, not within {SNAP_TOLERANCE:g} of "
-                    "a shape: flow not imported",
+                    f"ends at a point of the canvas ({point[0]:g}, {point[1]:g}), not within "
+                    f"{SNAP_TOLERANCE:g} of a shape: flow not imported",
+                )
+                return
+            elif target is None:
+                self.report.add(
+                    "unmapped",
+                    element,
+                    f"{end} cell {shown_id(raw)[:8]}",
+                    "names no shape and no point of the canvas: flow not imported",
                 )
                 return
             else:
@@ -921,8 +936,11 @@ class _TdImport:
         if protocol:
             values["protocol"] = protocol
         cell_id = cell.get("id")
-        base = f"flow-{slugify(cell_id, limit=8)}" if slugify(cell_id) else "flow"
-        fid = self.ids.claim(base, default="flow")
+        if self.keep_ids and valid_id(cell_id) and self.ids.take(str(cell_id)):
+            fid = str(cell_id)
+        else:
+            base = f"flow-{slugify(cell_id, limit=8)}" if slugify(cell_id) else "flow"
+            fid = self.ids.claim(base, default="flow")
         model.add_flow(fid, ends[0], ends[1], **values)
         flow_ids = [fid]
         if data.get("isBidirectional") is True:

@@ -171,6 +171,8 @@ def export_threat_dragon(
             "owner": str(model.facts.get("owner") or ""),
             "description": model.description or "",
             "id": 0,
+            # kept by Threat Dragon; tells the importer to keep the cell ids
+            "attributes": {"workbench:ids": "cells"},
         },
         "detail": {
             "contributors": [],
