@@ -126,7 +126,7 @@ def test_td_curve_sides_by_geometry() -> None:
         td_curve("c1", [(200, -100), (200, 400)], "edge"),
         td_curve("c2", [(250, 500), (250, 250), (450, 250), (450, 500)], "arch"),
     )
-    model, report = threat_dragon_from_data(doc, "x.json")
+    model, _report = threat_dragon_from_data(doc, "x.json")
     trust = {c.id: model.zone(c.zone).trust for c in model.components()}
     assert trust == {"user": 0, "app": 1, "vault": 2}
     assert model.component("vault").zone == "behind-edge-and-arch"
@@ -429,7 +429,7 @@ def test_otm_nested_zone_more_trusted_than_its_parent_is_noted() -> None:
     doc["trustZones"].append(
         {"id": "inner", "name": "Inner", "risk": {"trustRating": 100}, "parent": {"trustZone": "z"}}
     )
-    model, report = otm_from_data(doc, "x.json")
+    _model, report = otm_from_data(doc, "x.json")
     (note,) = entries(report, "note", "nested in 'z'")
     assert "more trusted than the zone around it" in note.why
 
@@ -534,7 +534,7 @@ def test_threagile_parsed_model_is_refused_with_advice(tmp_path: Path) -> None:
         "threagile_version: 1.0.0\ntechnical_assets:\n  web:\n    id: web\n    technologies:\n"
         "      - name: web-server\n    communication_links:\n      - id: web>x\n        source_id: web\n",
     )
-    with pytest.raises(InputError, match="parsed model.*threagile.yaml"):
+    with pytest.raises(InputError, match=r"parsed model.*threagile\.yaml"):
         import_threagile(path)
 
 
