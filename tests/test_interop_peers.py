@@ -251,8 +251,9 @@ def test_td_export_of_templates_imports_back(name: str) -> None:
     model = load_template(name)
     doc = export_threat_dragon(model)
     assert doc == export_threat_dragon(model)  # deterministic
-    again, _ = threat_dragon_from_data(json.loads(json.dumps(doc)), "x.json")
-    assert {c.id for c in again.components()} == {c.id for c in model.components()}
+    again, report = threat_dragon_from_data(json.loads(json.dumps(doc)), "x.json")
+    assert {c.id: c.kind for c in again.components()} == {c.id: c.kind for c in model.components()}
+    assert not report.of("guessed")
     assert len(again.flows()) == len(model.flows())
     trust_zero = {c.id for c in model.components() if model.zone(c.zone).trust == 0}
     assert {c.id for c in again.components() if again.zone(c.zone).trust == 0} == trust_zero
@@ -714,3 +715,32 @@ def test_cli_import_model_with_a_project(
     err = capsys.readouterr().err
     assert code == 2 and "--actor" in err
     assert os.listdir(tmp_path).count("other") == 0
+
+
+def test_cli_export_threat_dragon(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sa.json"
+    code = cli.main(
+        [
+            "export-threat-dragon",
+            "--template",
+            "support-assistant",
+            "--with-findings",
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == 0 and f"wrote {out}" in capsys.readouterr().err
+    model, report = import_threat_dragon(out)
+    assert len(model.components()) == len(load_template("support-assistant").components())
+    assert report.threats
+    code = cli.main(
+        [
+            "export-threat-dragon",
+            "--template",
+            "support-assistant",
+            "--output",
+            str(tmp_path / "x.yaml"),
+        ]
+    )
+    assert code == 2 and ".json" in capsys.readouterr().err
+    assert not (tmp_path / "x.yaml").exists()

@@ -1,4 +1,5 @@
-"""``workbench import-model`` and ``workbench export-otm``: models from and to other tools."""
+"""``workbench import-model``, ``export-otm`` and ``export-threat-dragon``: models from and
+to other tools."""
 
 from __future__ import annotations
 
@@ -82,6 +83,30 @@ def register(subparsers: Any) -> None:
     )
     p.set_defaults(handler=cmd_export_otm)
 
+    p = subparsers.add_parser(
+        "export-threat-dragon",
+        help="export a model (and its findings) as a Threat Dragon v2 model",
+        description=(
+            "Write a model as a Threat Dragon v2 model: one diagram laid out by trust, zones as "
+            "trust-boundary boxes, findings as threats. --project DIR exports a project's model "
+            "with its findings and decisions (treatments become Threat Dragon statuses)."
+        ),
+    )
+    p.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
+    p.add_argument("--template", metavar="NAME", help="export a bundled example system instead")
+    p.add_argument(
+        "--project", metavar="DIR", help="export a project with its findings and decisions"
+    )
+    p.add_argument(
+        "--output", metavar="FILE", help="write to FILE (.json), atomically; default: stdout"
+    )
+    p.add_argument(
+        "--with-findings",
+        action="store_true",
+        help="analyse the model and include the findings as threats",
+    )
+    p.set_defaults(handler=cmd_export_threat_dragon)
+
 
 def cmd_import_model(args: argparse.Namespace) -> int:
     from workbench.interop import detect_format, import_model
@@ -157,4 +182,36 @@ def cmd_export_otm(args: argparse.Namespace) -> int:
         sys.stdout.write(
             dumps_otm(export_otm(model, result=result, matrix=matrix, catalog=catalog))
         )
+    return 0
+
+
+def cmd_export_threat_dragon(args: argparse.Namespace) -> int:
+    import json
+
+    from workbench.interop.threat_dragon_export import export_threat_dragon, save_threat_dragon
+
+    rows = None
+    result = None
+    if args.project:
+        if args.model or args.template:
+            raise InputError("give a MODEL, --template NAME or --project DIR, only one")
+        from workbench.project import Project
+
+        project = Project.open(args.project)
+        model = project.model
+        rows = project.state().rows
+    else:
+        from workbench.commands.analysis import load_model_argument
+
+        model = load_model_argument(args)
+        if args.with_findings:
+            from workbench.rules import analyze
+
+            result = analyze(model)
+    if args.output:
+        save_threat_dragon(model, args.output, rows=rows, result=result)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        doc = export_threat_dragon(model, rows=rows, result=result)
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return 0

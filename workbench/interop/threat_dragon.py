@@ -778,6 +778,9 @@ class _TdImport:
         kind = {"actor": "actor", "process": "application", "store": "data_store"}[shape]
         found = _recognised(shape, name, description)
         implied: dict[str, Any] = {}
+        native_kind = data.get("workbench:kind") if self.keep_ids else None
+        if native_kind in KINDS:
+            kind, found = str(native_kind), None
         if found is not None and found.kind is not None:
             kind = found.kind
             implied = dict(found.attributes)

@@ -15,7 +15,9 @@
   otherwise Open) and the ATLAS technique in ``type``.
 
 Ids are stable: ``<element id>`` for cells and ``<finding id>`` for threats, so
-the same model always gives the same file. See ``docs/interop/threat-dragon.md``.
+the same model always gives the same file. ``summary.attributes`` marks the file
+as written by the workbench and each shape's ``data`` keeps ``workbench:kind``,
+so importing it back keeps ids and kinds exactly. See ``docs/interop/threat-dragon.md``.
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ def export_threat_dragon(
                     "isTrustBoundary": False,
                     "hasOpenThreats": any(t["status"] == "Open" for t in found),
                     "threats": found,
+                    "workbench:kind": comp.kind,
                     **({"isEncrypted": True} if comp.get("encrypted_at_rest") is True else {}),
                 },
             }
