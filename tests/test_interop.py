@@ -678,7 +678,8 @@ def test_otm_parents_types_and_orphans() -> None:
     assert [f.id for f in model.flows()] == ["f1", "f3"]
     assert entries(report, "unmapped", "source 'tz-net'")[0].why.startswith("a trust zone")
     assert entries(report, "guessed", "something-odd")[0].why.startswith("type not recognised")
-    assert entries(report, "guessed", "openai-gpt")
+    (llm,) = [e for e in entries(report, "guessed", "kind model") if "openai-gpt" in e.why]
+    assert llm.why.startswith("type 'openai-gpt' matches 'openai'")
     assert entries(report, "unmapped", "parent component 'loop")
     assert entries(report, "note", "parent component")
 

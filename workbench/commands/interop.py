@@ -151,8 +151,14 @@ def cmd_import_model(args: argparse.Namespace) -> int:
             print(f"\nproject {args.project}: {carried.summary()}")
             for line in carried.skipped:
                 print(f"  not carried over: {line}")
-        elif not args.output:
-            print("\n(dry run: give --output MODEL.yaml to write the model)")
+        else:
+            if not args.output:
+                print("\n(dry run: give --output MODEL.yaml to write the model)")
+            if report.threats:
+                print(
+                    f"({len(report.threats)} threats in the file: give --project DIR --actor NAME "
+                    "to carry them over as findings and decisions)"
+                )
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -193,7 +193,6 @@ _EXACT_TYPES: dict[str, str] = {
 }
 
 # Keyword rules, first match wins: (kind, AI kind guessed?, predicate on tokens/text).
-_AI_WORDS = {"ai", "llm", "genai", "ml"}
 _STORE_WORDS = {
     "db",
     "database",
@@ -264,57 +263,11 @@ _APP_WORDS = {
     "cluster",
     "job",
 }
+# Keyword rules for conventional kinds, first match wins: (kind, predicate on tokens/text).
+# AI services, agents, vector stores and infrastructure come from the shared
+# recogniser (catalogs/recognisers.yaml) before these rules are tried.
 _RULES: tuple[tuple[str, bool, Any], ...] = (
-    (
-        "tool",
-        True,
-        lambda t, s: "mcp" in t or ("tool" in t and bool(t & _AI_WORDS | t & {"agent"})),
-    ),
-    ("agent", True, lambda t, s: ("agent" in t and bool(t & _AI_WORDS)) or "agentic" in t),
-    ("prompt", True, lambda t, s: "prompt" in t or "prompts" in t),
-    (
-        "vector_store",
-        True,
-        lambda t, s: bool(
-            t
-            & {
-                "vector",
-                "vectordb",
-                "pinecone",
-                "weaviate",
-                "qdrant",
-                "milvus",
-                "chroma",
-                "chromadb",
-                "faiss",
-                "pgvector",
-            }
-        ),
-    ),
-    (
-        "model_registry",
-        True,
-        lambda t, s: "mlflow" in t or ("registry" in t and bool(t & {"model", "models", "ml"})),
-    ),
-    ("training_pipeline", True, lambda t, s: "training" in t),
-    ("dataset", True, lambda t, s: bool(t & {"dataset", "datasets"})),
-    (
-        "inference_endpoint",
-        True,
-        lambda t, s: (
-            "inference" in t or ("endpoint" in t and bool(t & {"ml", "model", "ai", "llm"}))
-        ),
-    ),
-    ("knowledge_source", True, lambda t, s: "knowledge" in t),
     ("data_pipeline", False, lambda t, s: "etl" in t or ("pipeline" in t and "data" in t)),
-    (
-        "model",
-        True,
-        lambda t, s: (
-            "llm" in s
-            or bool(t & {"model", "models", "ml", "ai", "genai", "gpt", "openai", "classifier"})
-        ),
-    ),
     ("sensor", False, lambda t, s: bool(t & {"sensor", "camera", "microphone", "lidar"})),
     (
         "monitoring",
@@ -371,6 +324,9 @@ def kind_for_type(otm_type: Any) -> tuple[str, str]:
     text = otm_type.strip().lower()
     if text in _EXACT_TYPES:
         return _EXACT_TYPES[text], "exact"
+    found = recognise(type=otm_type, zones=False)
+    if found is not None and found.kind is not None:
+        return found.kind, "guessed" if found.ai else "keyword"
     tokens = {t for t in re.split(r"[^a-z0-9]+", text) if t}
     for kind, ai, predicate in _RULES:
         if predicate(tokens, text):
@@ -756,6 +712,8 @@ _FLOW_KEYS = {
     "tags",
 }
 _PROJECT_KEYS = {"id", "name", "description", "owner", "attributes"}
+#: Kinds of generic types, which a name may refine.
+_GENERIC = {"application", "data_store", "actor"}
 
 #: OTM security attributes (as Microsoft's tool and IriusRisk write them, compared
 #: without case, '-' or '_') → (component attribute, flow attribute); ``None``: none.
@@ -1166,35 +1124,38 @@ class _OtmImport:
                     "not a workbench kind: kind taken from type",
                 )
         otm_type = c.get("type")
+        implied: dict[str, Any] = {}
         if kind is None:
-            kind, how = kind_for_type(otm_type)
-            if how == "unknown":
+            found = recognise(type=otm_type, zones=False)
+            if found is not None and found.kind is not None:
+                kind, how = found.kind, "recognised"
+            else:
+                kind, how = kind_for_type(otm_type)
+            if how in ("unknown", "keyword") or (how == "exact" and kind in _GENERIC):
+                # a generic type: the name may say more (the shared recogniser)
+                by_name = recognise(
+                    name=name,
+                    description=c.get("description"),
+                    accept=STORE_KINDS if kind == "data_store" else None,
+                    zones=False,
+                )
+                if by_name is not None and by_name.kind is not None and by_name.kind != kind:
+                    found, kind, how = by_name, str(by_name.kind), "recognised"
+            if how == "recognised" and found is not None:
+                implied = dict(found.attributes)
+                self.report.add(
+                    "guessed",
+                    element,
+                    f"kind {kind}",
+                    f"{found.basis}" + (": check it" if found.ai else ""),
+                )
+            elif how == "unknown":
                 self.report.add(
                     "guessed",
                     element,
                     f"type {otm_type!r}",
                     "type not recognised: imported as application",
                 )
-            elif how == "guessed":
-                self.report.add(
-                    "guessed",
-                    element,
-                    f"type {otm_type!r}",
-                    f"kind {kind} guessed from the type name: check it",
-                )
-        implied: dict[str, Any] = {}
-        if native_kind is None and kind in ("application", "data_store", "actor"):
-            found = recognise(
-                type=otm_type,
-                name=name,
-                description=c.get("description"),
-                accept=STORE_KINDS if kind == "data_store" else None,
-                zones=False,
-            )
-            if found is not None and found.kind is not None and found.kind != kind:
-                kind = found.kind
-                implied = dict(found.attributes)
-                self.report.add("guessed", element, f"kind {kind}", f"{found.basis}: check it")
         cid = self._claim(self.ids, raw_id, name, kind.replace("_", "-"))
         if raw_id is not None:
             self.comp_map.setdefault(raw_id, cid)

@@ -221,40 +221,60 @@ def _extended(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [start, *pts[1:-1], end] if len(pts) > 2 else [start, end]
 
 
-def _side(point: tuple[float, float], line: list[tuple[float, float]]) -> int:
-    """+1 or -1: which side of the (extended) polyline *point* lies on.
+class _Line:
+    """An extended polyline, with what :meth:`side` needs computed once."""
 
-    The sign comes from the nearest part of the line: a segment's left or right
-    side, or at a corner the side of the bisector of the two segments' normals.
-    """
-    px, py = point
-    best: tuple[float, int] | None = None
-    for i in range(len(line) - 1):
-        (ax, ay), (bx, by) = line[i], line[i + 1]
-        dx, dy = bx - ax, by - ay
-        length2 = dx * dx + dy * dy
-        t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length2))
-        qx, qy = ax + t * dx, ay + t * dy
-        dist = math.hypot(px - qx, py - qy)
-        if 0.0 < t < 1.0 or len(line) == 2:
-            sign = 1 if dx * (py - ay) - dy * (px - ax) >= 0 else -1
-        else:
-            j = i if t == 0.0 else i + 1  # the corner's index
-            if j == 0 or j == len(line) - 1:
-                sign = 1 if dx * (py - ay) - dy * (px - ax) >= 0 else -1
-            else:
-                (cx, cy) = line[j]
-                n = [0.0, 0.0]
-                for k in (j - 1, j):
-                    (ux, uy), (vx, vy) = line[k], line[k + 1]
-                    sx, sy = vx - ux, vy - uy
-                    norm = math.hypot(sx, sy)
-                    n[0] += -sy / norm
-                    n[1] += sx / norm
-                sign = 1 if (px - cx) * n[0] + (py - cy) * n[1] >= 0 else -1
-        if best is None or dist < best[0] - 1e-9:
-            best = (dist, sign)
-    return best[1] if best is not None else 1
+    def __init__(self, points: list[tuple[float, float]]) -> None:
+        self.points = points
+        self.segments = []
+        for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
+            dx, dy = bx - ax, by - ay
+            self.segments.append((ax, ay, dx, dy, dx * dx + dy * dy))
+        # the bisector of the two segments' normals at each inner corner
+        self.corners: dict[int, tuple[float, float]] = {}
+        for j in range(1, len(points) - 1):
+            nx = ny = 0.0
+            for ax, ay, dx, dy, length2 in (self.segments[j - 1], self.segments[j]):
+                norm = math.sqrt(length2)
+                nx += -dy / norm
+                ny += dx / norm
+            self.corners[j] = (nx, ny)
+
+    def side(self, px: float, py: float) -> int:
+        """+1 or -1: which side of the line the point lies on.
+
+        The sign comes from the nearest part of the line: a segment's left or
+        right side, or at an inner corner the side of the bisector of the two
+        segments' normals.
+        """
+        best = math.inf
+        best_i, best_t = 0, 0.5
+        for i, (ax, ay, dx, dy, length2) in enumerate(self.segments):
+            t = ((px - ax) * dx + (py - ay) * dy) / length2
+            t = 0.0 if t < 0.0 else 1.0 if t > 1.0 else t
+            qx, qy = ax + t * dx - px, ay + t * dy - py
+            d2 = qx * qx + qy * qy
+            if d2 < best - 1e-9:
+                best, best_i, best_t = d2, i, t
+        corner = best_i if best_t == 0.0 else best_i + 1 if best_t == 1.0 else None
+        if corner in self.corners:
+            cx, cy = self.points[corner]
+            nx, ny = self.corners[corner]
+            return 1 if (px - cx) * nx + (py - cy) * ny >= 0 else -1
+        ax, ay, dx, dy, _ = self.segments[best_i]
+        return 1 if dx * (py - ay) - dy * (px - ax) >= 0 else -1
+
+
+_GRID = 200.0
+
+
+def _cell(value: float) -> int:
+    """The index of the snapping grid's column or row holding *value*."""
+    return int(math.floor(value / _GRID))
+
+
+def _side(point: tuple[float, float], line: _Line) -> int:
+    return line.side(*point)
 
 
 def _shape_of(cell: Mapping[str, Any]) -> str | None:
@@ -399,7 +419,7 @@ def _check_version(data: Mapping[str, Any], name: str) -> None:
 @dataclass
 class _Curve:
     name: str
-    line: list[tuple[float, float]]
+    line: _Line
 
 
 class _TdImport:
@@ -417,6 +437,7 @@ class _TdImport:
         self.unmapped = Tally()
         self.pending_threats: list[tuple[str, str, list[Any]]] = []
         self.keep_ids = False
+        self.grid: dict[tuple[int, int], list[str]] | None = None
 
     def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
         return clean_text(
@@ -549,6 +570,7 @@ class _TdImport:
                         plural(n, "threat"),
                         "on a diagram element that is not a component or flow: not carried over",
                     )
+        self.grid = None  # the snapping index covers this diagram's shapes
         curves = self._curves(curve_cells)
         public_ends = self._public_ends(flows)
         zone_of_shape = self._zones(model, shapes, boxes, curves, public_ends, where)
@@ -590,7 +612,7 @@ class _TdImport:
                 continue
             raw = _raw_name(cell)
             name = label(raw) or f"boundary {len(curves) + 1}"
-            curves.append(_Curve(name, _extended(points)))
+            curves.append(_Curve(name, _Line(_extended(points))))
         return curves
 
     def _public_ends(self, flows: list[Mapping[str, Any]]) -> set[str]:
@@ -871,10 +893,18 @@ class _TdImport:
         point = _point(ref)
         if point is None:
             return None
+        if self.grid is None:
+            self.grid = {}
+            for cid, r in self.rects.items():
+                for gx in range(_cell(r.x - SNAP_TOLERANCE), _cell(r.x + r.w + SNAP_TOLERANCE) + 1):
+                    for gy in range(
+                        _cell(r.y - SNAP_TOLERANCE), _cell(r.y + r.h + SNAP_TOLERANCE) + 1
+                    ):
+                        self.grid.setdefault((gx, gy), []).append(cid)
         near = [
-            (r.distance(*point), cid)
-            for cid, r in self.rects.items()
-            if r.contains_point(*point, margin=SNAP_TOLERANCE)
+            (self.rects[cid].distance(*point), cid)
+            for cid in self.grid.get((_cell(point[0]), _cell(point[1])), ())
+            if self.rects[cid].contains_point(*point, margin=SNAP_TOLERANCE)
         ]
         return min(near)[1] if near else None
 
