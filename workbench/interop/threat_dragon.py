@@ -35,6 +35,7 @@ The full mapping is in ``docs/interop/threat-dragon.md``. In short:
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -227,14 +228,14 @@ class _Line:
     def __init__(self, points: list[tuple[float, float]]) -> None:
         self.points = points
         self.segments = []
-        for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
+        for (ax, ay), (bx, by) in itertools.pairwise(points):
             dx, dy = bx - ax, by - ay
             self.segments.append((ax, ay, dx, dy, dx * dx + dy * dy))
         # the bisector of the two segments' normals at each inner corner
         self.corners: dict[int, tuple[float, float]] = {}
         for j in range(1, len(points) - 1):
             nx = ny = 0.0
-            for ax, ay, dx, dy, length2 in (self.segments[j - 1], self.segments[j]):
+            for _ax, _ay, dx, dy, length2 in (self.segments[j - 1], self.segments[j]):
                 norm = math.sqrt(length2)
                 nx += -dy / norm
                 ny += dx / norm
@@ -270,7 +271,7 @@ _GRID = 200.0
 
 def _cell(value: float) -> int:
     """The index of the snapping grid's column or row holding *value*."""
-    return int(math.floor(value / _GRID))
+    return math.floor(value / _GRID)
 
 
 def _side(point: tuple[float, float], line: _Line) -> int:
