@@ -615,7 +615,18 @@ def test_every_importer_uses_the_same_recogniser(tmp_path: Path) -> None:
         ),
         "x.json",
     )
-    assert td.components()[0].kind == om.components()[0].kind == recognise(name=name).kind
+    tg_path = write(
+        tmp_path / "threagile.yaml",
+        f"technical_assets:\n  {name}:\n    id: s\n    type: datastore\n    technology: database\n"
+        "  Claude API:\n    id: c\n    type: external-entity\n    technology: web-service-rest\n",
+    )
+    tg, report = import_threagile(tg_path)
+    kinds = {td.components()[0].kind, om.components()[0].kind, tg.component("s").kind}
+    assert kinds == {recognise(name=name).kind} == {"vector_store"}
+    assert (
+        tg.component("c").kind == "model" and tg.component("c").get("origin") == "third_party_api"
+    )
+    assert any("matches 'claude'" in e.why for e in report.of("guessed"))
     assert load_recogniser() is load_recogniser()
 
 

@@ -103,7 +103,8 @@ from workbench.interop._common import (
     text_list,
     valid_id,
 )
-from workbench.interop.recognise import data_kinds_for, technique_for
+from workbench.interop.recognise import STORE_KINDS, data_kinds_for, recognise, technique_for
+from workbench.model.definitions import KINDS
 from workbench.model.system import SystemModel
 
 __all__ = [
@@ -835,6 +836,27 @@ class _ThreagileImport:
         techs = [t for t in text_list(asset.get("technologies"))]
         techs += [t for t in text_list(asset.get("technology")) if t not in techs]
         kind, tech = kind_for_asset(asset.get("type"), techs)
+        implied: dict[str, Any] = {}
+        if kind in ("application", "data_store", "external_service") or tech is None:
+            # the shared recogniser: AI services and infrastructure in the name
+            found = recognise(
+                type=" ".join(techs) or None,
+                name=_name_of(key, asset),
+                description=asset.get("description"),
+                accept=STORE_KINDS
+                if kind == "data_store"
+                else set(KINDS) - STORE_KINDS - {"actor"},
+                zones=False,
+            )
+            if found is not None and found.kind is not None and found.kind != kind:
+                kind, tech = str(found.kind), found.entry
+                implied = dict(found.attributes)
+                self.report.add(
+                    "guessed",
+                    element,
+                    f"kind {kind}",
+                    f"{found.basis}" + (": check it" if found.ai else ""),
+                )
         if tech is None:
             shown = ", ".join(techs) if techs else "none"
             self.report.add(
@@ -851,7 +873,7 @@ class _ThreagileImport:
                 "imported as a model: state model_type and origin",
             )
         table = model.attributes_for(kind)
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {k: v for k, v in implied.items() if k in table}
         name = self.text(_name_of(key, asset), element, "name", True)
         if name:
             values["name"] = name
