@@ -458,10 +458,16 @@ def test_threagile_split_model_imports_all_its_assets(peers: Path) -> None:
     split = peers / "fixtures" / "threagile" / "split"
     model, report = import_threagile(split / "model.yaml")
     assert {c.id for c in model.components()} == {
+        "customer-client",
+        "backoffice-client",
+        "backend-admin-client",
         "load-balancer",
         "ldap-auth-server",
         "sql-database",
     }
+    # links between the included parts are flows that carry their data assets
+    assert len(model.flows()) == 6 and all(f.data for f in model.flows())
+    assert "credentials" in model.flow("user-management-access").data
     assert model.name == "Some Example Application"  # from the included meta.yaml
     assert {z.id for z in model.zones()} >= {
         "web-dmz",
@@ -471,7 +477,7 @@ def test_threagile_split_model_imports_all_its_assets(peers: Path) -> None:
     }
     assert model.component("ldap-auth-server").zone == "auth-env"
     (note,) = entries(report, "note", "included file")
-    assert note.what == "7 included files"  # technical_assets.yaml includes two more
+    assert note.what == "8 included files"  # technical_assets.yaml includes three more
     # risk tracking: the entry that names an asset is kept, the others are reported
     assert [(t.element, t.treatment) for t in report.threats] == [("ldap-auth-server", "mitigate")]
     assert len([e for e in report.unmapped if e.element.startswith("risk_tracking ")]) == 5
