@@ -171,6 +171,26 @@ def test_td_flow_ends_snap_within_the_tolerance() -> None:
     assert all("cell )" not in str(e) for e in report.entries)
 
 
+def test_td_flow_end_on_a_shape_outline_snaps_in_a_real_model(peers: Path) -> None:
+    """A Threat Dragon 2.2 model whose redirect flow ends on the outline of its target."""
+    path = peers / "fixtures" / "threat-dragon" / "URL-shortener-LLM.json"
+    model, report = import_threat_dragon(path)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    cells = raw["detail"]["diagrams"][0]["cells"]
+    flows = [c for c in cells if c["shape"] == "flow"]
+    expected = len(flows) + sum(1 for f in flows if f["data"]["isBidirectional"])
+    assert len(model.flows()) == expected  # none dropped
+    redirect = next(f for f in model.flows() if f.name == "Redirect User to URL")
+    assert (redirect.source, redirect.target) == ("redirect-url", "original-url")
+    (note,) = entries(report, "note", "target point")
+    assert "(950, 470)" in note.why and "'original-url'" in note.why
+    # one box: the service inside it (trust 1), the user and the destination outside (0)
+    trust = {c.id: model.zone(c.zone).trust for c in model.components()}
+    assert trust["human-user-service"] == trust["original-url"] == 0
+    assert trust["api-server"] == trust["hashed-api-keys"] == 1
+    assert model.component("hashed-api-keys").get("sensitivity") == "secret"
+
+
 def test_td_public_network_is_exposure() -> None:
     doc = td_doc(
         td_cell("actor", "u", "User", 0, 0),
