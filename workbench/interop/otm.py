@@ -11,8 +11,12 @@ Export (:func:`export_otm`, :func:`save_otm`)
 * ``project``: the system's id, name, description and owner.
 * ``trustZones``: one per zone; ``risk.trustRating = min(100, 25 × trust)``
   (trust 0, 1, 2, 3, 4 → 0, 25, 50, 75, 100).
-* ``components``: ``type`` from the kind (table :data:`KIND_TO_TYPE`), ``parent``
-  the zone, ``tags`` the component's tags.
+* ``representations``: one ``diagram``; each component and zone has a
+  representation on it with a position and a size from
+  :func:`workbench.layout.layout_model`, so Threat Dragon's OTM import draws it.
+* ``components``: ``type`` ``actor``, ``process`` or ``data-store`` (table
+  :data:`KIND_TO_TYPE`: the plain types Threat Dragon and IriusRisk draw as
+  actors, processes and stores), ``parent`` the zone, ``tags`` the component's tags.
 * ``dataflows``: one per flow, never bidirectional (a workbench flow has one
   direction).
 * Everything else of the workbench model travels in ``attributes`` under keys
@@ -55,8 +59,17 @@ Import (:func:`import_otm`)
 * Data assets are not components: where a data-bearing component stores
   assets, the highest confidentiality sets its ``sensitivity`` (0–24 public,
   25–59 internal, 60–100 confidential; reported as assumed).
-* Threats and mitigations are not imported (their decisions are not carried
-  over: the workbench derives its own findings); the report counts them.
+* Security attributes (``Encrypted``, ``Stores Credentials``, ``Provides
+  Confidentiality``, ``Source Authenticated``, ``Sanitizes Input``…) are mapped
+  where a workbench attribute exists (:data:`SECURITY_ATTRIBUTES`), the rest
+  reported.
+* Threats referenced by components and flows are kept in the report's
+  ``threats`` with their state, risk and mitigations, for
+  :func:`workbench.interop.carry.carry_over`; a workbench export's own findings
+  are not (the analysis derives them again).
+* Kinds not given by ``workbench:kind`` come from the exact type, then the
+  shared recogniser (types, then names), then keywords; network containers
+  (VPC, subnet) become zones. See ``docs/interop/otm.md``.
 """
 
 from __future__ import annotations

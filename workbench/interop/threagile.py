@@ -74,9 +74,19 @@ back (a request and its response are two flows). ``protocol`` is kept;
 ``encrypted`` follows it (https, wss, ssh, sftp, ftps, scp, ldaps and every
 ``*-encrypted`` protocol → true; process-local protocols and mqtt → unstated;
 others → false) and a ``vpn`` makes it true; ``authentication`` none → the
-request flow is ``authenticated: false``, any other → true. Data assets tagged
-as personal data (pii, personal, personal-data, gdpr, phi) add
-``personal_data``; other data assets have no data kind and are reported.
+request flow is ``authenticated: false``, any other → true; ``credentials``,
+``session-id``, ``token`` and ``two-factor`` also make it carry ``credentials``.
+Data assets get data kinds from their names and descriptions (the ``data``
+table of ``catalogs/recognisers.yaml``, reported as guesses) and from tags
+marking personal data; data assets with no data kind are reported.
+
+Includes, Threagile's own output and risk tracking
+===================================================
+
+:func:`import_threagile` follows ``includes:`` inside the model's folder (see
+:func:`_load_with_includes`), refuses ``parsed-model.yaml`` with advice, and keeps
+``risk_tracking`` entries that name an asset as threats to carry over
+(:data:`RISK_TRACKING_TREATMENTS`). See ``docs/interop/threagile.md``.
 """
 
 from __future__ import annotations
