@@ -781,3 +781,19 @@ def test_cli_export_threat_dragon(tmp_path: Path, capsys: pytest.CaptureFixture[
     )
     assert code == 2 and ".json" in capsys.readouterr().err
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_empty_references_show_as_none(tmp_path: Path) -> None:
+    doc = otm(
+        components=[{"id": "a", "name": "A", "type": "web-service", "parent": {"trustZone": "z"}}],
+        dataflows=[{"id": "f", "name": "F", "source": "", "destination": "a"}],
+    )
+    _model, report = otm_from_data(doc, "x.json")
+    assert [e.what for e in report.unmapped if "flow not imported" in e.why] == ["source (none)"]
+    path = write(
+        tmp_path / "t.yaml",
+        "technical_assets:\n  A:\n    id: a\n    type: process\n    communication_links:\n"
+        "      L:\n        target: ''\n",
+    )
+    _model, report = import_threagile(path)
+    assert any(e.what == "target (none)" for e in report.unmapped)

@@ -55,6 +55,7 @@ __all__ = [
     "load_yaml_with_aliases",
     "parse_json_text",
     "parse_yaml_text",
+    "quoted_ref",
     "read_text",
     "shown_id",
     "slugify",
@@ -785,6 +786,12 @@ def shown_id(value: Any) -> str:
         return "(none)"
     text = label(value, 40)
     return text if text is not None else "(none)"
+
+
+def quoted_ref(value: Any) -> str:
+    """A reference as reports show it: quoted, or ``(none)`` when missing or empty."""
+    shown = shown_id(value)
+    return shown if shown == "(none)" else repr(shown)
 
 
 def level_from_percent(value: Any) -> int | None:

@@ -103,6 +103,9 @@ from workbench.interop._common import (
     text_list,
     valid_id,
 )
+from workbench.interop._common import (
+    quoted_ref as _ref,
+)
 from workbench.interop.recognise import STORE_KINDS, recognise, technique_for
 from workbench.model.definitions import (
     BOOL,
@@ -1263,7 +1266,9 @@ class _OtmImport:
                 why = (
                     "a trust zone, not a component" if ref in self.zone_map else "no such component"
                 )
-                self.report.add("unmapped", element, f"{end} {ref!r}", f"{why}: flow not imported")
+                self.report.add(
+                    "unmapped", element, f"{end} {_ref(ref)}", f"{why}: flow not imported"
+                )
             if len(ends) != 2:
                 continue
             name = self._text(f.get("name"), element, "name", True)

@@ -113,6 +113,9 @@ from workbench.interop._common import (
     text_list,
     valid_id,
 )
+from workbench.interop._common import (
+    quoted_ref as _ref,
+)
 from workbench.interop.recognise import STORE_KINDS, data_kinds_for, recognise, technique_for
 from workbench.model.definitions import KINDS
 from workbench.model.system import SystemModel
@@ -977,7 +980,7 @@ class _ThreagileImport:
                 self.report.add(
                     "unmapped",
                     element,
-                    f"target {target_ref!r}",
+                    f"target {_ref(target_ref)}",
                     "no such technical asset: link not imported",
                 )
                 continue

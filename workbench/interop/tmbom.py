@@ -42,6 +42,9 @@ from workbench.interop._common import (
     plural,
     slugify,
 )
+from workbench.interop._common import (
+    quoted_ref as _ref,
+)
 from workbench.interop.recognise import STORE_KINDS, recognise
 from workbench.model.definitions import KINDS
 from workbench.model.system import SystemModel
@@ -267,7 +270,10 @@ class _TmbomImport:
                 ref = as_mapping(f.get(end)).get("object")
                 if str(ref) not in self.refs:
                     self.report.add(
-                        "unmapped", element, f"{end} {ref!r}", "no such element: flow not imported"
+                        "unmapped",
+                        element,
+                        f"{end} {_ref(ref)}",
+                        "no such element: flow not imported",
                     )
                     break
                 ends.append(self.refs[str(ref)])
