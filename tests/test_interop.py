@@ -721,7 +721,7 @@ def test_kind_for_type_table() -> None:
     # workbench:kind; the types earlier versions wrote still read back exactly
     from workbench.interop.otm import LEGACY_TYPES
 
-    assert set(KIND_TO_TYPE.values()) == {"actor", "process", "data-store"}
+    assert set(KIND_TO_TYPE.values()) == {"actor", "generic-service", "database"}
     for kind, otm_type in LEGACY_TYPES.items():
         assert kind_for_type(otm_type) == (kind, "exact")
     assert set(KIND_TO_TYPE) == set(KINDS)
@@ -1061,7 +1061,7 @@ def test_otm_round_trip_without_workbench_attributes(name: str) -> None:
     assert {c.id: (c.zone, c.name) for c in again.components()} == {
         c.id: (c.zone, c.name) for c in model.components()
     }
-    coarse = {"actor": "actor", "process": "application", "data-store": "data_store"}
+    coarse = {"actor": "actor", "generic-service": "application", "database": "data_store"}
     guessed = {e.element for e in entries(report, "guessed")}
     for c in again.components():
         original = model.component(c.id)

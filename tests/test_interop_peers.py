@@ -299,30 +299,37 @@ def test_save_threat_dragon_refuses_other_suffixes(tmp_path: Path) -> None:
 
 # -- OTM export as Threat Dragon draws it --------------------------------------------------
 
-#: Mirror of the rules Threat Dragon's OTM import applies (see docs/interop/otm.md):
-#: diagrams come from ``representations`` of type ``diagram``; a component is drawn
-#: when it has a representation on one with a position and a size; its shape comes
-#: from its type (process and store types; anything else becomes an actor).
-TD_PROCESS_TYPES = {"process", "web-service", "web-application", "generic-service"}
-TD_STORE_TYPES = {"data-store", "database", "store"}
 
-
+#: Mirror of Threat Dragon's OTM import (td.vue/src/service/migration/otm, read at
+#: commit 0d303c0a682847bf008a2903ae5aae84f8bee8c1; see docs/interop/otm.md):
+#: diagrams are the ``representations`` of type ``diagram``; a component is drawn
+#: for each of its representations on one; its shape is a store when its type, id
+#: or representation id contains "database", else a process when one contains
+#: "service", else an actor. A flow is drawn when its source is drawn; a target
+#: that is not drawn is cut off.
 def td_otm_cells(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     diagrams = {r["id"] for r in doc.get("representations", []) if r.get("type") == "diagram"}
     cells = []
     for comp in doc["components"]:
-        for rep in comp.get("representations", []):
-            if rep.get("representation") in diagrams and "position" in rep and "size" in rep:
-                t = comp["type"]
-                shape = (
-                    "process"
-                    if t in TD_PROCESS_TYPES
-                    else "store"
-                    if t in TD_STORE_TYPES
-                    else "actor"
-                )
+        for rep in comp.get("representations") or []:
+            if rep.get("representation") in diagrams:
+                said = [comp["type"].lower(), comp["id"].lower(), rep["id"].lower()]
+                if any("database" in t for t in said):
+                    shape = "store"
+                elif any("service" in t for t in said):
+                    shape = "process"
+                else:
+                    shape = "actor"
                 cells.append((comp["id"], shape, rep))
     return cells
+
+
+def td_otm_flows(doc: dict[str, Any], drawn: set[str]) -> list[tuple[str, str]]:
+    return [
+        (f["source"], f["destination"] if f["destination"] in drawn else "")
+        for f in doc["dataflows"]
+        if f["source"] in drawn
+    ]
 
 
 @pytest.mark.parametrize("name", template_names())
@@ -348,7 +355,7 @@ def test_otm_export_draws_every_component_in_threat_dragon(name: str) -> None:
             )
             else "process"
         ), cid
-        assert rep["size"]["width"] > 0 and rep["size"]["height"] > 0
+        assert "position" in rep and rep["size"]["width"] > 0 and rep["size"]["height"] > 0
     # no two shapes overlap, and all lie inside the diagram
     (diagram,) = doc["representations"]
     boxes = [
@@ -370,11 +377,19 @@ def test_otm_export_draws_every_component_in_threat_dragon(name: str) -> None:
                 or a[1] + a[3] <= b[1]
                 or b[1] + b[3] <= a[1]
             )
+    # every flow is drawn, with both ends
+    drawn = {c for c, _, _ in cells}
+    assert sorted(td_otm_flows(doc, drawn)) == sorted((f.source, f.target) for f in model.flows())
+    # every zone is drawn as a box
+    assert all(
+        z.get("representations")
+        for z in doc["trustZones"]
+        if any(c["parent"]["trustZone"] == z["id"] for c in doc["components"])
+    )
     # the kind is kept, so a re-import is exact
     again, report = otm_from_data(copy.deepcopy(doc), "x.json")
     assert {c.id: c.kind for c in again.components()} == {c.id: c.kind for c in model.components()}
     assert not report.unmapped
-    assert set(KIND_TO_TYPE.values()) <= TD_PROCESS_TYPES | TD_STORE_TYPES | {"actor"}
 
 
 def otm(**sections: Any) -> dict[str, Any]:

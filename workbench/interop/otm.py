@@ -14,7 +14,7 @@ Export (:func:`export_otm`, :func:`save_otm`)
 * ``representations``: one ``diagram``; each component and zone has a
   representation on it with a position and a size from
   :func:`workbench.layout.layout_model`, so Threat Dragon's OTM import draws it.
-* ``components``: ``type`` ``actor``, ``process`` or ``data-store`` (table
+* ``components``: ``type`` ``actor``, ``generic-service`` or ``database`` (table
   :data:`KIND_TO_TYPE`: the plain types Threat Dragon and IriusRisk draw as
   actors, processes and stores), ``parent`` the zone, ``tags`` the component's tags.
 * ``dataflows``: one per flow, never bidirectional (a workbench flow has one
@@ -144,15 +144,17 @@ NS = "workbench:"
 EXPECTED = "an Open Threat Model file (JSON or YAML with otmVersion and project)"
 
 #: Component ``type`` written for each kind: the plain types that Threat Dragon
-#: and IriusRisk draw as processes, stores and actors. The kind itself travels in
+#: and IriusRisk draw as processes, stores and actors (Threat Dragon's OTM import
+#: draws a type containing "database" as a store, one containing "service" as a
+#: process, anything else as an actor). The kind itself travels in
 #: the ``workbench:kind`` attribute, so a re-import is exact.
 KIND_TO_TYPE: dict[str, str] = {
     kind: "actor"
     if kind == "actor"
-    else "data-store"
+    else "database"
     if kind
     in ("data_store", "vector_store", "model_registry", "dataset", "knowledge_source", "prompt")
-    else "process"
+    else "generic-service"
     for kind in KINDS
 }
 
