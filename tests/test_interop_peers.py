@@ -23,7 +23,7 @@ from workbench.errors import InputError
 from workbench.interop import import_model, import_otm, import_threagile, import_threat_dragon
 from workbench.interop._common import ImportReport
 from workbench.interop.carry import carry_over, rationale_for
-from workbench.interop.otm import KIND_TO_TYPE, export_otm, otm_from_data
+from workbench.interop.otm import export_otm, otm_from_data
 from workbench.interop.recognise import load_recogniser, recognise
 from workbench.interop.threagile import MAX_INCLUDED_FILES
 from workbench.interop.threat_dragon import SNAP_TOLERANCE, threat_dragon_from_data
