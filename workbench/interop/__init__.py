@@ -82,8 +82,8 @@ def _detect(data: Any, name: str) -> str:
         raise InputError(f"{name}: already {FORMAT_NAMES['workbench']}: nothing to import")
     if found == "cyclonedx":
         raise InputError(
-            f"{name}: {FORMAT_NAMES[found]} is not supported: export Open "
-            "Threat Model or TM-BOM from Threat Dragon and import that"
+            f"{name}: {FORMAT_NAMES[found]} is not supported: import the Threat Dragon "
+            "model itself (JSON), or its TM-BOM export"
         )
     raise InputError(
         f"{name}: cannot tell the format: expected {_EXPECTED} (give the format with --from)"

@@ -716,8 +716,8 @@ _IMPORT_HINTS = {
     "otm": "import it with --from otm",
     "threagile": "import it with --from threagile",
     "workbench": "use it directly (workbench validate, analyze)",
-    "cyclonedx": "a CycloneDX bill of materials is not a system model: export Open Threat "
-    "Model or TM-BOM from Threat Dragon instead",
+    "cyclonedx": "a CycloneDX bill of materials is not a system model: import the Threat "
+    "Dragon model itself, or its TM-BOM export",
     "tmbom": "import it with --from tmbom",
 }
 
