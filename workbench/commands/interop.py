@@ -62,18 +62,7 @@ def register(subparsers: Any) -> None:
             "as OTM threats and their ATLAS mitigations."
         ),
     )
-    p.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
-    p.add_argument("--template", metavar="NAME", help="export a bundled example system instead")
-    p.add_argument(
-        "--output",
-        metavar="FILE",
-        help="write to FILE (.json, .yaml or .yml), atomically; default: stdout (JSON)",
-    )
-    p.add_argument(
-        "--with-findings",
-        action="store_true",
-        help="analyse the model and include the findings as threats",
-    )
+    _export_arguments(p, "write to FILE (.json, .yaml or .yml), atomically; default: stdout (JSON)")
     p.add_argument(
         "--rules",
         metavar="DIR",
@@ -92,20 +81,23 @@ def register(subparsers: Any) -> None:
             "with its findings and decisions (treatments become Threat Dragon statuses)."
         ),
     )
-    p.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
-    p.add_argument("--template", metavar="NAME", help="export a bundled example system instead")
+    _export_arguments(p, "write to FILE (.json), atomically; default: stdout")
     p.add_argument(
         "--project", metavar="DIR", help="export a project with its findings and decisions"
     )
-    p.add_argument(
-        "--output", metavar="FILE", help="write to FILE (.json), atomically; default: stdout"
-    )
+    p.set_defaults(handler=cmd_export_threat_dragon)
+
+
+def _export_arguments(p: Any, output_help: str) -> None:
+    """MODEL, --template, --output and --with-findings of the export commands."""
+    p.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
+    p.add_argument("--template", metavar="NAME", help="export a bundled example system instead")
+    p.add_argument("--output", metavar="FILE", help=output_help)
     p.add_argument(
         "--with-findings",
         action="store_true",
         help="analyse the model and include the findings as threats",
     )
-    p.set_defaults(handler=cmd_export_threat_dragon)
 
 
 def cmd_import_model(args: argparse.Namespace) -> int:
