@@ -1,4 +1,5 @@
-"""``workbench import-model`` and ``workbench export-otm``: models from and to other tools."""
+"""``workbench import-model``, ``export-otm`` and ``export-threat-dragon``: models from and
+to other tools."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from workbench.errors import InputError
 
 __all__ = ["register"]
 
-_FORMATS = ("threat-dragon", "otm", "threagile")
+_FORMATS = ("threat-dragon", "otm", "threagile", "tmbom")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``import-model`` and ``export-otm`` sub-commands."""
     p = subparsers.add_parser(
         "import-model",
-        help="import a Threat Dragon, Open Threat Model or Threagile file as a model",
+        help="import a Threat Dragon, Open Threat Model, Threagile or TM-BOM file as a model",
         description=(
             "Turn a model made in another tool into a workbench model and report every "
             "item that could not be mapped, every guess and every assumption. Without "
@@ -38,6 +39,17 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--output", metavar="MODEL", help="write the model here (.yaml, .yml or .json), atomically"
     )
+    p.add_argument(
+        "--project",
+        metavar="DIR",
+        help="start a project in DIR (new or empty) from the imported model and carry the "
+        "file's threats and decisions over as manual findings and decisions",
+    )
+    p.add_argument(
+        "--actor",
+        metavar="NAME",
+        help="who records the carried-over findings and decisions (with --project)",
+    )
     add_format_argument(p)
     p.set_defaults(handler=cmd_import_model)
 
@@ -50,18 +62,7 @@ def register(subparsers: Any) -> None:
             "as OTM threats and their ATLAS mitigations."
         ),
     )
-    p.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
-    p.add_argument("--template", metavar="NAME", help="export a bundled example system instead")
-    p.add_argument(
-        "--output",
-        metavar="FILE",
-        help="write to FILE (.json, .yaml or .yml), atomically; default: stdout (JSON)",
-    )
-    p.add_argument(
-        "--with-findings",
-        action="store_true",
-        help="analyse the model and include the findings as threats",
-    )
+    _export_arguments(p, "write to FILE (.json, .yaml or .yml), atomically; default: stdout (JSON)")
     p.add_argument(
         "--rules",
         metavar="DIR",
@@ -70,6 +71,33 @@ def register(subparsers: Any) -> None:
         help="a folder of extra rule files for --with-findings; repeatable",
     )
     p.set_defaults(handler=cmd_export_otm)
+
+    p = subparsers.add_parser(
+        "export-threat-dragon",
+        help="export a model (and its findings) as a Threat Dragon v2 model",
+        description=(
+            "Write a model as a Threat Dragon v2 model: one diagram laid out by trust, zones as "
+            "trust-boundary boxes, findings as threats. --project DIR exports a project's model "
+            "with its findings and decisions (treatments become Threat Dragon statuses)."
+        ),
+    )
+    _export_arguments(p, "write to FILE (.json), atomically; default: stdout")
+    p.add_argument(
+        "--project", metavar="DIR", help="export a project with its findings and decisions"
+    )
+    p.set_defaults(handler=cmd_export_threat_dragon)
+
+
+def _export_arguments(p: Any, output_help: str) -> None:
+    """MODEL, --template, --output and --with-findings of the export commands."""
+    p.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
+    p.add_argument("--template", metavar="NAME", help="export a bundled example system instead")
+    p.add_argument("--output", metavar="FILE", help=output_help)
+    p.add_argument(
+        "--with-findings",
+        action="store_true",
+        help="analyse the model and include the findings as threats",
+    )
 
 
 def cmd_import_model(args: argparse.Namespace) -> int:
@@ -83,18 +111,46 @@ def cmd_import_model(args: argparse.Namespace) -> int:
             raise InputError(
                 f"{args.output}: cannot tell the format from the suffix: use .yaml, .yml or .json"
             )
+    if args.actor and not args.project:
+        raise InputError("--actor only matters with --project")
     model, report = import_model(args.file, fmt)
     if args.output:
         save_model(model, args.output)
+    carried = None
+    if args.project:
+        from workbench.interop.carry import carry_over
+        from workbench.project import Project
+
+        if not args.actor:
+            raise InputError("--project needs --actor NAME: who records the carried-over decisions")
+        project = Project.create(args.project, model=model, actor=args.actor)
+        carried = carry_over(project, report.threats, by=args.actor)
     if args.format == "json":
         data = report.to_dict()
         data["output"] = args.output
         data["system"] = model.id
+        if carried is not None:
+            data["project"] = {
+                "path": args.project,
+                "findings": carried.findings,
+                "decisions": carried.decisions,
+                "skipped": carried.skipped,
+            }
         sys.stdout.write(to_json(data))
     else:
         sys.stdout.write(report.to_text())
-        if not args.output:
-            print("\n(dry run: give --output MODEL.yaml to write the model)")
+        if carried is not None:
+            print(f"\nproject {args.project}: {carried.summary()}")
+            for line in carried.skipped:
+                print(f"  not carried over: {line}")
+        else:
+            if not args.output:
+                print("\n(dry run: give --output MODEL.yaml to write the model)")
+            if report.threats:
+                print(
+                    f"({len(report.threats)} threats in the file: give --project DIR --actor NAME "
+                    "to carry them over as findings and decisions)"
+                )
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
@@ -124,4 +180,36 @@ def cmd_export_otm(args: argparse.Namespace) -> int:
         sys.stdout.write(
             dumps_otm(export_otm(model, result=result, matrix=matrix, catalog=catalog))
         )
+    return 0
+
+
+def cmd_export_threat_dragon(args: argparse.Namespace) -> int:
+    import json
+
+    from workbench.interop.threat_dragon_export import export_threat_dragon, save_threat_dragon
+
+    rows = None
+    result = None
+    if args.project:
+        if args.model or args.template:
+            raise InputError("give a MODEL, --template NAME or --project DIR, only one")
+        from workbench.project import Project
+
+        project = Project.open(args.project)
+        model = project.model
+        rows = project.state().rows
+    else:
+        from workbench.commands.analysis import load_model_argument
+
+        model = load_model_argument(args)
+        if args.with_findings:
+            from workbench.rules import analyze
+
+            result = analyze(model)
+    if args.output:
+        save_threat_dragon(model, args.output, rows=rows, result=result)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        doc = export_threat_dragon(model, rows=rows, result=result)
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return 0

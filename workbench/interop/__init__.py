@@ -9,6 +9,8 @@ dropped silently.
   (:mod:`workbench.interop.threat_dragon`).
 * :func:`import_otm`: Open Threat Model JSON or YAML (:mod:`workbench.interop.otm`).
 * :func:`import_threagile`: Threagile YAML (:mod:`workbench.interop.threagile`).
+* :func:`import_tmbom`: TM-BOM JSON, Threat Dragon 2.6's export
+  (:mod:`workbench.interop.tmbom`).
 * :func:`import_model`: any of them, the format detected from the content.
 
 :func:`export_otm` and :func:`save_otm` write a model (and optionally the
@@ -37,6 +39,7 @@ from workbench.interop._common import (
 from workbench.interop.otm import export_otm, import_otm, otm_from_data, save_otm
 from workbench.interop.threagile import import_threagile, threagile_from_data
 from workbench.interop.threat_dragon import import_threat_dragon, threat_dragon_from_data
+from workbench.interop.tmbom import import_tmbom, tmbom_from_data
 from workbench.model.system import SystemModel
 
 __all__ = [
@@ -49,22 +52,25 @@ __all__ = [
     "import_otm",
     "import_threagile",
     "import_threat_dragon",
+    "import_tmbom",
     "save_otm",
 ]
 
 #: The formats :func:`import_model` reads.
-FORMATS = ("threat-dragon", "otm", "threagile")
+FORMATS = ("threat-dragon", "otm", "threagile", "tmbom")
 
-_EXPECTED = "a Threat Dragon v2 model (JSON), an Open Threat Model file or a Threagile model"
+_EXPECTED = "a Threat Dragon model (JSON), an Open Threat Model file, a Threagile model or a TM-BOM"
 _FROM_DATA = {
     "threat-dragon": threat_dragon_from_data,
     "otm": otm_from_data,
     "threagile": threagile_from_data,
+    "tmbom": tmbom_from_data,
 }
 _IMPORTERS = {
     "threat-dragon": import_threat_dragon,
     "otm": import_otm,
     "threagile": import_threagile,
+    "tmbom": import_tmbom,
 }
 
 
@@ -74,10 +80,10 @@ def _detect(data: Any, name: str) -> str:
         return str(found)
     if found == "workbench":
         raise InputError(f"{name}: already {FORMAT_NAMES['workbench']}: nothing to import")
-    if found in ("cyclonedx", "tmbom"):
+    if found == "cyclonedx":
         raise InputError(
-            f"{name}: {FORMAT_NAMES[found]} is not supported: export Open "
-            "Threat Model from Threat Dragon and import that"
+            f"{name}: {FORMAT_NAMES[found]} is not supported: import the Threat Dragon "
+            "model itself (JSON), or its TM-BOM export"
         )
     raise InputError(
         f"{name}: cannot tell the format: expected {_EXPECTED} (give the format with --from)"
@@ -85,7 +91,7 @@ def _detect(data: Any, name: str) -> str:
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """The format of *path*: ``threat-dragon``, ``otm`` or ``threagile``.
+    """The format of *path*: ``threat-dragon``, ``otm``, ``threagile`` or ``tmbom``.
 
     Raises :class:`~workbench.errors.InputError` when the file is none of them.
     """

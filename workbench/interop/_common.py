@@ -45,6 +45,7 @@ __all__ = [
     "MAX_NAME",
     "IdSpace",
     "ImportReport",
+    "ImportedThreat",
     "ReportEntry",
     "Tally",
     "clean_text",
@@ -54,7 +55,9 @@ __all__ = [
     "load_yaml_with_aliases",
     "parse_json_text",
     "parse_yaml_text",
+    "quoted_ref",
     "read_text",
+    "shown_id",
     "slugify",
     "sniff",
 ]
@@ -111,12 +114,65 @@ class ReportEntry:
         return f"{self.element}: {self.what}: {self.why}"
 
 
+@dataclass(frozen=True)
+class ImportedThreat:
+    """A threat (or risk-tracking entry) found in the source file, with its provenance.
+
+    ``element`` is the workbench component or flow id it is on; ``status`` the
+    source's own word for its state and ``treatment`` the workbench treatment it
+    maps to (``None``: still open, no decision). ``technique`` is the ATLAS
+    technique the recogniser linked to its text, with ``technique_basis``.
+    ``tool``, ``file`` and ``original_id`` say where it came from; ``details``
+    holds other fields worth keeping (ticket, date, checked by, justification).
+    :func:`workbench.interop.carry.carry_over` turns these into manual findings
+    and decisions of a project.
+    """
+
+    element: str
+    title: str
+    tool: str
+    file: str
+    original_id: str | None = None
+    description: str | None = None
+    status: str | None = None
+    treatment: str | None = None
+    severity: str | None = None
+    likelihood: int | None = None
+    impact: int | None = None
+    mitigation: str | None = None
+    technique: str | None = None
+    technique_basis: str | None = None
+    details: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "element": self.element,
+            "title": self.title,
+            "tool": self.tool,
+            "file": self.file,
+            "original_id": self.original_id,
+            "description": self.description,
+            "status": self.status,
+            "treatment": self.treatment,
+            "severity": self.severity,
+            "likelihood": self.likelihood,
+            "impact": self.impact,
+            "mitigation": self.mitigation,
+            "technique": self.technique,
+            "technique_basis": self.technique_basis,
+        }
+        out["details"] = dict(self.details)
+        return out
+
+
 @dataclass
 class ImportReport:
     """What an import produced and everything it could not map.
 
     ``components``, ``flows`` and ``zones`` count what the model received;
-    ``entries`` list every item not imported, guessed, assumed or shortened.
+    ``entries`` list every item not imported, guessed, assumed or shortened;
+    ``threats`` the threats and decisions of the source file, ready to be
+    carried over into a project (:func:`workbench.interop.carry.carry_over`).
     """
 
     source: str
@@ -125,6 +181,7 @@ class ImportReport:
     flows: int = 0
     zones: int = 0
     entries: list[ReportEntry] = field(default_factory=list)
+    threats: list[ImportedThreat] = field(default_factory=list)
 
     def add(self, category: str, element: str, what: str, why: str) -> None:
         """Add one entry (``category`` from :data:`CATEGORIES`)."""
@@ -148,9 +205,10 @@ class ImportReport:
     def summary(self) -> str:
         """One line: what was imported and how many entries of each category."""
         n = self.counts()
+        threats = f", {plural(len(self.threats), 'threat')} to carry over" if self.threats else ""
         return (
             f"{self.source}: {self.format}: {plural(self.components, 'component')}, "
-            f"{plural(self.flows, 'flow')}, {plural(self.zones, 'zone')}; "
+            f"{plural(self.flows, 'flow')}, {plural(self.zones, 'zone')}{threats}; "
             f"{n['unmapped']} not imported, {n['guessed']} guessed, "
             f"{n['assumption']} assumed, {n['truncated']} shortened"
         )
@@ -164,6 +222,7 @@ class ImportReport:
             "zones": self.zones,
             "counts": self.counts(),
             "entries": [e.to_dict() for e in self.entries],
+            "threats": [t.to_dict() for t in self.threats],
         }
 
     def to_text(self) -> str:
@@ -657,8 +716,9 @@ _IMPORT_HINTS = {
     "otm": "import it with --from otm",
     "threagile": "import it with --from threagile",
     "workbench": "use it directly (workbench validate, analyze)",
-    "cyclonedx": "TM-BOM is not supported: export Open Threat Model from Threat Dragon instead",
-    "tmbom": "TM-BOM is not supported: export Open Threat Model from Threat Dragon instead",
+    "cyclonedx": "a CycloneDX bill of materials is not a system model: import the Threat "
+    "Dragon model itself, or its TM-BOM export",
+    "tmbom": "import it with --from tmbom",
 }
 
 
@@ -718,6 +778,27 @@ def text_list(value: Any) -> list[str]:
             if item and item not in out:
                 out.append(item)
     return out
+
+
+def shown_id(value: Any) -> str:
+    """An id as reports show it: ``(none)`` for a missing or empty one."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "(none)"
+    text = label(value, 40)
+    return text if text is not None else "(none)"
+
+
+def quoted_ref(value: Any) -> str:
+    """A reference as reports show it: quoted, or ``(none)`` when missing or empty."""
+    shown = shown_id(value)
+    return shown if shown == "(none)" else repr(shown)
+
+
+def level_from_percent(value: Any) -> int | None:
+    """A 1-5 level for a 0-100 rating (OTM likelihood and impact): 1-20 → 1 … 81-100 → 5."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    return max(1, min(5, int((float(value) + 19.999) // 20)))
 
 
 def plural(n: int, word: str) -> str:

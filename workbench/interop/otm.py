@@ -11,8 +11,12 @@ Export (:func:`export_otm`, :func:`save_otm`)
 * ``project``: the system's id, name, description and owner.
 * ``trustZones``: one per zone; ``risk.trustRating = min(100, 25 × trust)``
   (trust 0, 1, 2, 3, 4 → 0, 25, 50, 75, 100).
-* ``components``: ``type`` from the kind (table :data:`KIND_TO_TYPE`), ``parent``
-  the zone, ``tags`` the component's tags.
+* ``representations``: one ``diagram``; each component and zone has a
+  representation on it with a position and a size from
+  :func:`workbench.layout.layout_model`, so Threat Dragon's OTM import draws it.
+* ``components``: ``type`` ``actor``, ``generic-service`` or ``database`` (table
+  :data:`KIND_TO_TYPE`: the plain types Threat Dragon and IriusRisk draw as
+  actors, processes and stores), ``parent`` the zone, ``tags`` the component's tags.
 * ``dataflows``: one per flow, never bidirectional (a workbench flow has one
   direction).
 * Everything else of the workbench model travels in ``attributes`` under keys
@@ -55,8 +59,17 @@ Import (:func:`import_otm`)
 * Data assets are not components: where a data-bearing component stores
   assets, the highest confidentiality sets its ``sensitivity`` (0–24 public,
   25–59 internal, 60–100 confidential; reported as assumed).
-* Threats and mitigations are not imported (their decisions are not carried
-  over: the workbench derives its own findings); the report counts them.
+* Security attributes (``Encrypted``, ``Stores Credentials``, ``Provides
+  Confidentiality``, ``Source Authenticated``, ``Sanitizes Input``…) are mapped
+  where a workbench attribute exists (:data:`SECURITY_ATTRIBUTES`), the rest
+  reported.
+* Threats referenced by components and flows are kept in the report's
+  ``threats`` with their state, risk and mitigations, for
+  :func:`workbench.interop.carry.carry_over`; a workbench export's own findings
+  are not (the analysis derives them again).
+* Kinds not given by ``workbench:kind`` come from the exact type, then the
+  shared recogniser (types, then names), then keywords; network containers
+  (VPC, subnet) become zones. See ``docs/interop/otm.md``.
 """
 
 from __future__ import annotations
@@ -74,6 +87,7 @@ from workbench._atomic import atomic_write_text
 from workbench.errors import InputError, ModelError
 from workbench.interop._common import (
     IdSpace,
+    ImportedThreat,
     ImportReport,
     Tally,
     as_list,
@@ -81,12 +95,18 @@ from workbench.interop._common import (
     clean_text,
     hint,
     is_uuid,
+    label,
+    level_from_percent,
     load_document,
     plural,
     slugify,
     text_list,
     valid_id,
 )
+from workbench.interop._common import (
+    quoted_ref as _ref,
+)
+from workbench.interop.recognise import STORE_KINDS, recognise, technique_for
 from workbench.model.definitions import (
     BOOL,
     FLOW_ATTRIBUTES,
@@ -105,7 +125,9 @@ from workbench.model.system import SystemModel
 
 __all__ = [
     "KIND_TO_TYPE",
+    "LEGACY_TYPES",
     "OTM_VERSION",
+    "SECURITY_ATTRIBUTES",
     "export_otm",
     "import_otm",
     "kind_for_type",
@@ -121,8 +143,23 @@ OTM_VERSION = "0.2.0"
 NS = "workbench:"
 EXPECTED = "an Open Threat Model file (JSON or YAML with otmVersion and project)"
 
-#: Component ``type`` written for each kind; :func:`kind_for_type` maps each back.
+#: Component ``type`` written for each kind: the plain types that Threat Dragon
+#: and IriusRisk draw as processes, stores and actors (Threat Dragon's OTM import
+#: draws a type containing "database" as a store, one containing "service" as a
+#: process, anything else as an actor). The kind itself travels in
+#: the ``workbench:kind`` attribute, so a re-import is exact.
 KIND_TO_TYPE: dict[str, str] = {
+    kind: "actor"
+    if kind == "actor"
+    else "database"
+    if kind
+    in ("data_store", "vector_store", "model_registry", "dataset", "knowledge_source", "prompt")
+    else "generic-service"
+    for kind in KINDS
+}
+
+#: Types earlier versions wrote (one per kind); read back as their kinds.
+LEGACY_TYPES: dict[str, str] = {
     "actor": "actor",
     "application": "application",
     "inference_endpoint": "ml-inference-endpoint",
@@ -142,9 +179,14 @@ KIND_TO_TYPE: dict[str, str] = {
     "monitoring": "monitoring",
 }
 
+#: Size of a component's box on the exported diagram, and the layout's unit.
+SHAPE_SIZE = (120, 60)
+LAYOUT_UNIT = 200
+
 # Exact OTM types (lower case) and their kinds, besides the ones above.
 _EXACT_TYPES: dict[str, str] = {
-    **{t: k for k, t in KIND_TO_TYPE.items()},
+    **{t: k for k, t in LEGACY_TYPES.items()},
+    "process": "application",
     "web-client": "actor",
     "generic-client": "actor",
     "browser": "actor",
@@ -169,7 +211,6 @@ _EXACT_TYPES: dict[str, str] = {
 }
 
 # Keyword rules, first match wins: (kind, AI kind guessed?, predicate on tokens/text).
-_AI_WORDS = {"ai", "llm", "genai", "ml"}
 _STORE_WORDS = {
     "db",
     "database",
@@ -240,57 +281,11 @@ _APP_WORDS = {
     "cluster",
     "job",
 }
+# Keyword rules for conventional kinds, first match wins: (kind, predicate on tokens/text).
+# AI services, agents, vector stores and infrastructure come from the shared
+# recogniser (catalogs/recognisers.yaml) before these rules are tried.
 _RULES: tuple[tuple[str, bool, Any], ...] = (
-    (
-        "tool",
-        True,
-        lambda t, s: "mcp" in t or ("tool" in t and bool(t & _AI_WORDS | t & {"agent"})),
-    ),
-    ("agent", True, lambda t, s: ("agent" in t and bool(t & _AI_WORDS)) or "agentic" in t),
-    ("prompt", True, lambda t, s: "prompt" in t or "prompts" in t),
-    (
-        "vector_store",
-        True,
-        lambda t, s: bool(
-            t
-            & {
-                "vector",
-                "vectordb",
-                "pinecone",
-                "weaviate",
-                "qdrant",
-                "milvus",
-                "chroma",
-                "chromadb",
-                "faiss",
-                "pgvector",
-            }
-        ),
-    ),
-    (
-        "model_registry",
-        True,
-        lambda t, s: "mlflow" in t or ("registry" in t and bool(t & {"model", "models", "ml"})),
-    ),
-    ("training_pipeline", True, lambda t, s: "training" in t),
-    ("dataset", True, lambda t, s: bool(t & {"dataset", "datasets"})),
-    (
-        "inference_endpoint",
-        True,
-        lambda t, s: (
-            "inference" in t or ("endpoint" in t and bool(t & {"ml", "model", "ai", "llm"}))
-        ),
-    ),
-    ("knowledge_source", True, lambda t, s: "knowledge" in t),
     ("data_pipeline", False, lambda t, s: "etl" in t or ("pipeline" in t and "data" in t)),
-    (
-        "model",
-        True,
-        lambda t, s: (
-            "llm" in s
-            or bool(t & {"model", "models", "ml", "ai", "genai", "gpt", "openai", "classifier"})
-        ),
-    ),
     ("sensor", False, lambda t, s: bool(t & {"sensor", "camera", "microphone", "lidar"})),
     (
         "monitoring",
@@ -347,6 +342,9 @@ def kind_for_type(otm_type: Any) -> tuple[str, str]:
     text = otm_type.strip().lower()
     if text in _EXACT_TYPES:
         return _EXACT_TYPES[text], "exact"
+    found = recognise(type=otm_type, zones=False)
+    if found is not None and found.kind is not None:
+        return found.kind, "guessed" if found.ai else "keyword"
     tokens = {t for t in re.split(r"[^a-z0-9]+", text) if t}
     for kind, ai, predicate in _RULES:
         if predicate(tokens, text):
@@ -455,6 +453,13 @@ def export_otm(
         p_attrs[NS + "custom_attributes"] = json.dumps(custom, ensure_ascii=False, sort_keys=True)
     project["attributes"] = dict(sorted(p_attrs.items()))
 
+    from workbench.layout import layout_model
+
+    layout = layout_model(model)
+
+    def px(value: float) -> int:
+        return round(value * LAYOUT_UNIT)
+
     zones = []
     for zone in sorted(model.zones(), key=lambda z: z.id):
         z_attrs: dict[str, str] = {NS + "trust": str(zone.trust)}
@@ -465,9 +470,20 @@ def export_otm(
         entry["risk"] = {"trustRating": trust_to_rating(zone.trust)}
         entry["attributes"] = dict(sorted(z_attrs.items()))
         zones.append(entry)
+    boxes = {b.id: b for b in layout.zones}
+    for entry in zones:
+        box = boxes.get(entry["id"])
+        if box is not None:
+            entry["representations"] = [
+                {
+                    "representation": "diagram",
+                    "id": f"{box.id}-box",
+                    "position": {"x": px(box.x0), "y": 0},
+                    "size": {"width": px(box.x1 - box.x0), "height": px(box.y1 - box.y0)},
+                }
+            ]
 
     threat_refs = _threat_refs(model, result) if result is not None else {}
-
     components = []
     for comp in sorted(model.components(), key=lambda c: c.id):
         table = model.attributes_for(comp.kind)
@@ -485,6 +501,17 @@ def export_otm(
                 continue
             c_attrs[NS + key] = encode_value(comp.attrs[key], table[key])
         entry["attributes"] = dict(sorted(c_attrs.items()))
+        if comp.id in layout.positions:
+            x, y = layout.positions[comp.id]
+            w, h = SHAPE_SIZE
+            entry["representations"] = [
+                {
+                    "representation": "diagram",
+                    "id": f"{comp.id}-shape",
+                    "position": {"x": px(x) - w // 2, "y": px(layout.height - y) - h // 2},
+                    "size": {"width": w, "height": h},
+                }
+            ]
         if comp.id in threat_refs:
             entry["threats"] = threat_refs[comp.id]
         components.append(entry)
@@ -512,6 +539,14 @@ def export_otm(
     doc: dict[str, Any] = {
         "otmVersion": OTM_VERSION,
         "project": project,
+        "representations": [
+            {
+                "id": "diagram",
+                "name": f"{model.name} diagram",
+                "type": "diagram",
+                "size": {"width": px(layout.width) + 200, "height": px(layout.height) + 100},
+            }
+        ],
         "trustZones": zones,
         "components": components,
         "dataflows": dataflows,
@@ -695,6 +730,34 @@ _FLOW_KEYS = {
     "tags",
 }
 _PROJECT_KEYS = {"id", "name", "description", "owner", "attributes"}
+#: Kinds of generic types, which a name may refine.
+_GENERIC = {"application", "data_store", "actor"}
+
+#: OTM security attributes (as Microsoft's tool and IriusRisk write them, compared
+#: without case, '-' or '_') → (component attribute, flow attribute); ``None``: none.
+SECURITY_ATTRIBUTES: dict[str, tuple[str | None, str | None]] = {
+    "encrypted": ("encrypted_at_rest", "encrypted"),
+    "stores credentials": ("sensitivity", None),
+    "provides confidentiality": (None, "encrypted"),
+    "source authenticated": (None, "authenticated"),
+    "destination authenticated": (None, None),
+    "sanitizes input": ("filters_inputs", None),
+}
+
+#: OTM threat state → workbench treatment (``None``: open, no decision).
+OTM_STATE_TREATMENTS: dict[str, str | None] = {
+    "exposed": None,
+    "open": None,
+    "mitigated": "mitigate",
+    "partly-mitigated": "mitigate",
+    "partly mitigated": "mitigate",
+    "accepted": "accept",
+    "accept": "accept",
+    "not-applicable": "not_applicable",
+    "not applicable": "not_applicable",
+    "notapplicable": "not_applicable",
+    "hidden": "not_applicable",
+}
 
 
 def _present(value: Any) -> bool:
@@ -725,6 +788,8 @@ class _OtmImport:
         self.report = ImportReport(name, "otm")
         self.unmapped = Tally()
         self.native = False
+        self.used_threats: set[Any] = set()
+        self.container_zone: dict[Any, str] = {}
 
     # -- the whole document ------------------------------------------------------------
 
@@ -847,6 +912,7 @@ class _OtmImport:
     # -- zones -------------------------------------------------------------------------
 
     def _zones(self, model: SystemModel) -> None:
+        nested: list[tuple[str, str, Mapping[str, Any]]] = []
         rated = False
         for i, z in enumerate(as_list(self.data.get("trustZones"))):
             if not isinstance(z, dict):
@@ -905,9 +971,30 @@ class _OtmImport:
                 if not str(key).startswith(NS):
                     self.unmapped.add(f"trust zone attribute {key!r}", element)
             for key in z:
-                if key not in _ZONE_KEYS and _present(z[key]):
-                    why = "parent" if key == "parent" else key
-                    self.unmapped.add(f"trust zone {why}", element)
+                if key == "parent" and _present(z[key]):
+                    nested.append((zid, element, as_mapping(z[key])))
+                elif key not in _ZONE_KEYS and _present(z[key]):
+                    self.unmapped.add(f"trust zone {key}", element)
+        for zid, element, parent in nested:
+            ref = parent.get("trustZone", parent.get("id"))
+            outer = self.zone_map.get(ref)
+            if outer is None:
+                self.report.add("unmapped", element, f"parent {ref!r}", "no such trust zone")
+                continue
+            inner_trust, outer_trust = model.zone(zid).trust, model.zone(outer).trust
+            more = inner_trust > outer_trust
+            self.report.add(
+                "note",
+                element,
+                f"nested in {outer!r}",
+                f"trust {inner_trust} inside a zone of trust {outer_trust}"
+                + (
+                    ": more trusted than the zone around it, as the file rates it; confirm it"
+                    if more
+                    else ""
+                )
+                + "; the workbench has no nested zones: kept as a zone of its own",
+            )
         if rated:
             self.report.add(
                 "assumption",
@@ -961,7 +1048,37 @@ class _OtmImport:
                 continue
             entries.append((i, c))
         by_id = {c.get("id"): c for _, c in entries if c.get("id") is not None}
+        containers = []
         for i, c in entries:
+            if NS + "kind" in as_mapping(c.get("attributes")):
+                continue
+            found = recognise(type=c.get("type"), name=c.get("name"))
+            if found is not None and found.zone:
+                containers.append((i, c, found))
+        for i, c, found in containers:
+            element = _label("components", c, i)
+            around = self._zone_of(c, by_id, element, model)
+            name = self._text(c.get("name"), element, "name", True)
+            zid = self.zone_ids.claim(
+                c.get("id") if valid_id(c.get("id")) and not is_uuid(c.get("id")) else None,
+                slugify(name),
+                default="network",
+            )
+            trust = model.zone(around).trust
+            model.add_zone(zid, trust, name=name)
+            self.zone_map[c.get("id")] = zid
+            self.container_zone[c.get("id")] = zid
+            self.report.add(
+                "guessed",
+                element,
+                f"trust zone {zid!r}",
+                f"{found.basis}: a network container, imported as a zone inside {around!r} "
+                f"with its trust ({trust}), never more trusted than the zone around it; confirm it",
+            )
+        skip = {id(c) for _, c, _f in containers}
+        for i, c in entries:
+            if id(c) in skip:
+                continue
             element = _label("components", c, i)
             zone = self._zone_of(c, by_id, element, model)
             self._component(model, c, element, zone)
@@ -995,6 +1112,8 @@ class _OtmImport:
                     "unmapped", element, f"parent trust zone {zone_ref!r}", "no such trust zone"
                 )
                 return self._default_zone(model)
+            if comp_ref is not None and comp_ref in self.container_zone:
+                return self.container_zone[comp_ref]
             if comp_ref is not None:
                 if comp_ref in seen or comp_ref not in by_id:
                     why = "a cycle of parents" if comp_ref in seen else "no such component"
@@ -1023,21 +1142,37 @@ class _OtmImport:
                     "not a workbench kind: kind taken from type",
                 )
         otm_type = c.get("type")
+        implied: dict[str, Any] = {}
         if kind is None:
-            kind, how = kind_for_type(otm_type)
-            if how == "unknown":
+            found = recognise(type=otm_type, zones=False)
+            if found is not None and found.kind is not None:
+                kind, how = found.kind, "recognised"
+            else:
+                kind, how = kind_for_type(otm_type)
+            if how in ("unknown", "keyword") or (how == "exact" and kind in _GENERIC):
+                # a generic type: the name may say more (the shared recogniser)
+                by_name = recognise(
+                    name=name,
+                    description=c.get("description"),
+                    accept=STORE_KINDS if kind == "data_store" else None,
+                    zones=False,
+                )
+                if by_name is not None and by_name.kind is not None and by_name.kind != kind:
+                    found, kind, how = by_name, str(by_name.kind), "recognised"
+            if how == "recognised" and found is not None:
+                implied = dict(found.attributes)
+                self.report.add(
+                    "guessed",
+                    element,
+                    f"kind {kind}",
+                    f"{found.basis}" + (": check it" if found.ai else ""),
+                )
+            elif how == "unknown":
                 self.report.add(
                     "guessed",
                     element,
                     f"type {otm_type!r}",
                     "type not recognised: imported as application",
-                )
-            elif how == "guessed":
-                self.report.add(
-                    "guessed",
-                    element,
-                    f"type {otm_type!r}",
-                    f"kind {kind} guessed from the type name: check it",
                 )
         cid = self._claim(self.ids, raw_id, name, kind.replace("_", "-"))
         if raw_id is not None:
@@ -1049,13 +1184,15 @@ class _OtmImport:
         description = self._text(c.get("description"), element, "description", False)
         if description:
             values["description"] = description
+        values.update({k: v for k, v in implied.items() if k in table})
         tags = text_list(c.get("tags"))
         if tags or (self.native and isinstance(c.get("tags"), list)):
             values["tags"] = tags
         for key, raw in attrs.items():
             key = str(key)
             if not key.startswith(NS):
-                self.unmapped.add(f"component attribute {key!r}", element)
+                if not self._security(key, raw, kind, table, values, element):
+                    self.unmapped.add(f"component attribute {key!r}", element)
                 continue
             short = key[len(NS) :]
             if short in ("kind", "unnamed"):
@@ -1069,9 +1206,7 @@ class _OtmImport:
             except ValueError as exc:
                 self.report.add("unmapped", element, key, f"invalid value: {exc}")
         self._assets(c, element, kind, table, values)
-        threats = [t for t in as_list(c.get("threats")) if t is not None]
-        if threats:
-            self.unmapped.add("threat references", element)
+        self._threat_refs(cid, c, element)
         for key in c:
             if key not in _COMPONENT_KEYS and _present(c[key]):
                 self.unmapped.add(f"component {key}", element)
@@ -1133,7 +1268,9 @@ class _OtmImport:
                 why = (
                     "a trust zone, not a component" if ref in self.zone_map else "no such component"
                 )
-                self.report.add("unmapped", element, f"{end} {ref!r}", f"{why}: flow not imported")
+                self.report.add(
+                    "unmapped", element, f"{end} {_ref(ref)}", f"{why}: flow not imported"
+                )
             if len(ends) != 2:
                 continue
             name = self._text(f.get("name"), element, "name", True)
@@ -1148,7 +1285,8 @@ class _OtmImport:
             for key, raw in attrs.items():
                 key = str(key)
                 if not key.startswith(NS):
-                    self.unmapped.add(f"dataflow attribute {key!r}", element)
+                    if not self._security(key, raw, None, flow_specs, values, element):
+                        self.unmapped.add(f"dataflow attribute {key!r}", element)
                     continue
                 short = key[len(NS) :]
                 if short == "unnamed":
@@ -1164,8 +1302,7 @@ class _OtmImport:
             for key in ("tags", "assets"):
                 if _present(f.get(key)):
                     self.unmapped.add(f"dataflow {key}", element)
-            if [t for t in as_list(f.get("threats")) if t is not None]:
-                self.unmapped.add("threat references", element)
+            self._threat_refs(fid, f, element)
             for key in f:
                 if key not in _FLOW_KEYS and _present(f[key]):
                     self.unmapped.add(f"dataflow {key}", element)
@@ -1178,20 +1315,124 @@ class _OtmImport:
                     "note", element, "bidirectional", f"imported as two flows: {fid!r} and {rid!r}"
                 )
 
+    # -- security attributes -------------------------------------------------------------
+
+    def _security(
+        self,
+        key: str,
+        raw: Any,
+        kind: str | None,
+        table: Mapping[str, Any],
+        values: dict[str, Any],
+        element: str,
+    ) -> bool:
+        """Map one of :data:`SECURITY_ATTRIBUTES`; False when *key* is not one or has no place."""
+        name = " ".join(key.replace("_", " ").replace("-", " ").split()).lower()
+        if name not in SECURITY_ATTRIBUTES:
+            return False
+        text = str(raw).strip().lower()
+        if text not in ("true", "false", "yes", "no"):
+            self.report.add(
+                "unmapped", element, f"attribute {key!r}", f"expected true or false, got {raw!r}"
+            )
+            return True
+        value = text in ("true", "yes")
+        on_flow = kind is None
+        target = SECURITY_ATTRIBUTES[name][1 if on_flow else 0]
+        if target is None or (not on_flow and target not in table and target != "sensitivity"):
+            self.report.add(
+                "unmapped",
+                element,
+                f"attribute {key!r}",
+                "a security attribute with no workbench attribute on "
+                + ("flows" if on_flow else f"a {kind}")
+                + ": not imported",
+            )
+            return True
+        if target == "sensitivity":
+            if "sensitivity" not in table:
+                self.report.add(
+                    "unmapped",
+                    element,
+                    f"attribute {key!r}",
+                    f"a {kind} has no sensitivity: not imported",
+                )
+            elif value:
+                values["sensitivity"] = "secret"
+                self.report.add(
+                    "note", element, f"attribute {key!r}", "stores credentials: sensitivity secret"
+                )
+            return True
+        if kind == "data_pipeline" and target == "filters_inputs":
+            target = "validates_inputs"
+        values[target] = value
+        self.report.add(
+            "note", element, f"attribute {key!r}", f"mapped to {target}: {str(value).lower()}"
+        )
+        return True
+
+    # -- threats -----------------------------------------------------------------------
+
+    def _threat_refs(self, element_id: str, entry: Mapping[str, Any], element: str) -> None:
+        if self.native:
+            return
+        known = {t.get("id"): t for t in as_list(self.data.get("threats")) if isinstance(t, dict)}
+        mitigations = {
+            m.get("id"): m for m in as_list(self.data.get("mitigations")) if isinstance(m, dict)
+        }
+        for ref in as_list(entry.get("threats")):
+            ref = as_mapping(ref)
+            tid = ref.get("threat")
+            threat = as_mapping(known.get(tid))
+            self.used_threats.add(tid)
+            where = f"{element} threat {tid!r}"
+            title = self._text(threat.get("name"), where, "name", True) or str(
+                tid or "Untitled threat"
+            )
+            state = str(ref.get("state") or "exposed").strip().lower()
+            risk = as_mapping(threat.get("risk"))
+            chosen = []
+            for m in as_list(ref.get("mitigations")):
+                m = as_mapping(m)
+                info = as_mapping(mitigations.get(m.get("mitigation")))
+                mname = label(info.get("name"), 120) or str(m.get("mitigation"))
+                chosen.append(f"{mname} ({m.get('state') or 'recommended'})")
+            description = self._text(threat.get("description"), where, "description", False)
+            found = technique_for(
+                title, description, " ".join(map(str, as_list(threat.get("categories"))))
+            )
+            self.report.threats.append(
+                ImportedThreat(
+                    element=element_id,
+                    title=title,
+                    tool="OTM",
+                    file=self.name,
+                    original_id=label(tid, 100),
+                    description=description,
+                    status=state,
+                    treatment=OTM_STATE_TREATMENTS.get(state),
+                    likelihood=level_from_percent(risk.get("likelihood")),
+                    impact=level_from_percent(risk.get("impact")),
+                    mitigation="; ".join(chosen) or None,
+                    technique=found[0] if found else None,
+                    technique_basis=f"the threat's text mentions {found[1]!r}" if found else None,
+                )
+            )
+
     # -- what is left --------------------------------------------------------------------
 
     def _rest(self) -> None:
         threats = [t for t in as_list(self.data.get("threats")) if t is not None]
-        if threats:
+        unused = [t for t in threats if as_mapping(t).get("id") not in self.used_threats]
+        if unused and not self.native:
             self.report.add(
                 "unmapped",
                 "threats",
-                plural(len(threats), "threat"),
-                "not imported: their decisions are not carried over; "
-                "run the analysis for the workbench's findings",
+                plural(len(unused), "threat"),
+                "on no component or flow: not carried over",
             )
         mitigations = [m for m in as_list(self.data.get("mitigations")) if m is not None]
-        if mitigations:
+        if mitigations and not self.native and not self.used_threats:
             self.report.add(
                 "unmapped",
                 "mitigations",
@@ -1208,7 +1449,7 @@ class _OtmImport:
                 "sensitivity of data-bearing components that store them",
             )
         representations = as_list(self.data.get("representations"))
-        if representations:
+        if representations and not self.native:
             self.report.add(
                 "unmapped",
                 "representations",

@@ -74,20 +74,32 @@ back (a request and its response are two flows). ``protocol`` is kept;
 ``encrypted`` follows it (https, wss, ssh, sftp, ftps, scp, ldaps and every
 ``*-encrypted`` protocol → true; process-local protocols and mqtt → unstated;
 others → false) and a ``vpn`` makes it true; ``authentication`` none → the
-request flow is ``authenticated: false``, any other → true. Data assets tagged
-as personal data (pii, personal, personal-data, gdpr, phi) add
-``personal_data``; other data assets have no data kind and are reported.
+request flow is ``authenticated: false``, any other → true; ``credentials``,
+``session-id``, ``token`` and ``two-factor`` also make it carry ``credentials``.
+Data assets get data kinds from their names and descriptions (the ``data``
+table of ``catalogs/recognisers.yaml``, reported as guesses) and from tags
+marking personal data; data assets with no data kind are reported.
+
+Includes, Threagile's own output and risk tracking
+===================================================
+
+:func:`import_threagile` follows ``includes:`` inside the model's folder (see
+:func:`_load_with_includes`), refuses ``parsed-model.yaml`` with advice, and keeps
+``risk_tracking`` entries that name an asset as threats to carry over
+(:data:`RISK_TRACKING_TREATMENTS`). See ``docs/interop/threagile.md``.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from workbench.errors import InputError
 from workbench.interop._common import (
     IdSpace,
+    ImportedThreat,
     ImportReport,
     Tally,
     as_list,
@@ -101,10 +113,17 @@ from workbench.interop._common import (
     text_list,
     valid_id,
 )
+from workbench.interop._common import (
+    quoted_ref as _ref,
+)
+from workbench.interop.recognise import STORE_KINDS, data_kinds_for, recognise, technique_for
+from workbench.model.definitions import KINDS
 from workbench.model.system import SystemModel
 
 __all__ = [
     "BOUNDARY_TRUST",
+    "MAX_INCLUDED_FILES",
+    "RISK_TRACKING_TREATMENTS",
     "TECHNOLOGY_KINDS",
     "import_threagile",
     "kind_for_asset",
@@ -112,6 +131,19 @@ __all__ = [
 ]
 
 EXPECTED = "a Threagile model (YAML with technical_assets, trust_boundaries and data_assets)"
+
+#: Most files one model may consist of (the model and everything it includes).
+MAX_INCLUDED_FILES = 64
+
+#: Threagile risk-tracking status → workbench treatment (``None``: open, no decision).
+RISK_TRACKING_TREATMENTS: dict[str, str | None] = {
+    "unchecked": None,
+    "in-discussion": None,
+    "accepted": "accept",
+    "in-progress": "mitigate",
+    "mitigated": "mitigate",
+    "false-positive": "not_applicable",
+}
 
 _ALIASES = {
     "artificial-intelligence": "ai",
@@ -389,8 +421,95 @@ def import_threagile(path: str | os.PathLike[str]) -> tuple[SystemModel, ImportR
     Raises :class:`~workbench.errors.InputError` for a file that is not a
     Threagile model.
     """
-    data = load_document(path, expected=EXPECTED, formats=("yaml",))
-    return threagile_from_data(data, str(path))
+    data, files = _load_with_includes(Path(path))
+    model, report = threagile_from_data(data, str(path))
+    if len(files) > 1:
+        report.add(
+            "note",
+            "includes",
+            plural(len(files) - 1, "included file"),
+            "read and merged: " + ", ".join(files[1:]),
+        )
+    return model, report
+
+
+def _load_with_includes(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The model at *path* with its ``includes:`` merged, and the files read (in order).
+
+    Includes are paths relative to the including file and must stay inside the
+    folder of the top-level file: absolute paths, ``..`` escapes, symbolic links
+    that lead out, cycles and more than :data:`MAX_INCLUDED_FILES` files are
+    refused, each with a message naming the file and the include. Mappings of
+    included files are merged (the first definition of a key wins and a second
+    one is reported by the importer as a note); other values of the including
+    file win.
+    """
+    try:
+        root = path.resolve().parent
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    files: list[str] = []
+    duplicates: list[str] = []
+
+    def load(file: Path, shown: str, stack: tuple[Path, ...]) -> dict[str, Any]:
+        if len(files) >= MAX_INCLUDED_FILES:
+            raise InputError(
+                f"{shown}: more than {MAX_INCLUDED_FILES} files in one model: refused "
+                "(a runaway include?)"
+            )
+        files.append(shown)
+        data = load_document(file, expected=EXPECTED, formats=("yaml",))
+        includes = data.get("includes")
+        if includes is None:
+            return data
+        if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+            raise InputError(f"{shown}: 'includes' must be a list of file paths")
+        merged: dict[str, Any] = {k: v for k, v in data.items() if k != "includes"}
+        for ref in includes:
+            where = f"{shown}: includes {ref!r}"
+            if not ref.strip():
+                raise InputError(f"{where}: an empty path")
+            if (
+                os.path.isabs(ref)
+                or ref.startswith(("/", "\\"))
+                or (len(ref) > 1 and ref[1] == ":")
+            ):
+                raise InputError(
+                    f"{where}: absolute paths are refused; give a path relative to {shown}"
+                )
+            if ".." in Path(ref.replace("\\", "/")).parts:
+                raise InputError(f"{where}: '..' leads out of the model's folder: refused")
+            target = file.parent / ref
+            try:
+                real = target.resolve(strict=True)
+            except FileNotFoundError:
+                raise InputError(f"{where}: no such file") from None
+            except (OSError, RuntimeError) as exc:
+                raise InputError(f"{where}: cannot read: {exc}") from None
+            if not real.is_relative_to(root):
+                raise InputError(
+                    f"{where}: leads out of the model's folder {root} (a symbolic link?): refused"
+                )
+            if real in stack:
+                raise InputError(f"{where}: includes itself (a cycle of includes): refused")
+            part = load(target, str(Path(shown).parent / ref), (*stack, real))
+            for key, value in part.items():
+                if key not in merged:
+                    merged[key] = value
+                elif isinstance(merged[key], dict) and isinstance(value, dict):
+                    for k, v in value.items():
+                        if k in merged[key]:
+                            duplicates.append(f"{key}.{k}")
+                        else:
+                            merged[key][k] = v
+                elif isinstance(merged[key], list) and isinstance(value, list):
+                    merged[key] = merged[key] + value
+        if duplicates:
+            merged["__duplicates__"] = list(duplicates)
+        return merged
+
+    data = load(path, str(path), (path.resolve(),))
+    return data, files
 
 
 def _name_of(key: Any, entry: Mapping[str, Any]) -> Any:
@@ -433,6 +552,14 @@ class _ThreagileImport:
                 raise InputError(
                     f"{self.name}: '{section}' must be a mapping (expected {EXPECTED})"
                 )
+        _refuse_parsed_model(data, self.name)
+        for dup in as_list(data.get("__duplicates__")):
+            self.report.add(
+                "note",
+                str(dup),
+                "defined twice",
+                "in more than one included file: the first is kept",
+            )
         model = self._system()
         self.data_assets = self._data_assets()
         asset_entries = [(k, v) for k, v in as_mapping(assets).items()]
@@ -465,6 +592,7 @@ class _ThreagileImport:
         for key, asset in asset_entries:
             self._links(model, key, asset)
         self._rest()
+        self._risk_tracking(model)
         self.unmapped.flush(
             self.report,
             _unmapped_why,
@@ -538,9 +666,24 @@ class _ThreagileImport:
                 continue
             ident = entry.get("id", key)
             tags = {t.lower() for t in text_list(entry.get("tags"))}
+            name = label(_name_of(key, entry)) or str(ident)
+            found = data_kinds_for(name, entry.get("description"), str(ident))
+            kinds = [k for k, _ in found]
+            if tags & _PERSONAL_TAGS and "personal_data" not in kinds:
+                kinds.append("personal_data")
+            if found:
+                self.report.add(
+                    "guessed",
+                    f"data asset {name!r}",
+                    "data " + ", ".join(kinds),
+                    "from its name and description ("
+                    + ", ".join(f"{k}: {p!r}" for k, p in found)
+                    + "): flows that send it carry these; check them",
+                )
             out[str(ident)] = {
-                "name": label(_name_of(key, entry)) or str(ident),
+                "name": name,
                 "personal": bool(tags & _PERSONAL_TAGS),
+                "kinds": kinds,
             }
         return out
 
@@ -621,6 +764,14 @@ class _ThreagileImport:
                         f"unknown boundary type: trust {base} assumed",
                     )
                 value = base if above is None else max(base, above + 1)
+                if above is not None:
+                    self.report.add(
+                        "note",
+                        f"trust boundary {label(key)!r}",
+                        f"trust {value}",
+                        f"a network boundary nested in one of trust {above}: more trusted than "
+                        "the boundary around it (it protects what it holds); confirm it",
+                    )
             trust[ident] = value
             return value
 
@@ -698,6 +849,27 @@ class _ThreagileImport:
         techs = [t for t in text_list(asset.get("technologies"))]
         techs += [t for t in text_list(asset.get("technology")) if t not in techs]
         kind, tech = kind_for_asset(asset.get("type"), techs)
+        implied: dict[str, Any] = {}
+        if kind in ("application", "data_store", "external_service") or tech is None:
+            # the shared recogniser: AI services and infrastructure in the name
+            found = recognise(
+                type=" ".join(techs) or None,
+                name=_name_of(key, asset),
+                description=asset.get("description"),
+                accept=STORE_KINDS
+                if kind == "data_store"
+                else set(KINDS) - STORE_KINDS - {"actor"},
+                zones=False,
+            )
+            if found is not None and found.kind is not None and found.kind != kind:
+                kind, tech = str(found.kind), found.entry
+                implied = dict(found.attributes)
+                self.report.add(
+                    "guessed",
+                    element,
+                    f"kind {kind}",
+                    f"{found.basis}" + (": check it" if found.ai else ""),
+                )
         if tech is None:
             shown = ", ".join(techs) if techs else "none"
             self.report.add(
@@ -714,7 +886,7 @@ class _ThreagileImport:
                 "imported as a model: state model_type and origin",
             )
         table = model.attributes_for(kind)
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {k: v for k, v in implied.items() if k in table}
         name = self.text(_name_of(key, asset), element, "name", True)
         if name:
             values["name"] = name
@@ -808,7 +980,7 @@ class _ThreagileImport:
                 self.report.add(
                     "unmapped",
                     element,
-                    f"target {target_ref!r}",
+                    f"target {_ref(target_ref)}",
                     "no such technical asset: link not imported",
                 )
                 continue
@@ -840,6 +1012,12 @@ class _ThreagileImport:
                 values["description"] = description
             if auth:
                 values["authenticated"] = auth != "none"
+            if (
+                auth in ("credentials", "session-id", "token", "two-factor")
+                and "credentials" not in sent
+            ):
+                sent = [*sent, "credentials"]
+                self.notes.add(f"authentication {auth}", element)
             model.add_flow(fid, source, target, data=sent, **values)
             if as_list(link.get("data_assets_received")):
                 rid = self.ids.claim(f"{fid}-response")
@@ -862,12 +1040,77 @@ class _ThreagileImport:
             if info is None:
                 self.report.add("unmapped", element, f"data asset {ref!r}", "no such data asset")
                 continue
-            if info["personal"]:
-                if "personal_data" not in kinds:
-                    kinds.append("personal_data")
+            if info["kinds"]:
+                kinds += [k for k in info["kinds"] if k not in kinds]
             else:
                 self.unmapped.add(f"data asset {info['name']!r} ({ref})", element)
         return kinds
+
+    # -- risk tracking -------------------------------------------------------------------
+
+    def _risk_tracking(self, model: SystemModel) -> None:
+        tracking = self.data.get("risk_tracking")
+        if tracking is None:
+            return
+        if not isinstance(tracking, dict):
+            self.report.add("unmapped", "risk_tracking", "section", "expected a mapping")
+            return
+        for risk_id, entry in tracking.items():
+            risk_id = str(risk_id)
+            where = f"risk_tracking {risk_id!r}"
+            if not isinstance(entry, dict):
+                self.report.add("unmapped", where, "entry", "not a mapping: not carried over")
+                continue
+            status = _norm(entry.get("status")) or "unchecked"
+            if status not in RISK_TRACKING_TREATMENTS:
+                self.report.add(
+                    "unmapped",
+                    where,
+                    f"status {status!r}",
+                    "not a Threagile status: carried over as open",
+                )
+            element = _tracking_element(risk_id, self.asset_map)
+            if element is None:
+                self.report.add(
+                    "unmapped",
+                    where,
+                    f"status {status}",
+                    "names no technical asset of the model (wildcards only, or an unknown "
+                    "id): not carried over; record the decision on the matching findings "
+                    "in the workbench",
+                )
+                continue
+            category = risk_id.split("@", 1)[0]
+            title = category.replace("-", " ").strip().capitalize() or "Threagile risk"
+            details = []
+            for key in ("justification", "ticket", "date", "checked_by"):
+                value = self.text(entry.get(key), where, key, key != "justification")
+                if value:
+                    details.append((key, value))
+            found = technique_for(category.replace("-", " "))
+            self.report.threats.append(
+                ImportedThreat(
+                    element=element,
+                    title=f"{title} (Threagile risk)",
+                    tool="Threagile",
+                    file=self.name,
+                    original_id=risk_id,
+                    description=f"Threagile risk {risk_id}, tracked with status {status}.",
+                    status=status,
+                    treatment=RISK_TRACKING_TREATMENTS.get(status),
+                    technique=found[0] if found else None,
+                    technique_basis=f"the risk category mentions {found[1]!r}" if found else None,
+                    details=tuple(details),
+                )
+            )
+            if "*" in risk_id.split("@", 1)[-1]:
+                self.report.add(
+                    "note",
+                    where,
+                    "wildcards",
+                    f"carried over for {element!r}, the asset the id names; other matches "
+                    "of the wildcards are not",
+                )
 
     # -- the rest ------------------------------------------------------------------------
 
@@ -890,22 +1133,13 @@ class _ThreagileImport:
                 why = {
                     "shared_runtimes": "no place in a workbench model (components running on "
                     "the same host); not imported",
-                    "includes": "other files are not read: import the merged model",
+                    "includes": "read by import_threagile (paths relative to the file)",
                     "individual_risk_categories": "manually identified risks are not "
                     "imported; run the analysis",
                     "custom_risk_categories": "manually identified risks are not imported; "
                     "run the analysis",
                 }.get(key, "not imported")
                 self.report.add("unmapped", key, f"{n} {noun}" if n != 1 else f"1 {noun}", why)
-        tracking = data.get("risk_tracking")
-        if isinstance(tracking, dict) and tracking:
-            self.report.add(
-                "unmapped",
-                "risk_tracking",
-                plural(len(tracking), "entry").replace("entrys", "entries"),
-                "not imported: their decisions are not carried over; run the "
-                "analysis for the workbench's findings",
-            )
         known = {
             "threagile_version",
             "title",
@@ -955,6 +1189,14 @@ _UNMAPPED_WHY = {
 }
 
 
+def _tracking_element(risk_id: str, asset_map: Mapping[str, str]) -> str | None:
+    parts = risk_id.split("@")[1:]
+    for part in parts:
+        if part in asset_map:
+            return asset_map[part]
+    return None
+
+
 def _unmapped_why(what: str) -> str | None:
     if what.startswith("data asset "):
         return (
@@ -966,7 +1208,29 @@ def _unmapped_why(what: str) -> str | None:
 
 _NOTE_WHY = {
     "data_assets_received": "data received imported as a second flow ID-response",
+    **{
+        f"authentication {a}": f"authentication {a}: the request carries credentials"
+        for a in ("credentials", "session-id", "token", "two-factor")
+    },
 }
+
+
+def _refuse_parsed_model(data: Mapping[str, Any], name: str) -> None:
+    """Threagile's own output (``parsed-model.yaml``) is not an input model: refuse it."""
+    for asset in as_mapping(data.get("technical_assets")).values():
+        if not isinstance(asset, dict):
+            continue
+        links = asset.get("communication_links")
+        techs = asset.get("technologies")
+        if isinstance(links, list) or (
+            isinstance(techs, list) and any(isinstance(t, dict) for t in techs)
+        ):
+            raise InputError(
+                f"{name}: this is Threagile's parsed model (its output, e.g. "
+                "parsed-model.yaml: links as lists with source_id, technologies as "
+                "records), not a model Threagile reads: import the threagile.yaml it "
+                "was made from instead"
+            )
 
 
 def threagile_from_data(
