@@ -60,7 +60,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         from workbench.model import load_model
 
         model = load_model(args.model)
-        model.component(args.component)  # an unknown id is refused before scanning
+        if args.component not in model:
+            known = ", ".join(c.id for c in model.components("model")) or "none"
+            raise InputError(f"{args.model}: no component {args.component!r} (model "
+                             f"components: {known})")
     report = scan_paths(args.paths)
     changes: list[str] = []
     if model is not None and not report.errors:

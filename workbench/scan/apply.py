@@ -67,6 +67,8 @@ def apply_scan(
             f"the scan refused {len(report.errors)} file(s) ({report.errors[0]}): nothing "
             "recorded on the model"
         )
+    if component_id not in model:
+        raise InputError(f"no component {component_id!r} in the model")
     component = model.component(component_id)
     if component.kind != "model":
         raise InputError(
@@ -122,7 +124,8 @@ def apply_scan(
         if info.model_card and _link_ok(info.model_card):
             docs.append(info.model_card)
     for f in files:
-        meta = f.details.get("metadata") if isinstance(f.details.get("metadata"), dict) else {}
+        raw_meta = f.details.get("metadata")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
         for key, source in (
             ("supplier", "general.organization"),
             ("supplier", "general.author"),

@@ -181,6 +181,11 @@ _GGUF_KEEP = re.compile(
     r"base_model\.\d+\.(name|organization|repo_url)|dataset\.\d+\.(name|repo_url)|"
     r"dataset\.count|source\.url|url|repo_url)"
 )
+# Bytes per block and elements per block of the GGML tensor types (unknown ones unchecked).
+_GGML_BLOCKS = {0: (4, 1), 1: (2, 1), 2: (18, 32), 3: (20, 32), 6: (22, 32), 7: (24, 32),
+                8: (34, 32), 9: (36, 32), 10: (84, 256), 11: (110, 256), 12: (144, 256),
+                13: (176, 256), 14: (210, 256), 15: (292, 256), 24: (1, 1), 25: (2, 1),
+                26: (4, 1), 27: (8, 1), 28: (8, 1), 30: (2, 1)}
 # Jinja reaching Python internals: the signs of template injection.
 _TEMPLATE_ATTACK = re.compile(
     r"__class__|__globals__|__builtins__|__subclasses__|__import__|__mro__|__init__|"
@@ -285,15 +290,16 @@ def scan_gguf(handle: IO[bytes], name: str, result: FileResult, limits: Limits =
         dims = int(g.number("<I"))
         if dims > 8:
             raise Refused(f"{name}: a GGUF tensor declares {dims} dimensions: refused")
-        for _ in range(dims):
-            g.number("<Q")
-        g.number("<I")
-        end = max(end, int(g.number("<Q")))
+        shape = [int(g.number("<Q")) for _ in range(dims)]
+        kind = int(g.number("<I"))
+        offset = int(g.number("<Q"))
+        size, per = _GGML_BLOCKS.get(kind, (0, 1))
+        end = max(end, offset + -(-math.prod(shape) // per) * size)
     data_start = -(-handle.tell() // alignment) * alignment
     if tensors and data_start + end > result.size:
         raise Refused(
-            f"{name}: truncated: a tensor starts at byte {data_start + end:,}, the file has "
-            f"{result.size:,}"
+            f"{name}: truncated: the tensor data ends at byte {data_start + end:,}, the file "
+            f"has {result.size:,}"
         )
     result.details.update(gguf_version=g.version, tensors=tensors, metadata_entries=kvs)
     result.details["metadata"] = dict(sorted(kept.items()))
@@ -337,7 +343,8 @@ def keras_calls(config: Any, where: str) -> list[Call]:
         cls = node.get("class_name")
         if not isinstance(cls, str):
             continue
-        inner = node.get("config") if isinstance(node.get("config"), dict) else {}
+        raw_inner = node.get("config")
+        inner: dict[str, Any] = raw_inner if isinstance(raw_inner, dict) else {}
         layer = str(inner.get("name") or "")[:80]
         if cls == "Lambda":
             function = inner.get("function")

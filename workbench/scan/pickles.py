@@ -24,7 +24,7 @@ import pickletools
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 from workbench.scan._core import CHUNK, LIMITS, Call, FileResult, Limits, Refused
 
@@ -153,7 +153,7 @@ def _bounded_copy(source: IO[bytes], limit: int, name: str, what: str) -> io.Byt
     return out
 
 
-def _decompressor(head: bytes, handle: IO[bytes]) -> tuple[str, IO[bytes]] | None:
+def _decompressor(head: bytes, handle: IO[bytes]) -> tuple[str, Any] | None:
     if head[:2] == b"\x1f\x8b":
         return "gzip", gzip.GzipFile(fileobj=handle, mode="rb")
     if head[:3] == b"BZh":
