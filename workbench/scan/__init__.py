@@ -43,7 +43,7 @@ from workbench.scan._core import (
     sha256_of,
     worst,
 )
-from workbench.scan.apply import apply_scan, scanner_name
+from workbench.scan.apply import apply_scan, scan_updates, scanner_name
 from workbench.scan.formats import (
     MODEL_SUFFIXES,
     SERIALIZATION,
@@ -70,6 +70,7 @@ __all__ = [
     "apply_scan",
     "scan_file",
     "scan_paths",
+    "scan_updates",
     "scanner_name",
 ]
 

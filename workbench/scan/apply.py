@@ -4,9 +4,10 @@
 ``version``, ``docs``, ``architecture``, ``base_model``, ``license``,
 ``datasets``, ``scan_verdict`` and ``unsafe_calls`` on a model component and
 records the scan itself in ``artifact_scan`` (tool, date, files, the
-attributes it stated). Facts a person stated stay as they are when the files
-say otherwise (the change list says so); facts an earlier scan stated are
-replaced. A stated ``sha256`` that the scanned file does not match is refused:
+attributes it stated). ``serialization`` is what the files are, so it is
+always replaced; the other facts a person stated stay as they are when the
+files say otherwise (the change list says so); facts an earlier scan stated
+are replaced. A stated ``sha256`` that the scanned file does not match is refused:
 the files are not the ones the model names.
 """
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from workbench.model.system import SystemModel
     from workbench.scan import ScanReport
 
-__all__ = ["apply_scan", "scanner_name"]
+__all__ = ["apply_scan", "scan_updates", "scanner_name"]
 
 # Formats that can run code when loaded come first: when a folder holds several,
 # the loader may pick either, so the model states the riskiest.
@@ -62,6 +63,19 @@ def apply_scan(
     or no model file, the component is not a model, or a stated ``sha256``
     does not match the scanned file. Nothing is changed then.
     """
+    updates, changes = scan_updates(model, component_id, report, date=date)
+    model.update_component(component_id, **updates)
+    return changes
+
+
+def scan_updates(
+    model: SystemModel,
+    component_id: str,
+    report: ScanReport,
+    *,
+    date: dt.date | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """The attribute changes :func:`apply_scan` makes (``None`` unsets), and their list."""
     if report.errors:
         raise InputError(
             f"the scan refused {len(report.errors)} file(s) ({report.errors[0]}): nothing "
@@ -145,7 +159,7 @@ def apply_scan(
         current = component.get(key)
         if isinstance(current, tuple):
             current = tuple(current)
-        if current is None or key in owned or current == value:
+        if current is None or key in owned or current == value or key == "serialization":
             if current != value:
                 updates[key] = value
                 changes.append(f"{key}: {_show(current)} → {_show(value)}")
@@ -185,8 +199,7 @@ def apply_scan(
         ),
         "stated": tuple(sorted(set(stated_now))),
     }
-    model.update_component(component_id, **updates)
-    return changes
+    return updates, changes
 
 
 def _show(value: Any) -> str:
