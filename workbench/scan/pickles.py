@@ -32,6 +32,8 @@ __all__ = ["check_pickle_stream", "is_pickle_start", "scan_pickle_file", "scan_z
 
 _PICKLE_SUFFIXES = (".pkl", ".pickle")
 _MAGIC = tuple(bytes([0x80, p]) for p in range(2, 6))
+# The os module pickles under the name of its platform implementation.
+_OS_ALIASES = ("posix", "nt")
 _SAFETY = {"innocuous": "safe", "suspicious": "suspicious", "dangerous": "dangerous"}
 
 
@@ -126,7 +128,10 @@ def _judge(data: IO[bytes], name: str, where: str, result: FileResult) -> None:
         scanned = scan_pickle_bytes(data, name)
     seen = {(c.what, c.where) for c in result.calls}
     for g in sorted(scanned.globals, key=lambda g: (g.module, g.name)):
-        call = Call(f"{g.module}.{g.name}", _SAFETY[g.safety.value], where)
+        what = f"{g.module}.{g.name}"
+        if g.module in _OS_ALIASES:
+            what = f"os.{g.name} (pickled as {what})"
+        call = Call(what, _SAFETY[g.safety.value], where)
         if (call.what, call.where) not in seen:
             seen.add((call.what, call.where))
             result.calls.append(call)
