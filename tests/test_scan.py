@@ -470,3 +470,12 @@ def test_fixture_folder_is_untouched(tmp_path):
     before = {p.name: p.read_bytes() for p in copy.iterdir()}
     scan_paths([copy])
     assert {p.name: p.read_bytes() for p in copy.iterdir()} == before
+
+
+def test_pipes_and_devices_are_refused_not_opened(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    os.mkfifo(folder / "model.pkl")  # opening it for reading would wait forever
+    report = scan_paths([folder])
+    assert report.files == []
+    assert report.errors and "not a regular file" in report.errors[0]

@@ -26,6 +26,7 @@ the scan recorded as their evidence (``artifact_scan``).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +170,8 @@ def scan_file(path: str | os.PathLike[str], display: str | None = None,
     name = display or str(path)
     result = FileResult(path=name)
     try:
+        if not stat.S_ISREG(p.stat().st_mode):
+            raise InputError(f"{name}: not a regular file (a device, pipe or socket): refused")
         handle = p.open("rb")
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
