@@ -479,3 +479,13 @@ def test_pipes_and_devices_are_refused_not_opened(tmp_path):
     report = scan_paths([folder])
     assert report.files == []
     assert report.errors and "not a regular file" in report.errors[0]
+
+
+def test_readme_without_front_matter_is_no_model_card(tmp_path):
+    (tmp_path / "README.md").write_text("# Project notes\n\nNot a model card.\n")
+    (tmp_path / "model.safetensors").write_bytes(safetensors_bytes())
+    report = scan_paths([tmp_path])
+    assert report.folders == []
+    (tmp_path / "README.md").write_text("---\nlicense: [mit\n---\n")
+    report = scan_paths([tmp_path])
+    assert report.errors and "README.md" in report.errors[0]

@@ -85,9 +85,9 @@ def read_folder_info(folder: Path, display: str, limits: Limits = LIMITS) -> Fol
     if card_path.is_file() and not card_path.is_symlink():
         shown = f"{display.rstrip('/')}/README.md"
         card = front_matter(_read(card_path, shown, limits), shown)
-        info.model_card = shown
-        info.sources.append(shown)
         if card:
+            info.model_card = shown
+            info.sources.append(shown)
             licence = _texts(card.get("license"))
             if licence and licence[0] == "other" and card.get("license_name"):
                 licence = _texts(card.get("license_name"))
@@ -108,5 +108,5 @@ def read_folder_info(folder: Path, display: str, limits: Limits = LIMITS) -> Fol
                 tag = _texts(card.get("pipeline_tag"))
                 info.model_type = tag[0] if tag else None
         else:
-            info.notes.append(f"{shown} has no front matter")
+            info.notes.append(f"{shown} has no model card front matter: not read")
     return info if info.sources else None
