@@ -489,3 +489,23 @@ def test_readme_without_front_matter_is_no_model_card(tmp_path):
     (tmp_path / "README.md").write_text("---\nlicense: [mit\n---\n")
     report = scan_paths([tmp_path])
     assert report.errors and "README.md" in report.errors[0]
+
+
+def test_legacy_pytorch_file_with_large_storage_after_its_pickles(tmp_path):
+    path = tmp_path / "pytorch_model.bin"
+    with path.open("wb") as handle:
+        handle.write(pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2) + TORCH_PICKLE)
+        handle.write(b"\xff" * (3 * 1024 * 1024))  # raw tensor storage, never a pickle
+    from workbench.scan import Limits
+
+    result = scan_file(path, limits=Limits(pickle_bytes=1024 * 1024))
+    assert (result.format, result.verdict) == ("torch_legacy", "safe")
+
+
+def test_pickle_holding_too_much_data_is_refused(tmp_path):
+    from workbench.scan import Limits
+
+    path = tmp_path / "blob.pkl"
+    path.write_bytes(pickle.dumps(bytes(2 * 1024 * 1024), protocol=4))
+    with pytest.raises(Refused, match="holds more than"):
+        scan_file(path, limits=Limits(pickle_bytes=1024 * 1024))

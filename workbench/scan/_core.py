@@ -37,7 +37,7 @@ class Limits:
 
     #: Largest safetensors JSON header (the format itself allows 100 MB).
     safetensors_header: int = 100 * 1024 * 1024
-    #: Largest pickle stream scanned (a pickle inside a zip is copied into memory).
+    #: Most data a pickle stream may hold (a pickle inside a zip is copied into memory).
     pickle_bytes: int = 256 * 1024 * 1024
     #: Most pickle opcodes in one file (the static scanner keeps them in memory).
     pickle_ops: int = 5_000_000

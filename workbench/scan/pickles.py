@@ -58,21 +58,30 @@ def check_pickle_stream(data: IO[bytes], name: str, limits: Limits = LIMITS) -> 
     """Walk the opcodes of the pickles in *data* (from its position); return how many.
 
     Raises :class:`Refused` when there are more than ``limits.pickle_ops``
-    opcodes or the unpickler's stack would grow deeper than
-    ``limits.pickle_depth``. Stops quietly where the bytes stop being a pickle
+    opcodes, their data adds up to more than ``limits.pickle_bytes`` (the
+    static scanner keeps every opcode in memory) or the unpickler's stack
+    would grow deeper than ``limits.pickle_depth``. Stops quietly where the bytes stop being a pickle
     (PyTorch's legacy format puts raw tensor bytes after its pickles).
     """
     start = data.tell()
     ops = 0
+    held = 0
     completed = 0
     while True:
         frames = [0]
         total = 0
         parsed = 0
         try:
-            for opcode, _arg, _pos in pickletools.genops(data):
+            for opcode, arg, _pos in pickletools.genops(data):
                 ops += 1
                 parsed += 1
+                if isinstance(arg, (bytes, bytearray, str)):
+                    held += len(arg)
+                    if held > limits.pickle_bytes:
+                        raise Refused(
+                            f"{name}: the pickle holds more than {limits.pickle_bytes:,} bytes "
+                            "of data: refused (too large to scan within bounded memory)"
+                        )
                 if ops > limits.pickle_ops:
                     raise Refused(
                         f"{name}: more than {limits.pickle_ops:,} pickle opcodes: refused "
@@ -210,11 +219,6 @@ def scan_pickle_file(
         except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
             raise Refused(f"{name}: broken {method} stream: {exc}") from None
         result.details["compression"] = method
-    elif result.size > limits.pickle_bytes:
-        raise Refused(
-            f"{name}: a {result.size:,}-byte pickle is larger than the "
-            f"{limits.pickle_bytes:,} bytes scanned statically: refused"
-        )
     else:
         data = handle
     result.details["pickle_opcodes"] = check_pickle_stream(data, name, limits)
