@@ -38,6 +38,7 @@ EXPECTED = {
     "04-workshop-participant.ipynb",
     "05-training-course.ipynb",
     "06-release-review.ipynb",
+    "07-models-grounded-in-artifacts.ipynb",
     "case-support-assistant.ipynb",
     "case-coding-agent.ipynb",
     "case-fraud-classifier.ipynb",
@@ -53,6 +54,7 @@ REQUIRED_LINKS: dict[str, set[str]] = {
     "04-workshop-participant.ipynb": set(),  # a dashboard: participants read no reference
     "05-training-course.ipynb": {"component-kinds.md", "rule-vocabulary.md"},
     "06-release-review.ipynb": {"register-columns.md"},
+    "07-models-grounded-in-artifacts.ipynb": {"component-kinds.md", "rule-vocabulary.md"},
     **{
         name: {"component-kinds.md", "rule-vocabulary.md"}
         for name in EXPECTED

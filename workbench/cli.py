@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "workbench.commands.exports",
     "workbench.commands.lab",
     "workbench.commands.interop",
+    "workbench.commands.scan",
     "workbench.commands.catalog",
 )
 

@@ -13,16 +13,20 @@ from workbench.errors import InputError
 
 __all__ = ["register"]
 
-_FORMATS = ("threat-dragon", "otm", "threagile", "tmbom")
+_FORMATS = ("threat-dragon", "otm", "threagile", "tmbom", "cyclonedx", "mcp")
 
 
 def register(subparsers: Any) -> None:
     """Add the ``import-model`` and ``export-otm`` sub-commands."""
     p = subparsers.add_parser(
         "import-model",
-        help="import a Threat Dragon, Open Threat Model, Threagile or TM-BOM file as a model",
+        help="import a Threat Dragon, Open Threat Model, Threagile, TM-BOM, CycloneDX or MCP "
+        "file as a model",
         description=(
-            "Turn a model made in another tool into a workbench model and report every "
+            "Turn a model made in another tool (Threat Dragon, Open Threat Model, Threagile, "
+            "TM-BOM), "
+            "a CycloneDX 1.5-1.7 bill of materials or an MCP client configuration (mcpServers, "
+            "VS Code servers, .mcp.json) into a workbench model and report every "
             "item that could not be mapped, every guess and every assumption. Without "
             "--output nothing is written (a dry run). Exit 0 when the model was imported, "
             "2 when the file cannot be used."

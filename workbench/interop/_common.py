@@ -708,7 +708,7 @@ FORMAT_NAMES = {
     "otm": "an Open Threat Model file",
     "threagile": "a Threagile model",
     "workbench": "a workbench model file",
-    "cyclonedx": "a CycloneDX document (TM-BOM)",
+    "cyclonedx": "a CycloneDX bill of materials",
     "tmbom": "a TM-BOM threat model (OWASP threat model library schema)",
 }
 _IMPORT_HINTS = {
@@ -716,8 +716,7 @@ _IMPORT_HINTS = {
     "otm": "import it with --from otm",
     "threagile": "import it with --from threagile",
     "workbench": "use it directly (workbench validate, analyze)",
-    "cyclonedx": "a CycloneDX bill of materials is not a system model: import the Threat "
-    "Dragon model itself, or its TM-BOM export",
+    "cyclonedx": "import it with --from cyclonedx",
     "tmbom": "import it with --from tmbom",
 }
 

@@ -479,9 +479,9 @@ _KIND_SPECS: tuple[AttrSpec, ...] = (
     _a("origin", ENUM, "Where the model comes from; a hosted LLM is third_party_api.", "model",
        choices=("in_house", "fine_tuned", "open_weights", "third_party_api")),
     _a("serialization", ENUM, "File format of the weights; pickle, joblib, torch_pickle and "
-       "unknown can run code when loaded.", "model",
+       "unknown can run code when loaded, keras when it holds Lambda layers.", "model",
        choices=("pickle", "joblib", "torch_pickle", "safetensors", "onnx", "gguf",
-                "saved_model", "unknown")),
+                "saved_model", "keras", "unknown")),
     _a("weights_public", BOOL, "The weights are publicly downloadable.", "model"),
     _a("hash_verified", BOOL, "The artifact's hash is checked against a known value before "
        "loading.", "model"),
@@ -613,6 +613,42 @@ _KIND_SPECS: tuple[AttrSpec, ...] = (
     _a("audit_logs", BOOL, "Keeps tamper-evident audit logs of access and changes.",
        "monitoring"),
 )
+
+# Facts read from artifacts: ``workbench scan`` states these on a model from its
+# files, and the MCP importer on the tools it finds in a client configuration.
+# Unstated means nobody scanned or imported them: no rule assumes a scan result
+# (the serialization rule still assumes the worst of an unstated format).
+_ARTIFACT_SPECS: tuple[AttrSpec, ...] = (
+    _a("architecture", TEXT, "Model architecture the files or config.json name (e.g. "
+       "BertForSequenceClassification).", "model"),
+    _a("base_model", LIST, "Models it was fine-tuned or derived from, as the model card names "
+       "them.", "model"),
+    _a("license", TEXT, "Licence of the weights as the model card states it (an SPDX id or a "
+       "name).", "model", "dataset"),
+    _a("datasets", LIST, "Datasets the model card names as training data.", "model"),
+    _a("scan_verdict", ENUM, "What a static scan of the model files found: safe (no code runs "
+       "on load), suspicious (imports or layers outside the known-safe lists) or dangerous "
+       "(calls that run commands or code, such as os.system or builtins.exec).", "model",
+       choices=("safe", "suspicious", "dangerous")),
+    _a("unsafe_calls", LIST, "The suspicious and dangerous calls the scan found, each as "
+       "'file: call'.", "model"),
+    _a("artifact_scan", RECORD, "The scan that stated the facts above: the tool, the date, the "
+       "files with their format, size and SHA-256, and the attributes it stated.", "model",
+       fields=(
+           _a("tool", TEXT, "Scanner and version."),
+           _a("date", DATE, "When the files were scanned."),
+           _a("files", LIST, "Each file scanned: path, format, size, SHA-256 and verdict."),
+           _a("stated", LIST, "The attributes this scan stated."),
+       )),
+    _a("transport", ENUM, "How the agent reaches the tool: stdio runs a local command with the "
+       "agent's access; http and sse reach a remote service.", "tool",
+       choices=("stdio", "http", "sse")),
+    _a("package", TEXT, "The published package or image the tool runs (e.g. "
+       "npm:@scope/server@1.2.0, pypi:name, docker:image); unstated for local code.", "tool"),
+    _a("secret_env", LIST, "Names of the environment variables or headers that carry secrets "
+       "to the tool (names only, never the values).", "tool"),
+)
+_KIND_SPECS = _KIND_SPECS + _ARTIFACT_SPECS
 
 #: Every built-in component attribute (common ones first).
 ATTRIBUTES: tuple[AttrSpec, ...] = COMMON_ATTRIBUTES + _KIND_SPECS

@@ -15,6 +15,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from workbench.ui.scan import attach_scan_tab
 from workbench.ui.style import esc, field_error
 
 __all__ = [
@@ -581,8 +582,10 @@ class ModelEditor:
             titles=["Components", "Flows", "Trust zones"],
         )
         self.widget.add_class("wb-editor")
+        self.scan = attach_scan_tab(self, session, on_message)
 
     def refresh(self) -> None:
         self.components.refresh()
         self.zones.refresh()
         self.flows.refresh()
+        self.scan.refresh()
