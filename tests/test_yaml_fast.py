@@ -45,7 +45,8 @@ texts = st.one_of(
         ["yes", "no", "on", "off", "null", "~", "true", "1.5", "0x1f", "1_000", "1:20",
          "2024-05-01", "2024-05-01T10:00:00", "<<", "=", "-", "- x", "a: b", "a #b", "",
          " lead", "trail ", "multi\nline", "multi\nline\n", "\nlead", "x\n\n\ny\n\n",
-         "'quoted'", "\"dq\"", "-x", ".inf", ".nan", "+1", "Don't", "R&D", "wow!"]
+         "'quoted'", "\"dq\"", "-x", ".inf", ".nan", "+1", "Don't", "R&D", "wow!", "\n",
+         "\n\n", "a\n\n", " \n"]
     ),
     st.text(alphabet="abc def. ", min_size=60, max_size=260),  # folded at width 100
 )

@@ -122,13 +122,21 @@ class _Writer:
             raise _Unknown
         return key
 
+    def _render(self, doc: Any) -> str:
+        text = self.slow(doc)
+        if text.endswith("\n...\n"):
+            # an open-ended scalar ("|+"): PyYAML's document end marker depends on
+            # what follows it in the whole document, so PyYAML writes it all
+            raise _Unknown
+        return text
+
     def _entry_by_pyyaml(self, key: str, value: Any, indent: int) -> str:
         """``key: value`` at mapping indent *indent*, as PyYAML writes it."""
         doc: Any = {key: value}
         depth = indent // 2
         for _ in range(depth):
             doc = {"a": doc}
-        text = self.slow(doc)
+        text = self._render(doc)
         start = 0
         for _ in range(depth):
             start = text.index("\n", start) + 1
@@ -140,7 +148,7 @@ class _Writer:
         depth = indent // 2 - 1
         for _ in range(depth):
             doc = {"a": doc}
-        text = self.slow(doc)
+        text = self._render(doc)
         start = 0
         for _ in range(depth + 1):
             start = text.index("\n", start) + 1
