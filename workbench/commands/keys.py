@@ -160,7 +160,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         else:
             print("  chain: intact")
     for anchor, r in result.anchors:
-        if r.ok:
+        if not r.ok and not r.problem:
+            print(f"  against {anchor.source}: not checked (the chain is broken)")
+        elif r.ok:
             count = f"{anchor.records} records, " if anchor.records is not None else ""
             print(f"  against {anchor.source}: the log extends that head "
                   f"({count}sha256:{anchor.head[:16]}...)")
@@ -178,6 +180,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(_record_line(s))
         if len(shown) > _LIST_LIMIT:
             print(f"  ... and {len(shown) - _LIST_LIMIT} more (--format json lists every record)")
+    if trusted is None and any(s.status == "unknown_key" for s in result.signatures):
+        print("note: no list of signers here (no project folder): --keys signers.yaml names "
+              "the keys")
     if not result.anchored:
         print("note: nothing anchors this log (no head in project.yaml, no --against, no "
               "--git): a log rewritten as a whole, chain and all, would pass")

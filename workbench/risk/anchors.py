@@ -164,9 +164,17 @@ def read_anchor(value: str) -> Anchor:
 
 
 def check_anchor(data: bytes, anchor: Anchor) -> VerifyResult:
-    """Whether the log (its bytes) still extends *anchor*: that record is there, unchanged."""
+    """Whether the log (its bytes) still extends *anchor*: that record is there, unchanged.
+
+    When the chain itself is broken the result is not ok, with no ``problem`` of
+    its own (the chain's problem is the one to report).
+    """
     from workbench.risk.decisions import _verify_data
 
+    plain = _verify_data(data)
+    if not plain.ok:  # the chain itself is broken: that is the problem to report
+        return VerifyResult(False, plain.records, plain.head, plain.first_bad_line, None,
+                            plain.first_bad_seq)
     result = _verify_data(data, expected_head=anchor.head, expected_records=anchor.records)
     if not result.ok and result.problem:
         return VerifyResult(

@@ -622,8 +622,10 @@ def record_signatures(
             status = "known_key" if signer is not None else "unknown_key"
         note = None
         claimed = names.get((by or "").strip().casefold())
-        if claimed is not None and (signer is None or signer.name != claimed):
-            note = f"recorded as by {by}, but not signed with a key of {claimed}"
+        if claimed is not None and status != "bad_signature" and (
+            signer is None or signer.name != claimed
+        ):
+            note = f"{claimed} has a key in this project, but this record is not signed with it"
         out.append(
             RecordSignature(
                 line=i,
