@@ -343,7 +343,7 @@ def active_key(explicit: SigningKey | None = None, *, log_path: Path | None = No
             raise SigningKeyError(f"{KEY_ENV}: {exc}") from None
     if key.path is not None and log_path is not None:
         folder = log_path.resolve().parent
-        if key.path.resolve().is_relative_to(folder):
+        if (folder / "project.yaml").is_file() and key.path.resolve().is_relative_to(folder):
             raise SigningKeyError(
                 f"{key.path}: the signing key lies in the project folder {folder}; "
                 "move it outside the project"
