@@ -404,3 +404,26 @@ def test_keys_never_reach_the_project_or_its_archive(project, alice):
         assert private not in path.read_bytes()
     assert b"PRIVATE KEY" not in pack_project(project.path)
     assert os.environ.get(KEY_ENV) is None
+
+
+def test_keys_are_the_ones_ssh_keygen_makes_and_fingerprints(keys, project, capsys):
+    import shutil
+    import subprocess
+
+    if shutil.which("ssh-keygen") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("ssh-keygen (openssh-client) is missing")
+        pytest.skip("ssh-keygen is not installed")
+    path = keys / "from-ssh"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "carol", "-f", str(path)],
+                   check=True, timeout=60)
+    key = load_signing_key(path)
+    listed = subprocess.run(["ssh-keygen", "-l", "-f", f"{path}.pub"], check=True, timeout=60,
+                            capture_output=True, text=True).stdout.split()
+    assert listed[1] == key.fingerprint
+    assert main(["keys", "add", "Carol", f"{path}.pub", "--project", str(project.path)]) == 0
+    ours = keys / "ours"
+    generate_key(ours, comment="ours")
+    again = subprocess.run(["ssh-keygen", "-y", "-f", str(ours)], check=True, timeout=60,
+                           capture_output=True, text=True).stdout.split()[:2]
+    assert " ".join(again) == (keys / "ours.pub").read_text().split(" ours")[0]

@@ -111,10 +111,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not target.exists():
         raise InputError(f"{target}: no such project folder or decision log")
     if target.is_dir():
-        project_dir: Path | None = target
         log = target / LOG_FILE
-        if not (target / "project.yaml").is_file():
-            raise InputError(f"{target}: not a project (no project.yaml)")
+        project_dir: Path | None = target if (target / "project.yaml").is_file() else None
+        if project_dir is None and not log.is_file():
+            raise InputError(f"{target}: not a project (no project.yaml) and no {LOG_FILE}")
     else:
         log = target
         project_dir = target.parent if (target.parent / "project.yaml").is_file() else None

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import InputError
-from workbench.risk.decisions import VerifyResult, _read_bytes, _split, verify
+from workbench.risk.decisions import VerifyResult, _read_bytes, _split, _verify_data
 
 __all__ = [
     "Anchor",
@@ -169,8 +169,6 @@ def check_anchor(data: bytes, anchor: Anchor) -> VerifyResult:
     When the chain itself is broken the result is not ok, with no ``problem`` of
     its own (the chain's problem is the one to report).
     """
-    from workbench.risk.decisions import _verify_data
-
     plain = _verify_data(data)
     if not plain.ok:  # the chain itself is broken: that is the problem to report
         return VerifyResult(False, plain.records, plain.head, plain.first_bad_line, None,
@@ -377,12 +375,19 @@ def audit_log(
     require_signed: bool = False,
 ) -> AuditResult:
     """Run the checks of ``workbench verify`` on one log (see :class:`AuditResult`)."""
-    from workbench.risk.signing import record_signatures
+    from workbench.risk.signing import BAD_SIGNATURE, record_signatures
 
     target = Path(path)
-    chain = verify(target, expected_head=expected_head, expected_records=expected_records)
-    result = AuditResult(target, chain, require_signed=require_signed)
     data = _read_bytes(target)
+    chain = _verify_data(data, expected_head=expected_head, expected_records=expected_records)
+    signatures = record_signatures(data, keyring)  # each signature is checked once, here
+    bad = next((s for s in signatures if s.status == "bad_signature"), None)
+    if chain.ok and bad is not None:
+        chain = VerifyResult(
+            False, chain.records, chain.head, bad.line,
+            f"line {bad.line} (seq {bad.seq}): {BAD_SIGNATURE}", bad.seq,
+        )
+    result = AuditResult(target, chain, require_signed=require_signed)
     for anchor in against or ():
         result.anchors.append((anchor, check_anchor(data, anchor)))
     if git:
@@ -390,6 +395,6 @@ def audit_log(
     result.anchored = bool(
         expected_head or against or (result.git is not None and result.git.versions)
     )
-    result.signatures = record_signatures(data, keyring)
+    result.signatures = signatures
     return result
 

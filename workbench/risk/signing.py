@@ -63,6 +63,7 @@ from workbench.risk.decisions import (
 )
 
 __all__ = [
+    "BAD_SIGNATURE",
     "KEY_ENV",
     "SIGNED_PREFIX",
     "SIGNERS_FILE",
@@ -95,6 +96,12 @@ SIGNED_PREFIX = b"ai-threat-workbench decision-log record v1\n"
 SIGNERS_FILE = "signers.yaml"
 #: Verdicts of :class:`RecordSignature`, from best to worst.
 STATUSES: tuple[str, ...] = ("known_key", "unknown_key", "unsigned", "bad_signature")
+
+#: What verify says of a record whose signature does not match it.
+BAD_SIGNATURE = (
+    "the signature does not match the record: it was changed after it was signed, "
+    "or moved to another place in the chain"
+)
 
 _SSH_PREFIX = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20"
 _NAME_RE = re.compile(r"[^\x00-\x1f\x7f]+")
@@ -557,6 +564,23 @@ class RecordSignature:
         }
 
 
+#: Signature checks already made in this process, by the SHA-256 of the line: the
+#: workbench verifies the same log again on every refresh. Bounded; cleared when full.
+_checked: dict[bytes, tuple[str, bytes | None]] = {}
+_CHECKED_MAX = 200_000
+
+
+def _check_line(line: bytes, rec: Mapping[str, Any]) -> tuple[str, bytes | None]:
+    digest = hashlib.sha256(line).digest()
+    found = _checked.get(digest)
+    if found is None:
+        found = _check(rec)
+        if len(_checked) >= _CHECKED_MAX:
+            _checked.clear()
+        _checked[digest] = found
+    return found
+
+
 def _check(rec: Mapping[str, Any]) -> tuple[str, bytes | None]:
     """``unsigned``, ``bad_signature`` or ``signed`` and the signing key."""
     sig = rec.get(SIGNATURE_FIELD)
@@ -582,13 +606,10 @@ def first_bad_signature(lines: Sequence[bytes]) -> tuple[int, int | None, str] |
         rec, _problem = _parse_line(line)
         if rec is None:
             continue
-        status, _raw = _check(rec)
+        status, _raw = _check_line(line, rec)
         if status == "bad_signature":
             seq = rec.get("seq") if isinstance(rec.get("seq"), int) else None
-            return i, seq, (
-                f"line {i} (seq {seq}): the signature does not match the record: it was "
-                "changed after it was signed, or moved to another place in the chain"
-            )
+            return i, seq, f"line {i} (seq {seq}): {BAD_SIGNATURE}"
     return None
 
 
@@ -616,7 +637,7 @@ def record_signatures(
         kind = rec.get("type") if isinstance(rec.get("type"), str) else None
         did = rec.get("id") if kind == "decision" and isinstance(rec.get("id"), str) else None
         by = rec.get("by") if isinstance(rec.get("by"), str) else None
-        status, raw = _check(rec)
+        status, raw = _check_line(line, rec)
         signer = ring.find(raw) if raw is not None and status == "signed" else None
         if status == "signed":
             status = "known_key" if signer is not None else "unknown_key"
