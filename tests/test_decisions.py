@@ -383,8 +383,9 @@ def test_unknown_record_types_are_refused_by_verify_the_reader_and_append(log):
     result = log.verify()
     assert not result.ok and result.first_bad_line == 2
     assert "unknown record type 'residual'" in result.problem
-    with pytest.raises(DecisionLogError, match=r"line 2: unknown record type 'residual'"):
-        log.decisions()
+    for read in (log.decisions, log.records, log.current, log.snapshot):
+        with pytest.raises(DecisionLogError, match=r"line 2: unknown record type 'residual'"):
+            read()
     with pytest.raises(DecisionLogError, match="refusing to append"):
         add(log, n=3)
     assert len(log) == 2

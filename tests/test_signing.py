@@ -196,13 +196,15 @@ def test_keys_add_list_remove(project, alice, bob, capsys):
     assert "no signer or key 'Bob'" in capsys.readouterr().err
 
 
-def test_keys_commands_need_a_project_and_a_readable_key(tmp_path, alice, capsys):
+def test_keys_commands_need_a_project_and_a_readable_key(tmp_path, project, alice, capsys):
     assert main(["keys", "add", "Alice", alice.openssh(), "--project", str(tmp_path)]) == 2
     assert "not a project" in capsys.readouterr().err
     assert main(["keys", "show", str(alice.path)]) == 0
     assert capsys.readouterr().out.startswith(alice.openssh())
     assert main(["keys", "generate", str(tmp_path / "nowhere" / "k")]) == 2
     assert "does not exist" in capsys.readouterr().err
+    assert main(["verify", str(project.path), "--keys", str(tmp_path / "none.yaml")]) == 2
+    assert "no such signers file" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,17 @@ def set_project_head(folder: Path, data: bytes) -> None:
     (folder / "project.yaml").write_text(text, encoding="utf-8")
 
 
+def forge(project, change, *, head: bool = True, **how) -> Path:
+    """Apply *change* to the records, re-chain them (see :func:`rechain`), fix the head."""
+    log = project.path / "decisions.jsonl"
+    recs = records(log)
+    change(recs)
+    log.write_bytes(rechain(recs, **how))
+    if head:
+        set_project_head(project.path, log.read_bytes())
+    return log
+
+
 def run(capsys, *argv) -> tuple[int, str]:
     code = main(["verify", *map(str, argv)])
     captured = capsys.readouterr()
@@ -181,12 +192,9 @@ def test_a_forged_record_appended_with_a_correct_hash_is_reported_unsigned(proje
 
 
 def test_a_record_of_an_unknown_type_is_refused(project, capsys):
-    log = log_of(project)
-    recs = records(log)
     extra = {"type": "waiver", "by": "Mallory", "recorded_at": "2026-11-25T12:00:00+00:00",
              "findings": [CRITICAL]}
-    log.write_bytes(rechain([*recs, extra]))
-    set_project_head(project.path, log.read_bytes())
+    forge(project, lambda recs: recs.append(extra))
     code, out = run(capsys, project.path)
     assert code == 1
     assert "line 4 (seq 4): unknown record type 'waiver'" in out
@@ -195,11 +203,7 @@ def test_a_record_of_an_unknown_type_is_refused(project, capsys):
 
 
 def test_a_field_added_with_the_chain_recomputed_is_refused(project, capsys):
-    log = log_of(project)
-    recs = records(log)
-    recs[0]["approved_by"] = "CISO"
-    log.write_bytes(rechain(recs))
-    set_project_head(project.path, log.read_bytes())
+    forge(project, lambda recs: recs[0].update(approved_by="CISO"))
     code, out = run(capsys, project.path)
     assert code == 1
     assert "line 1 (seq 1): decision record: unknown field(s) approved_by" in out
@@ -207,10 +211,8 @@ def test_a_field_added_with_the_chain_recomputed_is_refused(project, capsys):
 
 def test_a_whole_chain_recomputed_with_the_head_updated_passes_as_unsigned(project, capsys):
     """What an unkeyed chain cannot show: verify passes it, and says why it cannot tell."""
-    log = log_of(project)
-    recs = records(log)
-    recs[0]["rationale"] = "Nobody ever decided this; the record was rewritten afterwards."
-    log.write_bytes(rechain(recs))
+    log = forge(project, lambda recs: recs[0].update(
+        rationale="Nobody ever decided this; the record was rewritten afterwards."), head=False)
     code, _out = run(capsys, project.path)
     assert code == 1  # the head in project.yaml still catches a careless forger
     set_project_head(project.path, log.read_bytes())
@@ -272,33 +274,21 @@ def test_signed_log_a_forged_unsigned_record_is_not_signed_by_a_known_key(signed
 
 
 def test_signed_log_an_edit_with_the_chain_recomputed_breaks_the_signatures(signed, capsys):
-    log = log_of(signed)
-    recs = records(log)
-    recs[1]["owner"] = "Nobody"
-    log.write_bytes(rechain(recs))  # signatures kept as they were
-    set_project_head(signed.path, log.read_bytes())
+    forge(signed, lambda recs: recs[1].update(owner="Nobody"))  # signatures kept as they were
     code, out = run(capsys, signed.path)
     assert code == 1
     assert "line 2 (seq 2): the signature does not match the record" in out
 
 
 def test_signed_log_a_signature_moved_to_another_record_does_not_match(signed, capsys):
-    log = log_of(signed)
-    recs = records(log)
-    recs[2]["sig"] = recs[0]["sig"]
-    log.write_bytes(rechain(recs))
-    set_project_head(signed.path, log.read_bytes())
+    forge(signed, lambda recs: recs[2].update(sig=recs[0]["sig"]))
     code, out = run(capsys, signed.path)
     assert code == 1 and "line 3 (seq 3): the signature does not match" in out
 
 
 def test_signed_log_rechained_and_re_signed_with_the_attackers_key(signed, tmp_path, capsys):
-    log = log_of(signed)
-    recs = records(log)
-    recs[0]["treatment"] = "not_applicable"
     mallory = Ed25519PrivateKey.generate()
-    log.write_bytes(rechain(recs, sign_with=mallory))
-    set_project_head(signed.path, log.read_bytes())
+    forge(signed, lambda recs: recs[0].update(treatment="not_applicable"), sign_with=mallory)
     code, data = run_json(capsys, signed.path)
     assert code == 0
     assert {r["status"] for r in data["records"]} == {"unknown_key"}
@@ -318,9 +308,7 @@ def test_signed_log_rechained_and_re_signed_with_the_attackers_key(signed, tmp_p
 
 
 def test_signed_log_stripped_of_its_signatures_is_all_unsigned(signed, capsys):
-    log = log_of(signed)
-    log.write_bytes(rechain(records(log), strip=True))
-    set_project_head(signed.path, log.read_bytes())
+    forge(signed, lambda recs: None, strip=True)
     code, data = run_json(capsys, signed.path, "--require-signed")
     assert code == 1 and {r["status"] for r in data["records"]} == {"unsigned"}
 
@@ -348,10 +336,8 @@ def test_an_anchored_head_exposes_a_rewritten_history(project, tmp_path, capsys)
     decide(project, "supplier-data-exposure@llm", 4)  # the log grows: still extends the head
     code, out = run(capsys, project.path, "--against", report, "--against", f"sha256:{head}")
     assert code == 0 and "extends that head" in out
-    recs = records(log)
-    recs[0]["rationale"] = "Rewritten after the report went to the risk owner."
-    log.write_bytes(rechain(recs))
-    set_project_head(project.path, log.read_bytes())
+    forge(project, lambda recs: recs[0].update(
+        rationale="Rewritten after the report went to the risk owner."))
     assert run(capsys, project.path)[0] == 0  # the local head was rewritten as well
     for anchor in (report, f"{head}@{count}"):
         code, out = run(capsys, project.path, "--against", anchor)
@@ -423,11 +409,7 @@ def test_git_history_that_only_grows_passes(repo, capsys):
 
 
 def test_git_catches_a_rewritten_committed_record(repo, capsys):
-    log = log_of(repo)
-    recs = records(log)
-    recs[1]["rationale"] = "Changed after it was committed."
-    log.write_bytes(rechain(recs))
-    set_project_head(repo.path, log.read_bytes())
+    forge(repo, lambda recs: recs[1].update(rationale="Changed after it was committed."))
     assert run(capsys, repo.path)[0] == 0  # locally consistent
     code, out = run(capsys, repo.path, "--git")
     assert code == 1 and "the working tree changes line 2 of the log committed in" in out

@@ -126,6 +126,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 f"{log}: the decision log is missing ({expected_records} records expected)"
             )
     if args.keys:
+        if not Path(args.keys).is_file():
+            raise InputError(f"--keys: {args.keys}: no such signers file")
         keyring = load_keyring(args.keys)
         trusted = str(args.keys)
     elif project_dir is not None:

@@ -103,6 +103,8 @@ _TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     "rename": ("old_id", "new_id"),
     "note": ("text",),
 }
+#: Fields a record of a type may have (records written before they existed lack them).
+_OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {"decision": (), "rename": (), "note": ()}
 #: The optional signature of a record (any type); see :mod:`workbench.risk.signing`.
 SIGNATURE_FIELD = "sig"
 _SIGNATURE_SIZES = {"key": 32, "value": 64}
@@ -467,10 +469,11 @@ def _type_problem(rec: Mapping[str, Any], decision_ids: list[str]) -> str | None
     missing = [k for k in fields if k not in rec]
     if missing:
         return f"{kind} record: missing field(s) {', '.join(missing)}"
-    unknown = sorted(set(rec) - set(COMMON_FIELDS) - set(fields) - {SIGNATURE_FIELD})
+    allowed = {*COMMON_FIELDS, *fields, *_OPTIONAL_FIELDS.get(kind, ())}
+    unknown = sorted(set(rec) - allowed - {SIGNATURE_FIELD})
     if unknown:
         return (f"{kind} record: unknown field(s) {', '.join(unknown)}; a {kind} record has "
-                f"only {', '.join(sorted((*COMMON_FIELDS, *fields)))} (and {SIGNATURE_FIELD})")
+                f"only {', '.join(sorted(allowed))} (and {SIGNATURE_FIELD})")
     if SIGNATURE_FIELD in rec:
         problem = _signature_shape_problem(rec[SIGNATURE_FIELD])
         if problem:
@@ -651,7 +654,7 @@ def verify(
     """
     data = _read_bytes(Path(path))
     result = _verify_data(data, expected_head=expected_head, expected_records=expected_records)
-    if result.ok and SIGNATURE_FIELD.encode() in data:
+    if result.ok and b'"%s":' % SIGNATURE_FIELD.encode() in data:
         from workbench.risk.signing import first_bad_signature
 
         bad = first_bad_signature(_split(data)[0])
@@ -783,10 +786,13 @@ class DecisionLog:
     def records(self) -> list[dict[str, Any]]:
         """All complete records in order (a partial last line is left out: see verify).
 
-        Raises :class:`DecisionLogError` when a line is not a JSON object. The
-        hash chain is not checked here: call :meth:`verify` for that.
+        Raises :class:`DecisionLogError` when a line is not a JSON object, or is a
+        record of an unknown type or with an unknown field. The hash chain is not
+        checked here: call :meth:`verify` for that.
         """
-        return self._parse(self._lines())
+        records = self._parse(self._lines())
+        self._decisions(records)  # refuses what this version cannot read, naming the line
+        return records
 
     def _parse(self, lines: list[bytes]) -> list[dict[str, Any]]:
         out = []
@@ -808,7 +814,7 @@ class DecisionLog:
 
     def decisions(self) -> list[Decision]:
         """Every decision in log order, with later renames applied to its finding ids."""
-        return self._decisions(self.records())
+        return self._decisions(self._parse(self._lines()))
 
     def _decisions(self, records: list[dict[str, Any]]) -> list[Decision]:
         out: list[Decision] = []

@@ -601,7 +601,7 @@ def _check(rec: Mapping[str, Any]) -> tuple[str, bytes | None]:
 def first_bad_signature(lines: Sequence[bytes]) -> tuple[int, int | None, str] | None:
     """(line, seq, problem) of the first record whose signature does not match it."""
     for i, line in enumerate(lines, start=1):
-        if SIGNATURE_FIELD.encode() not in line:
+        if b'"%s":' % SIGNATURE_FIELD.encode() not in line:
             continue
         rec, _problem = _parse_line(line)
         if rec is None:
