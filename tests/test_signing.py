@@ -14,6 +14,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workbench.archive import pack_project, unpack_project
 from workbench.cli import main
@@ -429,3 +431,59 @@ def test_keys_are_the_ones_ssh_keygen_makes_and_fingerprints(keys, project, caps
     again = subprocess.run(["ssh-keygen", "-y", "-f", str(ours)], check=True, timeout=60,
                            capture_output=True, text=True).stdout.split()[:2]
     assert " ".join(again) == (keys / "ours.pub").read_text().split(" ours")[0]
+
+
+def test_a_private_key_given_as_public_key_is_refused_without_echoing_it(project, alice, capsys):
+    assert main(["keys", "add", "Alice", str(alice.path), "--project", str(project.path)]) == 2
+    err = capsys.readouterr().err
+    assert "this is a private key" in err and "b3BlbnNzaC" not in err
+    assert not (project.path / "signers.yaml").exists()
+
+
+def test_verify_records_lists_every_record_with_its_signer(project, alice, capsys):
+    assert main(["keys", "add", "Alice", alice.openssh(), "--project", str(project.path)]) == 0
+    with signing_with(alice):
+        accept(project, CRITICAL)
+        accept(project, HIGH, 2)
+    capsys.readouterr()
+    assert main(["verify", str(project.path)]) == 0
+    assert "line 1" not in capsys.readouterr().out
+    assert main(["verify", str(project.path), "--records"]) == 0
+    out = capsys.readouterr().out
+    assert "line 1 (seq 1) D-0001 by Alice: signed by Alice" in out
+    assert "line 2 (seq 2) D-0002 by Alice: signed by Alice" in out
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=80),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sig=json_values, extra=st.dictionaries(st.sampled_from(["sig", "x", "text", "seq"]),
+                                              json_values, max_size=2))
+def test_no_record_makes_the_reader_or_verify_fail_other_than_by_saying_so(tmp_path, alice,
+                                                                           sig, extra):
+    from workbench.risk.anchors import audit_log
+    from workbench.risk.decisions import _canonical
+
+    path = tmp_path / "fuzz.jsonl"
+    path.unlink(missing_ok=True)
+    log = DecisionLog(path, signer=alice)
+    note(log)
+    rec = json.loads(path.read_bytes())
+    rec["sig"] = sig
+    rec.update(extra)
+    path.write_bytes(_canonical(rec) + b"\n")
+    result = verify(path)
+    audit = audit_log(path, keyring=Keyring())
+    assert isinstance(result.ok, bool) and audit.ok == result.ok
+    if not result.ok:
+        assert result.first_bad_line == 1 and result.problem
+    try:
+        log.records()
+    except DecisionLogError as exc:
+        assert "line 1" in str(exc)

@@ -176,12 +176,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print("  git: the log has no committed version yet: nothing to compare")
     print(f"  {_signature_summary(result.signatures)}"
           + (f" (signers: {trusted}, {len(keyring)} key(s))" if trusted else ""))
-    shown = [s for s in result.signatures if s.status != "known_key" or s.note]
+    shown = [s for s in result.signatures if args.records or s.status != "known_key" or s.note]
     if len(shown) < len(result.signatures) or any(s.status != "unsigned" for s in shown):
-        for s in shown[:_LIST_LIMIT]:
+        for s in shown if args.records else shown[:_LIST_LIMIT]:
             print(_record_line(s))
-        if len(shown) > _LIST_LIMIT:
-            print(f"  ... and {len(shown) - _LIST_LIMIT} more (--format json lists every record)")
+        if len(shown) > _LIST_LIMIT and not args.records:
+            print(f"  ... and {len(shown) - _LIST_LIMIT} more (--records lists every record)")
     if trusted is None and any(s.status == "unknown_key" for s in result.signatures):
         print("note: no list of signers here (no project folder): --keys signers.yaml names "
               "the keys")
@@ -310,6 +310,10 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--require-signed", action="store_true",
         help="fail when a record is not signed by a known key",
+    )
+    p.add_argument(
+        "--records", action="store_true",
+        help="list every record with who signed it (default: those not signed by a known key)",
     )
     add_format_argument(p)
     p.set_defaults(handler=cmd_verify)

@@ -288,6 +288,11 @@ def parse_public_key(text: str) -> tuple[bytes, str]:
     expected = "expected an Ed25519 public key: one line 'ssh-ed25519 AAAA... comment' (a .pub file)"
     if not text:
         raise SigningKeyError(expected)
+    if "PRIVATE KEY" in text:
+        raise SigningKeyError(
+            "this is a private key: give its public key (the .pub file beside it), and never "
+            "share the private key"
+        )
     key: Any
     comment = ""
     try:
