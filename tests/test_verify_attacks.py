@@ -147,8 +147,12 @@ def test_a_clean_unsigned_log_passes_and_says_it_is_unsigned(project, capsys):
     assert "ok, 3 records" in out and "extends the head recorded in project.yaml" in out
     assert "signatures: none (3 unsigned record(s))" in out
     code, data = run_json(capsys, project.path)
-    assert [r["status"] for r in data["records"]] == ["unsigned"] * 3
+    assert [r["status"] for r in data["record_signatures"]] == ["unsigned"] * 3
     assert data["anchored"] is True
+    head = hashlib.sha256(log_of(project).read_bytes().splitlines()[-1]).hexdigest()
+    # the keys verify always printed stay as they were
+    assert {k: data[k] for k in ("ok", "records", "head", "problem", "first_bad_line")} == {
+        "ok": True, "records": 3, "head": head, "problem": None, "first_bad_line": None}
 
 
 @pytest.mark.parametrize(
@@ -186,7 +190,7 @@ def test_a_forged_record_appended_with_a_correct_hash_is_reported_unsigned(proje
     assert "line 4 (seq 4) D-0004 by Alice: unsigned" not in out  # all unsigned: one line
     assert "signatures: none (4 unsigned record(s))" in out
     code, data = run_json(capsys, project.path)
-    assert data["records"][-1]["status"] == "unsigned"
+    assert data["record_signatures"][-1]["status"] == "unsigned"
     # and a gate that needs signatures refuses it
     assert main(["verify", str(project.path), "--require-signed"]) == 1
 
@@ -248,7 +252,7 @@ def test_a_clean_signed_log_names_who_signed_each_record(signed, capsys):
     assert code == 0
     assert "3 signed by a known key (Alice 3)" in out
     code, data = run_json(capsys, signed.path)
-    assert [(r["decision_id"], r["label"]) for r in data["records"]] == [
+    assert [(r["decision_id"], r["label"]) for r in data["record_signatures"]] == [
         ("D-0001", "signed by Alice"), ("D-0002", "signed by Alice"), ("D-0003", "signed by Alice"),
     ]
 
@@ -291,7 +295,7 @@ def test_signed_log_rechained_and_re_signed_with_the_attackers_key(signed, tmp_p
     forge(signed, lambda recs: recs[0].update(treatment="not_applicable"), sign_with=mallory)
     code, data = run_json(capsys, signed.path)
     assert code == 0
-    assert {r["status"] for r in data["records"]} == {"unknown_key"}
+    assert {r["status"] for r in data["record_signatures"]} == {"unknown_key"}
     assert data["signatures"] == {"known_key": 0, "unknown_key": 3, "unsigned": 0,
                                   "bad_signature": 0}
     assert main(["verify", str(signed.path), "--require-signed"]) == 1
@@ -302,15 +306,15 @@ def test_signed_log_rechained_and_re_signed_with_the_attackers_key(signed, tmp_p
     pub = SigningKey(mallory).openssh("mallory")
     (signed.path / "signers.yaml").write_text(
         "signers:\n  - name: Alice\n    key: " + pub + "\n", encoding="utf-8")
-    assert run_json(capsys, signed.path)[1]["records"][0]["status"] == "known_key"
+    assert run_json(capsys, signed.path)[1]["record_signatures"][0]["status"] == "known_key"
     code, data = run_json(capsys, signed.path, "--keys", trusted, "--require-signed")
-    assert code == 1 and data["records"][0]["status"] == "unknown_key"
+    assert code == 1 and data["record_signatures"][0]["status"] == "unknown_key"
 
 
 def test_signed_log_stripped_of_its_signatures_is_all_unsigned(signed, capsys):
     forge(signed, lambda recs: None, strip=True)
     code, data = run_json(capsys, signed.path, "--require-signed")
-    assert code == 1 and {r["status"] for r in data["records"]} == {"unsigned"}
+    assert code == 1 and {r["status"] for r in data["record_signatures"]} == {"unsigned"}
 
 
 # --------------------------------------------------------------------------- anchored heads

@@ -351,16 +351,20 @@ class AuditResult:
         counts = {s: 0 for s in ("known_key", "unknown_key", "unsigned", "bad_signature")}
         for s in self.signatures:
             counts[s.status] += 1
+        problems = self.problems
         return {
+            # the keys of VerifyResult.to_dict(), for the whole verdict
+            **self.chain.to_dict(),
+            "ok": not problems,
+            "problem": problems[0] if problems else None,
             "path": str(self.path),
-            "ok": self.ok,
-            "problems": self.problems,
+            "problems": problems,
             "chain": self.chain.to_dict(),
             "anchored": self.anchored,
             "against": [{**a.to_dict(), **r.to_dict()} for a, r in self.anchors],
             "git": self.git.to_dict() if self.git is not None else None,
             "signatures": counts,
-            "records": [s.to_dict() for s in self.signatures],
+            "record_signatures": [s.to_dict() for s in self.signatures],
         }
 
 
