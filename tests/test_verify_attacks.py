@@ -440,3 +440,21 @@ def test_git_outside_a_checkout_is_an_input_error(project, capsys):
         pytest.skip("git is not installed")
     code, out = run(capsys, project.path, "--git")
     assert code == 2 and "not in a git checkout" in out
+
+
+def test_git_a_log_never_committed_and_a_log_deleted_in_a_commit(project, capsys):
+    if shutil.which("git") is None and os.environ.get("CI") != "true":
+        pytest.skip("git is not installed")
+    git(project.path, "init", "-q", "-b", "main")
+    git(project.path, "add", "project.yaml")
+    git(project.path, "commit", "-q", "-m", "settings only")
+    code, out = run(capsys, project.path, "--git")
+    assert code == 0 and "the log has no committed version yet" in out
+    git(project.path, "add", "decisions.jsonl")
+    git(project.path, "commit", "-q", "-m", "the log")
+    git(project.path, "rm", "-q", "decisions.jsonl")
+    git(project.path, "commit", "-q", "-m", "no more log")
+    gone = git(project.path, "rev-parse", "HEAD").strip()
+    log_of(project).write_bytes(b"")
+    code, out = run(capsys, project.path, "--git")
+    assert code == 1 and f"commit {gone[:12]} deletes the log" in out
