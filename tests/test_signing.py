@@ -487,3 +487,14 @@ def test_no_record_makes_the_reader_or_verify_fail_other_than_by_saying_so(tmp_p
         log.records()
     except DecisionLogError as exc:
         assert "line 1" in str(exc)
+
+
+def test_check_require_signed_refuses_a_log_that_fails_verify(project, alice, capsys):
+    assert main(["keys", "add", "Alice", alice.openssh(), "--project", str(project.path)]) == 0
+    with signing_with(alice):
+        accept(project, CRITICAL)
+    log = project.path / "decisions.jsonl"
+    log.write_bytes(log.read_bytes().replace(b"Bob", b"Eve"))
+    capsys.readouterr()
+    assert main(["check", str(project.path), "--require-signed", "--fail-on", "critical"]) == 2
+    assert "fails verification" in capsys.readouterr().err

@@ -692,8 +692,21 @@ def unsigned_at_gate(
     One row per such finding: ``id``, ``band``, ``decision`` (its id), ``decided_by``,
     ``signature`` (a :data:`STATUSES` value) and ``label``. For ``workbench check
     --require-signed``; findings without a current decision are the gate's own
-    business (:meth:`~workbench.project.Project.undecided`).
+    business (:meth:`~workbench.project.Project.undecided`). Raises
+    :class:`~workbench.risk.decisions.DecisionLogError` when the log fails
+    verification (against the head the project recorded): then no signature counts.
     """
+    from workbench.risk.decisions import DecisionLogError
+
+    recorded = project.settings.get("decision_log") or {}
+    checked = project.log.verify(
+        expected_head=recorded.get("head"), expected_records=recorded.get("records")
+    )
+    if not checked.ok:
+        raise DecisionLogError(
+            f"{project.log.path}: the decision log fails verification ({checked.problem}); "
+            "no decision counts as signed until it is repaired (see workbench verify)"
+        )
     rank = project.matrix.band_rank(fail_on)
     state = project.state(as_of=as_of)
     signatures = decision_signatures(project, keyring)
