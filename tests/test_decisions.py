@@ -374,22 +374,21 @@ def test_recorded_at_may_be_a_datetime(log):
     assert d.recorded_at == "2025-03-01T09:00:00+00:00"
 
 
-def test_unknown_future_record_types_are_verified_and_ignored(log):
+def test_unknown_record_types_are_refused_by_verify_the_reader_and_append(log):
     add(log, n=1)
     future = {"seq": 2, "type": "residual", "prev": log.head(), "recorded_at": stamp(2),
-              "by": "v9", "whatever": [1, 2]}
+              "by": "v9"}
     with log.path.open("ab") as fh:
         fh.write(canonical(future) + b"\n")
-    assert log.verify().ok
-    assert [d.id for d in log.decisions()] == ["D-0001"]
-    add(log, n=3)
-    assert log.verify().ok and len(log) == 3
-    # the future record is still chained: editing it is caught
-    lines = lines_of(log.path)
-    lines[1] = lines[1].replace(b"v9", b"v8")
-    write_lines(log.path, lines)
     result = log.verify()
-    assert not result.ok and result.first_bad_line == 3
+    assert not result.ok and result.first_bad_line == 2
+    assert "unknown record type 'residual'" in result.problem
+    for read in (log.decisions, log.records, log.current, log.snapshot):
+        with pytest.raises(DecisionLogError, match=r"line 2: unknown record type 'residual'"):
+            read()
+    with pytest.raises(DecisionLogError, match="refusing to append"):
+        add(log, n=3)
+    assert len(log) == 2
 
 
 # --------------------------------------------------------------------------- orphans, status

@@ -3,7 +3,8 @@
 Binder sessions are temporary: the workbench offers the whole project as one
 ZIP archive to download, and opens an uploaded archive again. Uploads are
 data: only the project's own files are taken (``project.yaml``,
-``model.yaml``, ``assessment.yaml``, ``decisions.jsonl``, ``ratings/*.yaml``),
+``model.yaml``, ``assessment.yaml``, ``decisions.jsonl``, ``signers.yaml``,
+``ratings/*.yaml``),
 names are checked (no absolute paths, no ``..``), sizes are limited, and the
 unpacked project must open and verify before it replaces anything.
 """
@@ -23,7 +24,8 @@ from workbench.errors import InputError, ProjectError
 __all__ = ["pack_project", "unpack_project"]
 
 ALLOWED = re.compile(
-    r"^(project\.yaml|model\.yaml|assessment\.yaml|decisions\.jsonl|ratings/[a-z0-9-]+\.yaml)$"
+    r"^(project\.yaml|model\.yaml|assessment\.yaml|decisions\.jsonl|signers\.yaml"
+    r"|ratings/[a-z0-9-]+\.yaml)$"
 )
 MAX_MEMBER = 50_000_000
 MAX_TOTAL = 200_000_000

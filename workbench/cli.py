@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "workbench.commands.model",
     "workbench.commands.analysis",
     "workbench.commands.project",
+    "workbench.commands.keys",
     "workbench.commands.exports",
     "workbench.commands.lab",
     "workbench.commands.interop",

@@ -1,4 +1,4 @@
-"""Project commands: init, status, register, check, verify, import, export."""
+"""Project commands: init, status, register, check, import, export (verify: keys.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench._output import add_format_argument, render_table, to_json
+from workbench.commands.keys import add_key_argument, signed_handler
 from workbench.errors import InputError
 
 __all__ = ["register"]
@@ -104,6 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(f"--fail-on: {exc}") from None
     rows = project.undecided(args.fail_on, as_of=_date(args.as_of))
+    unsigned = _unsigned(project, args)
     if args.format == "sarif":
         from workbench.export.sarif import sarif_report
 
@@ -113,6 +115,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             to_json(
                 {
                     "fail_on": args.fail_on,
+                    **({"unsigned": unsigned} if args.require_signed else {}),
                     "undecided": [
                         {
                             k: r[k]
@@ -143,35 +146,34 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
         else:
             print(f"no finding at or above {args.fail_on} is undecided")
-    return 1 if rows else 0
+    _report_unsigned(unsigned, args)
+    return 1 if rows or unsigned else 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from workbench.risk.decisions import verify
+def _unsigned(project: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """``check --require-signed``: current decisions at the gate not signed by a known key."""
+    if not getattr(args, "require_signed", False):
+        return []
+    from workbench.risk.signing import unsigned_at_gate
 
-    target = Path(args.target)
-    expected_head = expected_records = None
-    if target.is_dir():
-        project_file = target / "project.yaml"
-        if project_file.is_file():
-            from workbench.model._yaml import parse_yaml
+    return unsigned_at_gate(project, args.fail_on, as_of=_date(args.as_of))
 
-            data, _l, _d = parse_yaml(project_file.read_text(encoding="utf-8"), str(project_file))
-            recorded = (data or {}).get("decision_log") or {}
-            expected_head, expected_records = recorded.get("head"), recorded.get("records")
-        target = target / "decisions.jsonl"
-    if not target.exists() and expected_records:
-        raise InputError(
-            f"{target}: the decision log is missing ({expected_records} records expected)"
-        )
-    result = verify(target, expected_head=expected_head, expected_records=expected_records)
-    if args.format == "json":
-        sys.stdout.write(to_json(result.to_dict()))
-    elif result.ok:
-        print(f"{target}: ok, {result.records} records, head {result.head}")
-    else:
-        print(f"{target}: {result.problem}")
-    return 0 if result.ok else 1
+
+def _report_unsigned(found: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    if not getattr(args, "require_signed", False):
+        return
+    if args.format == "table" and found:
+        print(f"{len(found)} decision(s) at or above {args.fail_on} not signed by a key "
+              "of this project (signers.yaml):")
+        sys.stdout.write(render_table(
+            found, ["decision", "band", "id", "decided_by", "label"],
+            ["DECISION", "BAND", "FINDING", "DECIDED BY", "SIGNATURE"],
+        ))
+    elif args.format == "table":
+        print(f"every decision at or above {args.fail_on} is signed by a key of this project")
+    elif args.format == "sarif" and found:
+        print(f"workbench: {len(found)} decision(s) at or above {args.fail_on} not signed by a "
+              f"known key: {', '.join(r['decision'] for r in found)}", file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -296,15 +298,13 @@ def register(subparsers: Any) -> None:
         "--fail-on", default="high", metavar="BAND", help="lowest band that fails (default: high)"
     )
     p.add_argument("--as-of", metavar="DATE")
+    p.add_argument(
+        "--require-signed", action="store_true",
+        help="also fail when a current decision at or above the band is not signed by a key "
+        "of the project's signers",
+    )
     add_format_argument(p, ("table", "json", "sarif"))
     p.set_defaults(handler=cmd_check)
-
-    p = subparsers.add_parser(
-        "verify", help="verify a decision log's hash chain (a project folder or a .jsonl file)"
-    )
-    p.add_argument("target", metavar="PROJECT_OR_LOG")
-    add_format_argument(p)
-    p.set_defaults(handler=cmd_verify)
 
     p = subparsers.add_parser(
         "import", help="merge a register CSV edited in a spreadsheet into a project"
@@ -312,7 +312,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("project", metavar="PROJECT")
     p.add_argument("csv", metavar="CSV")
     p.add_argument("--by", help="who made the edits (default: the project's actor)")
-    p.set_defaults(handler=cmd_import)
+    add_key_argument(p)
+    p.set_defaults(handler=signed_handler(cmd_import))
 
     p = subparsers.add_parser(
         "coverage", help="the 17 guidelines: checks the model answers (pass, fail, unknown)"

@@ -14,8 +14,9 @@ with these fields in every record:
 ``seq``
     1, 2, 3, ... in file order.
 ``type``
-    ``decision``, ``rename`` or ``note``. Readers ignore types they do not know
-    (written by a later version) but still verify them.
+    ``decision``, ``rename`` or ``note``. A record of any other type, or with a
+    field its type does not have, is refused by the reader and by :func:`verify`
+    (with its line named): nothing unknown can slip into the log unread.
 ``prev``
     SHA-256 (hex) of the previous line's bytes without its newline; 64 zeros in
     the first record. Editing, deleting, inserting or reordering records breaks
@@ -36,6 +37,12 @@ and, by type:
   as ``rule@new_id`` from then on. The log itself is never rewritten.
 * ``note``: ``text``.
 
+Any record may also carry ``sig``, an Ed25519 signature of the record by the
+key of whoever recorded it (see :mod:`workbench.risk.signing`):
+``{"alg": "ed25519", "key": <public key>, "value": <signature>}``, both base64.
+:func:`verify` refuses a record whose signature does not match it; which key
+belongs to whom is the project's list of signers (``signers.yaml``).
+
 Deleting the *last* records cannot be seen from the chain alone; the project
 keeps the head hash and record count elsewhere (and every export records them),
 and :func:`verify` reports a shorter log or a different head as truncation when
@@ -44,6 +51,7 @@ given ``expected_head`` / ``expected_records``.
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import hashlib
 import json
@@ -80,7 +88,7 @@ __all__ = [
 TREATMENTS: tuple[str, ...] = ("mitigate", "accept", "transfer", "avoid", "not_applicable")
 #: Bands whose acceptance needs a named risk owner and a review date.
 HIGH_BANDS: tuple[str, ...] = ("high", "critical")
-#: Record types this version writes; others are verified and otherwise ignored.
+#: Record types this version reads and writes; any other type is refused.
 RECORD_TYPES: tuple[str, ...] = ("decision", "rename", "note")
 #: ``prev`` of the first record, and the head of an empty log.
 ZERO_HASH = "0" * 64
@@ -95,6 +103,11 @@ _TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     "rename": ("old_id", "new_id"),
     "note": ("text",),
 }
+#: Fields a record of a type may have (records written before they existed lack them).
+_OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {"decision": (), "rename": (), "note": ()}
+#: The optional signature of a record (any type); see :mod:`workbench.risk.signing`.
+SIGNATURE_FIELD = "sig"
+_SIGNATURE_SIZES = {"key": 32, "value": 64}
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DECISION_ID_RE = re.compile(r"D-\d{4,}")
@@ -450,10 +463,21 @@ def _type_problem(rec: Mapping[str, Any], decision_ids: list[str]) -> str | None
     kind = rec["type"]
     fields = _TYPE_FIELDS.get(kind)
     if fields is None:
-        return None  # a later version's record type: chained and verified, not read
+        return (f"unknown record type {kind!r}: this version reads only "
+                f"{_either(RECORD_TYPES)} records (the record was added by hand, "
+                "or by a newer workbench)")
     missing = [k for k in fields if k not in rec]
     if missing:
         return f"{kind} record: missing field(s) {', '.join(missing)}"
+    allowed = {*COMMON_FIELDS, *fields, *_OPTIONAL_FIELDS.get(kind, ())}
+    unknown = sorted(set(rec) - allowed - {SIGNATURE_FIELD})
+    if unknown:
+        return (f"{kind} record: unknown field(s) {', '.join(unknown)}; a {kind} record has "
+                f"only {', '.join(sorted(allowed))} (and {SIGNATURE_FIELD})")
+    if SIGNATURE_FIELD in rec:
+        problem = _signature_shape_problem(rec[SIGNATURE_FIELD])
+        if problem:
+            return f"{kind} record: {problem}"
 
     def text(k: str, optional: bool = False) -> bool:
         return isinstance(rec[k], str) or (optional and rec[k] is None)
@@ -485,6 +509,25 @@ def _type_problem(rec: Mapping[str, Any], decision_ids: list[str]) -> str | None
                 return f"rename record: {k} must be a non-empty text"
     elif kind == "note" and not text("text"):
         return "note record: text must be a text"
+    return None
+
+
+def _signature_shape_problem(sig: Any) -> str | None:
+    """What is wrong with the form of a ``sig`` field (its truth is checked by signing)."""
+    expected = "sig must be an object with alg (ed25519), key and value (base64)"
+    if not isinstance(sig, dict) or set(sig) != {"alg", "key", "value"}:
+        return expected
+    if sig["alg"] != "ed25519":
+        return f"sig: unknown signature algorithm {sig['alg']!r}; expected ed25519"
+    for part, size in _SIGNATURE_SIZES.items():
+        try:
+            if not isinstance(sig[part], str):
+                raise ValueError
+            raw = base64.b64decode(sig[part], validate=True)
+        except ValueError:
+            return f"sig: {part} is not base64 text"
+        if len(raw) != size or base64.b64encode(raw).decode("ascii") != sig[part]:
+            return f"sig: {part} must be {size} bytes in base64"
     return None
 
 
@@ -605,11 +648,20 @@ def verify(
     ``expected_head`` and/or ``expected_records`` (kept by the project and written
     into every export), a log that is shorter, or whose record at that position
     has another hash, is reported as truncated or rewritten; a log that has grown
-    since is fine.
+    since is fine. A signed record whose signature does not match it is bad too
+    (who signed what, and whether the key is known, is
+    :func:`workbench.risk.signing.record_signatures`).
     """
-    return _verify_data(
-        _read_bytes(Path(path)), expected_head=expected_head, expected_records=expected_records
-    )
+    data = _read_bytes(Path(path))
+    result = _verify_data(data, expected_head=expected_head, expected_records=expected_records)
+    if result.ok and b'"%s":' % SIGNATURE_FIELD.encode() in data:
+        from workbench.risk.signing import first_bad_signature
+
+        bad = first_bad_signature(_split(data)[0])
+        if bad is not None:
+            line, seq, problem = bad
+            return VerifyResult(False, result.records, result.head, line, problem, seq)
+    return result
 
 
 # --------------------------------------------------------------------------- locking
@@ -710,8 +762,12 @@ class DecisionLog:
     :meth:`repair_partial_tail`).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, signer: Any = None) -> None:
         self.path = Path(path)
+        #: The :class:`~workbench.risk.signing.SigningKey` that signs what this object
+        #: appends; ``None`` uses the process's key (``workbench.risk.signing.use_key``,
+        #: or the file named by ``WORKBENCH_SIGNING_KEY``), and no key means unsigned.
+        self.signer = signer
         self._seen_records = 0
         self._seen_head = ZERO_HASH
 
@@ -730,10 +786,13 @@ class DecisionLog:
     def records(self) -> list[dict[str, Any]]:
         """All complete records in order (a partial last line is left out: see verify).
 
-        Raises :class:`DecisionLogError` when a line is not a JSON object. The
-        hash chain is not checked here: call :meth:`verify` for that.
+        Raises :class:`DecisionLogError` when a line is not a JSON object, or is a
+        record of an unknown type or with an unknown field. The hash chain is not
+        checked here: call :meth:`verify` for that.
         """
-        return self._parse(self._lines())
+        records = self._parse(self._lines())
+        self._decisions(records)  # refuses what this version cannot read, naming the line
+        return records
 
     def _parse(self, lines: list[bytes]) -> list[dict[str, Any]]:
         out = []
@@ -755,18 +814,18 @@ class DecisionLog:
 
     def decisions(self) -> list[Decision]:
         """Every decision in log order, with later renames applied to its finding ids."""
-        return self._decisions(self.records())
+        return self._decisions(self._parse(self._lines()))
 
     def _decisions(self, records: list[dict[str, Any]]) -> list[Decision]:
         out: list[Decision] = []
         decision_ids: list[str] = []
         for i, rec in enumerate(records, start=1):
             kind = rec.get("type")
-            if kind not in ("decision", "rename"):
-                continue
             problem = _common_problem(rec) or _type_problem(rec, decision_ids)
             if problem:
                 raise DecisionLogError(f"{self.path}: line {i}: {problem}")
+            if kind not in ("decision", "rename"):
+                continue
             if kind == "decision":
                 decision_ids.append(rec["id"])
                 out.append(_decision_from_record(rec))
@@ -926,6 +985,9 @@ class DecisionLog:
         path = self.path
         if not path.parent.is_dir():
             raise DecisionLogError(f"{path}: the folder of the decision log does not exist")
+        from workbench.risk.signing import active_key
+
+        signer = active_key(self.signer, log_path=path)
         created = not path.exists()
         flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
         try:
@@ -957,6 +1019,8 @@ class DecisionLog:
                 record = build(records)
                 record["seq"] = len(lines) + 1
                 record["prev"] = result.head
+                if signer is not None:
+                    record[SIGNATURE_FIELD] = signer.sign(record)
                 line = _canonical(record) + b"\n"
                 self._write(fd, line, len(data))
         finally:
