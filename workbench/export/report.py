@@ -23,6 +23,7 @@ project: every lookup goes through dictionaries built once.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import os
@@ -59,8 +60,10 @@ GREY = "#BBBBBB"
 TOP_RISKS = 5
 TOP_ACTIONS = 3
 MAX_PATHS = 50
-NODE_W, NODE_H = 150.0, 64.0  # SVG units per layout unit
-SLICE_W = 600.0  # widest graph slice: fits A4 and Letter at 1:1, so 12 px text stays 9 pt
+NODE_W, NODE_H = 115.0, 88.0  # SVG units (CSS px) per layout unit
+SLICE_W = 660.0  # widest graph slice: fits A4 and Letter at 1:1, so 12 px text prints at 9 pt
+PAD = 10.0
+LABEL_CHARS = 16
 PAPERS = ("a4", "letter")
 
 
@@ -118,6 +121,7 @@ class HeatRow:
 @dataclass(frozen=True)
 class Heatmap:
     title: str
+    note: str
     total: int
     impacts: list[tuple[int, str]]
     rows: list[HeatRow]
@@ -261,7 +265,7 @@ class PathItem:
 class GraphZone:
     x: float
     width: float
-    label: str
+    labels: list[str]
     label_x: float
 
 
@@ -280,7 +284,7 @@ class GraphNode:
     y: float
     colour: str
     letter: str
-    label: str
+    labels: list[str]
     title: str
 
 
@@ -417,6 +421,19 @@ def _short(text: str, n: int = 22) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _wrap(text: str, width: int, lines: int) -> list[str]:
+    """Words in at most *lines* lines of *width* characters (the last one cut with an ellipsis)."""
+    out: list[str] = []
+    for word in text.split():
+        if out and len(out[-1]) + 1 + len(word) <= width:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    if len(out) > lines:
+        out = [*out[: lines - 1], " ".join(out[lines - 1 :])]
+    return [_short(line, width) for line in out] or [""]
+
+
 def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
@@ -528,7 +545,7 @@ class _Builder:
             for b in reversed(self.band_names)
         ]
 
-    def heatmap(self, title: str, prefix: str) -> Heatmap:
+    def heatmap(self, title: str, note: str, prefix: str) -> Heatmap:
         m = self.matrix
         counts = Counter((r[prefix + "likelihood"], r[prefix + "impact"]) for r in self.rows)
         impacts = [(i, m.impact_label(i)) for i in range(1, m.max_impact + 1)]
@@ -548,7 +565,7 @@ class _Builder:
                     )
                 )
             rows.append(HeatRow(lik, m.likelihood_label(lik), cells))
-        return Heatmap(title, len(self.rows), impacts, rows)
+        return Heatmap(title, note, len(self.rows), impacts, rows)
 
     # -- executive summary
     def _status_phrase(self, r: dict[str, Any]) -> str:
@@ -876,15 +893,26 @@ class _Builder:
                 clauses.append(
                     f"reaches {name(h.node)} by {how}" + (f" for {tactic}" if tactic else "")
                 )
-            pre = f" after preparing with {_and(list(p.preconditions))}" if p.preconditions else ""
+            prepared = [
+                f"{t.id} {t.name}".strip()
+                for t in (_technique(self.catalog, x) for x in p.preconditions)
+            ]
+            pre = f" (prepared by {_and(prepared)})" if prepared else ""
+            worst = (
+                f" The worst finding on the way scores {p.max_score}."
+                if p.max_score
+                else " No scored finding lies on the way."
+            )
             sentence = (
-                f"An attacker starting at {name(p.entry)}{pre} {_and(clauses)}, ending at the "
-                f"crown jewel {name(p.target)} (worst finding on the way: score {p.max_score})."
+                f"From {name(p.entry)}{pre}, an attacker {_and(clauses)}: "
+                f"{name(p.target)} is a crown jewel.{worst}"
             )
             out.append(PathItem(sentence, name(p.entry), steps, p.max_score))
         return out, max(len(all_paths) - MAX_PATHS, 0)
 
     def graph(self) -> list[GraphSlice]:
+        """The system graph in page-wide slices cut between zones (or, for a zone wider than a
+        page, between its columns), each drawn at full size so that no text shrinks."""
         from workbench.layout import layout_model
 
         m = self.model
@@ -896,31 +924,47 @@ class _Builder:
                 and (r["score"] or 0) > best.get(r["element"], (0, ""))[0]
             ):
                 best[r["element"]] = (r["score"] or 0, r["band"])
-        ox, oy = 20.0, 50.0
-        total_w = lay.width * NODE_W + 2 * ox
-        height = lay.height * NODE_H + oy + 20
+        top = 58.0
+        height = lay.height * NODE_H + top + 12
 
-        def px(pos: tuple[float, float]) -> tuple[float, float]:
-            return ox + pos[0] * NODE_W, oy + (lay.height - pos[1]) * NODE_H
+        def px(p: tuple[float, float]) -> tuple[float, float]:
+            return p[0] * NODE_W, top + (lay.height - p[1]) * NODE_H - NODE_H / 2 + 16
 
-        pos = {cid: px(p) for cid, p in lay.positions.items()}
-        count = max(1, int(-(-total_w // SLICE_W)))
-        width = total_w / count
-        slices = [GraphSlice(i * width, width, height, [], [], []) for i in range(count)]
+        pieces: list[tuple[float, float]] = []
+        for z in lay.zones:
+            x0, x1 = z.x0 * NODE_W, z.x1 * NODE_W
+            if x1 - x0 + 2 * PAD <= SLICE_W:
+                pieces.append((x0, x1))
+            else:
+                pieces += [
+                    (x0 + k * NODE_W, x0 + (k + 1) * NODE_W) for k in range(round(z.x1 - z.x0))
+                ]
+        ranges: list[tuple[float, float]] = []
+        for a, b in pieces:
+            if ranges and b - ranges[-1][0] + 2 * PAD <= SLICE_W:
+                ranges[-1] = (ranges[-1][0], b)
+            else:
+                ranges.append((a, b))
+        if not ranges:
+            ranges = [(0.0, NODE_W)]
+        slices = [GraphSlice(a - PAD, b - a + 2 * PAD, height, [], [], []) for a, b in ranges]
+        starts = [a for a, _ in ranges]
 
         def slice_of(x: float) -> int:
-            return min(int(x // width), count - 1)
+            return max(bisect.bisect_right(starts, x) - 1, 0)
 
         for z in lay.zones:
-            x0, x1 = ox + z.x0 * NODE_W, ox + z.x1 * NODE_W
-            first, last = slice_of(x0), slice_of(max(x1 - 1, x0))
-            for i in range(first, last + 1):
-                s = slices[i]
-                lx = max(x0, s.x0 + 4)
-                cont = " (continued)" if i > first else ""
-                room = max(int((min(x1, s.x0 + s.width) - lx) / 7.5), 6)
-                label = _short(f"{z.name} (trust {z.trust}){cont}", room)
-                s.zones.append(GraphZone(x0, x1 - x0, label, lx + 4))
+            x0, x1 = z.x0 * NODE_W, z.x1 * NODE_W
+            first, last = slice_of(x0), slice_of(x1 - 1)
+            for k in range(first, last + 1):
+                sl = slices[k]
+                lx = max(x0, sl.x0 + PAD) + 8
+                room = max(int((min(x1, sl.x0 + sl.width - PAD) - lx) / 7.6), 6)
+                name = z.name + (" (continued)" if k > first else "")
+                sl.zones.append(
+                    GraphZone(x0, x1 - x0, [_short(name, room), f"trust {z.trust}"], lx)
+                )
+        pos = {cid: px(p) for cid, p in lay.positions.items()}
         for f in m.flows():
             (x1, y1), (x2, y2) = pos[f.source], pos[f.target]
             dx, dy = x2 - x1, y2 - y1
@@ -934,8 +978,8 @@ class _Builder:
                 y2 - dy / length * r,
                 f"{f.id}: {f.source} → {f.target} ({data})",
             )
-            for i in sorted({slice_of(x1), slice_of(x2)}):
-                slices[i].flows.append(line)
+            for k in sorted({slice_of(x1), slice_of(x2)}):
+                slices[k].flows.append(line)
         for c in m.components():
             x, y = pos[c.id]
             score, band = best.get(c.id, (0, ""))
@@ -945,7 +989,7 @@ class _Builder:
                     y,
                     self.colour(band) if band else GREY,
                     band[:1].upper() if band else "–",
-                    _short(c.name),
+                    _wrap(c.name, LABEL_CHARS, 2),
                     f"{c.name} ({c.kind}, zone {c.zone})"
                     + (f": highest {band} {score}" if band else ": no finding"),
                 )
@@ -1092,8 +1136,8 @@ def build_report_context(
         finding_count=len(b.rows),
         bands=b.band_counts(prev_rows),
         summary=b.summary(settings.gate),
-        inherent=b.heatmap("Inherent risk (before mitigations)", ""),
-        residual=b.heatmap("Residual risk (mitigations implemented or verified)", "residual_"),
+        inherent=b.heatmap("Inherent risk", "before mitigations", ""),
+        residual=b.heatmap("Residual risk", "mitigations implemented or verified", "residual_"),
         trend=trend,
         plan=plan,
         unmitigated=unmitigated,
@@ -1120,7 +1164,7 @@ def _css_string(value: Any) -> Any:
 
     text = "" if value is None else str(value)
     out = "".join(
-        ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}" for ch in text
+        ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x} " for ch in text
     )
     return Markup(f'"{out}"')  # noqa: S704  (every character that could end the string is escaped)
 
