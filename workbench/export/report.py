@@ -59,6 +59,7 @@ ATLAS = "https://atlas.mitre.org/"
 GREY = "#BBBBBB"
 TOP_RISKS = 5
 TOP_ACTIONS = 3
+SUMMARY_ITEMS = 3  # undecided findings and gate failures named on the one-page summary
 MAX_PATHS = 50
 NODE_W, NODE_H = 115.0, 88.0  # SVG units (CSS px) per layout unit
 SLICE_W = 660.0  # widest graph slice: fits A4 and Letter at 1:1, so 12 px text prints at 9 pt
@@ -616,8 +617,11 @@ class _Builder:
         items = [
             f"{r['title']} on {r['element_name']} ({r['band']} {r['score']}): "
             + ("no decision" if r["status"] == "open" else f"review was due {r['review_by']}")
-            for r in (due_rows + open_rows)[:TOP_RISKS]
+            for r in (due_rows + open_rows)[:SUMMARY_ITEMS]
         ]
+        rest = len(due_rows) + len(open_rows) - len(items)
+        if rest > 0:
+            items.append(f"and {rest} more (see Findings)")
         failing = self.project.undecided(gate_band, as_of=self.state.as_of)
         if failing:
             verdict = (
@@ -631,7 +635,13 @@ class _Builder:
             not failing,
             gate_band,
             verdict,
-            [f"{r['title']} on {r['element_name']} ({r['status']})" for r in failing[:TOP_RISKS]],
+            [
+                f"{r['title']} on {r['element_name']} ({r['status']})"
+                for r in failing[:SUMMARY_ITEMS]
+            ]
+            + (
+                [f"and {len(failing) - SUMMARY_ITEMS} more"] if len(failing) > SUMMARY_ITEMS else []
+            ),
         )
         return Summary(overview, top, undecided, items, gate, self.actions())
 
