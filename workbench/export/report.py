@@ -516,6 +516,13 @@ class _Builder:
         self.finding_of = {f.id: f for f in self.state.findings}
         self.band_names = list(self.matrix.band_names())  # rising
         self.colours = {b: self.matrix.colour(b) for b in self.band_names}
+        self._techniques: dict[str, Technique] = {}
+
+    def technique(self, tid: str) -> Technique:
+        found = self._techniques.get(tid)
+        if found is None:
+            found = self._techniques[tid] = _technique(self.catalog, tid)
+        return found
 
     def colour(self, band: str | None) -> str:
         return self.colours.get(band or "", GREY)
@@ -653,6 +660,7 @@ class _Builder:
         gain: dict[str, list[int]] = {}
         chosen_status: dict[str, set[str]] = {}
         owners: dict[str, set[str]] = {}
+        candidate_cache: dict[tuple[tuple[str, ...], ...], list[Any]] = {}  # findings of one rule
         for r in self.rows:
             f = self.finding_of.get(r["id"])
             if f is None:
@@ -670,7 +678,16 @@ class _Builder:
                         owners.setdefault(c.id, set()).add(str(c.owner))
                 else:
                     done.add(c.id)
-            for cand in candidates_for(f, self.catalog, self.controls):
+            key = (
+                tuple(f.techniques),
+                tuple(f.mitigations),
+                tuple(f.controls),
+                tuple(f.guidelines),
+            )
+            cands = candidate_cache.get(key)
+            if cands is None:
+                cands = candidate_cache[key] = candidates_for(f, self.catalog, self.controls)
+            for cand in cands:
                 if cand.id not in effects and cand.id not in done:
                     effects[cand.id] = (cand.likelihood_effect, cand.impact_effect)
             for mid, (dl, di) in effects.items():
@@ -846,9 +863,9 @@ class _Builder:
             f = self.finding_of.get(r["id"])
             assumptions = list(r.get("assumptions") or [])
             questions = [_question(a, r["element_name"]) for a in assumptions]
-            techniques = [_technique(self.catalog, t) for t in (r.get("techniques") or []) if t]
+            techniques = [self.technique(t) for t in (r.get("techniques") or []) if t]
             if not techniques and r.get("technique"):
-                techniques = [_technique(self.catalog, r["technique"])]
+                techniques = [self.technique(r["technique"])]
             owasp = getattr(f, "owasp", None) or r.get("owasp") or []
             by_band.setdefault(r["band"], []).append(
                 FindingItem(
@@ -896,7 +913,7 @@ class _Builder:
             steps = []
             clauses = []
             for h in p.hops:
-                tech = _technique(self.catalog, h.technique)
+                tech = self.technique(h.technique)
                 tactic = tactic_names.get(h.tactic, h.tactic)
                 steps.append(PathStep(name(h.node), h.technique, tech.name))
                 how = f"{tech.name} ({h.technique})" if tech.name else h.technique
@@ -905,7 +922,7 @@ class _Builder:
                 )
             prepared = [
                 f"{t.id} {t.name}".strip()
-                for t in (_technique(self.catalog, x) for x in p.preconditions)
+                for t in (self.technique(x) for x in p.preconditions)
             ]
             pre = f" (prepared by {_and(prepared)})" if prepared else ""
             worst = (
