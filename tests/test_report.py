@@ -498,3 +498,54 @@ def test_layout_is_stable_and_fits_zones():
     order = [z.trust for z in a.zones]
     assert order == sorted(order)
     assert len(set(a.positions.values())) == len(a.positions)  # no two components on one spot
+
+
+def test_cover_says_when_the_decision_log_does_not_verify(project, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(project.path, copy)
+    log = copy / "decisions.jsonl"
+    log.write_text(
+        log.read_text(encoding="utf-8").replace("Tolerable", "Acceptable"), encoding="utf-8"
+    )
+    tampered = Project.open(copy, clock=lambda: FIXED_TIME)
+    context = build_report_context(tampered, generated_at=STAMP, commit="")
+    assert not context.log_ok and context.log_problem
+    cover = render_report(context).split('<section class="summary"', 1)[0]
+    assert "does not verify" in cover and context.log_problem in cover
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_cover_names_the_git_commit_of_a_checkout(tmp_path):
+    import subprocess
+
+    from workbench.export.report import git_commit
+
+    p = Project.create(tmp_path / "repo" / "p", template="support-assistant", actor="a")
+    assert git_commit(p.path) == ""  # not a checkout
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "HOME": str(tmp_path),
+        "PATH": __import__("os").environ["PATH"],
+    }
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(tmp_path / "repo"), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "model")
+    head = git("rev-parse", "HEAD")
+    assert git_commit(p.path) == head
+    assert build_report_context(p, generated_at=STAMP).commit == head
+    p.edit_model(lambda m: m.update_component("llm", name="Another LLM"))
+    assert git_commit(p.path) == f"{head} (model.yaml has changes not committed)"
