@@ -33,7 +33,7 @@ import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -378,7 +378,6 @@ class ReportContext:
     evidence: list[GuidelineEvidence]
     signatories: list[Signatory]
     paper: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -504,6 +503,14 @@ def git_commit(folder: Path) -> str:
 
 
 class _Builder:
+    """Each section of the context from the project, one method per section.
+
+    The mitigation plan comes from the chosen mitigations of the assessment, a
+    decision's history from the supersedes chain of the decision log, the open
+    questions from the findings' assumptions: each method is the one place to
+    change when the project offers that data directly.
+    """
+
     def __init__(self, project: Any, as_of: dt.date | None) -> None:
         self.project = project
         self.model = project.model
@@ -1301,7 +1308,7 @@ NO_BROWSER = (
 )
 
 
-def html_to_pdf(html: str, *, browser: str | None = None, timeout: float = 120.0) -> bytes:
+def html_to_pdf(html: str, *, browser: str | None = None, timeout: float = 900.0) -> bytes:
     """Print an HTML document to PDF with a headless Chromium (no network, a throwaway profile)."""
     exe = browser or find_chromium()
     if not exe:
