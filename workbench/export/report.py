@@ -434,6 +434,11 @@ def _wrap(text: str, width: int, lines: int) -> list[str]:
     return [_short(line, width) for line in out] or [""]
 
 
+def _shown(n: int) -> int:
+    """How many of *n* items the summary names: all of them up to one over the limit."""
+    return n if n <= SUMMARY_ITEMS + 1 else SUMMARY_ITEMS
+
+
 def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
@@ -631,7 +636,7 @@ class _Builder:
         items = [
             f"{r['title']} on {r['element_name']} ({r['band']} {r['score']}): "
             + ("no decision" if r["status"] == "open" else f"review was due {r['review_by']}")
-            for r in (due_rows + open_rows)[:SUMMARY_ITEMS]
+            for r in (due_rows + open_rows)[: _shown(len(due_rows) + len(open_rows))]
         ]
         rest = len(due_rows) + len(open_rows) - len(items)
         if rest > 0:
@@ -651,10 +656,12 @@ class _Builder:
             verdict,
             [
                 f"{r['title']} on {r['element_name']} ({r['status']})"
-                for r in failing[:SUMMARY_ITEMS]
+                for r in failing[: _shown(len(failing))]
             ]
             + (
-                [f"and {len(failing) - SUMMARY_ITEMS} more"] if len(failing) > SUMMARY_ITEMS else []
+                [f"and {len(failing) - SUMMARY_ITEMS} more"]
+                if len(failing) > _shown(len(failing))
+                else []
             ),
         )
         return Summary(overview, top, undecided, items, gate, self.actions())
@@ -928,8 +935,7 @@ class _Builder:
                     f"reaches {name(h.node)} by {how}" + (f" for {tactic}" if tactic else "")
                 )
             prepared = [
-                f"{t.id} {t.name}".strip()
-                for t in (self.technique(x) for x in p.preconditions)
+                f"{t.id} {t.name}".strip() for t in (self.technique(x) for x in p.preconditions)
             ]
             pre = f" (prepared by {_and(prepared)})" if prepared else ""
             worst = (
