@@ -159,6 +159,8 @@ def test_text_sizes_follow_the_matrices():
 
 def _artifacts(pdf: Path, artifacts_dir: Path) -> None:
     if shutil.which("pdftoppm"):
+        for old in artifacts_dir.glob("report-page-*.png"):
+            old.unlink()
         subprocess.run(
             ["pdftoppm", "-r", "50", "-png", str(pdf), str(artifacts_dir / "report-page")],
             check=False,
