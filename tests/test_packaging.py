@@ -126,6 +126,9 @@ def test_built_wheel_carries_the_data_and_runs_the_main_job(tmp_path):
         "workbench/_catalogs/atlas/atlas-catalog.json",
         "workbench/_catalogs/guidelines.yaml",
         "workbench/_catalogs/templates/support-assistant.yaml",
+        "workbench/export/templates/report.html.j2",
+        "workbench/export/templates/report.md.j2",
+        "workbench/export/templates/report.css",
     ):
         assert required in names, required
 

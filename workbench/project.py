@@ -36,7 +36,15 @@ from workbench.model._yaml import dump_yaml, parse_yaml
 from workbench.risk.mitigations import ChosenMitigation, MitigationError, residual_risk
 from workbench.rules.findings import Finding
 
-__all__ = ["PROJECT_FILES", "Project", "ProjectState", "manual_finding_id"]
+__all__ = [
+    "PROJECT_FILES",
+    "Project",
+    "ProjectState",
+    "ReportSettings",
+    "ScopeItem",
+    "manual_finding_id",
+    "report_settings_from",
+]
 
 PROJECT_FILES = ("project.yaml", "model.yaml", "assessment.yaml")
 LOG_FILE = "decisions.jsonl"
@@ -106,6 +114,153 @@ class Assessment:
             raise InputError(f"{where}: malformed assessment: {exc}") from None
 
 
+@dataclass(frozen=True)
+class ScopeItem:
+    """One line of a report's scope: what is (or is not) covered, and why."""
+
+    item: str
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The ``report:`` section of ``project.yaml``: what the report's cover and sign-off say.
+
+    ``gate`` is the lowest band whose undecided findings fail the release gate
+    (as ``workbench check --fail-on``).
+    """
+
+    classification: str = ""
+    owner: str = ""
+    authors: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    scope_in: tuple[ScopeItem, ...] = ()
+    scope_out: tuple[ScopeItem, ...] = ()
+    gate: str = "high"
+
+    def to_dict(self) -> dict[str, Any]:
+        def items(xs: tuple[ScopeItem, ...]) -> list[Any]:
+            return [{"item": x.item, "why": x.why} if x.why else x.item for x in xs]
+
+        out: dict[str, Any] = {}
+        if self.classification:
+            out["classification"] = self.classification
+        if self.owner:
+            out["owner"] = self.owner
+        if self.authors:
+            out["authors"] = list(self.authors)
+        if self.reviewers:
+            out["reviewers"] = list(self.reviewers)
+        if self.scope_in or self.scope_out:
+            out["scope"] = {"in": items(self.scope_in), "out": items(self.scope_out)}
+        if self.gate != "high":
+            out["gate"] = self.gate
+        return out
+
+
+_REPORT_KEYS = ("classification", "owner", "authors", "reviewers", "scope", "gate")
+
+
+def report_settings_from(
+    data: Any, where: str = "project.yaml", lines: Mapping[Any, int] | None = None
+) -> ReportSettings:
+    """Validate the ``report:`` settings; every problem names the file, its line and the field."""
+    lines = lines or {}
+    problems: list[str] = []
+
+    def at(path: tuple[Any, ...]) -> str:
+        for n in range(len(path), 0, -1):
+            if path[:n] in lines:
+                return f"{where} line {lines[path[:n]]}"
+        return where
+
+    def bad(path: tuple[Any, ...], expected: str, got: Any) -> None:
+        field_name = ".".join(str(p) for p in path)
+        problems.append(f"{at(path)}: {field_name}: expected {expected}, got {got!r}")
+
+    def text(path: tuple[Any, ...], value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            bad(path, "text", value)
+            return ""
+        return str(value).strip()
+
+    def names(path: tuple[Any, ...], value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            bad(path, "a list of names", value)
+            return ()
+        out = [text((*path, i), v) for i, v in enumerate(value)]
+        return tuple(v for v in out if v)
+
+    def scope_items(path: tuple[Any, ...], value: Any) -> tuple[ScopeItem, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            bad(path, "a list of items (text, or a mapping with item and why)", value)
+            return ()
+        out = []
+        for i, v in enumerate(value):
+            if isinstance(v, dict):
+                unknown = sorted(set(map(str, v)) - {"item", "why"})
+                if unknown:
+                    bad((*path, i), "the keys item and why", ", ".join(unknown))
+                item = text((*path, i, "item"), v.get("item"))
+                if not item:
+                    bad((*path, i, "item"), "what is in or out of scope", v.get("item"))
+                    continue
+                out.append(ScopeItem(item, text((*path, i, "why"), v.get("why"))))
+            else:
+                item = text((*path, i), v)
+                if item:
+                    out.append(ScopeItem(item))
+        return tuple(out)
+
+    root = ("report",)
+    if data is None:
+        return ReportSettings()
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{at(root)}: report: expected a mapping with {', '.join(_REPORT_KEYS)}, got {data!r}"
+        )
+    unknown = sorted(set(map(str, data)) - set(_REPORT_KEYS))
+    if unknown:
+        problems.append(
+            f"{at(root)}: report: unknown setting {', '.join(unknown)} "
+            f"(expected {', '.join(_REPORT_KEYS)})"
+        )
+    scope = data.get("scope")
+    scope_in: tuple[ScopeItem, ...] = ()
+    scope_out: tuple[ScopeItem, ...] = ()
+    if isinstance(scope, dict):
+        extra = sorted(set(map(str, scope)) - {"in", "out"})
+        if extra:
+            bad((*root, "scope"), "the keys in and out", ", ".join(extra))
+        scope_in = scope_items((*root, "scope", "in"), scope.get("in"))
+        scope_out = scope_items((*root, "scope", "out"), scope.get("out"))
+    elif scope is not None:
+        bad((*root, "scope"), "a mapping with in and out", scope)
+    gate = text((*root, "gate"), data.get("gate")) or "high"
+    settings = ReportSettings(
+        classification=text((*root, "classification"), data.get("classification")),
+        owner=text((*root, "owner"), data.get("owner")),
+        authors=names((*root, "authors"), data.get("authors")),
+        reviewers=names((*root, "reviewers"), data.get("reviewers")),
+        scope_in=scope_in,
+        scope_out=scope_out,
+        gate=gate,
+    )
+    if problems:
+        raise InputError("; ".join(problems))
+    return settings
+
+
 @dataclass
 class ProjectState:
     """One analysis of the project with the analyst's work applied."""
@@ -141,6 +296,7 @@ class Project:
         self._state: ProjectState | None = None
         self._texts: dict[Any, Any] = {}
         self._analysis: tuple[Any, Any, Any] | None = None
+        self._setting_lines: dict[Any, int] = {}
         from workbench.risk.decisions import DecisionLog
 
         self.log = DecisionLog(self.path / LOG_FILE)
@@ -204,9 +360,10 @@ class Project:
             )
         project = cls(folder, clock=clock)
         raw = project._read("project.yaml")
-        data, _lines, _dups = parse_yaml(raw.decode("utf-8-sig"), str(folder / "project.yaml"))
+        data, lines, _dups = parse_yaml(raw.decode("utf-8-sig"), str(folder / "project.yaml"))
         if not isinstance(data, dict):
             raise InputError(f"{folder / 'project.yaml'}: expected a mapping of settings")
+        project._setting_lines = lines
         version = data.get("schema_version", PROJECT_SCHEMA)
         if not isinstance(version, int) or version > PROJECT_SCHEMA:
             raise InputError(
@@ -214,6 +371,7 @@ class Project:
                 f"workbench understands ({PROJECT_SCHEMA}); upgrade ai-threat-workbench"
             )
         project.settings = data
+        project.report_settings()  # a mistake in the report settings is reported now
         project._read("model.yaml")
         project.model = load_model(folder / "model.yaml")
         if (folder / "assessment.yaml").exists():
@@ -304,6 +462,65 @@ class Project:
 
     def today(self) -> dt.date:
         return self.clock().date()
+
+    def report_settings(self) -> ReportSettings:
+        """The report's cover and sign-off settings (``report:`` in ``project.yaml``)."""
+        settings = report_settings_from(
+            self.settings.get("report"), str(self.path / "project.yaml"), self._setting_lines
+        )
+        if settings.gate != "high":
+            try:
+                self.matrix.band_rank(settings.gate)
+            except (KeyError, ValueError, LookupError):
+                raise InputError(
+                    f"{self.path / 'project.yaml'}: report.gate: expected a band of the risk "
+                    f"matrix ({', '.join(self.matrix.band_names())}), got {settings.gate!r}"
+                ) from None
+        return settings
+
+    def set_report_settings(
+        self,
+        *,
+        classification: str | None = None,
+        owner: str | None = None,
+        authors: Sequence[str] | None = None,
+        reviewers: Sequence[str] | None = None,
+        scope_in: Sequence[str | Mapping[str, str]] | None = None,
+        scope_out: Sequence[str | Mapping[str, str]] | None = None,
+        gate: str | None = None,
+    ) -> ReportSettings:
+        """Change the report settings (only the ones given), validate them and save."""
+        current = self.report_settings().to_dict()
+        scope = dict(current.get("scope") or {})
+        for key, value in (
+            ("classification", classification),
+            ("owner", owner),
+            ("authors", None if authors is None else list(authors)),
+            ("reviewers", None if reviewers is None else list(reviewers)),
+            ("gate", gate),
+        ):
+            if value is not None:
+                current[key] = value
+        if scope_in is not None:
+            scope["in"] = [dict(x) if isinstance(x, Mapping) else x for x in scope_in]
+        if scope_out is not None:
+            scope["out"] = [dict(x) if isinstance(x, Mapping) else x for x in scope_out]
+        if scope:
+            current["scope"] = scope
+        previous = self.settings.get("report")
+        self.settings["report"] = current
+        self._setting_lines = {}
+        try:
+            settings = self.report_settings()
+        except InputError:
+            if previous is None:
+                self.settings.pop("report", None)
+            else:
+                self.settings["report"] = previous
+            raise
+        self.settings["report"] = settings.to_dict()
+        self.save()
+        return settings
 
     # -- analysis and state ------------------------------------------------------------
     def _record_analysis(self) -> None:
@@ -800,6 +1017,7 @@ _SETTINGS_ORDER = (
     "rules",
     "controls",
     "analysed_with",
+    "report",
     "decision_log",
 )
 

@@ -1,4 +1,4 @@
-"""``workbench export stix|navigator|aibom`` and ``workbench diff``.
+"""``workbench export stix|navigator|aibom``, ``workbench diff`` and ``workbench report``.
 
 Every export writes JSON with sorted keys, to stdout or with ``--output FILE``
 atomically (a failed export leaves a previous file as it was). Timestamps are
@@ -136,6 +136,33 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 1 if args.exit_code and result else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from workbench.export.report import build_report_context, render_report, write_report
+
+    if args.format == "pdf" and not args.output:
+        raise InputError("--format pdf: give the PDF file with --output FILE")
+    if args.previous and not Path(args.previous).exists():
+        raise InputError(f"--previous: {args.previous}: no such project folder or model file")
+    project = _source(args.project, [])
+    if isinstance(project, tuple):
+        raise InputError(
+            f"{args.project}: a report needs a project folder (start one with workbench init "
+            "--model FILE)"
+        )
+    options: dict[str, Any] = {
+        "generated_at": _timestamp(args.generated_at, "--generated-at").isoformat(),
+        "as_of": _as_of(args.as_of),
+        "previous": args.previous,
+        "paper": args.paper or ("a4" if args.format == "pdf" else None),
+    }
+    if args.output:
+        path = write_report(project, args.output, args.format, **options)
+        print(f"wrote {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(render_report(build_report_context(project, **options), args.format))
+    return 0
+
+
 def _add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
@@ -150,7 +177,7 @@ def _add_rules(
 
 
 def register(subparsers: Any) -> None:
-    """Add ``export`` (``stix``, ``navigator``, ``aibom``) and ``diff``."""
+    """Add ``export`` (``stix``, ``navigator``, ``aibom``), ``report`` and ``diff``."""
     export = subparsers.add_parser(
         "export",
         help="export a threat model: STIX 2.1, ATLAS Navigator layer, CycloneDX AIBOM",
@@ -224,6 +251,41 @@ def register(subparsers: Any) -> None:
     )
     _add_output(p)
     p.set_defaults(handler=cmd_export_aibom)
+
+    p = subparsers.add_parser(
+        "report",
+        help="a project's report for its risk owner: HTML (self-contained), Markdown or PDF",
+        description="The report a risk owner signs: cover, executive summary, inherent and "
+        "residual heatmaps, mitigation plan, decisions, findings, attack paths, guideline "
+        "coverage and sign-off. HTML and Markdown go to stdout or --output FILE; PDF needs "
+        "--output and a headless Chromium (without one, print the HTML from a browser). "
+        "Cover settings (scope, classification, authors, reviewers, owner) live under report: "
+        "in project.yaml.",
+    )
+    p.add_argument("project", metavar="PROJECT", help="project folder")
+    p.add_argument(
+        "--format", choices=("html", "markdown", "pdf"), default="html", help="default: html"
+    )
+    p.add_argument(
+        "--output", "-o", metavar="FILE", help="write to FILE (atomically) instead of stdout"
+    )
+    p.add_argument(
+        "--previous",
+        metavar="PATH",
+        help="an earlier project folder or model file: show the trend against it",
+    )
+    p.add_argument(
+        "--paper",
+        choices=("a4", "letter"),
+        help="printed page size (PDF default: a4; HTML default: the browser's paper)",
+    )
+    p.add_argument("--as-of", metavar="DATE", help="judge review dates as of this day")
+    p.add_argument(
+        "--generated-at",
+        metavar="TIME",
+        help="the report's date and time, ISO 8601 (default: now, UTC); fixes the output",
+    )
+    p.set_defaults(handler=cmd_report)
 
     p = subparsers.add_parser(
         "diff",

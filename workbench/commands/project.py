@@ -1,4 +1,4 @@
-"""Project commands: init, status, register, check, import, export (verify: keys.py)."""
+"""Project commands: init, status, register, check, import, coverage, demo (verify: keys.py)."""
 
 from __future__ import annotations
 
@@ -227,16 +227,6 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from workbench.export.report import write_html_report, write_markdown_report
-
-    project = _open(args.project)
-    writer = write_markdown_report if args.format == "markdown" else write_html_report
-    path = writer(project, args.output)
-    print(f"wrote {path}")
-    return 0
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job on bundled defaults, headless: register, decision records and report."""
     from workbench.commands.analysis import _summary_text
@@ -322,14 +312,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--as-of", metavar="DATE")
     add_format_argument(p, ("table", "json", "csv"))
     p.set_defaults(handler=cmd_coverage)
-
-    p = subparsers.add_parser(
-        "report", help="a project's report: one self-contained HTML file, or Markdown"
-    )
-    p.add_argument("project", metavar="PROJECT")
-    p.add_argument("--output", "-o", metavar="FILE", required=True)
-    p.add_argument("--format", choices=["html", "markdown"], default="html")
-    p.set_defaults(handler=cmd_report)
 
     p = subparsers.add_parser(
         "demo",
