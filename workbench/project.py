@@ -296,7 +296,7 @@ class Project:
         self._state: ProjectState | None = None
         self._texts: dict[Any, Any] = {}
         self._analysis: tuple[Any, Any, Any] | None = None
-        self._setting_lines: dict[Any, int] = {}
+        self._setting_lines: Mapping[Any, int] = {}
         from workbench.risk.decisions import DecisionLog
 
         self.log = DecisionLog(self.path / LOG_FILE)
