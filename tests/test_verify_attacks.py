@@ -458,3 +458,19 @@ def test_git_a_log_never_committed_and_a_log_deleted_in_a_commit(project, capsys
     log_of(project).write_bytes(b"")
     code, out = run(capsys, project.path, "--git")
     assert code == 1 and f"commit {gone[:12]} deletes the log" in out
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_the_workbench_report_anchors_the_log_it_was_made_from(project, tmp_path, capsys, fmt):
+    from workbench.export.report import write_report
+
+    report = write_report(project, tmp_path / f"report.{'md' if fmt == 'markdown' else fmt}", fmt,
+                          generated_at="2026-05-01T10:00:00Z")
+    anchor = read_anchor(str(report))
+    head, count = _head(log_of(project))
+    assert (anchor.head, anchor.records) == (head, count)
+    assert run(capsys, project.path, "--against", report)[0] == 0
+    forge(project, lambda recs: recs[0].update(
+        rationale="Rewritten after the report went to the risk owner."))
+    code, out = run(capsys, project.path, "--against", report)
+    assert code == 1 and "its hash is not the expected head" in out
