@@ -83,8 +83,89 @@ def llm_output_feeds_llm_source(ctx: Context, element: Any) -> Match | None:
     return None
 
 
+# -- helper LLMs ---------------------------------------------------------------
+
+
+def helper_llm(ctx: Context, element: Any) -> Match | None:
+    """An LLM that only helps another one: everything that receives its output
+    (a rewriter's query, a summariser's digest) also prompts a different LLM,
+    whose answer is what people get. Findings about the answer belong there.
+    """
+    if not _is_llm(ctx, element.id):
+        return None
+    readers = [nxt for fid, nxt in ctx.out_adj[element.id] if "model_output" in ctx.flows[fid].data]
+    if not readers:
+        return None
+    mains: list[str] = []
+    for reader in dict.fromkeys(readers):
+        other = next(
+            (n for _f, n in ctx.out_adj[reader] if n != element.id and _is_llm(ctx, n)), None
+        )
+        if other is None:
+            return None
+        mains.append(other)
+    main = ctx.name(mains[0])
+    return Match(
+        evidence=[f"its output feeds {', '.join(ctx.name(r) for r in dict.fromkeys(readers))}, "
+                  f"which also prompts {main}"],
+        vars={"other": main, "other_kind": "model"},
+    )
+
+
+# kinds that pass content on without being its author
+_CONDUITS = frozenset(
+    {"application", "agent", "inference_endpoint", "model", "data_pipeline", "monitoring",
+     "prompt", "sensor"}
+)
+
+
+def only_author_in_context(ctx: Context, element: Any) -> Match | None:
+    """An application whose LLM output is read only by the person who wrote
+    everything in the LLM's context: each LLM upstream of it reads nothing but
+    what one actor typed (through applications, agents and that person's own
+    ``per_user`` stores), and the output goes to no other actor. Rendering
+    tricks there leak nothing the reader could not already see.
+    """
+
+    def author_of(llm: str) -> str | None:
+        def compute() -> str | None:
+            actors: set[str] = set()
+            for cid in ctx.closure([llm], forward=False):
+                comp = ctx.components[cid]
+                if cid == llm or comp.kind in _CONDUITS:
+                    continue
+                if comp.kind in ("data_store", "vector_store") and comp.get("per_user") is True:
+                    continue
+                if comp.kind != "actor":
+                    return None
+                actors.add(cid)
+            return next(iter(actors)) if len(actors) == 1 else None
+
+        result: str | None = ctx.cached(("pred", "author_of", llm), compute)
+        return result
+
+    llms = [cid for cid in ctx.closure([element.id], forward=False) if _is_llm(ctx, cid)]
+    if not llms:
+        return None
+    authors = {author_of(llm) for llm in llms}
+    if len(authors) != 1 or None in authors:
+        return None
+    author = authors.pop()
+    readers = {cid for _f, cid in ctx.out_adj[element.id] if ctx.components[cid].kind == "actor"}
+    if not readers <= {author}:
+        return None
+    return Match(
+        evidence=[f"everything in the LLM's context comes from {ctx.name(str(author))}, "
+                  "who alone reads the output"],
+    )
+
+
 def builtin_predicates() -> dict[str, PredicateFn]:
-    return {"llm_output_feeds_llm_source": llm_output_feeds_llm_source}
+    return {
+        "llm_output_feeds_llm_source": llm_output_feeds_llm_source,
+        "helper_llm": helper_llm,
+        "only_author_in_context": only_author_in_context,
+    }
 
 
 @cache
