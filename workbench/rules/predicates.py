@@ -86,29 +86,78 @@ def llm_output_feeds_llm_source(ctx: Context, element: Any) -> Match | None:
 # -- helper LLMs ---------------------------------------------------------------
 
 
+def _prompted_llms(ctx: Context, cid: str) -> set[str]:
+    """LLMs that *cid* prompts, directly or through a gateway or inference endpoint."""
+    out: set[str] = set()
+    for _f, nxt in ctx.out_adj[cid]:
+        if _is_llm(ctx, nxt):
+            out.add(nxt)
+            continue
+        comp = ctx.components[nxt]
+        if comp.kind == "inference_endpoint" or comp.get("role") == "gateway":
+            out.update(n for _g, n in ctx.out_adj[nxt] if _is_llm(ctx, n))
+    return out
+
+
+def _readers(ctx: Context, llm: str) -> list[str]:
+    """Who receives the LLM's output (through a gateway or endpoint: who that passes it to)."""
+    found: list[str] = []
+    for fid, nxt in ctx.out_adj[llm]:
+        if "model_output" not in ctx.flows[fid].data:
+            continue
+        comp = ctx.components[nxt]
+        if comp.kind == "inference_endpoint" or comp.get("role") == "gateway":
+            found += [n for g, n in ctx.out_adj[nxt] if "model_output" in ctx.flows[g].data]
+        else:
+            found.append(nxt)
+    return list(dict.fromkeys(n for n in found if n != llm))
+
+
 def helper_llm(ctx: Context, element: Any) -> Match | None:
     """An LLM that only helps another one: everything that receives its output
-    (a rewriter's query, a summariser's digest) also prompts a different LLM,
-    whose answer is what people get. Findings about the answer belong there.
+    (a rewriter's query, a summariser's digest, a conversation title) also
+    prompts a different LLM that is not itself such a helper, whose answer is
+    what people get. Of two LLMs that feed the same caller, the one prompted
+    with the user's input is the main one; when that does not tell them apart,
+    both count as main. Findings about the answer belong on the main one.
     """
     if not _is_llm(ctx, element.id):
         return None
-    readers = [nxt for fid, nxt in ctx.out_adj[element.id] if "model_output" in ctx.flows[fid].data]
-    if not readers:
+
+    def candidates() -> dict[str, dict[str, set[str]]]:
+        out: dict[str, dict[str, set[str]]] = {}
+        for cid in ctx.components:
+            if not _is_llm(ctx, cid):
+                continue
+            readers = _readers(ctx, cid)
+            others = {r: _prompted_llms(ctx, r) - {cid} for r in readers}
+            if readers and all(others.values()):
+                out[cid] = others
+        return out
+
+    def hears_user(cid: str) -> bool:
+        return any("user_input" in ctx.flows[f].data for f, _n in ctx.in_adj[cid])
+
+    cand: dict[str, dict[str, set[str]]] = ctx.cached(("pred", "helper_llm"), candidates)
+    others = cand.get(element.id)
+    if others is None:
         return None
     mains: list[str] = []
-    for reader in dict.fromkeys(readers):
-        other = next(
-            (n for _f, n in ctx.out_adj[reader] if n != element.id and _is_llm(ctx, n)), None
+    for _reader, llms in others.items():
+        # the main LLM is no helper itself, or, of two that feed the same caller,
+        # the one prompted with the user's input
+        main = sorted(
+            (m for m in llms
+             if m not in cand or (hears_user(m) and not hears_user(element.id))),
+            key=ctx.order.__getitem__,
         )
-        if other is None:
+        if not main:
             return None
-        mains.append(other)
-    main = ctx.name(mains[0])
+        mains.append(main[0])
     return Match(
-        evidence=[f"its output feeds {', '.join(ctx.name(r) for r in dict.fromkeys(readers))}, "
-                  f"which also prompts {main}"],
-        vars={"other": main, "other_kind": "model"},
+        evidence=[f"its output feeds {', '.join(ctx.name(r) for r in others)}, which also "
+                  f"prompts {ctx.name(mains[0])}"],
+        vars={"other": ctx.name(mains[0]), "other_kind": "model"},
     )
 
 
