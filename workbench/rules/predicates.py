@@ -168,6 +168,33 @@ _CONDUITS = frozenset(
 )
 
 
+_MIXED = "\0mixed"  # more than one origin, or one that is not an actor
+
+
+def _spread_single_label(ctx: Context, emit: dict[str, str]) -> dict[str, str]:
+    """Push labels along every flow; each node ends with the one label that
+    reaches it or ``_MIXED``. A node's state changes at most twice, so this is
+    linear in the flows."""
+    incoming: dict[str, str] = {}
+    outgoing: dict[str, str] = dict(emit)
+    queue: deque[str] = deque(emit)
+    while queue:
+        node = queue.popleft()
+        label = outgoing[node]
+        for _f, nxt in ctx.out_adj[node]:
+            before = incoming.get(nxt)
+            after = label if before in (None, label) else _MIXED
+            if after == before:
+                continue
+            incoming[nxt] = after
+            own = emit.get(nxt)
+            out = after if own in (None, after) else _MIXED
+            if outgoing.get(nxt) != out:
+                outgoing[nxt] = out
+                queue.append(nxt)
+    return incoming
+
+
 def only_author_in_context(ctx: Context, element: Any) -> Match | None:
     """An application whose LLM output is read only by the person who wrote
     everything in the LLM's context: each LLM upstream of it reads nothing but
@@ -176,35 +203,30 @@ def only_author_in_context(ctx: Context, element: Any) -> Match | None:
     tricks there leak nothing the reader could not already see.
     """
 
-    def author_of(llm: str) -> str | None:
-        def compute() -> str | None:
-            actors: set[str] = set()
-            for cid in ctx.closure([llm], forward=False):
-                comp = ctx.components[cid]
-                if cid == llm or comp.kind in _CONDUITS:
-                    continue
-                if comp.kind in ("data_store", "vector_store") and comp.get("per_user") is True:
-                    continue
-                if comp.kind != "actor":
-                    return None
-                actors.add(cid)
-            return next(iter(actors)) if len(actors) == 1 else None
+    def authors() -> dict[str, str]:
+        emit: dict[str, str] = {}
+        for cid, comp in ctx.components.items():
+            if comp.kind == "actor":
+                emit[cid] = cid
+            elif comp.kind in _CONDUITS:
+                continue
+            elif comp.kind in ("data_store", "vector_store") and comp.get("per_user") is True:
+                continue
+            else:
+                emit[cid] = _MIXED  # content someone else wrote or holds
+        of_llm = _spread_single_label(ctx, emit)
+        llm_emit = {cid: of_llm.get(cid, _MIXED) for cid in ctx.components if _is_llm(ctx, cid)}
+        return _spread_single_label(ctx, llm_emit)
 
-        result: str | None = ctx.cached(("pred", "author_of", llm), compute)
-        return result
-
-    llms = [cid for cid in ctx.closure([element.id], forward=False) if _is_llm(ctx, cid)]
-    if not llms:
+    seen_by: dict[str, str] = ctx.cached(("pred", "only_author_in_context"), authors)
+    author = seen_by.get(element.id)
+    if author is None or author == _MIXED:
         return None
-    authors = {author_of(llm) for llm in llms}
-    if len(authors) != 1 or None in authors:
-        return None
-    author = authors.pop()
     readers = {cid for _f, cid in ctx.out_adj[element.id] if ctx.components[cid].kind == "actor"}
     if not readers <= {author}:
         return None
     return Match(
-        evidence=[f"everything in the LLM's context comes from {ctx.name(str(author))}, "
+        evidence=[f"everything in the LLM's context comes from {ctx.name(author)}, "
                   "who alone reads the output"],
     )
 
