@@ -208,9 +208,7 @@ def only_author_in_context(ctx: Context, element: Any) -> Match | None:
         for cid, comp in ctx.components.items():
             if comp.kind == "actor":
                 emit[cid] = cid
-            elif comp.kind in _CONDUITS:
-                continue
-            elif comp.kind in ("data_store", "vector_store") and comp.get("per_user") is True:
+            elif comp.kind in _CONDUITS or (comp.kind in ("data_store", "vector_store") and comp.get("per_user") is True):
                 continue
             else:
                 emit[cid] = _MIXED  # content someone else wrote or holds
