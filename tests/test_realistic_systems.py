@@ -4,7 +4,7 @@ expects of them (``tests/expected/systems``), counted over the whole corpus:
 - at least 95% of the must-have findings are found;
 - at most 5% of all findings are on a must-not list;
 - no finding that rests on assumptions is ranked first in the register order
-  (score, then id) above a finding backed by stated facts.
+  above a finding backed by stated facts.
 
 Expectations marked ``needs: propagation`` or ``needs: flow-rules`` depend on
 the taint propagation along flows or on rules that target flows. They count
@@ -60,7 +60,7 @@ def results(library: tuple[Any, Any]) -> dict[str, AnalysisResult]:
 
 
 #: Words that name the propagation in the condition vocabulary or a predicate.
-PROPAGATION_WORDS = ("taint", "propagat", "untrusted_content", "confidential_reaches")
+PROPAGATION_WORDS = ("taint", "propagat", "untrusted_content", "confidential_data")
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,21 @@ def _what(entry: dict[str, Any]) -> str:
 
 
 def _assumed(f: Finding) -> bool:
-    return bool(getattr(f, "assumed", False) or f.assumptions)
+    """Fires only because attributes are unstated (the engine's own mark when
+    it has one; otherwise any assumption counts)."""
+    if hasattr(f, "assumed"):
+        return bool(f.assumed)
+    return bool(f.assumptions)
+
+
+def _register_order(findings: list[Finding]) -> list[Finding]:
+    """The register's order: the engine's ranking when it has one, else score then id."""
+    from workbench.rules import findings as module
+
+    rank = getattr(module, "rank_findings", None)
+    if rank is not None:
+        return list(rank(list(findings)))
+    return sorted(findings, key=lambda f: (-f.score, f.id))
 
 
 @dataclass
@@ -133,7 +147,7 @@ def _tally(name: str, result: AnalysisResult, available: set[str]) -> Tally:
         if hits:
             t.unwanted.append(f"{_what(entry)} in {[f.id for f in hits]}: {entry['why']}")
     t.struck = len(struck)
-    ranked = sorted(result.findings, key=lambda f: (-f.score, f.id))
+    ranked = _register_order(result.findings)
     if ranked and _assumed(ranked[0]):
         facts = [f for f in ranked if not _assumed(f)]
         if facts:
