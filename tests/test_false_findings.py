@@ -209,3 +209,17 @@ def test_a_read_only_key_is_worth_less_than_a_key_that_sends(catalog):
     assert low.impact < high.impact
     assert low.band != "critical"
     assert "rule hint 2" in low.impact_reason and "rule hint 4" in high.impact_reason
+
+
+def test_an_agent_whose_keys_only_read_scores_lower(catalog):
+    text = KEYS.replace(
+        "  - {id: agent, kind: agent, zone: internal}",
+        "  - {id: agent, kind: agent, zone: internal, holds_credentials: true, permissions: single_user}",
+    )
+    reader = text.replace("  - {id: c, from: agent, to: mailer, data: [tool_call]}\n", "")
+    both = analyze(loads_model(text, filename="k.yaml"), catalog=catalog)
+    only_read = analyze(loads_model(reader, filename="k.yaml"), catalog=catalog)
+    high = both.finding("agent-config-credentials@agent")
+    low = only_read.finding("agent-config-credentials@agent")
+    assert low.impact < high.impact
+    assert "rule hint 2" in low.impact_reason
