@@ -454,9 +454,10 @@ _KIND_SPECS: tuple[AttrSpec, ...] = (
     _a("renders_model_output_as", ENUM, "How model output is shown or passed on; markdown and "
        "html can load links and images.", "application", choices=("text", "markdown", "html")),
     _a("role", ENUM, "What the application does; admin, engineering and agent-gateway consoles "
-       "are high-value targets.", "application",
+       "are high-value targets; a gateway (reverse proxy, API gateway, WAF) passes traffic on "
+       "without showing it to anyone.", "application",
        choices=("web_frontend", "backend", "orchestrator", "agent_gateway", "admin_console",
-                "engineering_console", "code_assistant", "other")),
+                "engineering_console", "code_assistant", "gateway", "other")),
     _a("holds_ai_api_keys", BOOL, "Holds API keys for hosted AI services.", "application"),
     _a("filters_inputs", BOOL, "Screens incoming content for prompt injection or adversarial "
        "input before it reaches a model.", "application", "inference_endpoint"),
@@ -650,8 +651,22 @@ _ARTIFACT_SPECS: tuple[AttrSpec, ...] = (
 )
 _KIND_SPECS = _KIND_SPECS + _ARTIFACT_SPECS
 
+# Facts that keep findings to the parties who can really be harmed. Unstated,
+# each is read as the riskier answer (not native, not the user's own, shared).
+_SCOPE_SPECS: tuple[AttrSpec, ...] = (
+    _a("platform_native", BOOL, "Built into the AI platform or IDE the agent runs on (its "
+       "own search, file or code tools), not a plug-in from another party; unstated is read "
+       "as a plug-in.", "tool"),
+    _a("holds_users_own_data", BOOL, "It is where the data sent to it already lives (the "
+       "user's own mailbox, calendar or drive), so sending it back exposes nothing new; "
+       "unstated is read as false.", "external_service"),
+    _a("per_user", BOOL, "Each user's records are kept apart and read only in that user's "
+       "own sessions (per-user memory or history); unstated is read as shared between users.",
+       "data_store", "vector_store"),
+)
+
 #: Every built-in component attribute (common ones first).
-ATTRIBUTES: tuple[AttrSpec, ...] = COMMON_ATTRIBUTES + _KIND_SPECS
+ATTRIBUTES: tuple[AttrSpec, ...] = COMMON_ATTRIBUTES + _KIND_SPECS + _SCOPE_SPECS
 
 
 def _build_kind_table() -> dict[str, dict[str, AttrSpec]]:
@@ -659,7 +674,7 @@ def _build_kind_table() -> dict[str, dict[str, AttrSpec]]:
     for spec in COMMON_ATTRIBUTES:
         for kind in KINDS:
             table[kind][spec.name] = spec
-    for spec in _KIND_SPECS:
+    for spec in _KIND_SPECS + _SCOPE_SPECS:
         for kind in spec.kinds:
             if kind not in table:  # pragma: no cover - guards the table above
                 raise ValueError(f"{spec.name}: unknown kind {kind}")

@@ -23,7 +23,9 @@ enums such as sensitivity and criticality) or ``contains: [..]`` (lists), and
 ``entry_point: true`` / ``crown_jewel: true``
     the component is an entry point / a crown jewel (THREAT-KNOWLEDGE §6)
 ``upstream_of: COND`` / ``downstream_of: COND``
-    some component matching COND is reachable from it / reaches it
+    some component matching COND is reachable from it / reaches it; as
+    ``{where: COND, data: [..]}`` only along flows that carry one of those data
+    kinds (e.g. model artifacts, not the inference traffic around a model)
 ``sends_to: COND`` / ``receives_from: COND`` (optionally ``data: [..]`` beside
 the nested condition, as ``{where: COND, data: [..]}``)
     a direct flow to / from a component matching COND
@@ -421,6 +423,15 @@ class Related(Condition):
             targets = _component_matches(ctx, self.where)
             forward = self.relation == "downstream_of"
             adj = ctx.succ if forward else ctx.pred
+            if self.data is not None:  # follow only the flows that carry these data kinds
+                edges = ctx.out_adj if forward else ctx.in_adj
+                kinds = self.data
+                adj = {
+                    cid: list(dict.fromkeys(
+                        o for fid, o in pairs if set(ctx.flows[fid].data) & kinds
+                    ))
+                    for cid, pairs in edges.items()
+                }
             # multi-source BFS remembering which target each node was reached from
             witness: dict[str, str] = {}
             queue: deque[str] = deque()
@@ -684,9 +695,6 @@ class Compiler:
                 return None
             where_raw = value["where"]
             if "data" in value:
-                if key not in ("sends_to", "receives_from"):
-                    self.problem(f"{path}.data", "data: is allowed with sends_to and receives_from")
-                    return None
                 data = self._data_kinds(value["data"], f"{path}.data")
                 if data is None:
                     return None

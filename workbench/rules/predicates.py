@@ -83,8 +83,158 @@ def llm_output_feeds_llm_source(ctx: Context, element: Any) -> Match | None:
     return None
 
 
+# -- helper LLMs ---------------------------------------------------------------
+
+
+def _prompted_llms(ctx: Context, cid: str) -> set[str]:
+    """LLMs that *cid* prompts, directly or through a gateway or inference endpoint."""
+    out: set[str] = set()
+    for _f, nxt in ctx.out_adj[cid]:
+        if _is_llm(ctx, nxt):
+            out.add(nxt)
+            continue
+        comp = ctx.components[nxt]
+        if comp.kind == "inference_endpoint" or comp.get("role") == "gateway":
+            out.update(n for _g, n in ctx.out_adj[nxt] if _is_llm(ctx, n))
+    return out
+
+
+def _readers(ctx: Context, llm: str) -> list[str]:
+    """Who receives the LLM's output (through a gateway or endpoint: who that passes it to)."""
+    found: list[str] = []
+    for fid, nxt in ctx.out_adj[llm]:
+        if "model_output" not in ctx.flows[fid].data:
+            continue
+        comp = ctx.components[nxt]
+        if comp.kind == "inference_endpoint" or comp.get("role") == "gateway":
+            found += [n for g, n in ctx.out_adj[nxt] if "model_output" in ctx.flows[g].data]
+        else:
+            found.append(nxt)
+    return list(dict.fromkeys(n for n in found if n != llm))
+
+
+def helper_llm(ctx: Context, element: Any) -> Match | None:
+    """An LLM that only helps another one: everything that receives its output
+    (a rewriter's query, a summariser's digest, a conversation title) also
+    prompts a different LLM that is not itself such a helper, whose answer is
+    what people get. Of two LLMs that feed the same caller, the one prompted
+    with the user's input is the main one; when that does not tell them apart,
+    both count as main. Findings about the answer belong on the main one.
+    """
+    if not _is_llm(ctx, element.id):
+        return None
+
+    def candidates() -> dict[str, dict[str, set[str]]]:
+        out: dict[str, dict[str, set[str]]] = {}
+        for cid in ctx.components:
+            if not _is_llm(ctx, cid):
+                continue
+            readers = _readers(ctx, cid)
+            others = {r: _prompted_llms(ctx, r) - {cid} for r in readers}
+            if readers and all(others.values()):
+                out[cid] = others
+        return out
+
+    def hears_user(cid: str) -> bool:
+        return any("user_input" in ctx.flows[f].data for f, _n in ctx.in_adj[cid])
+
+    cand: dict[str, dict[str, set[str]]] = ctx.cached(("pred", "helper_llm"), candidates)
+    others = cand.get(element.id)
+    if others is None:
+        return None
+    mains: list[str] = []
+    for _reader, llms in others.items():
+        # the main LLM is no helper itself, or, of two that feed the same caller,
+        # the one prompted with the user's input
+        main = sorted(
+            (m for m in llms
+             if m not in cand or (hears_user(m) and not hears_user(element.id))),
+            key=ctx.order.__getitem__,
+        )
+        if not main:
+            return None
+        mains.append(main[0])
+    return Match(
+        evidence=[f"its output feeds {', '.join(ctx.name(r) for r in others)}, which also "
+                  f"prompts {ctx.name(mains[0])}"],
+        vars={"other": ctx.name(mains[0]), "other_kind": "model"},
+    )
+
+
+# kinds that pass content on without being its author
+_CONDUITS = frozenset(
+    {"application", "agent", "inference_endpoint", "model", "data_pipeline", "monitoring",
+     "prompt", "sensor"}
+)
+
+
+_MIXED = "\0mixed"  # more than one origin, or one that is not an actor
+
+
+def _spread_single_label(ctx: Context, emit: dict[str, str]) -> dict[str, str]:
+    """Push labels along every flow; each node ends with the one label that
+    reaches it or ``_MIXED``. A node's state changes at most twice, so this is
+    linear in the flows."""
+    incoming: dict[str, str] = {}
+    outgoing: dict[str, str] = dict(emit)
+    queue: deque[str] = deque(emit)
+    while queue:
+        node = queue.popleft()
+        label = outgoing[node]
+        for _f, nxt in ctx.out_adj[node]:
+            before = incoming.get(nxt)
+            after = label if before in (None, label) else _MIXED
+            if after == before:
+                continue
+            incoming[nxt] = after
+            own = emit.get(nxt)
+            out = after if own in (None, after) else _MIXED
+            if outgoing.get(nxt) != out:
+                outgoing[nxt] = out
+                queue.append(nxt)
+    return incoming
+
+
+def only_author_in_context(ctx: Context, element: Any) -> Match | None:
+    """An application whose LLM output is read only by the person who wrote
+    everything in the LLM's context: each LLM upstream of it reads nothing but
+    what one actor typed (through applications, agents and that person's own
+    ``per_user`` stores), and the output goes to no other actor. Rendering
+    tricks there leak nothing the reader could not already see.
+    """
+
+    def authors() -> dict[str, str]:
+        emit: dict[str, str] = {}
+        for cid, comp in ctx.components.items():
+            if comp.kind == "actor":
+                emit[cid] = cid
+            elif comp.kind in _CONDUITS or (comp.kind in ("data_store", "vector_store") and comp.get("per_user") is True):
+                continue
+            else:
+                emit[cid] = _MIXED  # content someone else wrote or holds
+        of_llm = _spread_single_label(ctx, emit)
+        llm_emit = {cid: of_llm.get(cid, _MIXED) for cid in ctx.components if _is_llm(ctx, cid)}
+        return _spread_single_label(ctx, llm_emit)
+
+    seen_by: dict[str, str] = ctx.cached(("pred", "only_author_in_context"), authors)
+    author = seen_by.get(element.id)
+    if author is None or author == _MIXED:
+        return None
+    readers = {cid for _f, cid in ctx.out_adj[element.id] if ctx.components[cid].kind == "actor"}
+    if not readers <= {author}:
+        return None
+    return Match(
+        evidence=[f"everything in the LLM's context comes from {ctx.name(author)}, "
+                  "who alone reads the output"],
+    )
+
+
 def builtin_predicates() -> dict[str, PredicateFn]:
-    return {"llm_output_feeds_llm_source": llm_output_feeds_llm_source}
+    return {
+        "llm_output_feeds_llm_source": llm_output_feeds_llm_source,
+        "helper_llm": helper_llm,
+        "only_author_in_context": only_author_in_context,
+    }
 
 
 @cache
