@@ -82,6 +82,20 @@ class Context:
         # reaches an actor does not flow on through it (it may still be an entry point).
         self.relays = {cid for cid, c in self.components.items() if c.kind != "actor"}
 
+    @property
+    def taint(self) -> Any:
+        """Untrusted content along flows (:class:`~workbench.rules.propagation.Taint`), once."""
+        from workbench.rules.propagation import compute_taint
+
+        return self.cached("taint", lambda: compute_taint(self))
+
+    @property
+    def confidentiality(self) -> Any:
+        """Confidential data along flows (:class:`~workbench.rules.propagation.Confidentiality`)."""
+        from workbench.rules.propagation import compute_confidentiality
+
+        return self.cached("confidentiality", lambda: compute_confidentiality(self))
+
     def of_kinds(self, kinds: frozenset[str]) -> list[Any]:
         """Components of the given kinds, in model order."""
         out = [c for k in kinds for c in self.by_kind.get(k, ())]
