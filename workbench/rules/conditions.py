@@ -41,6 +41,17 @@ Conditions on a flow:
 ``attr: encrypted`` (and the other attribute tests above) on the flow
 ``source: COND`` / ``target: COND``
     a condition on the component the flow comes from / goes to
+
+Conditions on a propagation:
+
+``untrusted_content: direct | stored | any``
+    content an outsider writes reaches it live (``direct``), or after a store,
+    pipeline, index or tool (``stored``); on a flow: the flow carries it
+``confidential_data: held | exposed``
+    data of sensitivity confidential or above reaches it (``held``) and, for
+    ``exposed``, goes on to a party less trusted than where the data is held
+    (on a flow: the flow itself goes into such a zone); both on a component or
+    a flow, as docs/analysis/propagation.md defines them
 """
 
 from __future__ import annotations
@@ -257,7 +268,10 @@ class Attr(Condition):
             if self.test == "present":
                 return None
             if self.unstated == "matches":
-                return Match(assumptions=[f"{self.name} not stated (assumed {self._assumed()})"])
+                return Match(
+                    assumptions=[f"{self.name} not stated (assumed {self._assumed()})"],
+                    unstated=[(element.id, self.name)],
+                )
             return None
         if self.test == "absent":
             return None
@@ -458,6 +472,7 @@ class Related(Condition):
             vars={"other": ctx.name(witness), "other_kind": ctx.components[witness].kind},
         )
         m.assumptions.extend(f"{ctx.name(witness)}: {a}" for a in nested.assumptions)
+        m.unstated.extend(nested.unstated)
         return m
 
     def key(self) -> Any:
@@ -548,6 +563,7 @@ class Endpoint(Condition):
             return None
         out = Match(evidence=[f"{self.end} {ctx.name(cid)}: {e}" for e in m.evidence])
         out.assumptions = [f"{ctx.name(cid)}: {a}" for a in m.assumptions]
+        out.unstated = list(m.unstated)
         out.path = m.path
         out.vars = dict(m.vars)
         return out

@@ -28,11 +28,16 @@ class Match:
     evidence: list[str] = field(default_factory=list)
     path: list[str] = field(default_factory=list)
     vars: dict[str, str] = field(default_factory=dict)
+    #: the unstated attributes assumed, as (component or flow id, attribute)
+    unstated: list[tuple[str, str]] = field(default_factory=list)
 
     def merge(self, other: Match) -> None:
         for a in other.assumptions:
             if a not in self.assumptions:
                 self.assumptions.append(a)
+        for u in other.unstated:
+            if u not in self.unstated:
+                self.unstated.append(u)
         for e in other.evidence:
             if e not in self.evidence:
                 self.evidence.append(e)
