@@ -17,27 +17,27 @@ from workbench.project import Project
 from workbench.register import ThreatRegister
 from workbench.rules import explain
 
-FLOW = "customer-writes-ticket"
-FINDING = f"flow-sensitive-data-unprotected@{FLOW}"
+FLOW = "issue-token"
+FINDING = f"flow-credentials-unprotected@{FLOW}"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return Project.create(
-        tmp_path_factory.mktemp("flows") / "p", template="support-assistant", actor="tester"
+        tmp_path_factory.mktemp("flows") / "p", template="coding-agent", actor="tester"
     )
 
 
 def test_the_flow_finding_is_in_the_analysis(project: Any) -> None:
     f = project.state().result.finding(FINDING)
     assert f.element_type == "flow" and f.element == FLOW
-    assert "Customer" in f.reason and "Customer tickets" in f.reason
+    assert "Developer credential store" in f.reason and "Issue tracker MCP server" in f.reason
 
 
 def test_register_and_csv(project: Any) -> None:
     row = project.register().row(FINDING)
     assert row["element_type"] == "flow"
-    assert row["zone"] == "internet -> internal"
+    assert row["zone"] == "internal -> vendor"
     reg = ThreatRegister.from_result(project.state().result, model=project.model, catalog=project.catalog)
     text = reg.to_csv_text()
     assert FINDING in text and '"flow"' in text
@@ -45,9 +45,10 @@ def test_register_and_csv(project: Any) -> None:
 
 def test_explain_on_the_flow(project: Any) -> None:
     entries = explain(project.model, FLOW, catalog=project.catalog, rules=project.rules)
-    (entry,) = [e for e in entries if e["rule"] == "flow-sensitive-data-unprotected"]
+    (entry,) = [e for e in entries if e["rule"] == "flow-credentials-unprotected"]
     assert entry["matched"] and entry["assumed"]
-    assert entry["assumptions"] == ["encrypted not stated (assumed false)"]
+    assert entry["assumptions"] == ["authenticated not stated (assumed false)"]
+    assert entry["controls"] == ["-1 encrypted in transit (encrypted = true)"]
 
 
 def test_sarif_points_at_the_flow_line(project: Any) -> None:

@@ -22,7 +22,7 @@ COVERAGE: dict[str, list[str]] = {
     "3": ["llm-direct-prompt-injection", "llm-context-leakage"],
     "4": ["llm-indirect-prompt-injection"],
     "5": ["agent-tool-misuse", "agent-browsing-clickbait", "agent-config-tampering",
-          "flow-tool-call-crosses-boundary"],
+          "flow-tool-call-crosses-boundary", "agent-approval-fatigue"],
     "6": ["agent-memory-poisoning"],
     "7": ["code-execution-tool"],
     "8": ["third-party-agent-tool"],

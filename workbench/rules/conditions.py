@@ -832,14 +832,14 @@ class UntrustedContent(Condition):
         return {"direct": (DIRECT,), "stored": (STORED,), "any": (DIRECT, STORED)}[self.mode]
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
-        from workbench.rules.propagation import DIRECT, _step
+        from workbench.rules.propagation import DIRECT
 
         taint = ctx.taint
         for state in self._states():
             if self.on_flow:
                 if not taint.has(element.source, state):
                     continue
-                if _step(ctx, element, state, taint.pairs) is None:
+                if taint.step(element.id, state) is None:
                     continue
                 nodes, _flows = taint.chain(element.source, state)
                 nodes = [*nodes, element.target]
@@ -881,10 +881,14 @@ class ConfidentialData(Condition):
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         conf = ctx.confidentiality
+        party = None
         if self.on_flow:
             held = conf.on_flow(ctx, element)
             if held is None:
                 return None
+            t = ctx.trust[element.target]
+            if self.mode == "exposed" and (t >= held.trust or t >= ctx.trust[element.source]):
+                return None  # only the flow that crosses into the less trusted zone
             if held is conf.held.get(element.source):
                 nodes = [*conf.chain(element.source), element.target]
             else:
@@ -893,26 +897,24 @@ class ConfidentialData(Condition):
             held = conf.held.get(element.id)
             if held is None:
                 return None
+            party = conf.party.get(element.id)
+            if self.mode == "exposed" and (party is None or party[0] >= held.trust):
+                return None
             nodes = conf.chain(element.id)
         level = SENSITIVITY[held.level]
         origin = ctx.name(held.origin)
-        evidence = [f"{level} data from {origin} reaches it: {ctx.path_text(nodes)}"]
-        vars_ = {"other": origin, "other_kind": ctx.components[held.origin].kind,
-                 "path": ctx.path_text(nodes)}
+        chain = ctx.path_text(nodes)
+        evidence = [f"{level} data from {origin} reaches it: {chain}"]
+        vars_ = {"other": origin, "other_kind": ctx.components[held.origin].kind, "path": chain}
         if self.mode == "exposed":
             if self.on_flow:
                 target = ctx.components[element.target]
-                t = ctx.trust[target.id]
-                if t >= held.trust or t >= ctx.trust[element.source]:
-                    return None  # only the flow that crosses into the less trusted zone
                 evidence.append(
                     f"it goes to {target.name} in zone {target.zone} (trust {t}), less trusted "
                     f"than {origin} (trust {held.trust})"
                 )
             else:
-                party = conf.party.get(element.id)
-                if party is None or party[0] >= held.trust:
-                    return None
+                assert party is not None
                 who = ctx.components[party[1]]
                 evidence.append(
                     f"its output reaches {who.name} ({who.kind}, zone {who.zone}, trust "

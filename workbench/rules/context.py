@@ -79,6 +79,8 @@ class Context:
         self.crown_jewels: set[str] = {c.id for c in model.crown_jewels()}
         self._reach: dict[Any, tuple[dict[str, str | None], dict[str, str]]] = {}
         self._sets: dict[Any, Any] = {}
+        self._taint: Any = None
+        self._confidentiality: Any = None
         self._kind_attrs: dict[str, frozenset[str]] = {}
         self.by_kind: dict[str, list[Any]] = {}
         for c in self.components.values():
@@ -90,16 +92,20 @@ class Context:
     @property
     def taint(self) -> Any:
         """Untrusted content along flows (:class:`~workbench.rules.propagation.Taint`), once."""
-        from workbench.rules.propagation import compute_taint
+        if self._taint is None:
+            from workbench.rules.propagation import compute_taint
 
-        return self.cached("taint", lambda: compute_taint(self))
+            self._taint = compute_taint(self)
+        return self._taint
 
     @property
     def confidentiality(self) -> Any:
         """Confidential data along flows (:class:`~workbench.rules.propagation.Confidentiality`)."""
-        from workbench.rules.propagation import compute_confidentiality
+        if self._confidentiality is None:
+            from workbench.rules.propagation import compute_confidentiality
 
-        return self.cached("confidentiality", lambda: compute_confidentiality(self))
+            self._confidentiality = compute_confidentiality(self)
+        return self._confidentiality
 
     def of_kinds(self, kinds: frozenset[str]) -> list[Any]:
         """Components of the given kinds, in model order."""

@@ -51,6 +51,7 @@ class EffectApplier:
             for t in e.techniques:
                 self.by_technique.setdefault(t, []).append((i, e))
         self._near: dict[str, list[Any]] = {}
+        self._looked: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
 
     def _near_of(self, cid: str) -> list[Any]:
         found = self._near.get(cid)
@@ -72,6 +73,32 @@ class EffectApplier:
             return [element, ctx.components[element.source], ctx.components[element.target]]
         return self._near_of(element.id)
 
+    def _look(
+        self, index: int, effect: ControlEffect, element: Any, element_type: str, path: list[str]
+    ) -> tuple[Any, list[Any]]:
+        """The component (or flow) in scope that states the control, else those leaving it
+        unstated; cached per element when the scope does not depend on the path."""
+        key = (index, element.id) if effect.where != "path" else None
+        if key is not None:
+            cached = self._looked.get(key)
+            if cached is not None:
+                return cached
+        hit = None
+        unstated = []
+        for comp in self._scope(effect, element, element_type, path):
+            kind = "flow" if comp is element and element_type == "flow" else comp.kind
+            if effect.kinds and kind not in effect.kinds:
+                continue
+            value = comp.get(effect.attribute)
+            if value is None:
+                unstated.append(comp)
+            elif value == effect.equals:
+                hit = comp
+                break
+        if key is not None:
+            self._looked[key] = (hit, unstated)
+        return hit, unstated
+
     def apply(
         self, rule_id: str, technique: str, element: Any, element_type: str, path: list[str]
     ) -> Applied:
@@ -85,18 +112,7 @@ class EffectApplier:
             if _i in seen or (effect.group and effect.group in done_groups):
                 continue
             seen.add(_i)
-            hit = None
-            unstated = []
-            for comp in self._scope(effect, element, element_type, path):
-                kind = "flow" if comp is element and element_type == "flow" else comp.kind
-                if effect.kinds and kind not in effect.kinds:
-                    continue
-                value = comp.get(effect.attribute)
-                if value is None:
-                    unstated.append(comp)
-                elif value == effect.equals:
-                    hit = comp
-                    break
+            hit, unstated = self._look(_i, effect, element, element_type, path)
             if hit is None:
                 if not effect.removes or all(
                     element.get(a) is None for a in effect.only_if_unstated

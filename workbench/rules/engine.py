@@ -106,6 +106,42 @@ class _Builder:
         self.removed: list[Removed] = []
         self.pending: dict[str, list[Pending]] = {}
         self.unstated: dict[str, list[tuple[str, str]]] = {}
+        self._list_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], ...]] = {}
+
+    def _lists(self, rule: Rule, held: tuple[int, ...]) -> tuple[list[str], ...]:
+        """Techniques, tactics, mitigations, controls, preconditions and guidelines of *rule*
+        with the ``also`` entries *held*: the same for every element, so computed once."""
+        key = (rule.id, held)
+        cached = self._list_cache.get(key)
+        if cached is not None:
+            return cached
+        techniques = [rule.technique, *rule.related]
+        mitigations = list(rule.mitigations)
+        controls = list(rule.controls)
+        pre = list(rule.preconditions)
+        guidelines = list(rule.guidelines)
+        for i in held:
+            extra = rule.also[i]
+            techniques += extra.techniques
+            mitigations += extra.mitigations
+            controls += extra.controls
+            pre += extra.preconditions
+            guidelines += extra.guidelines
+        techniques = _unique(techniques)
+        tactics = sorted(
+            {t for tech in techniques for t in self.catalog.technique(tech).tactics},
+            key=self.tactic_order.__getitem__,
+        )
+        out = (
+            techniques,
+            tactics,
+            _unique(mitigations),
+            _unique(controls),
+            _unique(pre),
+            sorted(set(guidelines)),
+        )
+        self._list_cache[key] = out
+        return out
 
     def finding(self, rule: Rule, element: Any, found: Match, element_type: str) -> Finding | None:
         """The finding of *rule* on *element*, or None when a stated control removes it."""
@@ -119,29 +155,17 @@ class _Builder:
         assumed = bool(found.unstated or found.assumptions)
         match = Match()  # a fresh match: conditions may return shared ones
         match.merge(found)
-        techniques = [rule.technique, *rule.related]
-        mitigations = list(rule.mitigations)
-        controls = list(rule.controls)
-        pre = list(rule.preconditions)
-        guidelines = list(rule.guidelines)
         hint_l, hint_i = rule.likelihood, rule.impact
-        for extra in rule.also:
+        held = []
+        for i, extra in enumerate(rule.also):
             m = extra.condition.evaluate(ctx, element)
             if m is None:
                 continue
             match.merge(m)
-            techniques += extra.techniques
-            mitigations += extra.mitigations
-            controls += extra.controls
-            pre += extra.preconditions
-            guidelines += extra.guidelines
+            held.append(i)
             hint_l = max(hint_l, extra.likelihood or 0)
             hint_i = max(hint_i, extra.impact or 0)
-        techniques = _unique(techniques)
-        tactics = sorted(
-            {t for tech in techniques for t in self.catalog.technique(tech).tactics},
-            key=self.tactic_order.__getitem__,
-        )
+        techniques, tactics, mitigations, controls, pre, guidelines = self._lists(rule, tuple(held))
         if element_type == "component":
             name, kind, zone = element.name, element.kind, element.zone
             source = target = ""
@@ -195,15 +219,15 @@ class _Builder:
             element_type=element_type,
             element_name=name,
             technique=rule.technique,
-            techniques=techniques,
-            tactics=tactics,
-            preconditions=_unique(pre),
+            techniques=list(techniques),
+            tactics=list(tactics),
+            preconditions=list(pre),
             reason=reason,
             evidence=list(match.evidence),
             assumptions=list(match.assumptions),
-            mitigations=_unique(mitigations),
-            controls=_unique(controls),
-            guidelines=sorted(set(guidelines)),
+            mitigations=list(mitigations),
+            controls=list(controls),
+            guidelines=list(guidelines),
             likelihood=likelihood,
             impact=impact,
             score=self.matrix.score(likelihood, impact),
@@ -216,9 +240,36 @@ class _Builder:
         )
 
 
+def _flow_data_kinds(cond: Any) -> frozenset[str] | None:
+    """The data kinds a flow condition requires one of (None: any flow), for indexing."""
+    from workbench.rules.conditions import All, FlowData
+
+    if isinstance(cond, FlowData):
+        return cond.kinds
+    if isinstance(cond, All):
+        for part in cond.parts:
+            if isinstance(part, FlowData):
+                return part.kinds
+    return None
+
+
 def _candidates(ctx: Context, rule: Rule, by_kind: dict[str, list[Any]]) -> list[Any]:
     if rule.element == "flow":
-        return list(ctx.flows.values())
+        kinds = _flow_data_kinds(rule.condition)
+        if kinds is None:
+            return list(ctx.flows.values())
+
+        def index() -> dict[str, list[Any]]:
+            out: dict[str, list[Any]] = {}
+            for f in ctx.flows.values():
+                for d in f.data:
+                    out.setdefault(d, []).append(f)
+            return out
+
+        by_data: dict[str, list[Any]] = ctx.cached(("flows by data",), index)
+        order = {fid: i for i, fid in enumerate(ctx.flows)} if len(kinds) > 1 else None
+        found = {f.id: f for k in sorted(kinds) for f in by_data.get(k, ())}
+        return sorted(found.values(), key=lambda f: order[f.id]) if order else list(found.values())
     if rule.kinds is None:
         return list(ctx.components.values())
     out: list[Any] = []

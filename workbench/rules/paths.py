@@ -256,7 +256,8 @@ def _through_llm(
     nodes: list[str], flows: list[str], detours: dict[str, tuple[str, str, str]]
 ) -> tuple[list[str], list[str]]:
     """The path with its first agent or application detouring through the LLM it prompts."""
-    if any(n in {d[0] for d in detours.values()} for n in nodes):
+    llms = {d[0] for d in detours.values()}
+    if any(n in llms for n in nodes):
         return nodes, flows  # an LLM with an injection finding is on the path already
     for i, node in enumerate(nodes[:-1]):
         if node in detours and i > 0:

@@ -65,7 +65,7 @@ QUERY_DATA = frozenset({"user_input", "prompt", "tool_call"})
 READ_ONLY_EFFECTS = frozenset({"none", "read"})
 
 CONFIDENTIAL = SENSITIVITY.index("confidential")
-_DATA_LEVEL = {"personal_data": SENSITIVITY.index("personal")}
+_PERSONAL = SENSITIVITY.index("personal")  # the level personal_data on a flow implies
 #: Data kinds that do not carry the data a component holds onward.
 NO_DATA = frozenset({"telemetry", "credentials", "configuration", "model_artifact", "feedback"})
 
@@ -74,10 +74,39 @@ def _reverse_pairs(ctx: Context) -> set[tuple[str, str]]:
     return {(f.source, f.target) for f in ctx.flows.values()}
 
 
+@dataclass(frozen=True)
+class _DataClass:
+    """What a flow's data kinds say, computed once per distinct ``data`` list."""
+
+    no_content: bool  # only credentials or model artifacts
+    query_only: bool  # only user_input, prompt or tool_call
+    live: bool  # no data stated, or some that travels live into a prompt
+    no_data: bool  # passes no confidential data on
+    personal: bool
+
+
+_CLASSES: dict[tuple[str, ...], _DataClass] = {}
+
+
+def data_class(data: tuple[str, ...]) -> _DataClass:
+    found = _CLASSES.get(data)
+    if found is None:
+        kinds = set(data)
+        found = _DataClass(
+            no_content=bool(kinds) and kinds <= NO_CONTENT,
+            query_only=bool(kinds) and kinds <= QUERY_DATA,
+            live=not kinds or bool(kinds & LIVE_DATA),
+            no_data=bool(kinds) and kinds <= NO_DATA,
+            personal="personal_data" in kinds,
+        )
+        if len(_CLASSES) < 4096:
+            _CLASSES[data] = found
+    return found
+
+
 def is_query(ctx: Context, flow: Any, pairs: set[tuple[str, str]]) -> bool:
     """A request to a store or a read-only tool, answered on a flow back: it writes nothing."""
-    data = set(flow.data)
-    if not data or not data <= QUERY_DATA:
+    if not data_class(tuple(flow.data)).query_only:
         return False
     target = ctx.components[flow.target]
     if target.kind == "tool":
@@ -102,6 +131,11 @@ class Taint:
     parent: dict[tuple[str, int], tuple[str, int, str] | None]
     origin: dict[str, str]
     pairs: set[tuple[str, str]]
+    #: per flow, the state content has at its target when it leaves the source direct / stored
+    steps: dict[str, tuple[int | None, int | None]]
+
+    def step(self, flow_id: str, state: int) -> int | None:
+        return self.steps[flow_id][state]
 
     def has(self, node: str, state: int) -> bool:
         return (node, state) in self.parent
@@ -120,20 +154,21 @@ class Taint:
         return nodes, flows
 
 
-def _step(ctx: Context, flow: Any, state: int, pairs: set[tuple[str, str]]) -> int | None:
-    """The state untrusted content has at the flow's target, or None if the flow stops it."""
-    data = set(flow.data)
-    if data and data <= NO_CONTENT:
-        return None
+def _steps(ctx: Context, flow: Any, pairs: set[tuple[str, str]]) -> tuple[int | None, int | None]:
+    """The state untrusted content has at the flow's target when it leaves the source direct
+    and stored (None: the flow stops it)."""
+    dc = data_class(tuple(flow.data))
+    if dc.no_content:
+        return None, None
     if is_query(ctx, flow, pairs):
-        return None
-    if state == DIRECT and (not data or data & LIVE_DATA):
+        return None, None
+    if dc.live:
         target = ctx.components[flow.target]
         if target.kind in LIVE_KINDS:
-            return DIRECT
+            return DIRECT, STORED
         if target.kind == "data_store" and target.get("stores_chat_history") is True:
-            return DIRECT  # the conversation replayed as history: still the user's own words
-    return STORED
+            return DIRECT, STORED  # the conversation replayed as history: the user's own words
+    return STORED, STORED
 
 
 def _fetches_outside(comp: Any) -> str | None:
@@ -166,15 +201,17 @@ def compute_taint(ctx: Context) -> Taint:
         if why is not None and cid not in ctx.entry_set:
             late.append(cid)
             origin[cid] = why
-    out_adj, flows, comps = ctx.out_adj, ctx.flows, ctx.components
+    out_adj, comps = ctx.out_adj, ctx.components
+    steps = {fid: _steps(ctx, f, pairs) for fid, f in ctx.flows.items()}
+    people = {cid for cid, c in comps.items() if c.kind == "actor"}
 
     def run() -> None:
         while queue:
             node, state = queue.popleft()
-            if comps[node].kind == "actor" and parent[(node, state)] is not None:
+            if node in people and parent[(node, state)] is not None:
                 continue  # people do not relay
             for fid, nxt in out_adj[node]:
-                new = _step(ctx, flows[fid], state, pairs)
+                new = steps[fid][state]
                 if new is not None and (nxt, new) not in parent:
                     parent[(nxt, new)] = (node, state, fid)
                     queue.append((nxt, new))
@@ -186,7 +223,7 @@ def compute_taint(ctx: Context) -> Taint:
             parent[(cid, STORED)] = None
             queue.append((cid, STORED))
     run()
-    return Taint(parent, origin, pairs)
+    return Taint(parent, origin, pairs, steps)
 
 
 # -- confidentiality --------------------------------------------------------------------
@@ -205,14 +242,13 @@ def node_level(comp: Any) -> int:
 def flow_level(flow: Any) -> tuple[int | None, int]:
     """(stated level or None, level implied by the data kinds carried, -1 for none)."""
     stated = flow.get("sensitivity")
-    implied = max((_DATA_LEVEL.get(d, -1) for d in flow.data), default=-1)
+    implied = _PERSONAL if data_class(tuple(flow.data)).personal else -1
     return (SENSITIVITY.index(stated) if stated in SENSITIVITY else None), implied
 
 
 def passes_data(flow: Any) -> bool:
     """Whether a flow passes on the data its source holds (not only signals or artifacts)."""
-    data = set(flow.data)
-    return not data or not data <= NO_DATA
+    return not data_class(tuple(flow.data)).no_data
 
 
 def relays_data(comp: Any) -> bool:
@@ -239,6 +275,8 @@ class Confidentiality:
     flow_seed: dict[str, Held]  # flows that bring confidential data in themselves
     party: dict[str, tuple[int, str, tuple[str, str] | None]]  # node -> (trust, party, next hop)
     toward: dict[str, tuple[int, str, tuple[str, str] | None]]  # search tree towards parties
+    stops: set[str]  # flows that pass no confidential data on
+    relays: set[str]  # components that pass on the data they receive
 
     def chain(self, node: str) -> list[str]:
         nodes = [node]
@@ -259,14 +297,12 @@ class Confidentiality:
 
     def on_flow(self, ctx: Context, flow: Any) -> Held | None:
         """The confidential data a flow carries, or None."""
-        stated, _implied = flow_level(flow)
-        if stated is not None and stated < CONFIDENTIAL:
-            return None
         seed = self.flow_seed.get(flow.id)
         held = self.held.get(flow.source)
-        if held is None or not passes_data(flow):
-            return seed
-        if held.parent is not None and not relays_data(ctx.components[flow.source]):
+        if held is None or flow.id in self.stops:
+            stated, _implied = flow_level(flow)
+            return None if stated is not None and stated < CONFIDENTIAL else seed
+        if held.parent is not None and flow.source not in self.relays:
             return seed
         return held if seed is None or held.trust >= seed.trust else seed
 
@@ -285,10 +321,15 @@ def party_trust(comp: Any, trust: int) -> int | None:
 def compute_confidentiality(ctx: Context) -> Confidentiality:
     comps, flows = ctx.components, ctx.flows
     in_flow_level: dict[str, int] = {}
+    levels: dict[str, int] = {}
+    stops: set[str] = set()  # flows that pass no confidential data on
     for f in flows.values():
         stated, implied = flow_level(f)
-        level = stated if stated is not None else implied
-        in_flow_level[f.target] = max(in_flow_level.get(f.target, -1), level)
+        level = levels[f.id] = stated if stated is not None else implied
+        if (stated is not None and stated < CONFIDENTIAL) or not passes_data(f):
+            stops.add(f.id)
+        if level > in_flow_level.get(f.target, -1):
+            in_flow_level[f.target] = level
     waves: dict[int, list[tuple[str, Held]]] = {}
     for cid, comp in comps.items():
         level = node_level(comp)
@@ -298,8 +339,7 @@ def compute_confidentiality(ctx: Context) -> Confidentiality:
             )
     flow_seed: dict[str, Held] = {}
     for f in flows.values():
-        stated, implied = flow_level(f)
-        level = stated if stated is not None else implied
+        level = levels[f.id]
         if level < CONFIDENTIAL:
             continue
         src = f.source
@@ -310,11 +350,7 @@ def compute_confidentiality(ctx: Context) -> Confidentiality:
         waves.setdefault(ctx.trust[src], []).append((f.target, held))
     held_at: dict[str, Held] = {}
     queue: deque[str] = deque()
-
-    def blocked(f: Any) -> bool:
-        stated, _ = flow_level(f)
-        return stated is not None and stated < CONFIDENTIAL
-
+    relays = {cid for cid, c in comps.items() if relays_data(c)}
     for trust in sorted(waves, reverse=True):
         for cid, h in waves[trust]:
             if cid not in held_at:
@@ -323,10 +359,10 @@ def compute_confidentiality(ctx: Context) -> Confidentiality:
         while queue:
             node = queue.popleft()
             h = held_at[node]
-            if h.parent is not None and not relays_data(comps[node]):
+            if h.parent is not None and node not in relays:
                 continue
             for fid, nxt in ctx.out_adj[node]:
-                if nxt in held_at or blocked(flows[fid]) or not passes_data(flows[fid]):
+                if nxt in held_at or fid in stops:
                     continue
                 held_at[nxt] = Held(h.origin, h.level, h.trust, (node, fid))
                 queue.append(nxt)
@@ -347,14 +383,14 @@ def compute_confidentiality(ctx: Context) -> Confidentiality:
         while back:
             node = back.popleft()
             t, who, _ = reached[node]
-            if reached[node][2] is not None and not relays_data(comps[node]):
+            if reached[node][2] is not None and node not in relays:
                 continue
             for fid, prev in ctx.in_adj[node]:
-                if blocked(flows[fid]) or not passes_data(flows[fid]):
+                if fid in stops:
                     continue
                 if prev not in party:
                     party[prev] = (t, who, (node, fid))
                 if prev not in reached:
                     reached[prev] = (t, who, (node, fid))
                     back.append(prev)
-    return Confidentiality(held_at, flow_seed, party, reached)
+    return Confidentiality(held_at, flow_seed, party, reached, stops, relays)
