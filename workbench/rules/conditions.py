@@ -65,6 +65,7 @@ from typing import Any
 from workbench.errors import Issue
 from workbench.model.definitions import CRITICALITY, SENSITIVITY
 from workbench.rules.context import EMPTY, Context, Match
+from workbench.rules.propagation import DIRECT, STORED
 
 __all__ = [
     "COMPONENT_KEYS",
@@ -826,16 +827,12 @@ class UntrustedContent(Condition):
     def key(self) -> Any:
         return ("untrusted_content", self.mode, self.on_flow)
 
-    def _states(self) -> tuple[int, ...]:
-        from workbench.rules.propagation import DIRECT, STORED
-
-        return {"direct": (DIRECT,), "stored": (STORED,), "any": (DIRECT, STORED)}[self.mode]
+    def __post_init__(self) -> None:
+        self.states = {"direct": (DIRECT,), "stored": (STORED,), "any": (DIRECT, STORED)}[self.mode]
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
-        from workbench.rules.propagation import DIRECT
-
         taint = ctx.taint
-        for state in self._states():
+        for state in self.states:
             if self.on_flow:
                 if not taint.has(element.source, state):
                     continue

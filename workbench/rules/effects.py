@@ -52,6 +52,7 @@ class EffectApplier:
                 self.by_technique.setdefault(t, []).append((i, e))
         self._near: dict[str, list[Any]] = {}
         self._looked: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
+        self._for_rule: dict[str, list[tuple[int, ControlEffect]]] = {}  # a rule has one technique
 
     def _near_of(self, cid: str) -> list[Any]:
         found = self._near.get(cid)
@@ -102,16 +103,17 @@ class EffectApplier:
     def apply(
         self, rule_id: str, technique: str, element: Any, element_type: str, path: list[str]
     ) -> Applied:
-        candidates = self.by_rule.get(rule_id, []) + self.by_technique.get(technique, [])
+        candidates = self._for_rule.get(rule_id)
+        if candidates is None:
+            found = dict(self.by_rule.get(rule_id, []) + self.by_technique.get(technique, []))
+            candidates = self._for_rule[rule_id] = sorted(found.items())
         out = Applied()
         if not candidates:
             return out
         done_groups: set[str] = set()
-        seen: set[int] = set()
-        for _i, effect in sorted(candidates, key=lambda ie: ie[0]):
-            if _i in seen or (effect.group and effect.group in done_groups):
+        for _i, effect in candidates:
+            if effect.group and effect.group in done_groups:
                 continue
-            seen.add(_i)
             hit, unstated = self._look(_i, effect, element, element_type, path)
             if hit is None:
                 if not effect.removes or all(
