@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,3 +29,19 @@ def shared_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Any:
+    """The bundled ATLAS catalog, loaded once (a test module may define its own)."""
+    from workbench.catalog import load_catalog
+
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def rules(catalog: Any) -> Any:
+    """The bundled rules (with the bundled control effects), loaded once."""
+    from workbench.rules import load_rules
+
+    return load_rules(catalog=catalog)

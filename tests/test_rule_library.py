@@ -19,29 +19,31 @@ from workbench.rules.spec import PRE_TACTICS
 COVERAGE: dict[str, list[str]] = {
     "1": ["inference-api-exposed", "inference-via-ai-product", "adversarial-evasion", "llm-cost-harvesting"],
     "2": ["model-extraction-via-api", "training-data-inference-via-api", "llm-training-data-leakage"],
-    "3": ["llm-direct-prompt-injection"],
+    "3": ["llm-direct-prompt-injection", "llm-context-leakage"],
     "4": ["llm-indirect-prompt-injection"],
-    "5": ["agent-tool-misuse", "agent-browsing-clickbait", "agent-config-tampering"],
+    "5": ["agent-tool-misuse", "agent-browsing-clickbait", "agent-config-tampering",
+          "flow-tool-call-crosses-boundary", "agent-approval-fatigue"],
     "6": ["agent-memory-poisoning"],
     "7": ["code-execution-tool"],
     "8": ["third-party-agent-tool"],
     "9": ["tool-credential-harvesting", "agent-config-credentials", "rag-credential-harvesting",
-          "secrets-in-prompt"],
+          "secrets-in-prompt", "flow-credentials-unprotected"],
     "10": ["llm-rendered-output"],
     "11": ["third-party-model-supply-chain"],
     "12": ["unsafe-model-serialization", "malicious-code-in-model-file",
            "suspicious-model-file-imports"],
     "13": ["public-dataset-poisoning"],
-    "14": ["feedback-loop-poisoning", "continuous-learning-poisoning"],
+    "14": ["feedback-loop-poisoning", "continuous-learning-poisoning",
+           "flow-spoofable-learning-channel"],
     "15": ["registry-model-theft", "registry-model-tampering"],
     "16": ["training-pipeline-supply-chain"],
     "17": ["physical-adversarial-input"],
     "18": ["identity-verification-spoofing"],
     "19": ["generative-output-harm"],
-    "20": ["supplier-data-exposure"],
+    "20": ["supplier-data-exposure", "flow-confidential-to-less-trusted"],
     "21": ["cross-tenant-retrieval"],
     "22": ["public-model-offline-attack-staging"],
-    "23": ["public-facing-application"],
+    "23": ["public-facing-application", "flow-sensitive-data-unprotected"],
     "N1": ["exposed-agent-or-ml-console"],
     "N2": ["llm-output-self-replication"],
     "N3": ["agent-config-tampering"],
@@ -72,7 +74,10 @@ def _bundled_rules() -> list[Rule]:
 
 
 def _single(ruleset: RuleSet, rule: Rule) -> RuleSet:
-    return RuleSet(rules=[rule], controls=ruleset.controls, files=ruleset.files, digest=ruleset.digest)
+    return RuleSet(
+        rules=[rule], controls=ruleset.controls, files=ruleset.files, digest=ruleset.digest,
+        effects=ruleset.effects,
+    )
 
 
 def _techniques(rule: Rule) -> list[str]:
@@ -261,6 +266,8 @@ def test_llm_data_leakage_reported_once_per_llm(llm: dict[str, Any], rules: Rule
             {"id": "a", "from": "user", "to": "app", "data": ["user_input"]},
             {"id": "b", "from": "docs", "to": "app", "data": ["retrieved_context"]},
             {"id": "c", "from": "app", "to": "llm", "data": ["prompt", "retrieved_context", "personal_data"]},
+            {"id": "d", "from": "llm", "to": "app", "data": ["model_output"]},
+            {"id": "e", "from": "app", "to": "user", "data": ["model_output"]},
         ],
     })
     result = analyze(model, catalog=catalog, rules=rules)

@@ -80,6 +80,12 @@ COLUMNS: tuple[Column, ...] = (
         "list",
         "Unstated attributes the rule assumed to be insecure; state them in the model to sharpen the analysis.",
     ),
+    Column(
+        "assumed",
+        "bool",
+        "`yes` when the finding fires only because attributes are unstated: kept below the top "
+        "band and ranked after every finding backed by stated facts.",
+    ),
     Column("mitigations", "list", "Candidate ATLAS mitigation ids."),
     Column("controls", "list", "Candidate project-defined controls (not ATLAS)."),
     Column("guidelines", "list", "Related guidelines of the NCSC/CISA guidelines (1.1 to 4.4)."),
@@ -208,6 +214,7 @@ def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any
         preconditions=list(f.preconditions),
         reason=f.reason,
         assumptions=list(f.assumptions),
+        assumed=bool(getattr(f, "assumed", False)),
         mitigations=list(f.mitigations),
         controls=list(f.controls),
         guidelines=list(f.guidelines),
@@ -244,6 +251,7 @@ def _base_rows(result: AnalysisResult, model: Any, catalog: Any) -> list[dict[st
             preconditions=[],
             reason=err.message,
             assumptions=[],
+            assumed=False,
             mitigations=[],
             controls=[],
             guidelines=[],
@@ -298,6 +306,7 @@ class ThreatRegister:
         for name in INTEGER_COLUMNS:
             frame[name] = frame[name].astype("Int64")
         frame["manual"] = frame["manual"].astype("boolean")
+        frame["assumed"] = frame["assumed"].astype("boolean")
         return frame
 
     # -- filters -----------------------------------------------------------------

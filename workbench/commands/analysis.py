@@ -55,6 +55,8 @@ def _bands_line(result: Any, matrix: Any) -> str:
 
 
 def _summary_text(model: Any, result: Any, catalog: Any, matrix: Any) -> str:
+    from workbench.rules.questions import open_questions
+
     comps = model.components()
     per = result.findings_per_component()
     n_comp = len(comps)
@@ -71,14 +73,21 @@ def _summary_text(model: Any, result: Any, catalog: Any, matrix: Any) -> str:
         "Findings",
     ]
     rows = [
-        {"id": f.id, "technique": f.technique, "band": f.band, "score": f.score, "title": f.title}
-        for f in sorted(result.findings, key=lambda f: (-f.score, f.id))
+        {
+            "id": f.id,
+            "technique": f.technique,
+            "band": f.band,
+            "score": f.score,
+            "basis": "assumed" if f.assumed else "stated",
+            "title": f.title,
+        }
+        for f in result.ranked()
     ]
     lines.append(
         render_table(
             rows,
-            ["band", "score", "technique", "id", "title"],
-            ["BAND", "SCORE", "TECHNIQUE", "FINDING", "TITLE"],
+            ["band", "score", "basis", "technique", "id", "title"],
+            ["BAND", "SCORE", "BASIS", "TECHNIQUE", "FINDING", "TITLE"],
         ).rstrip()
     )
     lines += ["", "Findings per component"]
@@ -113,8 +122,17 @@ def _summary_text(model: Any, result: Any, catalog: Any, matrix: Any) -> str:
         for element, items in result.assumptions.items():
             for a in items:
                 lines.append(f"  {element}: {a}")
+    questions = open_questions(result, limit=10)
+    if questions:
+        lines += ["", "Open questions (unstated attributes whose answer changes the most risk)"]
+        for i, q in enumerate(questions, start=1):
+            lines.append(f"  {i}. {q.text}")
+    if result.removed:
+        lines += ["", "Removed by stated controls"]
+        for r in result.removed:
+            lines.append(f"  {r.id}: {r.reason}")
     if result.attack_paths:
-        lines += ["", "Attack paths (shortest and most exposed first)"]
+        lines += ["", "Attack paths (highest risk first)"]
         tactic_names = {t.id: t.name for t in catalog.tactics()}
         for i, p in enumerate(result.attack_paths[:10], start=1):
             nodes = " → ".join(model.component(n).name for n in p.nodes)
@@ -142,8 +160,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     matrix = load_matrix()
     result = analyze(model, catalog=catalog, rules=rules, matrix=matrix)
     if args.format == "json":
+        from workbench.rules.questions import open_questions
+
         data = result.to_dict()
         data["findings_per_component"] = result.findings_per_component()
+        data["open_questions"] = [q.to_dict() for q in open_questions(result)]
         _write(to_json(data), args.output)
     elif args.format == "csv":
         register = ThreatRegister.from_result(result, model=model, catalog=catalog)

@@ -723,6 +723,8 @@ FLOW_ATTRIBUTES: tuple[AttrSpec, ...] = (
     _a("encrypted", BOOL, "Encrypted in transit."),
     _a("authenticated", BOOL, "The receiver authenticates the sender."),
     _a("protocol", TEXT, "Protocol or transport, e.g. https, grpc, mqtt, kafka."),
+    _a("sensitivity", ENUM, "Highest sensitivity of what the flow carries; unstated, it "
+       "inherits the sensitivity of what reaches its source.", **_SENS),
 )
 
 #: Keys of a component entry that are not attributes.

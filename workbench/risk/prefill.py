@@ -15,13 +15,23 @@ impact
     personal or secret data, -1 when everything reached is stated to be of low
     criticality and public.
 
-The result is clamped to the matrix. Prefill, never impose: an analyst's
-override replaces it and records who and why.
+The result is clamped to the matrix. Then
+
+* each stated control that acts on the finding moves it by the steps its
+  effect in ``catalogs/control-effects.yaml`` gives, printed with the attribute
+  that states it (``-1 outputs filtered (filters_outputs = true on Chat)``);
+* a finding that fires only because an attribute is unstated (an *assumed*
+  finding) is kept below the matrix's top band: its likelihood is lowered
+  (then its impact, if need be) until its band is below the top one, with the
+  step in the reason (docs/analysis/assumptions.md).
+
+Prefill, never impose: an analyst's override replaces it and records who and why.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,8 +122,20 @@ class Prefiller:
         return values, witness
 
     def prefill(
-        self, element: Any, element_type: str, technique: str, hint_l: int, hint_i: int
+        self,
+        element: Any,
+        element_type: str,
+        technique: str,
+        hint_l: int,
+        hint_i: int,
+        adjust: Sequence[tuple[str, int, str]] = (),
+        assumed: str | None = None,
     ) -> Prefill:
+        """Prefilled likelihood and impact with their reasons.
+
+        ``adjust`` holds control steps ``(likelihood|impact, steps, text)``;
+        ``assumed`` names the unstated attributes an assumed finding rests on.
+        """
         ctx, m = self.ctx, self.matrix
         node = element.id if element_type == "component" else element.target
         l_steps: list[str] = [f"rule hint {hint_l}"]
@@ -172,6 +194,26 @@ class Prefiller:
             impact -= 1
             i_steps.append("-1 only low-criticality, public components are reached")
         impact = m.clamp_impact(impact)
+        for what, delta, text in adjust:
+            if what == "likelihood":
+                likelihood = m.clamp_likelihood(likelihood + delta)
+                l_steps.append(text)
+            else:
+                impact = m.clamp_impact(impact + delta)
+                i_steps.append(text)
+        if assumed:
+            top = m.band_names()[-1]
+            cut_l = cut_i = 0
+            while m.band(likelihood, impact) == top and (likelihood > 1 or impact > 1):
+                if likelihood > 1:
+                    likelihood, cut_l = likelihood - 1, cut_l + 1
+                else:
+                    impact, cut_i = impact - 1, cut_i + 1
+            why = f"assumed only: kept below {top} until stated ({assumed})"
+            if cut_l:
+                l_steps.append(f"-{cut_l} {why}")
+            if cut_i:
+                i_steps.append(f"-{cut_i} {why}")
         return Prefill(
             likelihood=likelihood,
             impact=impact,

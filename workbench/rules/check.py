@@ -41,7 +41,11 @@ class ExampleResult:
 
 def _single(ruleset: RuleSet, rule: Rule) -> RuleSet:
     return RuleSet(
-        rules=[rule], controls=ruleset.controls, files=ruleset.files, digest=ruleset.digest
+        rules=[rule],
+        controls=ruleset.controls,
+        files=ruleset.files,
+        digest=ruleset.digest,
+        effects=ruleset.effects,
     )
 
 

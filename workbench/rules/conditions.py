@@ -43,6 +43,17 @@ Conditions on a flow:
 ``attr: encrypted`` (and the other attribute tests above) on the flow
 ``source: COND`` / ``target: COND``
     a condition on the component the flow comes from / goes to
+
+Conditions on a propagation:
+
+``untrusted_content: direct | stored | any``
+    content an outsider writes reaches it live (``direct``), or after a store,
+    pipeline, index or tool (``stored``); on a flow: the flow carries it
+``confidential_data: held | exposed``
+    data of sensitivity confidential or above reaches it (``held``) and, for
+    ``exposed``, goes on to a party less trusted than where the data is held
+    (on a flow: the flow itself goes into such a zone); both on a component or
+    a flow, as docs/analysis/propagation.md defines them
 """
 
 from __future__ import annotations
@@ -56,6 +67,7 @@ from typing import Any
 from workbench.errors import Issue
 from workbench.model.definitions import CRITICALITY, SENSITIVITY
 from workbench.rules.context import EMPTY, Context, Match
+from workbench.rules.propagation import DIRECT, STORED
 
 __all__ = [
     "COMPONENT_KEYS",
@@ -87,6 +99,9 @@ COMPONENT_KEYS = (
     "sends_to",
     "receives_from",
     "predicate",
+    # what moves along flows (propagation block at the end of this module)
+    "untrusted_content",
+    "confidential_data",
 )
 FLOW_KEYS = (
     "all",
@@ -99,6 +114,9 @@ FLOW_KEYS = (
     "source",
     "target",
     "predicate",
+    # what moves along flows (propagation block at the end of this module)
+    "untrusted_content",
+    "confidential_data",
 )
 ATTR_KEYS = ("attr", *ATTR_TESTS, "unstated")
 
@@ -253,7 +271,10 @@ class Attr(Condition):
             if self.test == "present":
                 return None
             if self.unstated == "matches":
-                return Match(assumptions=[f"{self.name} not stated (assumed {self._assumed()})"])
+                return Match(
+                    assumptions=[f"{self.name} not stated (assumed {self._assumed()})"],
+                    unstated=[(element.id, self.name)],
+                )
             return None
         if self.test == "absent":
             return None
@@ -463,6 +484,7 @@ class Related(Condition):
             vars={"other": ctx.name(witness), "other_kind": ctx.components[witness].kind},
         )
         m.assumptions.extend(f"{ctx.name(witness)}: {a}" for a in nested.assumptions)
+        m.unstated.extend(nested.unstated)
         return m
 
     def key(self) -> Any:
@@ -553,6 +575,7 @@ class Endpoint(Condition):
             return None
         out = Match(evidence=[f"{self.end} {ctx.name(cid)}: {e}" for e in m.evidence])
         out.assumptions = [f"{ctx.name(cid)}: {a}" for a in m.assumptions]
+        out.unstated = list(m.unstated)
         out.path = m.path
         out.vars = dict(m.vars)
         return out
@@ -635,6 +658,8 @@ class Compiler:
                 self.problem(sub, f"unknown predicate {value!r}{hint}")
                 return None
             return Predicate(str(value), self.predicates[str(value)])
+        if key in PROPAGATION_KEYS:
+            return compile_propagation(self, key, value, sub, on)
         if on == "component":
             return self._component(key, value, sub)
         return self._flow(key, value, sub)
@@ -786,3 +811,142 @@ def compile_condition(
     compiler = Compiler(file, lines or {}, known, predicates or {})
     cond = compiler.compile(raw, path, on)
     return cond, compiler.issues
+
+
+# -- what moves along flows ---------------------------------------------------------
+#
+# ``untrusted_content: direct | stored | any`` and ``confidential_data: held |
+# exposed``, on a component or a flow. Both read the propagations that the
+# context computes once per analysis (workbench/rules/propagation.py;
+# docs/analysis/propagation.md).
+
+PROPAGATION_KEYS = ("untrusted_content", "confidential_data")
+UNTRUSTED_MODES = ("direct", "stored", "any")
+CONFIDENTIAL_MODES = ("held", "exposed")
+
+
+@dataclass(eq=False)
+class UntrustedContent(Condition):
+    """Content an outsider writes reaches the component (or the flow carries it)."""
+
+    mode: str  # direct, stored or any
+    on_flow: bool = False
+
+    def key(self) -> Any:
+        return ("untrusted_content", self.mode, self.on_flow)
+
+    def __post_init__(self) -> None:
+        self.states = {"direct": (DIRECT,), "stored": (STORED,), "any": (DIRECT, STORED)}[self.mode]
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        taint = ctx.taint
+        for state in self.states:
+            if self.on_flow:
+                if not taint.has(element.source, state):
+                    continue
+                if taint.step(element.id, state) is None:
+                    continue
+                nodes, _flows = taint.chain(element.source, state)
+                nodes = [*nodes, element.target]
+            else:
+                if not taint.has(element.id, state):
+                    continue
+                nodes, _flows = taint.chain(element.id, state)
+                if len(nodes) == 1:
+                    continue  # where the content starts is not its victim
+            chain = ctx.path_text(nodes)
+            start = ctx.name(nodes[0])
+            how = taint.origin.get(nodes[0], "an entry point")
+            if state == DIRECT:
+                text = f"what {start} ({how}) types reaches it live: {chain}"
+            else:
+                text = f"content from {start} ({how}) reaches it through stored or fetched content: {chain}"
+            return Match(evidence=[text], path=nodes, vars={"entry": start, "path": chain})
+        return None
+
+    def describe(self) -> str:
+        what = {
+            "direct": "an outsider's input reaches it live (direct)",
+            "stored": "content outsiders write reaches it through a store, pipeline or tool (stored)",
+            "any": "content outsiders write reaches it",
+        }[self.mode]
+        return ("the flow carries: " if self.on_flow else "") + what
+
+
+@dataclass(eq=False)
+class ConfidentialData(Condition):
+    """Confidential data (or above) reaches the component or flow; ``exposed``: and goes on to
+    a party less trusted than the data's origin."""
+
+    mode: str  # held or exposed
+    on_flow: bool = False
+
+    def key(self) -> Any:
+        return ("confidential_data", self.mode, self.on_flow)
+
+    def evaluate(self, ctx: Context, element: Any) -> Match | None:
+        conf = ctx.confidentiality
+        party = None
+        if self.on_flow:
+            held = conf.on_flow(ctx, element)
+            if held is None:
+                return None
+            t = ctx.trust[element.target]
+            if self.mode == "exposed" and (t >= held.trust or t >= ctx.trust[element.source]):
+                return None  # only the flow that crosses into the less trusted zone
+            if held is conf.held.get(element.source):
+                nodes = [*conf.chain(element.source), element.target]
+            else:
+                nodes = [element.source, element.target]
+        else:
+            held = conf.held.get(element.id)
+            if held is None:
+                return None
+            party = conf.party.get(element.id)
+            if self.mode == "exposed" and (party is None or party[0] >= held.trust):
+                return None
+            nodes = conf.chain(element.id)
+        level = SENSITIVITY[held.level]
+        origin = ctx.name(held.origin)
+        chain = ctx.path_text(nodes)
+        evidence = [f"{level} data from {origin} reaches it: {chain}"]
+        vars_ = {"other": origin, "other_kind": ctx.components[held.origin].kind, "path": chain}
+        if self.mode == "exposed":
+            if self.on_flow:
+                target = ctx.components[element.target]
+                evidence.append(
+                    f"it goes to {target.name} in zone {target.zone} (trust {t}), less trusted "
+                    f"than {origin} (trust {held.trust})"
+                )
+            else:
+                assert party is not None
+                who = ctx.components[party[1]]
+                evidence.append(
+                    f"its output reaches {who.name} ({who.kind}, zone {who.zone}, trust "
+                    f"{party[0]}), less trusted than {origin} (trust {held.trust}): "
+                    f"{ctx.path_text(conf.output_chain(element.id))}"
+                )
+                vars_["entry"] = who.name
+        return Match(evidence=evidence, path=nodes, vars=vars_)
+
+    def describe(self) -> str:
+        what = "confidential or more sensitive data reaches it"
+        if self.mode == "exposed":
+            what += (
+                " and goes on to a less trusted zone"
+                if self.on_flow
+                else " and its output reaches a party less trusted than the data"
+            )
+        return ("the flow carries: " if self.on_flow else "") + what
+
+
+def compile_propagation(
+    compiler: Compiler, key: str, value: Any, path: str, on: str
+) -> Condition | None:
+    modes = UNTRUSTED_MODES if key == "untrusted_content" else CONFIDENTIAL_MODES
+    if value not in modes:
+        compiler.problem(path, f"expected one of {', '.join(modes)}")
+        return None
+    if key == "untrusted_content":
+        return UntrustedContent(str(value), on_flow=(on == "flow"))
+    return ConfidentialData(str(value), on_flow=(on == "flow"))

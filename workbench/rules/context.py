@@ -28,11 +28,16 @@ class Match:
     evidence: list[str] = field(default_factory=list)
     path: list[str] = field(default_factory=list)
     vars: dict[str, str] = field(default_factory=dict)
+    #: the unstated attributes assumed, as (component or flow id, attribute)
+    unstated: list[tuple[str, str]] = field(default_factory=list)
 
     def merge(self, other: Match) -> None:
         for a in other.assumptions:
             if a not in self.assumptions:
                 self.assumptions.append(a)
+        for u in other.unstated:
+            if u not in self.unstated:
+                self.unstated.append(u)
         for e in other.evidence:
             if e not in self.evidence:
                 self.evidence.append(e)
@@ -74,6 +79,8 @@ class Context:
         self.crown_jewels: set[str] = {c.id for c in model.crown_jewels()}
         self._reach: dict[Any, tuple[dict[str, str | None], dict[str, str]]] = {}
         self._sets: dict[Any, Any] = {}
+        self._taint: Any = None
+        self._confidentiality: Any = None
         self._kind_attrs: dict[str, frozenset[str]] = {}
         self.by_kind: dict[str, list[Any]] = {}
         for c in self.components.values():
@@ -81,6 +88,24 @@ class Context:
         # People pass data on by choice, not automatically: untrusted input that
         # reaches an actor does not flow on through it (it may still be an entry point).
         self.relays = {cid for cid, c in self.components.items() if c.kind != "actor"}
+
+    @property
+    def taint(self) -> Any:
+        """Untrusted content along flows (:class:`~workbench.rules.propagation.Taint`), once."""
+        if self._taint is None:
+            from workbench.rules.propagation import compute_taint
+
+            self._taint = compute_taint(self)
+        return self._taint
+
+    @property
+    def confidentiality(self) -> Any:
+        """Confidential data along flows (:class:`~workbench.rules.propagation.Confidentiality`)."""
+        if self._confidentiality is None:
+            from workbench.rules.propagation import compute_confidentiality
+
+            self._confidentiality = compute_confidentiality(self)
+        return self._confidentiality
 
     def of_kinds(self, kinds: frozenset[str]) -> list[Any]:
         """Components of the given kinds, in model order."""

@@ -9,12 +9,13 @@ True
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.rules.context import Context, Match
-from workbench.rules.findings import AttackPath, Finding, RuleFailure
+from workbench.rules.effects import EffectApplier, Pending
+from workbench.rules.findings import AttackPath, Finding, Removed, RuleFailure
 from workbench.rules.paths import PathLimits, find_attack_paths
 from workbench.rules.spec import Rule, RuleSet, load_rules
 
@@ -37,6 +38,18 @@ class AnalysisResult:
     atlas_version: str
     paths_left_out: int = 0
     element_order: list[str] = field(default_factory=list)
+    #: findings that stated controls removed (the rule matched; a control answers it)
+    removed: list[Removed] = field(default_factory=list)
+    #: per finding id, the controls left unstated where they would act on it
+    pending: dict[str, list[Pending]] = field(default_factory=dict)
+    #: per assumed finding id, the unstated attributes it rests on: (element id, attribute)
+    unstated: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def ranked(self) -> list[Finding]:
+        """Findings in register order: fact-backed first, then assumed; each by score."""
+        from workbench.rules.findings import rank_findings
+
+        return rank_findings(self.findings)
 
     def findings_for(self, element: str) -> list[Finding]:
         return [f for f in self.findings if f.element == element]
@@ -63,6 +76,7 @@ class AnalysisResult:
             "attack_paths": [p.to_dict() for p in self.attack_paths],
             "paths_left_out": self.paths_left_out,
             "assumptions": {k: list(v) for k, v in self.assumptions.items()},
+            "removed": [r.to_dict() for r in self.removed],
             "errors": [e.to_dict() for e in self.errors],
         }
 
@@ -78,7 +92,9 @@ def _unique(items: list[str]) -> list[str]:
 
 
 class _Builder:
-    def __init__(self, ctx: Context, catalog: Any, matrix: Any) -> None:
+    def __init__(
+        self, ctx: Context, catalog: Any, matrix: Any, effects: Sequence[Any] = ()
+    ) -> None:
         self.ctx = ctx
         self.catalog = catalog
         self.matrix = matrix
@@ -86,34 +102,70 @@ class _Builder:
         from workbench.risk.prefill import Prefiller
 
         self.prefiller = Prefiller(ctx, catalog, matrix)
+        self.effects = EffectApplier(ctx, list(effects))
+        self.removed: list[Removed] = []
+        self.pending: dict[str, list[Pending]] = {}
+        self.unstated: dict[str, list[tuple[str, str]]] = {}
+        self._list_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], ...]] = {}
 
-    def finding(self, rule: Rule, element: Any, found: Match, element_type: str) -> Finding:
-        ctx = self.ctx
-        match = Match()  # a fresh match: conditions may return shared ones
-        match.merge(found)
+    def _lists(self, rule: Rule, held: tuple[int, ...]) -> tuple[list[str], ...]:
+        """Techniques, tactics, mitigations, controls, preconditions and guidelines of *rule*
+        with the ``also`` entries *held*: the same for every element, so computed once."""
+        key = (rule.id, held)
+        cached = self._list_cache.get(key)
+        if cached is not None:
+            return cached
         techniques = [rule.technique, *rule.related]
         mitigations = list(rule.mitigations)
         controls = list(rule.controls)
         pre = list(rule.preconditions)
         guidelines = list(rule.guidelines)
-        hint_l, hint_i = rule.likelihood, rule.impact
-        for extra in rule.also:
-            m = extra.condition.evaluate(ctx, element)
-            if m is None:
-                continue
-            match.merge(m)
+        for i in held:
+            extra = rule.also[i]
             techniques += extra.techniques
             mitigations += extra.mitigations
             controls += extra.controls
             pre += extra.preconditions
             guidelines += extra.guidelines
-            hint_l = max(hint_l, extra.likelihood or 0)
-            hint_i = max(hint_i, extra.impact or 0)
         techniques = _unique(techniques)
         tactics = sorted(
             {t for tech in techniques for t in self.catalog.technique(tech).tactics},
             key=self.tactic_order.__getitem__,
         )
+        out = (
+            techniques,
+            tactics,
+            _unique(mitigations),
+            _unique(controls),
+            _unique(pre),
+            sorted(set(guidelines)),
+        )
+        self._list_cache[key] = out
+        return out
+
+    def finding(self, rule: Rule, element: Any, found: Match, element_type: str) -> Finding | None:
+        """The finding of *rule* on *element*, or None when a stated control removes it."""
+        ctx = self.ctx
+        fid = f"{rule.id}@{element.id}"
+        applied = self.effects.apply(rule.id, rule.technique, element, element_type, found.path)
+        if applied.removed is not None:
+            effect, text = applied.removed
+            self.removed.append(Removed(fid, rule.id, element.id, effect.id, text))
+            return None
+        assumed = bool(found.unstated or found.assumptions)
+        match = Match()  # a fresh match: conditions may return shared ones
+        match.merge(found)
+        hint_l, hint_i = rule.likelihood, rule.impact
+        held = []
+        for i, extra in enumerate(rule.also):
+            m = extra.condition.evaluate(ctx, element)
+            if m is None:
+                continue
+            match.merge(m)
+            held.append(i)
+            hint_l = max(hint_l, extra.likelihood or 0)
+            hint_i = max(hint_i, extra.impact or 0)
+        techniques, tactics, mitigations, controls, pre, guidelines = self._lists(rule, tuple(held))
         if element_type == "component":
             name, kind, zone = element.name, element.kind, element.zone
             source = target = ""
@@ -143,25 +195,39 @@ class _Builder:
             reason += " Matched: " + "; ".join(match.evidence) + "."
         if match.assumptions:
             reason += " Assumed: " + "; ".join(match.assumptions) + "."
-        pre_score = self.prefiller.prefill(element, element_type, rule.technique, hint_l, hint_i)
+        if applied.adjust:
+            reason += " Controls: " + "; ".join(text for _w, _d, text in applied.adjust) + "."
+        pre_score = self.prefiller.prefill(
+            element,
+            element_type,
+            rule.technique,
+            hint_l,
+            hint_i,
+            adjust=applied.adjust,
+            assumed="; ".join(found.assumptions) if assumed else None,
+        )
         likelihood, impact = pre_score.likelihood, pre_score.impact
+        if applied.pending:
+            self.pending[fid] = applied.pending
+        if found.unstated:
+            self.unstated[fid] = list(found.unstated)
         return Finding(
-            id=f"{rule.id}@{element.id}",
+            id=fid,
             rule=rule.id,
             title=rule.title,
             element=element.id,
             element_type=element_type,
             element_name=name,
             technique=rule.technique,
-            techniques=techniques,
-            tactics=tactics,
-            preconditions=_unique(pre),
+            techniques=list(techniques),
+            tactics=list(tactics),
+            preconditions=list(pre),
             reason=reason,
             evidence=list(match.evidence),
             assumptions=list(match.assumptions),
-            mitigations=_unique(mitigations),
-            controls=_unique(controls),
-            guidelines=sorted(set(guidelines)),
+            mitigations=list(mitigations),
+            controls=list(controls),
+            guidelines=list(guidelines),
             likelihood=likelihood,
             impact=impact,
             score=self.matrix.score(likelihood, impact),
@@ -169,12 +235,41 @@ class _Builder:
             likelihood_reason=pre_score.likelihood_reason,
             impact_reason=pre_score.impact_reason,
             path=list(match.path),
+            assumed=assumed,
+            controls_applied=[text for _w, _d, text in applied.adjust],
         )
+
+
+def _flow_data_kinds(cond: Any) -> frozenset[str] | None:
+    """The data kinds a flow condition requires one of (None: any flow), for indexing."""
+    from workbench.rules.conditions import All, FlowData
+
+    if isinstance(cond, FlowData):
+        return cond.kinds
+    if isinstance(cond, All):
+        for part in cond.parts:
+            if isinstance(part, FlowData):
+                return part.kinds
+    return None
 
 
 def _candidates(ctx: Context, rule: Rule, by_kind: dict[str, list[Any]]) -> list[Any]:
     if rule.element == "flow":
-        return list(ctx.flows.values())
+        kinds = _flow_data_kinds(rule.condition)
+        if kinds is None:
+            return list(ctx.flows.values())
+
+        def index() -> dict[str, list[Any]]:
+            out: dict[str, list[Any]] = {}
+            for f in ctx.flows.values():
+                for d in f.data:
+                    out.setdefault(d, []).append(f)
+            return out
+
+        by_data: dict[str, list[Any]] = ctx.cached(("flows by data",), index)
+        order = {fid: i for i, fid in enumerate(ctx.flows)} if len(kinds) > 1 else None
+        found = {f.id: f for k in sorted(kinds) for f in by_data.get(k, ())}
+        return sorted(found.values(), key=lambda f: order[f.id]) if order else list(found.values())
     if rule.kinds is None:
         return list(ctx.components.values())
     out: list[Any] = []
@@ -236,7 +331,7 @@ def _analyze(
     rules = rules if rules is not None else load_rules(catalog=catalog)
     matrix = matrix if matrix is not None else load_matrix()
     ctx = Context(model, catalog)
-    builder = _Builder(ctx, catalog, matrix)
+    builder = _Builder(ctx, catalog, matrix, rules.effects)
     by_kind: dict[str, list[Any]] = {}
     for comp in ctx.components.values():
         by_kind.setdefault(comp.kind, []).append(comp)
@@ -248,7 +343,9 @@ def _analyze(
             try:
                 match = rule.condition.evaluate(ctx, element)
                 if match is not None:
-                    findings.append(builder.finding(rule, element, match, rule.element))
+                    finding = builder.finding(rule, element, match, rule.element)
+                    if finding is not None:
+                        findings.append(finding)
             except Exception as exc:
                 errors.append(RuleFailure(rule.id, element.id, f"{type(exc).__name__}: {exc}"))
                 break
@@ -277,6 +374,9 @@ def _analyze(
         atlas_version=catalog.atlas_version,
         paths_left_out=left_out,
         element_order=element_order,
+        removed=builder.removed,
+        pending=builder.pending,
+        unstated=builder.unstated,
     )
 
 
@@ -290,11 +390,13 @@ def explain(
     """Every rule evaluated on one component or flow: matched or not, and why."""
     from workbench.catalog import load_catalog
     from workbench.errors import InputError
+    from workbench.risk.matrix import load_matrix
     from workbench.rules.conditions import All
 
     catalog = catalog if catalog is not None else load_catalog()
     rules = rules if rules is not None else load_rules(catalog=catalog)
     ctx = Context(model, catalog)
+    builder = _Builder(ctx, catalog, load_matrix(), rules.effects)
     if element_id in ctx.components:
         element: Any = ctx.components[element_id]
         element_type = "component"
@@ -318,9 +420,23 @@ def explain(
             entry.update(matched=False, failed=f"rule failed: {type(exc).__name__}: {exc}")
             out.append(entry)
             continue
-        if match is not None:
+        finding = builder.finding(rule, element, match, element_type) if match is not None else None
+        if match is not None and finding is None:
+            removed = builder.removed[-1]
             entry.update(
-                matched=True, failed=None, evidence=match.evidence, assumptions=match.assumptions
+                matched=False,
+                failed=f"removed by a stated control: {removed.reason}",
+                removed_by=removed.reason,
+                evidence=match.evidence,
+            )
+        elif match is not None and finding is not None:
+            entry.update(
+                matched=True,
+                failed=None,
+                evidence=match.evidence,
+                assumptions=match.assumptions,
+                assumed=finding.assumed,
+                controls=finding.controls_applied,
             )
         else:
             cond = rule.condition

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["AttackPath", "Finding", "Hop", "RuleFailure"]
+__all__ = ["AttackPath", "Finding", "Hop", "Removed", "RuleFailure", "rank_findings"]
 
 
 @dataclass
@@ -24,6 +24,11 @@ class Finding:
     unstated attributes the rule assumed. ``evidence`` lists the attribute
     values, flows and path that matched; ``reason`` says it in a sentence or two.
     ``likelihood`` and ``impact`` are the prefilled values, with their reasons.
+    ``assumed`` is true when the rule fired only because attributes were
+    unstated (``assumptions`` names them): such a finding is kept below the
+    matrix's top band and ranked after every fact-backed finding
+    (:func:`rank_findings`). ``controls_applied`` lists the steps stated
+    controls made (also in the likelihood and impact reasons).
     """
 
     id: str
@@ -51,6 +56,8 @@ class Finding:
     status: str = "open"
     manual: bool = False
     path: list[str] = field(default_factory=list)
+    assumed: bool = False
+    controls_applied: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +86,37 @@ class Finding:
             "status": self.status,
             "manual": self.manual,
             "path": list(self.path),
+            "assumed": self.assumed,
+            "controls_applied": list(self.controls_applied),
+        }
+
+
+def rank_findings(findings: list[Finding]) -> list[Finding]:
+    """The register order: fact-backed findings first, then assumed ones; each by score.
+
+    An assumed finding (one that fires only because attributes are unstated)
+    never ranks above a finding backed by stated facts. Ties: by id.
+    """
+    return sorted(findings, key=lambda f: (f.assumed, -f.score, f.id))
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A finding that a stated control removed: the rule matched, the control answers it."""
+
+    id: str
+    rule: str
+    element: str
+    effect: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "element": self.element,
+            "effect": self.effect,
+            "reason": self.reason,
         }
 
 
@@ -106,6 +144,7 @@ class AttackPath:
     preconditions: list[str]
     exposure: int  # trust level of the entry point's zone (lower is more exposed)
     max_score: int
+    sentence: str = ""  # the path as one sentence a reviewer can check
 
     @property
     def techniques(self) -> list[str]:
@@ -129,6 +168,7 @@ class AttackPath:
             "exposure": self.exposure,
             "max_score": self.max_score,
             "length": len(self.hops),
+            "sentence": self.sentence,
         }
 
 

@@ -9,6 +9,11 @@ there is none, the default technique for that kind of component
 (``catalogs/paths.yaml``). Preconditions of the findings along the path stand at
 its start; the tactics along it read as a kill chain.
 
+The hops read as a kill chain: the hop into the target takes an exfiltration
+or impact finding there when there is one, earlier hops never do; a finding on
+a flow labels the hop only when the component entered has none; a hop back
+into a component already on the path takes that kind's default technique.
+
 Bounds, so that a large graph never explodes:
 
 * one breadth-first search from all entry points at once gives every reachable
@@ -19,9 +24,16 @@ Bounds, so that a large graph never explodes:
 * paths longer than ``max_length`` hops are dropped and at most ``max_paths``
   are kept (the number left out is reported).
 
+When prompt injection is the pivot, the LLM is on the path: a path through an
+agent or application that sends prompts to an LLM with a prompt-injection
+finding, and takes its answer back, goes through that LLM (``agent → LLM →
+agent``), so the hop into the LLM is the injection and the next hop is what
+the hijacked agent does.
+
 The work is ``O((max_sources + 1) * (V + E))``: linear in the size of the graph.
-Paths are ranked shortest first, then by exposure of the entry point, then by
-the highest score along the path.
+Paths are ranked by risk: the highest score along the path first, then the
+exposure of the entry point (lowest zone trust first), then fewer hops. Each
+path also reads as one sentence (:attr:`AttackPath.sentence`).
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ from workbench.rules.context import Context
 from workbench.rules.findings import AttackPath, Finding, Hop
 
 PRE_TACTICS = frozenset({"AML.TA0002", "AML.TA0003"})  # reconnaissance, resource development
+END_TACTICS = frozenset({"AML.TA0010", "AML.TA0011"})  # exfiltration, impact: at the target
 
 __all__ = ["PathLimits", "find_attack_paths"]
 
@@ -119,17 +132,22 @@ def find_attack_paths(
     for items in by_element.values():
         items.sort(key=lambda f: (-f.score, f.id))
 
+    detours = _injection_detours(ctx, by_element)
+    if detours:
+        for key, (nodes, flows) in list(candidates.items()):
+            candidates[key] = _through_llm(nodes, flows, detours)
+
     top_score = {el: items[0].score for el, items in by_element.items()}
 
     def max_score(nodes: list[str], flows: list[str]) -> int:
         return max((top_score.get(el, 0) for el in (*nodes, *flows)), default=0)
 
     ranked = sorted(
-        candidates.values(),
+        (nf for nf in candidates.values() if len(nf[1]) <= limits.max_length),
         key=lambda nf: (
-            len(nf[1]),
-            ctx.trust[nf[0][0]],
             -max_score(*nf),
+            ctx.trust[nf[0][0]],
+            len(nf[1]),
             ctx.order[nf[0][0]],
             ctx.order[nf[0][-1]],
         ),
@@ -155,7 +173,30 @@ def find_attack_paths(
         stage = -1
         for i, fid in enumerate(flows):
             target = nodes[i + 1]
-            options = by_element.get(fid, []) + by_element.get(target, [])
+            last = i == len(flows) - 1
+            if target in nodes[: i + 1]:
+                options = []  # back at a component already passed: its default move
+            else:
+                # findings on the component entered; on the flow only if it has none
+                options = by_element.get(target, []) or by_element.get(fid, [])
+            if last:
+                # at the target: the impact or exfiltration there, when there is one
+                ends = [f for f in options if set(_hop_tactics(f.technique)) & END_TACTICS]
+                options = ends or options
+            else:
+                options = [f for f in options if not set(_hop_tactics(f.technique)) <= END_TACTICS]
+            if any(f.technique.startswith(_INJECTION) for f in options):
+                # direct injection only if the outsider's words came live, else indirect
+                live = all(ctx.components[n].kind in _LIVE for n in nodes[1 : i + 1]) and (
+                    ctx.components[nodes[0]].kind == "actor"
+                )
+                wanted = "AML.T0051.000" if live else "AML.T0051.001"
+                if any(f.technique == wanted for f in options):
+                    options = [
+                        f
+                        for f in options
+                        if not f.technique.startswith(_INJECTION) or f.technique == wanted
+                    ]
             # the finding that moves the attacker on: the one whose tactic comes next in
             # the kill chain (the earliest tactic not before the current stage), then
             # the highest score
@@ -174,6 +215,7 @@ def find_attack_paths(
                     for p in f.preconditions:
                         if p not in pre:
                             pre.append(p)
+        score = max_score(nodes, flows)
         paths.append(
             AttackPath(
                 id=f"{nodes[0]}->{nodes[-1]}",
@@ -183,7 +225,70 @@ def find_attack_paths(
                 hops=hops,
                 preconditions=pre,
                 exposure=ctx.trust[nodes[0]],
-                max_score=max_score(nodes, flows),
+                max_score=score,
+                sentence=_sentence(ctx, catalog, nodes, hops, pre, score),
             )
         )
     return paths, left_out
+
+
+_INJECTION = ("AML.T0051",)
+_LIVE = frozenset({"application", "agent", "inference_endpoint", "model"})
+
+
+def _injection_detours(
+    ctx: Context, by_element: dict[str, list[Finding]]
+) -> dict[str, tuple[str, str, str]]:
+    """For each component that sends prompts to an LLM with an injection finding and takes
+    its answer back: (the LLM, the flow to it, the flow back). O(V + E)."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for cid, items in by_element.items():
+        if cid not in ctx.components or not any(f.technique.startswith(_INJECTION) for f in items):
+            continue
+        back = {t: fid for fid, t in ctx.out_adj[cid]}
+        for fid, src in ctx.in_adj[cid]:
+            if src in back and src not in out and ctx.components[src].kind != "actor":
+                out[src] = (cid, fid, back[src])
+    return out
+
+
+def _through_llm(
+    nodes: list[str], flows: list[str], detours: dict[str, tuple[str, str, str]]
+) -> tuple[list[str], list[str]]:
+    """The path with its first agent or application detouring through the LLM it prompts."""
+    llms = {d[0] for d in detours.values()}
+    if any(n in llms for n in nodes):
+        return nodes, flows  # an LLM with an injection finding is on the path already
+    for i, node in enumerate(nodes[:-1]):
+        if node in detours and i > 0:
+            llm, f_in, f_out = detours[node]
+            return (
+                [*nodes[: i + 1], llm, *nodes[i:]],
+                [*flows[:i], f_in, f_out, *flows[i:]],
+            )
+    return nodes, flows
+
+
+def _sentence(
+    ctx: Context, catalog: Any, nodes: list[str], hops: list[Hop], pre: list[str], score: int
+) -> str:
+    """``An attacker at Customer (zone internet, trust 0) reaches Chat front end by ...``."""
+    tactic_names = {t.id: t.name for t in catalog.tactics()}
+    entry = ctx.components[nodes[0]]
+    parts = []
+    for i, hop in enumerate(hops):
+        tech = catalog.technique(hop.technique)
+        tactic = tactic_names.get(hop.tactic, hop.tactic)
+        verb = (
+            "and finally reaches" if i == len(hops) - 1 and i else ("reaches" if not i else "then")
+        )
+        parts.append(
+            f"{verb} {ctx.name(hop.node)} by {tech.display_name} ({hop.technique}, {tactic})"
+        )
+    text = (
+        f"An attacker at {entry.name} (zone {entry.zone}, trust {ctx.trust[entry.id]}) "
+        + ", ".join(parts)
+    )
+    if pre:
+        text += f", having prepared with {', '.join(pre)}"
+    return text + f"; the highest score on the path is {score}."

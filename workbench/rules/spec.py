@@ -32,7 +32,16 @@ from workbench.errors import InputError, Issue, RuleError
 from workbench.model._yaml import parse_yaml
 from workbench.rules.conditions import All, Condition, compile_condition, kinds_of
 
-__all__ = ["Control", "Extra", "Rule", "RuleSet", "load_controls", "load_rules"]
+__all__ = [
+    "Control",
+    "ControlEffect",
+    "Extra",
+    "Rule",
+    "RuleSet",
+    "load_control_effects",
+    "load_controls",
+    "load_rules",
+]
 
 RULE_KEYS = (
     "id",
@@ -110,6 +119,175 @@ class Control:
     source: str
 
 
+@dataclass(frozen=True)
+class ControlEffect:
+    """What a stated control does to findings (``catalogs/control-effects.yaml``).
+
+    When ``attribute`` equals ``equals`` on a component of ``kinds`` (or the flow)
+    found ``where`` (``element``, ``path`` or ``near``) relative to a finding
+    whose primary technique is in ``techniques`` or whose rule is in ``rules``,
+    the finding is removed (``removes``; only while every attribute in
+    ``only_if_unstated`` is unstated on the element, when given), or its
+    likelihood and impact move by ``likelihood`` and ``impact`` steps, with
+    ``text`` in the reason. Effects of one ``group`` apply once per finding.
+    """
+
+    id: str
+    attribute: str
+    equals: Any
+    kinds: tuple[str, ...]
+    where: str
+    techniques: tuple[str, ...]
+    rules: tuple[str, ...]
+    text: str
+    removes: bool = False
+    only_if_unstated: tuple[str, ...] = ()
+    likelihood: int = 0
+    impact: int = 0
+    group: str | None = None
+    source: str = ""
+
+    def step(self, value: int, on: str) -> str:
+        """The reason text of one step, e.g. ``-1 outputs filtered (filters_outputs = true on X)``."""
+        shown = "true" if self.equals is True else "false" if self.equals is False else self.equals
+        return f"{value:+d} {self.text} ({self.attribute} = {shown}{on})"
+
+
+EFFECT_KEYS = (
+    "id",
+    "attribute",
+    "equals",
+    "kinds",
+    "where",
+    "techniques",
+    "rules",
+    "text",
+    "removes",
+    "only_if_unstated",
+    "likelihood",
+    "impact",
+    "group",
+    "disabled",
+)
+EFFECT_WHERE = ("element", "path", "near")
+
+
+def load_control_effects(
+    paths: Iterable[Path] | None = None,
+    *,
+    catalog: Any = None,
+    rule_ids: Iterable[str] | None = None,
+) -> list[ControlEffect]:
+    """The bundled control effects, overridden or extended by organisation files.
+
+    An organisation control file may hold ``effects:`` beside ``controls:``; an
+    effect with a bundled id replaces it (``disabled: true`` removes it). Every
+    problem is collected and raised as one :class:`RuleError` with file and line.
+    """
+    from workbench.model import definitions as d
+
+    files = [catalog_path("control-effects.yaml"), *(paths or [])]
+    known_attrs = set(d.all_attribute_names()) | {a.name for a in d.FLOW_ATTRIBUTES}
+    known_kinds = set(d.KINDS) | {"flow"}
+    rules = set(rule_ids) if rule_ids is not None else None
+    effects: dict[str, ControlEffect] = {}
+    issues: list[Issue] = []
+    for file in files:
+        data, lines = _read_yaml(file)
+        if not isinstance(data, dict):
+            issues.append(Issue(str(file), None, "", "expected a mapping with effects:"))
+            continue
+        items = data.get("effects")
+        if items is None and file != files[0]:
+            continue  # an organisation control file without effects
+        if not isinstance(items, list):
+            issues.append(Issue(str(file), lines.get("effects"), "effects", "expected a list"))
+            continue
+        source = str(data.get("source", file.name))
+        for i, item in enumerate(items):
+            path = f"effects[{i}]"
+
+            def problem(
+                key: str,
+                message: str,
+                path: str = path,
+                file: Path = file,
+                lines: dict[str, int] = lines,
+            ) -> None:
+                where = f"{path}.{key}" if key else path
+                line = lines.get(where) or lines.get(path)
+                issues.append(Issue(str(file), line, where, message))
+
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                problem("", "expected an effect {id, attribute, equals, where, ...}")
+                continue
+            for key in item:
+                if key not in EFFECT_KEYS:
+                    problem(str(key), f"unknown key {key!r} (allowed: {', '.join(EFFECT_KEYS)})")
+            if item.get("disabled") is True:
+                effects.pop(item["id"], None)
+                continue
+            attr = item.get("attribute")
+            if attr not in known_attrs:
+                problem("attribute", f"unknown attribute {attr!r}")
+            if "equals" not in item:
+                problem("equals", "missing equals: the value that states the control")
+            kinds = item.get("kinds") or []
+            if not isinstance(kinds, list) or any(k not in known_kinds for k in kinds):
+                problem("kinds", f"expected a list of component kinds (or flow): {kinds!r}")
+                kinds = []
+            where = item.get("where", "element")
+            if where not in EFFECT_WHERE:
+                problem("where", f"expected one of {', '.join(EFFECT_WHERE)}")
+            techniques = item.get("techniques") or []
+            for t in techniques:
+                if catalog is not None and t not in catalog:
+                    problem("techniques", f"unknown ATLAS technique {t!r}")
+            named_rules = item.get("rules") or []
+            if rules is not None:
+                for r in named_rules:
+                    if r not in rules:
+                        problem("rules", f"unknown rule {r!r}")
+            if not techniques and not named_rules:
+                problem("", "name the findings it acts on: techniques: [...] or rules: [...]")
+            steps = {}
+            for key in ("likelihood", "impact"):
+                value = item.get(key, 0)
+                if not (
+                    isinstance(value, int) and not isinstance(value, bool) and -2 <= value <= 2
+                ):
+                    problem(key, "expected a whole number of steps from -2 to 2")
+                    value = 0
+                steps[key] = value
+            removes = item.get("removes", False) is True
+            if not removes and not steps["likelihood"] and not steps["impact"]:
+                problem(
+                    "",
+                    "an effect removes the finding (removes: true) or moves likelihood or impact",
+                )
+            if not isinstance(item.get("text"), str) or not item["text"].strip():
+                problem("text", "expected the words for the reason, e.g. 'outputs filtered'")
+            effects[item["id"]] = ControlEffect(
+                id=item["id"],
+                attribute=str(attr),
+                equals=item.get("equals"),
+                kinds=tuple(kinds),
+                where=str(where),
+                techniques=tuple(techniques),
+                rules=tuple(named_rules),
+                text=str(item.get("text", "")).strip(),
+                removes=removes,
+                only_if_unstated=tuple(item.get("only_if_unstated") or ()),
+                likelihood=steps["likelihood"],
+                impact=steps["impact"],
+                group=item.get("group"),
+                source=source,
+            )
+    if issues:
+        raise RuleError(f"{len(issues)} problem(s) in the control effects", issues)
+    return list(effects.values())
+
+
 @dataclass
 class Extra:
     """What a rule adds when a further condition holds.
@@ -169,6 +347,7 @@ class RuleSet:
     controls: dict[str, Control]
     files: list[str]
     digest: str
+    effects: list[ControlEffect] = field(default_factory=list)
 
     def __iter__(self) -> Any:
         return iter(self.rules)
@@ -212,6 +391,8 @@ def load_controls(paths: Iterable[Path] | None = None) -> dict[str, Control]:
     for file in files:
         data, lines = _read_yaml(file)
         items = data.get("controls") if isinstance(data, dict) else None
+        if items is None and isinstance(data, dict) and "effects" in data:
+            continue  # a file of control effects only
         if not isinstance(items, list):
             raise InputError(f"{file}: expected a list under 'controls:'")
         source = str(data.get("source", file.name))
@@ -545,7 +726,11 @@ def load_rules(
         tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files),
         tuple(
             (str(f), f.stat().st_mtime_ns)
-            for f in [catalog_path("controls.yaml"), *map(Path, control_files)]
+            for f in [
+                catalog_path("controls.yaml"),
+                catalog_path("control-effects.yaml"),
+                *map(Path, control_files),
+            ]
         ),
         getattr(catalog, "sha256", None) or id(catalog),
         catalog.atlas_version,
@@ -578,11 +763,20 @@ def load_rules(
         raise RuleError(
             f"{count} problem{'s' if count != 1 else ''} in the rule files", checker.issues
         )
+    effect_files = [Path(p) for p in control_files]
+    effects = load_control_effects(
+        effect_files, catalog=catalog, rule_ids=seen if include_bundled else None
+    )
+    for file in [catalog_path("control-effects.yaml"), *effect_files]:
+        digest.update(b"effects\0" + file.read_bytes() + b"\0")
     ruleset = RuleSet(
-        rules=rules, controls=controls, files=[str(f) for f in files], digest=digest.hexdigest()
+        rules=rules,
+        controls=controls,
+        files=[str(f) for f in files],
+        digest=digest.hexdigest(),
+        effects=effects,
     )
     if len(_CACHE) > 16:
         _CACHE.clear()
     _CACHE[signature] = ruleset
     return ruleset
-
