@@ -135,6 +135,28 @@ def test_summary_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert all(f["direction"] in ("inbound", "outbound") for f in data["boundary_flows"])
 
 
+def test_summary_lists_open_questions_and_answering_one_reranks(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    model = load_template("support-assistant")
+    path = tmp_path / "m.yaml"
+    save_model(model, path)
+    code, out, _ = run(capsys, "summary", str(path), "--format", "json")
+    questions = json.loads(out)["open_questions"]
+    assert code == 0 and questions
+    assert [q["risk"] for q in questions] == sorted((q["risk"] for q in questions), reverse=True)
+    top = questions[0]
+    code, text, _ = run(capsys, "summary", str(path))
+    assert f"Open questions ({len(questions)})" in text and top["text"] in text
+    # answer the top question with the value that changes the findings: it is no longer asked
+    answer = {"true": True, "false": False}.get(top["answers"][0], top["answers"][0])
+    model.update_component(top["element"], **{top["attribute"]: answer})
+    save_model(model, path)
+    code, out, _ = run(capsys, "summary", str(path), "--format", "json")
+    after = json.loads(out)["open_questions"]
+    assert (top["element"], top["attribute"]) not in {(q["element"], q["attribute"]) for q in after}
+
+
 def test_summary_limit(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "summary", "--template", "coding-agent", "--limit", "2")
     assert code == 0 and "… and 14 more (use --limit 0 to show all)" in out

@@ -339,8 +339,34 @@ def _summary(args: argparse.Namespace) -> int:
         raise InputError("--limit must be 0 (all) or more")
     model = _load(args)
     data = summarise(model)
+    questions = _open_questions(model)
     if args.format == "json":
+        data["open_questions"] = [q.to_dict() for q in questions]
         sys.stdout.write(to_json(data))
     else:
         sys.stdout.write(render_summary(data, model, args.limit))
+        sys.stdout.write(_render_questions(questions, args.limit))
     return 0
+
+
+def _open_questions(model: Any) -> list[Any]:
+    """The open questions of the bundled analysis: what to state first."""
+    from workbench.rules import analyze
+    from workbench.rules.questions import open_questions
+
+    return open_questions(analyze(model))
+
+
+def _render_questions(questions: list[Any], limit: int) -> str:
+    title = f"Open questions ({len(questions)})"
+    if not questions:
+        return _heading(title) + "  none: every attribute the rules rely on is stated\n"
+    lines = [
+        "Unstated attributes whose answer would change the most risk, highest first.",
+        "State them in the model file (or the workbench's model editor) and analyse again.",
+    ]
+    shown = questions[:limit] if limit else questions
+    lines += [f"  {i}. {q.text}" for i, q in enumerate(shown, 1)]
+    if len(shown) < len(questions):
+        lines.append(f"  … and {len(questions) - len(shown)} more (use --limit 0 to show all)")
+    return _heading(title) + "\n".join(lines) + "\n"
