@@ -228,7 +228,15 @@ def test_findings_grouped_by_band_with_reasons(project, html):
     assert ranks == sorted(ranks, reverse=True) and len(set(bands)) == len(bands)
     for r in project.state().rows:
         assert f"<code>{r['id']}</code>" in findings
-    assert "What is per_document_access_control of Vector index?" in findings
+    # the open question that would change a finding stands with it, ranked first overall
+    from workbench.rules.questions import open_questions
+
+    (top, *_rest) = open_questions(project.state().result)
+    assert "per_document_access_control" in top.text and "Vector index" in top.text
+    listed = findings.split("<h3>Open questions</h3>", 1)[1].split("</ol>", 1)[0]
+    assert listed.index(top.text) < len(listed)
+    card = findings.split(f"<code>{top.findings[0]}</code>", 1)[1].split('<div class="finding"', 1)[0]
+    assert top.text in card
     assert 'href="https://atlas.mitre.org/techniques/AML.T0051' in findings
 
 

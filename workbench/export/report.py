@@ -371,6 +371,8 @@ class ReportContext:
     orphaned: list[str]
     overrides: list[OverrideItem]
     groups: list[FindingGroup]
+    #: The unstated attributes whose answer would change the most risk, highest first.
+    questions: list[str]
     paths: list[PathItem]
     more_paths: int
     graph: list[GraphSlice]
@@ -512,7 +514,8 @@ class _Builder:
 
     The mitigation plan comes from the chosen mitigations of the assessment, a
     decision's history from the supersedes chain of the decision log, the open
-    questions from the findings' assumptions: each method is the one place to
+    questions from :func:`workbench.rules.questions.open_questions` (the
+    findings' assumptions where it has none): each method is the one place to
     change when the project offers that data directly.
     """
 
@@ -526,6 +529,13 @@ class _Builder:
         self.rows = self.state.rows
         self.row_of = {r["id"]: r for r in self.rows}
         self.finding_of = {f.id: f for f in self.state.findings}
+        from workbench.rules.questions import open_questions
+
+        self.questions = open_questions(self.state.result)
+        self.questions_of: dict[str, list[str]] = {}
+        for q in self.questions:
+            for fid in q.findings:
+                self.questions_of.setdefault(fid, []).append(q.text)
         self.band_names = list(self.matrix.band_names())  # rising
         self.colours = {b: self.matrix.colour(b) for b in self.band_names}
         self._techniques: dict[str, Technique] = {}
@@ -876,7 +886,9 @@ class _Builder:
         for r in ordered:
             f = self.finding_of.get(r["id"])
             assumptions = list(r.get("assumptions") or [])
-            questions = [_question(a, r["element_name"]) for a in assumptions]
+            questions = self.questions_of.get(r["id"]) or [
+                _question(a, r["element_name"]) for a in assumptions
+            ]
             techniques = [self.technique(t) for t in (r.get("techniques") or []) if t]
             if not techniques and r.get("technique"):
                 techniques = [self.technique(r["technique"])]
@@ -1185,6 +1197,7 @@ def build_report_context(
         orphaned=orphaned,
         overrides=b.overrides(),
         groups=b.groups(),
+        questions=[q.text for q in b.questions[:15]],
         paths=paths,
         more_paths=more,
         graph=b.graph(),
