@@ -278,17 +278,8 @@ class Session:
         return out
 
     def coverage(self) -> Any:
-        from workbench.risk.coverage import guideline_coverage
-
-        state = self.state()
-        statuses = {r["id"]: r["status"] for r in state.rows}
-        return guideline_coverage(
-            self.model,
-            findings=state.findings,
-            decisions=state.current,
-            as_of=self.project.today(),
-            statuses=statuses,
-        )
+        """Guideline coverage with the current bands and decisions (as the table shows)."""
+        return self.project.coverage()
 
     def attack_paths(self) -> list[Any]:
         return list(self.state().result.attack_paths)

@@ -199,15 +199,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
     target = Path(args.target)
     if target.is_dir():
-        project = _open(args.target)
-        state = project.state(as_of=_date(args.as_of))
-        cov = guideline_coverage(
-            project.model,
-            findings=state.result,
-            decisions=state.current,
-            as_of=state.as_of,
-            statuses={r["id"]: r["status"] for r in state.rows},
-        )
+        cov = _open(args.target).coverage(as_of=_date(args.as_of))
     else:
         from workbench.model import load_model
         from workbench.rules import analyze
