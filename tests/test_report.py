@@ -30,7 +30,8 @@ def project(tmp_path_factory):
     )
     fid = next(r["id"] for r in p.state().rows if r["element"] == "llm")
     p.decide(
-        fid, "mitigate", f"rationale {HOSTILE}", owner=f"owner {HOSTILE}", review_by="2027-01-01"
+        fid, "mitigate", f"rationale {HOSTILE}", owner=f"owner {HOSTILE}", review_by="2027-01-01",
+        mitigations=["AML.M0020"], due="2027-01-01",
     )
     p.add_manual_finding("llm", f"manual {HOSTILE}", reason=f"reason {HOSTILE}")
     return p

@@ -38,7 +38,7 @@ def test_participants_write_their_own_files_and_merge_shows_disagreement(project
     save_rating(project.path, "Ann", b, 3, 3)
     save_rating(project.path, "Ben", b, 3, 4)
     save_rating(project.path, "Ann", a, 2, 2)  # Ann changes her mind: replaces, not duplicates
-    assert sorted(p.name for p in (project.path / "ratings").iterdir()) == [
+    assert sorted(p.name for p in (project.path / "ratings").glob("*.yaml")) == [
         "ann.yaml",
         "ben.yaml",
         "cy.yaml",
@@ -80,7 +80,7 @@ def test_consensus_is_recorded_with_the_participants(project):
 
 def test_archive_round_trip(project, tmp_path):
     fid = project.state().rows[0]["id"]
-    project.decide(fid, "mitigate", "guardrails", owner="bob", review_by="2027-01-01")
+    project.decide(fid, "accept", "guardrails are enough here", owner="bob", review_by="2027-01-01")
     save_rating(project.path, "Ann", fid, 2, 2)
     data = pack_project(project.path)
     assert data == pack_project(project.path)  # deterministic

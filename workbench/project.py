@@ -762,6 +762,18 @@ class Project:
                 if due is None and dues and len(dues) == len(chosen):
                     due = max(dues)
         mitigation_ids = [mitigations] if isinstance(mitigations, str) else list(mitigations)
+        unknown = [
+            m for m in mitigation_ids
+            if isinstance(m, str) and m.strip() and m.strip() not in self.catalog
+            and m.strip() not in self.rules.controls
+        ]
+        if unknown:
+            from workbench.risk.decisions import DecisionError
+
+            raise DecisionError({"mitigations": (
+                f"unknown mitigation or control {', '.join(map(repr, unknown))}: use an ATLAS "
+                "mitigation id (AML.M0000) or a control id from the controls catalog"
+            )})
         review = _iso(review_by) if review_by not in (None, "") else None
         due_text = _iso(due) if due not in (None, "") else None
         unchanged = self._same_as_current(

@@ -47,6 +47,7 @@ given ``expected_head`` / ``expected_records``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -56,7 +57,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,7 @@ class Decision:
     confirmed_by: str | None = None
     #: True when recording was asked for but the decision equals the current one:
     #: nothing was written and this is the current decision.
-    unchanged: bool = field(default=False, compare=False)
+    unchanged: bool = dataclasses.field(default=False, compare=False)
 
     def details(self) -> dict[str, Any]:
         """The optional fields that are set (as in the log record)."""

@@ -212,6 +212,11 @@ class ChosenMitigation:
             not isinstance(self.ticket, str) or any(c.isspace() for c in self.ticket.strip())
         ):
             out["ticket"] = f"expected one ticket id or URL without spaces, got {self.ticket!r}"
+        for name in ("ticket", "effect_reason", "owner"):
+            value = getattr(self, name)
+            if isinstance(value, str) and (";" in value or "(" in value or ")" in value):
+                out.setdefault(name, f"{value!r}: no ';' or brackets here (the register cell "
+                                     "separates mitigations with them)")
         return out
 
     @property

@@ -13,6 +13,8 @@ from typing import Any
 
 import ipywidgets as W
 
+from workbench.risk.mitigations import MITIGATION_STATUSES
+from workbench.ui.history import HistoryView, TreatmentDetails
 from workbench.ui.style import (
     STATUS_WORDS,
     band_badge,
@@ -26,7 +28,6 @@ from workbench.ui.style import (
 __all__ = ["TREATMENTS", "FindingPanel", "ManualFindingForm", "finding_html", "scores_html"]
 
 TREATMENTS = ("mitigate", "accept", "transfer", "avoid", "not_applicable")
-MITIGATION_STATUSES = ("planned", "implemented", "verified")
 _WIDE = W.Layout(width="98%")
 _STYLE: dict[str, str] = {}
 
@@ -198,6 +199,8 @@ class FindingPanel:
         self.decision_errors = {
             name: _html() for name in ("treatment", "rationale", "owner", "review_by", "links")
         }
+        self.treatment_details = TreatmentDetails(self.treatment)
+        self.history = HistoryView(session)
         self.record = W.Button(description="Record decision", button_style="success", icon="save")
         self.record.on_click(lambda _b: self.record_decision())
         self.decision_message = _html()
@@ -240,9 +243,12 @@ class FindingPanel:
                 e["rationale"],
                 W.HBox([self.owner, e["owner"]], layout=W.Layout(align_items="center")),
                 W.HBox([self.review_by, e["review_by"]], layout=W.Layout(align_items="center")),
+                self.treatment_details.widget,
                 self.links,
                 e["links"],
                 W.HBox([self.record, self.decision_message], layout=W.Layout(align_items="center")),
+                _heading("Decision history"),
+                self.history.widget,
             ],
             layout=W.Layout(padding="0 0 0 8px"),
         )
@@ -330,13 +336,18 @@ class FindingPanel:
             owner=self.owner.value.strip() or None,
             review_by=self.review_by.value,
             links=_split_links(self.links.value),
+            **self.treatment_details.values(),
         )
         self._show_errors(self.decision_errors, result)
+        self.treatment_details.show_errors(result.field_errors)
         if result.ok:
             self._drafts.pop(fid, None)
             self.decision_message.value = _message(result)
         else:
-            extra = {k: v for k, v in result.field_errors.items() if k not in self.decision_errors}
+            extra = {
+                k: v for k, v in result.field_errors.items()
+                if k not in self.decision_errors and k not in self.treatment_details.errors
+            }
             text = result.message
             if "decided_by" in extra:
                 text = "say who you are in 'acting as' at the top: " + extra.pop("decided_by")
@@ -394,6 +405,7 @@ class FindingPanel:
         self.owner.value = draft["owner"]
         self.review_by.value = draft["review_by"]
         self.links.value = draft["links"]
+        self.treatment_details.load(row)
         for w in self.decision_errors.values():
             w.value = ""
         self.decision_message.value = ""
@@ -427,7 +439,9 @@ class FindingPanel:
             for w in self.score_errors.values():
                 w.value = ""
         self.details.value = finding_html(s, row)
+        self.history.refresh()
         has = row is not None
+        self.treatment_details.set_disabled(not has)
         for w in (
             self.likelihood,
             self.impact,
