@@ -237,6 +237,7 @@ def import_register_csv(project: Any, path: str | Path, *, by: str | None = None
                     name
                     for name, value in sheet.items()
                     if _norm(value) != _norm(_text(current.get(name)))
+                    and not _same_as_project(copy, fid, name, value)
                 }
                 if not changed_in_sheet or not edited:
                     report.unchanged += 1
@@ -284,6 +285,30 @@ def import_register_csv(project: Any, path: str | Path, *, by: str | None = None
     project._hashes = reopened._hashes
     project._changed()
     return report
+
+
+def _same_as_project(project: Any, fid: str, name: str, value: str) -> bool:
+    """A cell that differs in text from the register but says what the project holds.
+
+    The reason of an override is shown with who gave it and the prefill; a
+    plan entry may leave out what it does not change. Importing the same file
+    twice must find nothing to do.
+    """
+    if name in ("likelihood_reason", "impact_reason"):
+        given = (project.assessment.overrides.get(fid) or {}).get("reason")
+        return given is not None and " ".join(value.split()) == " ".join(str(given).split())
+    if name == "chosen_mitigations":
+        try:
+            wanted = [parse_label(e) for e in _plan_entries(value)]
+        except ValueError:
+            return False
+        have = {c.id: c for c in project.assessment.mitigations.get(fid, [])}
+        if sorted(w["id"] for w in wanted) != sorted(have):
+            return False
+        return all(
+            getattr(have[w["id"]], key) == v for w in wanted for key, v in w.items() if key != "id"
+        )
+    return False
 
 
 def _text(value: Any) -> str:
