@@ -125,7 +125,7 @@ def scores_html(session: Any, row: dict[str, Any] | None) -> str:
         "<div>"
         f"<b>inherent</b> {band_badge(m, row['band'], row['score'])} &nbsp; "
         f"<b>residual</b> {band_badge(m, row['residual_band'], row['residual_score'])} "
-        '<span class="wb-small wb-muted">(implemented and verified mitigations)</span> &nbsp; '
+        '<span class="wb-small wb-muted">(done and verified mitigations)</span> &nbsp; '
         f"<b>projected</b> {band_badge(m, row['projected_band'], row['projected_score'])} "
         '<span class="wb-small wb-muted">(planned ones too)</span>'
         "</div>"
