@@ -312,6 +312,9 @@ class FindingPanel:
             owner=mitigation.owner,
             likelihood_effect=mitigation.likelihood_effect,
             impact_effect=mitigation.impact_effect,
+            due=mitigation.due,
+            ticket=mitigation.ticket,
+            effect_reason=mitigation.effect_reason,
         )
         self.mitigation_message.value = _message(result)
         self._message(result.message, result.ok)
@@ -508,8 +511,12 @@ class FindingPanel:
             label = _html(
                 f"<b>{esc(c.id)}</b> {esc(names.get(c.id, ''))}"
                 + (f" · owner {esc(c.owner)}" if c.owner else "")
+                + (f" · due {esc(c.due)}" if c.due else "")
+                + (f" · {esc(c.ticket)}" if c.ticket else "")
                 + f' <span class="wb-small wb-muted">(likelihood {c.likelihood_effect:+d}, '
-                f"impact {c.impact_effect:+d})</span>"
+                f"impact {c.impact_effect:+d}: "
+                + esc(c.effect_reason or f"default, {self.session.project.effect_of(c.id).reason}")
+                + ")</span>"
             )
             status = W.Dropdown(
                 options=list(MITIGATION_STATUSES),
