@@ -20,6 +20,7 @@ project's ``actor`` setting; never a guess from the operating system.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -27,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +110,31 @@ class Assessment:
 
 @dataclass
 class ProjectState:
-    """One analysis of the project with the analyst's work applied."""
+    """One analysis of the project with the analyst's work applied.
+
+    ``analysed`` are the findings as the rules (and the analysts' manual
+    findings) give them, with the prefilled scores; :attr:`findings` are the
+    same findings as they stand now, with score overrides applied, so that
+    everything reading them shows the band the register shows.
+    """
 
     result: Any  # AnalysisResult
-    findings: list[Finding]
+    analysed: list[Finding]
     rows: list[dict[str, Any]]
     current: dict[str, Any]  # finding id -> current decision
     orphaned: list[tuple[Any, tuple[str, ...]]]
     as_of: dt.date
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        out = []
+        for f, row in zip(self.analysed, self.rows, strict=True):
+            now = copy.copy(f)  # shallow: dataclasses.replace costs several times more
+            now.likelihood, now.impact = row["likelihood"], row["impact"]
+            now.score, now.band = row["score"], row["band"]
+            now.likelihood_reason, now.impact_reason = row["likelihood_reason"], row["impact_reason"]
+            out.append(now)
+        return out
 
     def finding(self, finding_id: str) -> Finding:
         for f in self.findings:
@@ -341,7 +360,6 @@ class Project:
         current = current_decisions(decisions)
         ids = {f.id for f in findings}
         rows = []
-        now: list[Finding] = []
         for f in findings:
             status = self._status(f.id, current.get(f.id), as_of, finding_status(
                 f.id, current, as_of=as_of
@@ -349,14 +367,8 @@ class Project:
             f.status = status
             row = self._row(f, current.get(f.id), status)
             rows.append(row)
-            # the findings as they stand now: overrides applied (one band everywhere)
-            now.append(replace(
-                f, likelihood=row["likelihood"], impact=row["impact"], score=row["score"],
-                band=row["band"], likelihood_reason=row["likelihood_reason"],
-                impact_reason=row["impact_reason"], status=status,
-            ))
         orphans = orphaned(decisions, ids)
-        self._state = ProjectState(result, now, rows, current, orphans, as_of)
+        self._state = ProjectState(result, findings, rows, current, orphans, as_of)
         return self._state
 
     def _status(self, fid: str, decision: Any, as_of: dt.date, status: str) -> str:
@@ -486,13 +498,15 @@ class Project:
         self._state = None
 
     def _known_finding(self, finding_id: str) -> Finding:
+        """The finding as analysed (prefilled scores); refuses an unknown id."""
         state = self.state()
-        try:
-            return state.finding(finding_id)
-        except KeyError:
+        for f in state.analysed:
+            if f.id == finding_id:
+                return f
+        else:
             import difflib
 
-            close = difflib.get_close_matches(finding_id, [f.id for f in state.findings], n=3)
+            close = difflib.get_close_matches(finding_id, [f.id for f in state.analysed], n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise InputError(f"no finding {finding_id!r} in this project{hint}") from None
 
@@ -698,7 +712,7 @@ class Project:
         """
         from workbench.risk.plan import build_plan
 
-        ids = {f.id for f in self.state().findings}
+        ids = {f.id for f in self.state().analysed}
         return build_plan(self.assessment.mitigations, self.catalog, self.rules.controls, ids)
 
     def remove_mitigation(
