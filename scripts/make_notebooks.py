@@ -1138,6 +1138,10 @@ def workshop_participant() -> list[Cell]:
 
         def on_save(_button) -> None:
             who = participant()
+            if not who and (name.value or "").strip():
+                status.value = ("<span style='color:#b3261e'>This name is held by another browser: "
+                                "pick another, or ask the facilitator to release it.</span>")
+                return
             if not who:
                 status.value = "<span style='color:#b3261e'>Type your name first.</span>"
                 return
@@ -1152,10 +1156,17 @@ def workshop_participant() -> list[Cell]:
                 status.value = f"<span style='color:#b3261e'>{html.escape(str(err))}</span>"
                 return
             score = likelihood.value * impact.value
-            saved = (
-                f"<span style='color:#1b7f3b'>{html.escape(result.message[:1].upper() + result.message[1:])}: "
-                f"score {score} ({matrix.band(likelihood.value, impact.value)}).</span>"
-            )
+            now = (f"likelihood {likelihood.value}, impact {impact.value} = {score} "
+                   f"({matrix.band(likelihood.value, impact.value)})")
+            if result.outcome == "unchanged":
+                text = f"Unchanged: {now} was saved already."
+            elif result.outcome == "changed":
+                was = result.previous
+                text = (f"Saved: {now}; before it was likelihood {was.likelihood}, impact {was.impact} "
+                        "(kept in your file).")
+            else:
+                text = f"Saved: {now}."
+            saved = f"<span style='color:#1b7f3b'>{html.escape(text)}</span>"
             show_progress()
             draw_matrix()
             unscored = [r["id"] for r in rows if r["id"] not in my_ratings(who)]

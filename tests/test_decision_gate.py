@@ -264,7 +264,9 @@ def test_decision_history_keeps_every_record_oldest_first(project):
     assert project.decision_history("nope@nothing") == []
 
 
-def test_log_status_names_the_first_bad_line_and_the_workbench_shows_a_red_banner(project):
+def test_log_status_names_the_first_bad_line_and_the_workbench_shows_a_red_banner(
+    project, capsys
+):
     from workbench.ui.history import history_html, integrity_banner
 
     fid = high_rows(project)[0]["id"]
@@ -282,6 +284,8 @@ def test_log_status_names_the_first_bad_line_and_the_workbench_shows_a_red_banne
     assert not status.ok and status.first_bad_line == 2
     banner = integrity_banner(session)
     assert "#b71c1c" in banner and "line 2" in banner
+    assert main(["status", str(project.path)]) == 0
+    assert "BROKEN: line 2" in capsys.readouterr().out
     log.write_bytes(lines[0])  # the last record removed: caught through the recorded head
     assert not project.log_status().ok
 

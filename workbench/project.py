@@ -1067,6 +1067,7 @@ class Project:
 
     def status(self) -> dict[str, Any]:
         state = self.state()
+        log = self.log_status()
         counts: dict[str, int] = {}
         for r in state.rows:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
@@ -1076,7 +1077,10 @@ class Project:
             "findings": len(state.rows),
             "status": counts,
             "orphaned_decisions": len(state.orphaned),
-            "decision_log": {"records": len(self.log), "head": self.log.head()},
+            "decision_log": {
+                "records": len(self.log), "head": self.log.head(), "verified": log.ok,
+                "first_bad_line": log.first_bad_line, "problem": log.problem,
+            },
             "notices": list(self.notices),
         }
 

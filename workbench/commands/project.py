@@ -58,8 +58,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"findings: {info['findings']} - "
         + ", ".join(f"{k} {v}" for k, v in sorted(info["status"].items()))
     )
+    log = info["decision_log"]
     print(
-        f"decision log: {info['decision_log']['records']} records, head {info['decision_log']['head'][:16]}"
+        f"decision log: {log['records']} records, head {log['head'][:16]}, "
+        + ("verified" if log["verified"] else f"BROKEN: {log['problem']}")
     )
     if info["orphaned_decisions"]:
         print(f"orphaned decisions: {info['orphaned_decisions']} (their findings no longer exist)")
