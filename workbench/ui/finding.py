@@ -212,6 +212,7 @@ class FindingPanel:
             (self.review_by, "wb-review-by"),
             (self.links, "wb-links"),
             (self.record, "wb-record"),
+            (self.add_mitigation, "wb-add-mitigation"),
             (self.decision_message, "wb-decision-message"),
             (self.details, "wb-finding-details"),
         ):
