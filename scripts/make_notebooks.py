@@ -309,15 +309,20 @@ def quickstart() -> list[Cell]:
         **Mitigate.** Candidate mitigations come from the rule and from ATLAS's
         links between techniques and mitigations. We plan *Generative AI
         Guardrails* (`AML.M0020`) with an owner; the **projected** score counts
-        planned mitigations, the **residual** score only implemented or
-        verified ones.
+        planned and in-progress mitigations, the **residual** score only done
+        or verified ones. The expected effect of a mitigation comes from
+        `catalogs/mitigation-effects.yaml`; another effect needs a reason.
         """),
         code("""
         candidates = wbench.session.candidates(FINDING)
         display(pd.DataFrame([{"id": c.id, "name": c.name, "source": c.source, "why": c.reason} for c in candidates]))
         MITIGATION = "AML.M0020" if any(c.id == "AML.M0020" for c in candidates) else candidates[0].id
-        chosen = project.choose_mitigation(FINDING, MITIGATION, status="planned", owner="Ben", by=ACTOR)
-        print(f"chose {chosen.id} ({chosen.status}, owner {chosen.owner})")
+        chosen = project.choose_mitigation(
+            FINDING, MITIGATION, status="planned", owner="Ben", due=project.today() + dt.timedelta(days=60), by=ACTOR
+        )
+        print(f"chose {chosen.id} ({chosen.status}, owner {chosen.owner}, due {chosen.due}): "
+              f"likelihood {chosen.likelihood_effect}, impact {chosen.impact_effect} "
+              f"({project.effect_of(chosen.id).reason})")
         """),
         md("""
         **Decide.** The decision goes into the append-only decision log, each
@@ -635,8 +640,10 @@ def workshop_facilitator() -> list[Cell]:
           `workbench dashboard notebooks/work/workshop`
           serves it with Voila (no code visible, nothing to type but scores);
           on Binder, open `voila/render/notebooks/04-workshop-participant.ipynb`.
-        * Each participant writes **their own** ratings file, so nobody
-          overwrites anyone: `work/workshop/ratings/<name>.yaml`.
+        * Each participant writes **their own** ratings file
+          (`work/workshop/ratings/<name>.yaml`) and claims their name for
+          their browser: a second browser asking for the same name is
+          refused until you release it, so nobody overwrites anyone.
 
         The register's columns are listed in
         [register-columns]({REF}/register-columns.md).
@@ -782,6 +789,16 @@ def workshop_facilitator() -> list[Cell]:
         people disagree on most. Discuss those first: disagreement usually
         means people picture different attacks or know different facts.
         """),
+        md("""
+        **Who has rated what.** One row per participant: how many findings
+        they scored, which are missing, and whether a browser holds their
+        name. A participant who changed browser asks you to release the
+        name: `workshop.release_claim(PROJECT, "name")`.
+        """),
+        code("""
+        progress = pd.DataFrame(workshop.rating_progress(project))
+        progress[["participant", "count", "claimed", "missing"]] if len(progress) else "nobody has rated yet"
+        """),
         code("""
         merged = workshop.merge_ratings(project)
         table = pd.DataFrame([m.to_dict() for m in merged])
@@ -841,19 +858,24 @@ def workshop_facilitator() -> list[Cell]:
         """),
         code("""
         review = project.today() + dt.timedelta(days=90)
-        DECISIONS = {  # finding: (treatment, rationale, owner)
+        DECISIONS = {  # finding: (treatment, mitigation, rationale, owner)
             "agent-tool-misuse@ticketing-tool": (
-                "mitigate", "Ticket writes need a human approval; the tool gets a per-customer token", "Ops Lead"),
+                "mitigate", "AML.M0029", "Ticket writes need a human approval; the tool gets a per-customer token",
+                "Ops Lead"),
             "cross-tenant-retrieval@vector-store": (
-                "mitigate", "Filter retrieval by the signed-in customer's id before ranking", "CX Engineering"),
+                "mitigate", "AML.M0026", "Filter retrieval by the signed-in customer's id before ranking",
+                "CX Engineering"),
             "llm-rendered-output@chat-frontend": (
-                "mitigate", "Render answers as text; no external images; links to our domains only", "Web Team"),
+                "mitigate", "wb-sanitise-html", "Render answers as text; no external images; links to our domains only",
+                "Web Team"),
             "supplier-data-exposure@llm": (
-                "accept", "Contract excludes training, 30-day retention; reviewed by Legal", "DPO"),
+                "accept", None, "Contract excludes training, 30-day retention; reviewed by Legal", "DPO"),
         }
         state = project.state()
-        for finding, (treatment, rationale, owner) in DECISIONS.items():
+        for finding, (treatment, mitigation, rationale, owner) in DECISIONS.items():
             if state.finding(finding) and project.register().row(finding)["status"] == "open":
+                if mitigation:  # the plan: who does it by when
+                    project.choose_mitigation(finding, mitigation, owner=owner, due=review, by=FACILITATOR)
                 project.decide(finding, treatment, rationale, owner=owner, review_by=review, by=FACILITATOR)
         still_open = project.undecided("high")
         print(f"{len(DECISIONS)} decided; {len(still_open)} high or critical findings still need a decision:")
@@ -900,8 +922,11 @@ def workshop_participant() -> list[Cell]:
         1. **Pick your name** (or type it) and press Enter.
         2. For each finding, read what could happen and why the workbench
            raised it, then choose a **likelihood** and an **impact**.
-        3. Press **Save my rating**. Your scores go to your own file; nobody
-           else can overwrite them, and you can change a score any time.
+        3. Press **Save my rating**. Your scores go to your own file. Your
+           name is claimed for this browser: another browser asking for it is
+           refused until the facilitator releases it, so nobody else can
+           overwrite your scores. You can change a score any time; the old
+           one is kept in your file.
 
         Score on your own first: the group discusses the differences afterwards.
         (In JupyterLab: *Run > Run All Cells*; the code is folded away.)
@@ -1016,8 +1041,13 @@ def workshop_participant() -> list[Cell]:
         LINK = "style='color:#0b57d0;text-decoration:underline'"
 
 
+        TOKEN = workshop.new_browser_token()  # this browser (this dashboard kernel)
+        claimed = {"name": ""}
+
+
         def participant() -> str:
-            return (name.value or "").strip()
+            # the name this browser holds, or "" when it was refused
+            return claimed["name"] if claimed["name"] == (name.value or "").strip() else ""
 
 
         def draw_matrix() -> None:
@@ -1085,6 +1115,16 @@ def workshop_participant() -> list[Cell]:
 
 
         def on_name(_change) -> None:
+            wanted = (name.value or "").strip()
+            claimed["name"] = ""
+            if wanted:
+                try:
+                    workshop.claim_name(PROJECT, wanted, TOKEN)
+                    claimed["name"] = wanted
+                except WorkbenchError as err:
+                    progress.value = f"<p style='color:#b3261e'><b>{html.escape(str(err))}</b></p>"
+                    details.value = ""
+                    return
             show_progress()
             show_finding()
             draw_matrix()
@@ -1098,6 +1138,10 @@ def workshop_participant() -> list[Cell]:
 
         def on_save(_button) -> None:
             who = participant()
+            if not who and (name.value or "").strip():
+                status.value = ("<span style='color:#b3261e'>This name is held by another browser: "
+                                "pick another, or ask the facilitator to release it.</span>")
+                return
             if not who:
                 status.value = "<span style='color:#b3261e'>Type your name first.</span>"
                 return
@@ -1105,15 +1149,24 @@ def workshop_participant() -> list[Cell]:
                 status.value = "<span style='color:#b3261e'>Choose a likelihood and an impact.</span>"
                 return
             try:
-                workshop.save_rating(PROJECT, who, finding.value, likelihood.value, impact.value, comment.value)
+                result = workshop.rate(
+                    PROJECT, who, finding.value, likelihood.value, impact.value, comment.value, token=TOKEN
+                )
             except WorkbenchError as err:
                 status.value = f"<span style='color:#b3261e'>{html.escape(str(err))}</span>"
                 return
             score = likelihood.value * impact.value
-            saved = (
-                f"<span style='color:#1b7f3b'>Saved: likelihood {likelihood.value}, impact {impact.value} "
-                f"= {score} ({matrix.band(likelihood.value, impact.value)}).</span>"
-            )
+            now = (f"likelihood {likelihood.value}, impact {impact.value} = {score} "
+                   f"({matrix.band(likelihood.value, impact.value)})")
+            if result.outcome == "unchanged":
+                text = f"Unchanged: {now} was saved already."
+            elif result.outcome == "changed":
+                was = result.previous
+                text = (f"Saved: {now}; before it was likelihood {was.likelihood}, impact {was.impact} "
+                        "(kept in your file).")
+            else:
+                text = f"Saved: {now}."
+            saved = f"<span style='color:#1b7f3b'>{html.escape(text)}</span>"
             show_progress()
             draw_matrix()
             unscored = [r["id"] for r in rows if r["id"] not in my_ratings(who)]
@@ -1364,16 +1417,18 @@ def release_review() -> list[Cell]:
             project = Project.create(PROJECT, template="contract-summariser", actor="Design team")
 
             # what the design team decided earlier
-            earlier = {  # finding: (treatment, rationale, owner)
+            earlier = {  # finding: (mitigation, rationale, owner)
                 "public-facing-application@web-app": (
-                    "mitigate", "WAF and the standard web hardening baseline", "Web Team"),
+                    "wb-appsec-baseline", "WAF and the standard web hardening baseline", "Web Team"),
                 "training-pipeline-supply-chain@fine-tuning": (
-                    "mitigate", "Pinned, hash-checked dependencies in the fine-tuning image", "ML Platform"),
+                    "AML.M0014", "Pinned, hash-checked dependencies in the fine-tuning image", "ML Platform"),
                 "third-party-model-supply-chain@contract-llm": (
-                    "mitigate", "Base model pinned by hash, scanned before fine-tuning", "ML Platform"),
+                    "AML.M0014", "Base model pinned by hash, scanned before fine-tuning", "ML Platform"),
             }
-            for finding, (treatment, rationale, owner) in earlier.items():
-                project.decide(finding, treatment, rationale, owner=owner, review_by=project.today() + dt.timedelta(days=180))
+            later = project.today() + dt.timedelta(days=180)
+            for finding, (mitigation, rationale, owner) in earlier.items():
+                project.choose_mitigation(finding, mitigation, status="done", owner=owner, due=later)
+                project.decide(finding, "mitigate", rationale, owner=owner, review_by=later)
             print(f"project {project.name!r} in {PROJECT.resolve()}: {len(project.state().rows)} findings, {len(earlier)} decided")
             """,
         ),
@@ -1454,7 +1509,7 @@ def release_review() -> list[Cell]:
         }
         for finding, (treatment, mitigation, rationale) in RELEASE_DECISIONS.items():
             if mitigation:
-                project.choose_mitigation(finding, mitigation, status="planned", owner="Release owner", by=REVIEWER)
+                project.choose_mitigation(finding, mitigation, status="planned", owner="Release owner", due=review, by=REVIEWER)
             project.decide(finding, treatment, rationale, owner="Release owner", review_by=review, by=REVIEWER)
         exit_code = workbench_cli(["check", str(PROJECT), "--fail-on", "high"])
         print("exit code:", exit_code, "(no go)" if exit_code else "(go)")
@@ -1951,7 +2006,10 @@ def case_study(template: str) -> list[Cell]:
             + textwrap.dedent("""
             for finding, treatment, mitigation, rationale in DECISIONS:
                 if mitigation:
-                    project.choose_mitigation(finding, mitigation, status="planned", owner="System owner", by=REVIEWER)
+                    project.choose_mitigation(
+                        finding, mitigation, status="planned", owner="System owner",
+                        due=project.today() + dt.timedelta(days=120), by=REVIEWER,
+                    )
                 project.decide(finding, treatment, rationale, owner="System owner",
                                review_by=project.today() + dt.timedelta(days=365), by=REVIEWER)
             decided = project.register().df

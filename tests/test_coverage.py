@@ -245,7 +245,7 @@ def test_secure_model_passes_everything() -> None:
     failing = {c.id: c.details for g in cov.guidelines for c in g.checks if c.status != "pass"}
     assert failing == {}
     assert set(cov.states().values()) == {"pass"}
-    assert cov.counts() == {"pass": 17, "fail": 0, "unknown": 0}
+    assert cov.counts() == {"pass": 17, "fail": 0, "unknown": 0, "not_assessed": 0}
     assert cov.analysed
 
 
@@ -892,7 +892,7 @@ def test_text_output() -> None:
     assert "\x1b" not in text
     lines = text.splitlines()
     assert lines[0] == "Guideline coverage: Secure system (secure), as of 2025-06-01"
-    assert lines[1] == "15 pass, 1 fail, 1 unknown of 17 guidelines"
+    assert lines[1] == "15 pass, 1 fail, 1 unknown, 0 not assessed of 17 guidelines"
     row = next(line for line in lines if line.startswith("1.4 "))
     assert row.split()[:5] == ["1.4", "fail", "1", "1", "0"]
     assert "Consider security benefits" in row
@@ -919,7 +919,7 @@ def test_to_dict() -> None:
     cov = coverage(variant({"api": {"versioned": None}}))
     data = cov.to_dict()
     assert data["system"] == "secure" and data["as_of"] == "2025-06-01"
-    assert data["counts"] == {"pass": 16, "fail": 0, "unknown": 1}
+    assert data["counts"] == {"pass": 16, "fail": 0, "unknown": 1, "not_assessed": 0}
     g43 = next(g for g in data["guidelines"] if g["number"] == "4.3")
     assert g43["state"] == "unknown"
     assert g43["counts"]["unknown"] == 1

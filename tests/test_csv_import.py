@@ -70,13 +70,20 @@ def test_edits_merge_by_finding_id(project, tmp_path):
         rows,
         b,
         treatment="mitigate",
-        rationale="add guardrails",
+        rationale="add guardrails on output",
         owner="bob",
         review_by="2027-01-01",
+        due="2026-12-31",
+        chosen_mitigations="AML.M0020 (in_progress, owner: bob, ticket: SEC-7)",
     )
     write(path, rows)
     report = import_register_csv(project, path, by="carol")
     assert set(report.updated) == {a, b} and len(report.decisions) == 1
+    (chosen,) = project.assessment.mitigations[b]
+    assert (chosen.id, chosen.status, chosen.owner, chosen.ticket) == (
+        "AML.M0020", "in_progress", "bob", "SEC-7"
+    )
+    assert project.log.decisions()[-1].mitigations == ("AML.M0020",)
     reg = project.register()
     assert reg.row(a)["likelihood"] == 1
     assert "behind the VPN" in reg.row(a)["likelihood_reason"]
@@ -214,13 +221,15 @@ def test_unknown_ids_and_decision_errors_name_the_line(project, tmp_path):
         for r in rows[1:]
         if r[NAMES.index("band")] in ("high", "critical") and r[0] != "no-such@thing"
     )
-    edit(rows, high[0], treatment="accept", rationale="fine")
+    edit(rows, high[0], treatment="accept", rationale="we accept the risk")
     write(path, rows)
     with pytest.raises(RegisterImportError) as exc:
         import_register_csv(project, path)
-    messages = {i.line: i.message for i in exc.value.issues}
-    assert "no finding 'no-such@thing'" in messages[2]
-    assert any("owner" in m and "review" in m for m in messages.values())
+    messages = {(i.line, i.path): i.message for i in exc.value.issues}
+    assert "no finding 'no-such@thing'" in messages[(2, "no-such@thing")]
+    line = next(i.line for i in exc.value.issues if i.path.startswith(high[0]))
+    assert "risk owner" in messages[(line, f"{high[0]}, column owner")]
+    assert "review date" in messages[(line, f"{high[0]}, column review_by")]
 
 
 def test_import_command(project, tmp_path, capsys):

@@ -64,7 +64,7 @@ def log(tmp_path) -> DecisionLog:
 
 
 def add(log: DecisionLog, findings=(PI,), treatment="mitigate", n: int = 0, **kw) -> Decision:
-    kw.setdefault("rationale", f"reason {n}")
+    kw.setdefault("rationale", f"recorded reason {n}")
     kw.setdefault("decided_by", "Alice")
     kw.setdefault("date", "2025-03-01")
     return log.append_decision(list(findings), treatment, recorded_at=stamp(n), **kw)
@@ -190,8 +190,62 @@ def test_accepting_a_medium_or_low_risk_needs_neither():
     assert problems_of(treatment="accept", bands={PI: "low"}) == {}
 
 
-def test_other_treatments_of_a_high_risk_need_neither():
-    assert problems_of(treatment="mitigate", bands={PI: "critical"}) == {}
+@pytest.mark.parametrize(("treatment", "needed", "given"), [
+    ("accept", {"owner", "review_by"}, {"owner": "Bob", "review_by": "2025-06-01"}),
+    ("mitigate", {"mitigations", "owner", "due"},
+     {"mitigations": ["AML.M0015"], "owner": "Bob", "due": "2025-06-01"}),
+    ("transfer", {"owner", "carrier"}, {"owner": "Bob", "carrier": "the model provider"}),
+    ("avoid", {"design_change"}, {"design_change": "retrieval from the web is removed"}),
+    ("not_applicable", {"confirmed_by"}, {"confirmed_by": "Carol Jones"}),
+])
+def test_each_treatment_of_a_high_risk_names_what_it_lacks(treatment, needed, given):
+    base = {"owner": None, "review_by": None}
+    problems = problems_of(treatment=treatment, bands={PI: "critical"}, **base)
+    assert needed <= set(problems), problems
+    for name in needed:
+        assert PI in problems[name] and "critical" in problems[name]
+    assert problems_of(treatment=treatment, bands={PI: "critical"}, **{**base, **given}) == {}
+    # a medium finding needs none of it
+    assert problems_of(treatment=treatment, bands={PI: "medium"}, **base) == {}
+
+
+@pytest.mark.parametrize("rationale", [
+    "n/a", "N/A", "ok", "OK.", "-", "none", "TBD", "todo", " ToDo ", "n.a.", "fine", "x",
+    "later", "see ticket",
+])
+def test_placeholder_rationales_are_refused(rationale):
+    assert "placeholder" in problems_of(rationale=rationale)["rationale"]
+
+
+@pytest.mark.parametrize("rationale", ["guardrails", "risk accepted", "two words"])
+def test_rationales_of_fewer_than_three_words_are_refused(rationale):
+    assert "too short" in problems_of(rationale=rationale)["rationale"]
+
+
+def test_a_rationale_of_three_words_is_taken():
+    assert problems_of(rationale="guardrails filter output") == {}
+
+
+def test_the_details_of_a_treatment_are_recorded_and_read_back(log):
+    d = add(log, bands={PI: "high"}, owner="Bob", mitigations=["AML.M0015", "AML.M0015"],
+            due="2025-06-01")
+    rec = json.loads(lines_of(log.path)[0])
+    assert rec["mitigations"] == ["AML.M0015"] and rec["due"] == "2025-06-01"
+    assert "carrier" not in rec  # only what is set is written
+    assert log.decisions()[0] == d and d.mitigations == ("AML.M0015",)
+    assert log.verify().ok
+
+
+def test_the_reader_refuses_an_unknown_treatment_naming_the_line(log):
+    add(log)
+    lines = lines_of(log.path)
+    rec = json.loads(lines[0])
+    rec["treatment"] = "ignore"
+    write_lines(log.path, [json.dumps(rec, sort_keys=True, separators=(",", ":")).encode()])
+    with pytest.raises(DecisionLogError, match=r"line 1: .*unknown treatment 'ignore'"):
+        log.decisions()
+    result = log.verify()
+    assert not result.ok and result.first_bad_line == 1 and "treatment" in result.problem
 
 
 def test_high_bands_are_configurable():
@@ -259,12 +313,12 @@ def test_records_are_canonical_hash_chained_json_lines(log):
     assert "—" in lines[1].decode("utf-8")  # UTF-8, not \u escapes
     assert records[0] == {
         "seq": 1, "type": "decision", "prev": ZERO_HASH, "recorded_at": stamp(1), "by": "Alice",
-        "id": "D-0001", "findings": [PI], "treatment": "mitigate", "rationale": "reason 1",
+        "id": "D-0001", "findings": [PI], "treatment": "mitigate", "rationale": "recorded reason 1",
         "owner": "Bob", "date": "2025-03-01", "review_by": None, "links": ["JIRA-7"],
         "supersedes": None,
     }
     assert d1 == Decision(
-        id="D-0001", findings=(PI,), treatment="mitigate", rationale="reason 1", owner="Bob",
+        id="D-0001", findings=(PI,), treatment="mitigate", rationale="recorded reason 1", owner="Bob",
         decided_by="Alice", date="2025-03-01", review_by=None, links=("JIRA-7",),
         supersedes=None, recorded_at=stamp(1),
     )
@@ -369,7 +423,7 @@ def test_rename_and_note_are_validated(log):
 
 def test_recorded_at_may_be_a_datetime(log):
     when = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
-    d = log.append_decision([PI], "avoid", "drop it", decided_by="A", date="2025-03-01",
+    d = log.append_decision([PI], "avoid", "drop the feature", decided_by="A", date="2025-03-01",
                             recorded_at=when)
     assert d.recorded_at == "2025-03-01T09:00:00+00:00"
 
@@ -711,7 +765,7 @@ _APPEND_SCRIPT = textwrap.dedent(
     log = DecisionLog(path)
     for i in range(count):
         log.append_decision(
-            [f"rule-{i}@{who}"], "mitigate", f"{who} {i}", decided_by=who,
+            [f"rule-{i}@{who}"], "mitigate", f"decision {i} by {who}", decided_by=who,
             date="2025-03-01", recorded_at="2025-03-01T10:00:00+00:00",
         )
     """

@@ -152,6 +152,8 @@ def test_orphaned_decisions(tmp_path: Path, rules: Any) -> None:
         "mitigate",
         "Input filter and sender authentication are planned.",
         owner="Web Team",
+        mitigations=["AML.M0015"],
+        due="2027-01-01",
     )
     current = project.log.current()
     old = project.model

@@ -233,7 +233,7 @@ def test_chosen_mitigations_and_mitigates(project: Any, bundle: dict[str, Any]) 
             "mitigation_id": "AML.M0020",
             "note": "Guardrail model in front of the LLM",
             "owner": "Web Team",
-            "status": "implemented",
+            "status": "done",
         }
     ]
     mitigates = by_type(bundle, "relationship")

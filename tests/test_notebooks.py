@@ -136,7 +136,8 @@ def test_notebook_code_uses_no_network_and_no_shell(name: str) -> None:
 def test_participant_dashboard_takes_its_project_from_the_environment() -> None:
     code = "".join("".join(c["source"]) for c in _read("04-workshop-participant.ipynb")["cells"])
     assert 'os.environ.get("WORKBENCH_PROJECT")' in code
-    assert "workshop.save_rating(" in code
+    assert "workshop.rate(" in code and "token=TOKEN" in code  # writes as the claimed name only
+    assert "workshop.claim_name(PROJECT, wanted, TOKEN)" in code
     assert "go.FigureWidget(" in code
 
 

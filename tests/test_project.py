@@ -83,20 +83,28 @@ def test_override_keeps_author_reason_and_prefill(project):
 def test_residual_counts_implemented_and_projected_counts_planned(project):
     row = top(project)
     fid = row["id"]
-    project.choose_mitigation(fid, row["mitigations"][0], status="planned", likelihood_effect=-2)
+    why = "tested against our own red-team prompts"
+    project.choose_mitigation(
+        fid, row["mitigations"][0], status="planned", likelihood_effect=-2, impact_effect=0,
+        effect_reason=why,
+    )
     r = project.register().row(fid)
     assert r["residual_score"] == row["score"]
     lik = max(1, row["likelihood"] - 2)
     assert r["projected_score"] == lik * row["impact"]
-    project.choose_mitigation(
-        fid, row["mitigations"][0], status="implemented", likelihood_effect=-2
+    project.choose_mitigation(  # "implemented" is read as "done"
+        fid, row["mitigations"][0], status="implemented", likelihood_effect=-2, impact_effect=0,
+        effect_reason=why,
     )
     r = project.register().row(fid)
     assert (r["residual_likelihood"], r["residual_score"]) == (lik, lik * row["impact"])
-    assert r["chosen_mitigations"] == [f"{row['mitigations'][0]} (implemented)"]
+    assert r["chosen_mitigations"] == [
+        f"{row['mitigations'][0]} (done, likelihood: -2, impact: 0, reason: {why})"
+    ]
     if len(row["mitigations"]) > 1:
         project.choose_mitigation(
-            fid, row["mitigations"][1], status="verified", impact_effect=-1, likelihood_effect=0
+            fid, row["mitigations"][1], status="verified", impact_effect=-1, likelihood_effect=0,
+            effect_reason="limits what an attacker gets",
         )
         r = project.register().row(fid)
         assert r["residual_impact"] == max(1, row["impact"] - 1)
@@ -123,9 +131,15 @@ def test_decisions_change_status_and_supersede(project):
     with pytest.raises(DecisionError) as exc:
         project.decide(fid, "accept", "we live with it")
     assert {"owner", "review_by"} <= set(exc.value.problems)
-    first = project.decide(fid, "mitigate", "add guardrails", owner="bob", review_by="2027-03-01")
+    project.choose_mitigation(fid, row["mitigations"][0], due="2027-03-01")
+    first = project.decide(
+        fid, "mitigate", "add guardrails to the chat", owner="bob", review_by="2027-03-01"
+    )
+    assert first.mitigations == (row["mitigations"][0],) and first.due == "2027-03-01"
     assert project.register().row(fid)["status"] == "decided"
-    second = project.decide(fid, "accept", "residual is fine", owner="bob", review_by="2027-06-01")
+    second = project.decide(
+        fid, "accept", "the residual risk is fine", owner="bob", review_by="2027-06-01"
+    )
     assert second.supersedes == first.id
     r = project.register().row(fid)
     assert (r["treatment"], r["owner"], r["decided_by"]) == ("accept", "bob", "alice")
@@ -137,7 +151,7 @@ def test_decisions_change_status_and_supersede(project):
 def test_decisions_survive_reanalysis_and_orphans_are_reported(project):
     state = project.state()
     on_llm = next(r for r in state.rows if r["element"] == "llm")
-    project.decide(on_llm["id"], "mitigate", "guardrails", owner="bob", review_by="2027-01-01")
+    project.decide(on_llm["id"], "accept", "guardrails are enough", owner="bob", review_by="2027-01-01")
     # a harmless model change: decisions stay attached
     project.edit_model(lambda m: m.update_component("llm", description="changed"))
     assert project.register().row(on_llm["id"])["status"] == "decided"
@@ -170,7 +184,7 @@ def test_manual_findings_have_stable_ids_and_survive_reanalysis(project):
 
 def test_rename_component_rewrites_what_points_at_it(project):
     row = next(r for r in project.state().rows if r["element"] == "llm")
-    project.decide(row["id"], "mitigate", "guardrails", owner="bob", review_by="2027-01-01")
+    project.decide(row["id"], "accept", "guardrails are enough", owner="bob", review_by="2027-01-01")
     project.override(row["id"], impact=2, reason="low value")
     project.rename_component("llm", "hosted-llm")
     new_id = row["id"].replace("@llm", "@hosted-llm")
@@ -239,7 +253,7 @@ def test_check_command_exit_codes(project, capsys):
     assert code == (1 if undecided else 0)
     for r in undecided:
         assert r["id"] in out
-        project.decide(r["id"], "mitigate", "planned work", owner="bob", review_by="2027-01-01")
+        project.decide(r["id"], "accept", "planned work covers it", owner="bob", review_by="2027-01-01")
     assert main(["check", str(project.path), "--fail-on", "high", "--as-of", "2026-11-25"]) == 0
     assert main(["check", str(project.path), "--fail-on", "high", "--as-of", "2027-02-01"]) == 1
     assert main(["check", str(project.path), "--fail-on", "severe"]) == 2
@@ -248,12 +262,12 @@ def test_check_command_exit_codes(project, capsys):
 
 def test_verify_command(project, capsys):
     fid = top(project)["id"]
-    project.decide(fid, "mitigate", "a", owner="bob", review_by="2027-01-01")
-    project.decide(fid, "mitigate", "b", owner="bob", review_by="2027-01-01")
+    project.decide(fid, "accept", "first reason given", owner="bob", review_by="2027-01-01")
+    project.decide(fid, "accept", "second reason given", owner="bob", review_by="2027-01-01")
     assert main(["verify", str(project.path)]) == 0
     log = project.path / "decisions.jsonl"
     lines = log.read_bytes().splitlines(keepends=True)
-    log.write_bytes(lines[0].replace(b'"a"', b'"A"') + lines[1])
+    log.write_bytes(lines[0].replace(b"first reason", b"First reason") + lines[1])
     assert main(["verify", str(project.path)]) == 1
     assert "line 2" in capsys.readouterr().out
     log.write_bytes(lines[0])  # the last record deleted: caught through the project's recorded head

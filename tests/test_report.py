@@ -64,6 +64,9 @@ def signed_project(folder: Path) -> Project:
         status="planned",
         owner="Platform Security",
         likelihood_effect=-2,
+        effect_reason="Measured on our own retrieved passages: it stops most known injections",
+        due="2026-07-01",
+        ticket="https://tracker.example/SEC-42",
         note="Classifier on retrieved passages",
     )
     p.decide(
@@ -80,6 +83,8 @@ def signed_project(folder: Path) -> Project:
         "Detect injected instructions in retrieved passages before they reach the LLM.",
         owner="Platform Security",
         review_by="2026-07-15",
+        due="2026-07-01",
+        mitigations=["AML.M0015"],
         links=["https://tracker.example.com/SEC-77"],
     )
     p.override(
@@ -134,8 +139,9 @@ def test_markdown_report_matches_golden(markdown):
 def test_markdown_shows_what_the_risk_owner_signs(markdown):
     plan = markdown.split("## Mitigation plan", 1)[1].split("## Decisions", 1)[0]
     row = next(line for line in plan.splitlines() if line.startswith("| AML.M0015"))
-    assert "Platform Security" in row and "<https://tracker.example.com/SEC-77>" in row
-    assert "2026-07-15" in row and "planned" in row
+    assert "Platform Security" in row and "<https://tracker.example/SEC-42>" in row
+    assert "it stops most known injections" in row  # the reason for a non-default effect
+    assert "2026-07-01" in row and "planned" in row  # its own due date
     assert "Only signed-in customers reach the chat; abuse is rate limited." in markdown
     assert "per\\_document\\_access\\_control not stated (assumed false)" in markdown
     assert "## Executive summary" in markdown
@@ -210,8 +216,8 @@ def test_heatmaps_count_every_finding(project, html):
 
 def test_mitigation_plan_and_decisions(html):
     plan = html.split('id="mitigation-plan"', 1)[1].split('id="decisions"', 1)[0]
-    assert "AML.M0020" in plan and "Web Team" in plan and "implemented" in plan
-    assert '<a href="https://tracker.example.com/SEC-77">' in plan
+    assert "AML.M0020" in plan and "Web Team" in plan and "done" in plan
+    assert '<a href="https://tracker.example/SEC-42">' in plan
     assert "likelihood -2, impact +0" in plan
     decisions = html.split('id="decisions"', 1)[1].split('id="findings"', 1)[0]
     assert "Detect injected instructions" in decisions
@@ -312,13 +318,17 @@ def hostile_project(folder: Path) -> Project:
         scope_out=[{"item": HOSTILE, "why": HOSTILE}],
     )
     fid = next(r["id"] for r in p.state().rows if r["element"] == "llm")
-    p.choose_mitigation(fid, "AML.M0020", status="implemented", owner=HOSTILE, note=HOSTILE)
+    # owners and tickets of a chosen mitigation refuse brackets and spaces; the note takes any text
+    p.choose_mitigation(fid, "AML.M0020", status="done", owner="Web & Apps", note=HOSTILE,
+                        ticket="https://ok.example.com/a&b\"c")
     p.decide(
         fid,
         "mitigate",
         f"rationale {HOSTILE}",
         owner=f"owner {HOSTILE}",
         review_by="2027-01-01",
+        due="2027-01-01",
+        mitigations=["AML.M0020"],
         links=[JS_LINK, f"https://ok.example.com/{HOSTILE}", "data:text/html,<b>x</b>"],
         by=HOSTILE,
     )

@@ -81,6 +81,23 @@ def decisions_on_disk(folder: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def choose_first_candidate(panel: Any) -> str:
+    """Choose the first candidate mitigation of the selected finding; return its id."""
+    first = panel.candidate.options[0][1]
+    panel.candidate.value = first
+    panel.add_mitigation.click()
+    return str(first)
+
+
+def fill_mitigate(panel: Any, rationale: str) -> None:
+    """A complete mitigate decision for a high or critical finding."""
+    choose_first_candidate(panel)
+    panel.treatment.value = "mitigate"
+    panel.rationale.value = rationale
+    panel.owner.value = "platform team"
+    panel.treatment_details.due.value = dt.date(2026, 12, 1)
+
+
 def node_index(wb: Workbench, component_id: str) -> int:
     return wb.graph._ids.index(component_id)
 
@@ -316,9 +333,9 @@ def test_choosing_mitigations_updates_residual_and_projected(wb: Workbench) -> N
     assert after["projected_score"] < row["score"]
     assert f"{after['projected_band']} {after['projected_score']}" in panel.scores.value
     assert "app team" in panel.chosen_box.children[1].children[2].value
-    # the chosen row's status dropdown makes it implemented
+    # the chosen row's status dropdown makes it done
     status = panel.chosen_box.children[1].children[0]
-    status.value = "implemented"
+    status.value = "done"
     after = wb.session.finding_row()
     assert after["residual_score"] < row["score"]
     assert f"{after['residual_band']} {after['residual_score']}" in panel.scores.value
@@ -337,6 +354,12 @@ def test_decision_from_the_form_lands_in_the_log(wb: Workbench, project_dir: Pat
     panel.owner.value = "platform team"
     panel.review_by.value = dt.date(2026, 9, 1)
     panel.links.value = "JIRA-12, https://wiki.example/agent"
+    panel.record.click()  # a high finding's mitigate needs a chosen mitigation and a due date
+    assert "chosen mitigation" in panel.treatment_details.errors["mitigations"].value
+    assert "due date" in panel.treatment_details.errors["due"].value
+    assert decisions_on_disk(project_dir) == []
+    chosen = choose_first_candidate(panel)
+    panel.treatment_details.due.value = dt.date(2026, 8, 1)
     panel.record.click()
     assert "wb-ok" in panel.decision_message.value
     records = decisions_on_disk(project_dir)
@@ -349,7 +372,13 @@ def test_decision_from_the_form_lands_in_the_log(wb: Workbench, project_dir: Pat
     assert last["review_by"] == "2026-09-01"
     assert last["by"] == "tester"
     assert last["links"] == ["JIRA-12", "https://wiki.example/agent"]
+    assert (last["mitigations"], last["due"]) == ([chosen], "2026-08-01")
     assert wb.session.finding_row()["status"] == "decided"
+    # recording the same form again records nothing and says so
+    panel.record.click()
+    assert "unchanged" in panel.decision_message.value
+    assert len(decisions_on_disk(project_dir)) == len(records)
+    assert "D-0001" in wb.finding.history.html.value and "current" in wb.finding.history.html.value
     assert '<td>decided<br><span class="wb-small">mitigate · owner platform team</span></td>' in (
         wb.table.table.value
     )
@@ -374,7 +403,11 @@ def test_validation_messages_next_to_fields(wb: Workbench, project_dir: Path) ->
     panel.rationale.value = " "
     panel.record.click()
     assert "rationale" in errors["rationale"].value
-    assert errors["owner"].value == ""
+    assert "named owner" in errors["owner"].value  # what a critical finding's mitigate needs
+    panel.rationale.value = "n/a"
+    panel.record.click()
+    assert "placeholder" in errors["rationale"].value
+    assert decisions_on_disk(project_dir) == []
     # what was typed is still there
     assert panel.treatment.value == "mitigate"
 
@@ -427,7 +460,8 @@ def test_actor_required_before_recording(project_dir: Path) -> None:
     assert not wb.finding.record.disabled and not wb.editor.components.add.disabled
     assert "recorded as Bea" in wb.actor_prompt.value
     wb.finding.treatment.value = "avoid"
-    wb.finding.rationale.value = "feature dropped"
+    wb.finding.rationale.value = "the feature is dropped"
+    wb.finding.treatment_details.text.value = "no free-text input any more"
     wb.finding.record.click()
     assert decisions_on_disk(folder)[-1]["by"] == "Bea"
 
@@ -440,7 +474,10 @@ def test_model_edit_reruns_analysis_and_keeps_decisions(wb: Workbench, project_d
     row = select_finding_on(wb, "llm")
     wb.finding.treatment.value = "transfer"
     wb.finding.rationale.value = "covered by the provider contract"
+    wb.finding.owner.value = "vendor manager"
+    wb.finding.treatment_details.text.value = "the model provider"
     wb.finding.record.click()
+    assert "wb-ok" in wb.finding.decision_message.value, wb.finding.decision_message.value
     before = len(s.all_rows())
     form = wb.editor.components
     form.pick.value = ""
@@ -494,8 +531,7 @@ def test_form_changes_display_name_not_id(wb: Workbench) -> None:
 
 def test_rename_keeps_decisions(wb: Workbench, project_dir: Path) -> None:
     row = select_finding_on(wb, "vector-store")
-    wb.finding.treatment.value = "mitigate"
-    wb.finding.rationale.value = "per-tenant filters"
+    fill_mitigate(wb.finding, "per-tenant filters on retrieval")
     wb.finding.record.click()
     form = wb.editor.components
     form.pick.value = "vector-store"
@@ -587,8 +623,7 @@ def test_attack_path_is_highlighted_on_the_graph(wb: Workbench) -> None:
 
 def test_exports_write_files(wb: Workbench, project_dir: Path) -> None:
     select_finding_on(wb, "llm")
-    wb.finding.treatment.value = "mitigate"
-    wb.finding.rationale.value = "guardrails"
+    fill_mitigate(wb.finding, "guardrails on the output")
     wb.finding.record.click()
     for key, button in wb.exports.buttons.items():
         button.click()
@@ -672,10 +707,12 @@ def test_restart_shows_the_same_state(wb: Workbench, project_dir: Path) -> None:
     wb.finding.override_reason.value = "rate limited upstream"
     wb.finding.apply.click()
     wb.finding.candidate.value = wb.finding.candidate.options[0][1]
-    wb.finding.mitigation_status.value = "implemented"
+    wb.finding.mitigation_status.value = "done"
     wb.finding.add_mitigation.click()
     wb.finding.treatment.value = "mitigate"
     wb.finding.rationale.value = "filters in place"
+    wb.finding.owner.value = "platform team"
+    wb.finding.treatment_details.due.value = dt.date(2026, 12, 1)
     wb.finding.record.click()
     assert "wb-ok" in wb.finding.decision_message.value
     wb.manual.element.value = "assistant"
@@ -724,7 +761,7 @@ def test_project_download_and_upload_from_the_export_tab(tmp_path):
     assert result.ok and 'download="p.zip"' in panel.download_link.value
     name, data = result.value
     fid = project.state().rows[0]["id"]
-    project.decide(fid, "mitigate", "after the download", owner="bob", review_by="2027-01-01")
+    project.decide(fid, "accept", "accepted after the download", owner="bob", review_by="2027-01-01")
     assert project.register().row(fid)["status"] == "decided"
     panel.upload.value = (
         {

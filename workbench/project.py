@@ -20,13 +20,15 @@ project's ``actor`` setting; never a guess from the operating system.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -263,14 +265,31 @@ def report_settings_from(
 
 @dataclass
 class ProjectState:
-    """One analysis of the project with the analyst's work applied."""
+    """One analysis of the project with the analyst's work applied.
+
+    ``analysed`` are the findings as the rules (and the analysts' manual
+    findings) give them, with the prefilled scores; :attr:`findings` are the
+    same findings as they stand now, with score overrides applied, so that
+    everything reading them shows the band the register shows.
+    """
 
     result: Any  # AnalysisResult
-    findings: list[Finding]
+    analysed: list[Finding]
     rows: list[dict[str, Any]]
     current: dict[str, Any]  # finding id -> current decision
     orphaned: list[tuple[Any, tuple[str, ...]]]
     as_of: dt.date
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        out = []
+        for f, row in zip(self.analysed, self.rows, strict=True):
+            now = copy.copy(f)  # shallow: dataclasses.replace costs several times more
+            now.likelihood, now.impact = row["likelihood"], row["impact"]
+            now.score, now.band = row["score"], row["band"]
+            now.likelihood_reason, now.impact_reason = row["likelihood_reason"], row["impact_reason"]
+            out.append(now)
+        return out
 
     def finding(self, finding_id: str) -> Finding:
         for f in self.findings:
@@ -542,7 +561,7 @@ class Project:
         as_of = as_of or self.today()
         if self._state is not None and self._state.as_of == as_of:
             return self._state
-        from workbench.risk.decisions import finding_status, orphaned
+        from workbench.risk.decisions import current_decisions, finding_status, orphaned
         from workbench.rules import analyze
 
         # the analysis depends only on the model (and the rules): reuse it while they stay
@@ -554,16 +573,33 @@ class Project:
             result = analyze(self.model, catalog=self.catalog, rules=self.rules, matrix=self.matrix)
             self._analysis = (self.model, key, result)
         findings = list(result.findings) + self._manual_findings()
-        current = self.log.current()
+        decisions = self.log.decisions()
+        current = current_decisions(decisions)
         ids = {f.id for f in findings}
         rows = []
         for f in findings:
-            status = finding_status(f.id, current, as_of=as_of)
+            status = self._status(f.id, current.get(f.id), as_of, finding_status(
+                f.id, current, as_of=as_of
+            ))
             f.status = status
-            rows.append(self._row(f, current.get(f.id), status))
-        orphans = orphaned(self.log.decisions(), ids)
+            row = self._row(f, current.get(f.id), status)
+            rows.append(row)
+        orphans = orphaned(decisions, ids)
         self._state = ProjectState(result, findings, rows, current, orphans, as_of)
         return self._state
+
+    def _status(self, fid: str, decision: Any, as_of: dt.date, status: str) -> str:
+        """``review_due`` too when a mitigate decision's due date passed before its work is done."""
+        if status != "decided" or decision is None or decision.treatment != "mitigate":
+            return status
+        due = getattr(decision, "due", None)
+        if not due or dt.date.fromisoformat(due) >= as_of:
+            return status
+        chosen = {c.id: c for c in self.assessment.mitigations.get(fid, [])}
+        named = list(decision.mitigations) or list(chosen)
+        if any(m not in chosen or not chosen[m].counts_residual for m in named):
+            return "review_due"
+        return status
 
     def _element(self, element: str) -> tuple[str, str]:
         """(``component``, ``flow`` or ``missing``; display name) of an element id."""
@@ -632,7 +668,7 @@ class Project:
                 )
         chosen = self.assessment.mitigations.get(f.id, [])
         rl, ri, rs, rb = residual_risk(lik, imp, chosen, m)
-        _pl, _pi, ps, pb = residual_risk(lik, imp, chosen, m, include_planned=True)
+        pl, pi, ps, pb = residual_risk(lik, imp, chosen, m, include_planned=True)
         row = finding_row(f, self.model, self.catalog)
         row.update(
             likelihood=lik,
@@ -647,6 +683,8 @@ class Project:
             residual_impact=ri,
             residual_score=rs,
             residual_band=rb,
+            projected_likelihood=pl,
+            projected_impact=pi,
             projected_score=ps,
             projected_band=pb,
             notes=self.assessment.notes.get(f.id, ""),
@@ -660,6 +698,10 @@ class Project:
                 decided_on=decision.date,
                 review_by=decision.review_by,
                 links=list(decision.links),
+                due=decision.due,
+                carrier=decision.carrier,
+                design_change=decision.design_change,
+                confirmed_by=decision.confirmed_by,
             )
         return row
 
@@ -673,13 +715,15 @@ class Project:
         self._state = None
 
     def _known_finding(self, finding_id: str) -> Finding:
+        """The finding as analysed (prefilled scores); refuses an unknown id."""
         state = self.state()
-        try:
-            return state.finding(finding_id)
-        except KeyError:
+        for f in state.analysed:
+            if f.id == finding_id:
+                return f
+        else:
             import difflib
 
-            close = difflib.get_close_matches(finding_id, [f.id for f in state.findings], n=3)
+            close = difflib.get_close_matches(finding_id, [f.id for f in state.analysed], n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise InputError(f"no finding {finding_id!r} in this project{hint}") from None
 
@@ -747,9 +791,57 @@ class Project:
         impact_effect: int | None = None,
         note: str = "",
         by: str | None = None,
+        due: str | dt.date | None = None,
+        ticket: str | None = None,
+        effect_reason: str | None = None,
     ) -> ChosenMitigation:
-        """Choose (or change) a mitigation or control for a finding."""
-        from workbench.risk.mitigations import DEFAULT_EFFECT
+        """Choose (or change) a mitigation or control for a finding.
+
+        The effect on likelihood and impact defaults to the mitigation's effect in
+        the effects catalog (``catalogs/mitigation-effects.yaml``, or the project's
+        ``mitigation_effects`` file); another effect needs an ``effect_reason``.
+        Choosing it again with the same values changes nothing.
+        """
+        chosen = self._chosen(
+            finding_id, mitigation_id, status=status, owner=owner,
+            likelihood_effect=likelihood_effect, impact_effect=impact_effect, note=note,
+            by=by, due=due, ticket=ticket, effect_reason=effect_reason,
+        )
+        items = self.assessment.mitigations.get(finding_id, [])
+        before = next((c for c in items if c.id == mitigation_id), None)
+        if before is not None and replace(before, by=chosen.by) == chosen:
+            return before
+        self.assessment.mitigations[finding_id] = [
+            c for c in items if c.id != mitigation_id
+        ] + [chosen]
+        self._changed()
+        self.save()
+        return chosen
+
+    def effect_of(self, mitigation_id: str) -> Any:
+        """The default :class:`~workbench.risk.mitigations.Effect` of a mitigation here."""
+        from workbench.risk.mitigations import default_effect
+
+        path = self.settings.get("mitigation_effects")
+        return default_effect(mitigation_id, self._resolve(path) if path else None)
+
+    def _chosen(
+        self,
+        finding_id: str,
+        mitigation_id: str,
+        *,
+        status: str,
+        owner: str | None,
+        likelihood_effect: int | None,
+        impact_effect: int | None,
+        note: str,
+        by: str | None,
+        due: str | dt.date | None,
+        ticket: str | None,
+        effect_reason: str | None,
+    ) -> ChosenMitigation:
+        """A validated chosen mitigation (nothing saved); raises MitigationError."""
+        from workbench.risk.mitigations import normalise_status
 
         who = self.actor(by)
         self._known_finding(finding_id)
@@ -758,26 +850,87 @@ class Project:
                 f"unknown mitigation or control {mitigation_id!r}: use an ATLAS mitigation id "
                 "(AML.M0000) or a control id from the controls catalog"
             )
+        effect = self.effect_of(mitigation_id)
+        lik = effect.likelihood if likelihood_effect is None else likelihood_effect
+        imp = effect.impact if impact_effect is None else impact_effect
+        reason = (effect_reason or "").strip() or None
         chosen = ChosenMitigation(
             id=mitigation_id,
-            status=status,
-            owner=owner,
-            likelihood_effect=DEFAULT_EFFECT[0] if likelihood_effect is None else likelihood_effect,
-            impact_effect=DEFAULT_EFFECT[1] if impact_effect is None else impact_effect,
+            status=normalise_status(status),
+            owner=(owner or "").strip() or None,
+            likelihood_effect=lik,
+            impact_effect=imp,
             note=note,
             by=who,
+            due=_iso(due) if due not in (None, "") else None,
+            ticket=(ticket or "").strip() or None,
+            effect_reason=reason,
         )
         problems = chosen.problems()
+        if not problems and (lik, imp) != (effect.likelihood, effect.impact) and not reason:
+            problems["effect_reason"] = (
+                f"the default effect of {mitigation_id} is likelihood {effect.likelihood}, "
+                f"impact {effect.impact} ({effect.reason}); say why it is {lik}, {imp} here"
+            )
         if problems:
             raise MitigationError("; ".join(f"{k}: {v}" for k, v in problems.items()))
-        items = [
-            c for c in self.assessment.mitigations.get(finding_id, []) if c.id != mitigation_id
-        ]
-        items.append(chosen)
-        self.assessment.mitigations[finding_id] = items
-        self._changed()
-        self.save()
         return chosen
+
+    def plan_mitigation(
+        self,
+        mitigation_id: str,
+        findings: str | Sequence[str],
+        *,
+        status: str = "planned",
+        owner: str | None = None,
+        due: str | dt.date | None = None,
+        ticket: str | None = None,
+        likelihood_effect: int | None = None,
+        impact_effect: int | None = None,
+        effect_reason: str | None = None,
+        by: str | None = None,
+    ) -> list[Any]:
+        """Plan one mitigation for several findings at once (one plan item); saves once.
+
+        Every finding is checked before anything changes. Returns the plan items
+        of that mitigation.
+        """
+        ids = [findings] if isinstance(findings, str) else list(findings)
+        if not ids:
+            raise MitigationError("findings: name at least one finding the mitigation treats")
+        made = [
+            self._chosen(
+                fid, mitigation_id, status=status, owner=owner,
+                likelihood_effect=likelihood_effect, impact_effect=impact_effect, note="",
+                by=by, due=due, ticket=ticket, effect_reason=effect_reason,
+            )
+            for fid in ids
+        ]
+        changed = False
+        for fid, chosen in zip(ids, made, strict=True):
+            items = self.assessment.mitigations.get(fid, [])
+            before = next((c for c in items if c.id == mitigation_id), None)
+            if before is not None and replace(before, by=chosen.by, note=before.note) == replace(
+                chosen, note=before.note
+            ):
+                continue
+            kept = replace(chosen, note=before.note) if before is not None else chosen
+            self.assessment.mitigations[fid] = [c for c in items if c.id != mitigation_id] + [kept]
+            changed = True
+        if changed:
+            self._changed()
+            self.save()
+        return [i for i in self.mitigation_plan() if i.mitigation == mitigation_id]
+
+    def mitigation_plan(self) -> list[Any]:
+        """The mitigation plan: each chosen mitigation with the findings it treats.
+
+        A list of :class:`~workbench.risk.plan.PlanItem`, sorted by due date.
+        """
+        from workbench.risk.plan import build_plan
+
+        ids = {f.id for f in self.state().analysed}
+        return build_plan(self.assessment.mitigations, self.catalog, self.rules.controls, ids)
 
     def remove_mitigation(
         self, finding_id: str, mitigation_id: str, *, by: str | None = None
@@ -808,10 +961,22 @@ class Project:
         by: str | None = None,
         date: str | dt.date | None = None,
         supersedes: str | None = None,
+        mitigations: Iterable[str] | None = None,
+        due: str | dt.date | None = None,
+        carrier: str | None = None,
+        design_change: str | None = None,
+        confirmed_by: str | None = None,
     ) -> Any:
         """Record a decision on one or more findings (appends to the decision log, then saves).
 
         If a finding already has a current decision, the new one supersedes it.
+        A decision equal to the current one records nothing: the current
+        decision comes back with ``unchanged`` set.
+
+        For ``mitigate``, ``mitigations`` default to the mitigations chosen for
+        these findings in the plan, and ``due`` to the latest due date among
+        them. High and critical findings need more than a rationale (see
+        :func:`~workbench.risk.decisions.validate_decision`).
         """
         who = self.actor(by)
         ids = [finding_ids] if isinstance(finding_ids, str) else list(finding_ids)
@@ -819,6 +984,36 @@ class Project:
         for fid in ids:
             self._known_finding(fid)
         bands = {r["id"]: r["band"] for r in state.rows if r["id"] in ids}
+        if mitigations is None:
+            mitigations = []
+            if treatment == "mitigate":
+                chosen = [c for fid in ids for c in self.assessment.mitigations.get(fid, [])]
+                mitigations = sorted({c.id for c in chosen})
+                dues = [c.due for c in chosen if c.due]
+                if due is None and dues and len(dues) == len(chosen):
+                    due = max(dues)
+        mitigation_ids = [mitigations] if isinstance(mitigations, str) else list(mitigations)
+        unknown = [
+            m for m in mitigation_ids
+            if isinstance(m, str) and m.strip() and m.strip() not in self.catalog
+            and m.strip() not in self.rules.controls
+        ]
+        if unknown:
+            from workbench.risk.decisions import DecisionError
+
+            raise DecisionError({"mitigations": (
+                f"unknown mitigation or control {', '.join(map(repr, unknown))}: use an ATLAS "
+                "mitigation id (AML.M0000) or a control id from the controls catalog"
+            )})
+        review = _iso(review_by) if review_by not in (None, "") else None
+        due_text = _iso(due) if due not in (None, "") else None
+        unchanged = self._same_as_current(
+            ids, state.current, treatment=treatment, rationale=rationale, owner=owner,
+            review_by=review, links=tuple(links), mitigations=mitigation_ids, due=due_text,
+            carrier=carrier, design_change=design_change, confirmed_by=confirmed_by,
+        )
+        if unchanged is not None:
+            return replace(unchanged, unchanged=True)
         if supersedes is None:
             previous = {state.current[f].id for f in ids if f in state.current}
             if len(previous) == 1:
@@ -831,15 +1026,80 @@ class Project:
             decided_by=who,
             owner=owner,
             date=_iso(date) if date is not None else self.today().isoformat(),
-            review_by=_iso(review_by) if review_by is not None else None,
+            review_by=review,
             links=tuple(links),
             supersedes=supersedes,
             bands=bands,
             recorded_at=self.clock().isoformat(),
+            mitigations=mitigation_ids,
+            due=due_text,
+            carrier=carrier,
+            design_change=design_change,
+            confirmed_by=confirmed_by,
         )
         self._changed()
         self.save()
         return decision
+
+    @staticmethod
+    def _same_as_current(
+        ids: Sequence[str], current: Mapping[str, Any], **asked: Any
+    ) -> Any:
+        """The current decision when it covers exactly *ids* and says what is asked."""
+        found = {current[f].id: current[f] for f in ids if f in current}
+        if len(found) != 1 or len(current) == 0 or any(f not in current for f in ids):
+            return None
+        (decision,) = found.values()
+        if set(decision.findings) != set(ids):
+            return None
+
+        def norm(value: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, (list, tuple)):
+                return tuple(sorted({str(v).strip() for v in value if str(v).strip()}))
+            text = " ".join(str(value).split())
+            return text or None
+
+        for name, value in asked.items():
+            if norm(value) != norm(getattr(decision, name)):
+                return None
+        return decision
+
+    def decision_history(self, finding_id: str) -> list[Any]:
+        """Every decision recorded on a finding, superseded ones included, oldest first.
+
+        Each :class:`~workbench.risk.decisions.Decision` says who recorded it
+        (``decided_by``), when (``recorded_at``, ``date``) and why (``rationale``);
+        renames are applied, so the history follows a renamed element.
+        """
+        return [d for d in self.log.decisions() if finding_id in d.findings]
+
+    def log_status(self) -> Any:
+        """The decision log's :class:`~workbench.risk.decisions.VerifyResult`.
+
+        Checked against the head and record count the project keeps, so a
+        truncated or replaced log is caught as well as an edited line;
+        ``first_bad_line`` names the first bad line.
+        """
+        recorded = self.settings.get("decision_log") or {}
+        return self.log.verify(
+            expected_head=recorded.get("head"), expected_records=recorded.get("records")
+        )
+
+    def coverage(self, *, as_of: dt.date | None = None) -> Any:
+        """Guideline coverage with the current bands and decisions (as the register shows them)."""
+        from workbench.risk.coverage import guideline_coverage
+
+        state = self.state(as_of=as_of)
+        return guideline_coverage(
+            self.model,
+            findings=state.result,
+            decisions=state.current,
+            as_of=state.as_of,
+            statuses={r["id"]: r["status"] for r in state.rows},
+            bands={r["id"]: r["band"] for r in state.rows},
+        )
 
     def add_manual_finding(
         self,
@@ -935,13 +1195,44 @@ class Project:
     def undecided(
         self, fail_on: str = "high", *, as_of: dt.date | None = None
     ) -> list[dict[str, Any]]:
-        """Findings at or above the band *fail_on* that are open or due for review."""
+        """Findings at or above the band *fail_on* that the release gate counts as undecided.
+
+        Open findings, findings whose decision is overdue (``review_due``) and
+        findings whose current decision no longer holds (a placeholder rationale,
+        or what a high or critical finding's treatment needs is missing: the
+        band may have risen since, or the log was written by hand). Each row has
+        a ``gate`` text saying why.
+        """
+        from workbench.risk.decisions import decision_problems
+
         rank = self.matrix.band_rank(fail_on)
-        return [
-            r
-            for r in self.state(as_of=as_of).rows
-            if r["status"] in ("open", "review_due") and self.matrix.band_rank(r["band"]) >= rank
-        ]
+        state = self.state(as_of=as_of)
+        bands = {r["id"]: r["band"] for r in state.rows}
+        out = []
+        for r in state.rows:
+            if r["status"] == "rule_error" or self.matrix.band_rank(r["band"]) < rank:
+                continue
+            decision = state.current.get(r["id"])
+            why = None
+            if r["status"] == "open":
+                why = "no decision"
+            elif r["status"] == "review_due" and decision is not None:
+                if decision.review_by and decision.review_by < state.as_of.isoformat():
+                    why = f"overdue: {decision.id} was to be reviewed by {decision.review_by}"
+                else:
+                    why = (f"overdue: {decision.id} was due {decision.due} and its mitigations "
+                           "are not done")
+            elif decision is not None:
+                problems = decision_problems(
+                    decision, {f: bands[f] for f in decision.findings if f in bands}
+                )
+                if problems:
+                    why = f"{decision.id} does not hold: " + "; ".join(
+                        f"{k}: {v}" for k, v in problems.items()
+                    )
+            if why:
+                out.append({**r, "gate": why})
+        return out
 
     # -- saving -------------------------------------------------------------------------------
     def _check_revision(self) -> None:
@@ -993,6 +1284,7 @@ class Project:
 
     def status(self) -> dict[str, Any]:
         state = self.state()
+        log = self.log_status()
         counts: dict[str, int] = {}
         for r in state.rows:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
@@ -1002,7 +1294,10 @@ class Project:
             "findings": len(state.rows),
             "status": counts,
             "orphaned_decisions": len(state.orphaned),
-            "decision_log": {"records": len(self.log), "head": self.log.head()},
+            "decision_log": {
+                "records": len(self.log), "head": self.log.head(), "verified": log.ok,
+                "first_bad_line": log.first_bad_line, "problem": log.problem,
+            },
             "notices": list(self.notices),
         }
 

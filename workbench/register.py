@@ -133,17 +133,54 @@ COLUMNS: tuple[Column, ...] = (
         editable=True,
     ),
     Column(
-        "chosen_mitigations",
-        "list",
-        "Chosen mitigations and controls with their status, e.g. `AML.M0020 (implemented)`.",
+        "due",
+        "text",
+        "For `mitigate`: the date its mitigations are due (YYYY-MM-DD); past it, with the work "
+        "not done, the decision is overdue.",
+        editable=True,
     ),
     Column(
-        "residual_likelihood", "integer", "Likelihood counting mitigations implemented or verified."
+        "carrier",
+        "text",
+        "For `transfer`: the party that carries the risk (insurer, supplier, customer).",
+        editable=True,
     ),
-    Column("residual_impact", "integer", "Impact counting mitigations implemented or verified."),
+    Column(
+        "design_change",
+        "text",
+        "For `avoid`: the design change that removes the risk.",
+        editable=True,
+    ),
+    Column(
+        "confirmed_by",
+        "text",
+        "For `not_applicable`: the person who confirms the finding does not apply.",
+        editable=True,
+    ),
+    Column(
+        "chosen_mitigations",
+        "list",
+        "The mitigation plan of the finding: each chosen mitigation or control with its status "
+        "(planned, in_progress, done, verified), owner, due date, ticket and effect, e.g. "
+        "`AML.M0020 (done, owner: Bob, due: 2026-03-01, ticket: SEC-12, likelihood: -1, "
+        "impact: 0)`; a `reason:` follows an effect that is not the default one.",
+        editable=True,
+    ),
+    Column(
+        "residual_likelihood", "integer", "Likelihood counting mitigations done or verified."
+    ),
+    Column("residual_impact", "integer", "Impact counting mitigations done or verified."),
     Column("residual_score", "integer", "Residual score."),
     Column("residual_band", "text", "Band of the residual score."),
-    Column("projected_score", "integer", "Score counting planned mitigations too."),
+    Column(
+        "projected_likelihood",
+        "integer",
+        "Likelihood counting planned and in-progress mitigations too.",
+    ),
+    Column(
+        "projected_impact", "integer", "Impact counting planned and in-progress mitigations too."
+    ),
+    Column("projected_score", "integer", "Score counting planned and in-progress mitigations too."),
     Column("projected_band", "text", "Band of the projected score."),
     Column("links", "list", "Tickets and documents linked to the decision.", editable=True),
     Column("notes", "text", "Free notes.", editable=True),

@@ -278,17 +278,8 @@ class Session:
         return out
 
     def coverage(self) -> Any:
-        from workbench.risk.coverage import guideline_coverage
-
-        state = self.state()
-        statuses = {r["id"]: r["status"] for r in state.rows}
-        return guideline_coverage(
-            self.model,
-            findings=state.findings,
-            decisions=state.current,
-            as_of=self.project.today(),
-            statuses=statuses,
-        )
+        """Guideline coverage with the current bands and decisions (as the table shows)."""
+        return self.project.coverage()
 
     def attack_paths(self) -> list[Any]:
         return list(self.state().result.attack_paths)
@@ -385,6 +376,9 @@ class Session:
         owner: str | None = None,
         likelihood_effect: int | None = None,
         impact_effect: int | None = None,
+        due: str | dt.date | None = None,
+        ticket: str | None = None,
+        effect_reason: str | None = None,
     ) -> ActionResult:
         return self._run(
             "findings",
@@ -395,6 +389,9 @@ class Session:
                 owner=owner or None,
                 likelihood_effect=likelihood_effect,
                 impact_effect=impact_effect,
+                due=due or None,
+                ticket=ticket or None,
+                effect_reason=effect_reason or None,
                 by=self._by(),
             ),
             f"{mitigation_id} ({status}) chosen for {finding_id}",
@@ -416,9 +413,14 @@ class Session:
         owner: str | None = None,
         review_by: str | dt.date | None = None,
         links: Iterable[str] = (),
+        due: str | dt.date | None = None,
+        carrier: str | None = None,
+        design_change: str | None = None,
+        confirmed_by: str | None = None,
     ) -> ActionResult:
+        """Record a decision; one equal to the current decision records nothing ("unchanged")."""
         ids = [finding_ids] if isinstance(finding_ids, str) else list(finding_ids)
-        return self._run(
+        result = self._run(
             "findings",
             lambda: self.project.decide(
                 ids,
@@ -427,10 +429,29 @@ class Session:
                 owner=owner or None,
                 review_by=review_by or None,
                 links=links,
+                due=due or None,
+                carrier=carrier or None,
+                design_change=design_change or None,
+                confirmed_by=confirmed_by or None,
                 by=self._by(),
             ),
             f"decision recorded for {', '.join(ids)} and saved",
         )
+        if result.ok and getattr(result.value, "unchanged", False):
+            message = (f"unchanged: {result.value.id} already says this for "
+                       f"{', '.join(ids)}; nothing was recorded")
+            self.last_message = message
+            return ActionResult(True, message, value=result.value)
+        return result
+
+    def decision_history(self, finding_id: str | None = None) -> list[Any]:
+        """Every decision recorded on the (selected) finding, oldest first."""
+        fid = finding_id or self.selected_finding
+        return self.project.decision_history(fid) if fid else []
+
+    def log_status(self) -> Any:
+        """The decision log's verify result (``ok``, ``first_bad_line``, ``problem``)."""
+        return self.project.log_status()
 
     def add_manual_finding(
         self,

@@ -6,13 +6,28 @@ folder, or a CSV each): no two kernels ever write the same file. The
 facilitator merges the files into one view with each finding's median and
 spread, sorted so that the findings people disagree on most come first, and
 records the consensus score, with who took part, in the project.
+
+A participant's browser **claims** their name for the workshop
+(:func:`claim_name`): a claim file ``ratings/claims/<participant>.json`` in
+the project, created only if it does not exist (no server, no lock that
+outlives a crash: the file is the claim). Another browser asking for the same
+name is refused until the facilitator releases it (:func:`release_claim`).
+Ratings are written under a lock on the participant's file and read again
+inside it, so two tabs of one participant lose nothing; changing a rating
+keeps the previous one in the file (``previous:``) and says so
+(:class:`SaveResult`). :func:`rating_progress` shows the facilitator who has
+rated what.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
+import json
+import os
 import re
+import secrets
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,16 +39,30 @@ from workbench.errors import InputError
 from workbench.model._yaml import dump_yaml, parse_yaml
 
 __all__ = [
+    "Claim",
+    "ClaimError",
     "FindingRatings",
     "Rating",
+    "SaveResult",
+    "claim_name",
+    "claims",
     "load_ratings",
     "merge_ratings",
+    "new_browser_token",
+    "rate",
+    "rating_progress",
     "ratings_path",
     "record_consensus",
+    "release_claim",
     "save_rating",
 ]
 
 RATINGS_DIR = "ratings"
+CLAIMS_DIR = "claims"
+
+
+class ClaimError(InputError):
+    """A name is claimed by another browser (or the claim cannot be made); exit code 2."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +193,106 @@ def _rating(participant: str, item: Any, where: str) -> Rating:
     return Rating(participant, fid, lik, imp, str(item.get("comment") or "").strip())
 
 
+@dataclass(frozen=True)
+class SaveResult:
+    """What :func:`rate` did: ``created``, ``changed`` (``previous`` kept) or ``unchanged``."""
+
+    path: Path
+    outcome: str
+    rating: Rating
+    previous: Rating | None = None
+
+    @property
+    def message(self) -> str:
+        r = self.rating
+        now = f"likelihood {r.likelihood}, impact {r.impact}"
+        if self.outcome == "changed" and self.previous is not None:
+            p = self.previous
+            return f"changed {r.finding} to {now} (was likelihood {p.likelihood}, impact {p.impact})"
+        if self.outcome == "unchanged":
+            return f"unchanged: {r.finding} already has {now}"
+        return f"saved {r.finding}: {now}"
+
+
+def _entry(r: Rating) -> dict[str, Any]:
+    return {
+        "finding": r.finding,
+        "likelihood": r.likelihood,
+        "impact": r.impact,
+        **({"comment": r.comment} if r.comment else {}),
+    }
+
+
+def rate(
+    project_dir: str | Path,
+    participant: str,
+    finding: str,
+    likelihood: int,
+    impact: int,
+    comment: str = "",
+    *,
+    token: str | None = None,
+) -> SaveResult:
+    """Add or change one rating in the participant's own file; say what happened.
+
+    When the name is claimed (:func:`claim_name`), only the claiming browser's
+    ``token`` may write; anyone else is refused with :class:`ClaimError`. The
+    file is read and written under an exclusive lock, so concurrent saves of
+    one participant (two tabs) lose nothing; a changed rating keeps the old
+    values under ``previous:``.
+    """
+    from workbench.risk.decisions import _exclusive
+
+    rating = _rating(
+        participant,
+        {"finding": finding, "likelihood": likelihood, "impact": impact, "comment": comment},
+        "rating",
+    )
+    _check_claim(project_dir, participant, token)
+    path = ratings_path(project_dir, participant)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    locks = path.parent / ".locks"
+    locks.mkdir(exist_ok=True)
+    lock = locks / f"{path.stem}.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        with _exclusive(fd, lock):
+            data = _raw(path)
+            items = data.get("ratings") or []
+            old_item = next((i for i in items if isinstance(i, dict)
+                             and str(i.get("finding")) == finding), None)
+            previous = _rating(participant, old_item, f"{path}") if old_item else None
+            if previous is not None and (previous.likelihood, previous.impact, previous.comment) == (
+                rating.likelihood, rating.impact, rating.comment
+            ):
+                return SaveResult(path, "unchanged", rating, previous)
+            entry = _entry(rating)
+            if old_item is not None:
+                history = list(old_item.get("previous") or [])
+                history.append({k: v for k, v in old_item.items() if k != "previous"})
+                entry["previous"] = history
+            kept = [i for i in items if i is not old_item] + [entry]
+            out = {
+                "participant": data.get("participant") or participant,
+                "ratings": sorted(kept, key=lambda i: str(i.get("finding"))),
+            }
+            atomic_write_text(path, dump_yaml(out))
+    finally:
+        os.close(fd)
+    return SaveResult(path, "changed" if previous else "created", rating, previous)
+
+
+def _raw(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    text = path.read_text(encoding="utf-8-sig")
+    data, _l, _d = parse_yaml(text, str(path))
+    if not isinstance(data, dict) or not isinstance(data.get("ratings", []), list):
+        raise InputError(f"{path}: expected participant: NAME and a list under ratings:")
+    _read_file(path)  # every rating in it must be readable before it is rewritten
+    return data
+
+
 def save_rating(
     project_dir: str | Path,
     participant: str,
@@ -171,29 +300,140 @@ def save_rating(
     likelihood: int,
     impact: int,
     comment: str = "",
+    *,
+    token: str | None = None,
 ) -> Path:
-    """Add or change one rating in the participant's own file (written atomically)."""
-    rating = _rating(
-        participant,
-        {"finding": finding, "likelihood": likelihood, "impact": impact, "comment": comment},
-        "rating",
-    )
-    path = ratings_path(project_dir, participant)
-    existing = _read_file(path) if path.exists() else []
-    kept = [r for r in existing if r.finding != finding] + [rating]
-    data = {
-        "participant": participant,
-        "ratings": [
-            {
-                "finding": r.finding,
-                "likelihood": r.likelihood,
-                "impact": r.impact,
-                **({"comment": r.comment} if r.comment else {}),
-            }
-            for r in sorted(kept, key=lambda r: r.finding)
-        ],
-    }
-    return atomic_write_text(path, dump_yaml(data))
+    """Add or change one rating in the participant's own file (see :func:`rate`)."""
+    return rate(project_dir, participant, finding, likelihood, impact, comment, token=token).path
+
+
+# -- claims ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    participant: str
+    token: str
+    claimed_at: str
+    path: Path
+
+
+def new_browser_token() -> str:
+    """A random token that identifies one browser (one dashboard kernel)."""
+    return secrets.token_urlsafe(16)
+
+
+def _claim_path(project_dir: str | Path, participant: str) -> Path:
+    return Path(project_dir) / RATINGS_DIR / CLAIMS_DIR / f"{_slug(participant)}.json"
+
+
+def _read_claim(path: Path) -> Claim | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ClaimError(f"{path}: unreadable claim file ({exc}); the facilitator can release it") from None
+    if not isinstance(data, dict) or not isinstance(data.get("token"), str):
+        raise ClaimError(f"{path}: not a claim file; the facilitator can release it")
+    return Claim(str(data.get("participant") or path.stem), data["token"],
+                 str(data.get("claimed_at") or ""), path)
+
+
+def claim_name(
+    project_dir: str | Path,
+    participant: str,
+    token: str,
+    *,
+    now: _dt.datetime | None = None,
+) -> Claim:
+    """Claim *participant*'s name for the browser holding *token*.
+
+    Claiming again with the same token is fine. Another token is refused with
+    :class:`ClaimError` until the facilitator calls :func:`release_claim`.
+    The claim file is created with ``O_EXCL``: of two browsers asking at once,
+    exactly one gets the name.
+    """
+    if not isinstance(token, str) or len(token) < 8:
+        raise ClaimError("a browser token of at least 8 characters is needed to claim a name")
+    path = _claim_path(project_dir, participant)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = (now or _dt.datetime.now(_dt.UTC).replace(microsecond=0)).isoformat()
+    body = json.dumps({"participant": participant.strip(), "token": token, "claimed_at": stamp},
+                      sort_keys=True).encode("utf-8")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        held = _read_claim(path)
+        if held is not None and held.token == token:
+            return held
+        since = f" since {held.claimed_at}" if held and held.claimed_at else ""
+        raise ClaimError(
+            f"the name {participant.strip()!r} is taken by another browser{since}; pick another "
+            "name, or ask the facilitator to release it"
+        ) from None
+    try:
+        os.write(fd, body)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return Claim(participant.strip(), token, stamp, path)
+
+
+def release_claim(project_dir: str | Path, participant: str) -> bool:
+    """The facilitator frees a name (e.g. a participant changed browser). True when one was held."""
+    path = _claim_path(project_dir, participant)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def claims(project_dir: str | Path) -> list[Claim]:
+    """Every claimed name of the workshop, sorted by participant."""
+    folder = Path(project_dir) / RATINGS_DIR / CLAIMS_DIR
+    out = [c for p in sorted(folder.glob("*.json")) if (c := _read_claim(p)) is not None]
+    return sorted(out, key=lambda c: c.participant.lower())
+
+
+def _check_claim(project_dir: str | Path, participant: str, token: str | None) -> None:
+    held = _read_claim(_claim_path(project_dir, participant))
+    if held is None:
+        if token is not None:
+            claim_name(project_dir, participant, token)
+        return
+    if held.token != token:
+        raise ClaimError(
+            f"the name {participant.strip()!r} is claimed by another browser; its ratings are "
+            "not overwritten. Pick another name, or ask the facilitator to release it"
+        )
+
+
+def rating_progress(project: Any, sources: Iterable[str | Path] | None = None) -> list[dict[str, Any]]:
+    """Who has rated what: one row per participant, for the facilitator.
+
+    ``rated`` and ``missing`` list finding ids of the project (sorted);
+    ``claimed`` says whether a browser holds the name.
+    """
+    ratings = load_ratings(sources if sources is not None else [project.path / RATINGS_DIR])
+    ids = {r["id"] for r in project.state().rows}
+    held = {_slug(c.participant) for c in claims(project.path)}
+    done: dict[str, set[str]] = {}
+    for r in ratings:
+        if r.finding in ids:
+            done.setdefault(r.participant, set()).add(r.finding)
+    people = set(done) | {c.participant for c in claims(project.path)}
+    return [
+        {
+            "participant": who,
+            "rated": sorted(done.get(who, set())),
+            "missing": sorted(ids - done.get(who, set())),
+            "count": len(done.get(who, set())),
+            "claimed": _slug(who) in held,
+        }
+        for who in sorted(people, key=str.lower)
+    ]
 
 
 def load_ratings(sources: Iterable[str | Path]) -> list[Rating]:

@@ -124,7 +124,11 @@ def test_workbench_in_jupyterlab(
 
         # (3) record a decision through the form
         before = len(_decisions(project))
+        page.locator("button.wb-add-mitigation").click()  # the first candidate, planned
+        expect(page.locator(".wb-small", has_text="default, ").first).to_be_visible(timeout=30_000)
         page.locator(".wb-treatment select").select_option("mitigate")
+        page.locator(".wb-due input").fill("2027-01-15")  # a high finding's mitigate is due
+        page.locator(".wb-due input").press("Tab")
         page.locator(".wb-rationale textarea").fill("input filters and provider guardrails")
         page.locator(".wb-owner input").fill("platform team")
         page.locator(".wb-review-by input").fill("2027-01-31")
@@ -144,6 +148,7 @@ def test_workbench_in_jupyterlab(
         assert last["rationale"] == "input filters and provider guardrails"
         assert last["owner"] == "platform team"
         assert last["review_by"] == "2027-01-31"
+        assert last["due"] == "2027-01-15" and last["mitigations"]
         assert last["by"] == "browser-tester"
         assert all(f.endswith("@llm") for f in last["findings"])
         page.screenshot(path=str(artifacts_dir / "lab-decision.png"), full_page=True)

@@ -186,3 +186,48 @@ def test_participant_scores_a_finding_in_voila(
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     page.screenshot(path=str(artifacts / "voila-participant.png"), full_page=True)
+
+
+def test_a_second_browser_cannot_take_a_claimed_name(
+    dashboard: dict[str, Any], page: Any, browser: Any, sync_api: Any
+) -> None:
+    """Another dashboard page (its own kernel) asking for a held name is refused; released, it works."""
+    expect = sync_api.expect
+    from workbench import workshop
+
+    page.goto(dashboard["url"] + "/", timeout=180_000)
+    expect(page.locator(".wb-participant")).to_be_visible(timeout=180_000)
+    page.locator(".wb-p-name input").fill("Walt Wide")
+    page.locator(".wb-p-name input").press("Enter")
+    expect(page.locator(".wb-p-progress")).to_contain_text("Walt Wide: 0 of", timeout=30_000)
+    page.locator(".wb-p-likelihood button", has_text="2 unlikely").click()
+    page.locator(".wb-p-impact button", has_text="2 minor").click()
+    page.locator(".wb-p-save").click()
+    expect(page.locator(".wb-p-status")).to_contain_text("Saved: likelihood 2, impact 2",
+                                                         timeout=30_000)
+    ratings = dashboard["project"] / "ratings" / "walt-wide.yaml"
+    before = ratings.read_bytes()
+    other = browser.new_page()
+    try:
+        other.goto(dashboard["url"] + "/", timeout=180_000)
+        expect(other.locator(".wb-participant")).to_be_visible(timeout=180_000)
+        other.locator(".wb-p-name input").fill("Walt Wide")
+        other.locator(".wb-p-name input").press("Enter")
+        expect(other.locator(".wb-p-progress")).to_contain_text(
+            "taken by another browser", timeout=30_000
+        )
+        other.locator(".wb-p-likelihood button", has_text="5 almost certain").click()
+        other.locator(".wb-p-impact button", has_text="5 severe").click()
+        other.locator(".wb-p-save").click()
+        expect(other.locator(".wb-p-status")).to_contain_text("held by another browser",
+                                                              timeout=30_000)
+        assert ratings.read_bytes() == before  # nothing overwritten
+        # the facilitator releases the name: the second browser may take it now
+        assert workshop.release_claim(dashboard["project"], "Walt Wide")
+        other.locator(".wb-p-name input").fill("")
+        other.locator(".wb-p-name input").press("Enter")
+        other.locator(".wb-p-name input").fill("Walt Wide")
+        other.locator(".wb-p-name input").press("Enter")
+        expect(other.locator(".wb-p-progress")).to_contain_text("Walt Wide: 1 of", timeout=30_000)
+    finally:
+        other.close()

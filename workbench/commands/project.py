@@ -1,4 +1,7 @@
-"""Project commands: init, status, register, check, import, coverage, demo (verify: keys.py)."""
+"""Project commands: init, status, register, check, import, plan, coverage, demo, export.
+
+``verify`` and ``keys`` live in :mod:`workbench.commands.keys`.
+"""
 
 from __future__ import annotations
 
@@ -59,8 +62,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         f"findings: {info['findings']} - "
         + ", ".join(f"{k} {v}" for k, v in sorted(info["status"].items()))
     )
+    log = info["decision_log"]
     print(
-        f"decision log: {info['decision_log']['records']} records, head {info['decision_log']['head'][:16]}"
+        f"decision log: {log['records']} records, head {log['head'][:16]}, "
+        + ("verified" if log["verified"] else f"BROKEN: {log['problem']}")
     )
     if info["orphaned_decisions"]:
         print(f"orphaned decisions: {info['orphaned_decisions']} (their findings no longer exist)")
@@ -106,6 +111,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise InputError(f"--fail-on: {exc}") from None
     rows = project.undecided(args.fail_on, as_of=_date(args.as_of))
     unsigned = _unsigned(project, args)
+    status = project.log_status()
+    if not status.ok:
+        print(f"decision log: {status.problem} (run workbench verify)", file=sys.stderr)
     if args.format == "sarif":
         from workbench.export.sarif import sarif_report
 
@@ -127,21 +135,28 @@ def cmd_check(args: argparse.Namespace) -> int:
                                 "score",
                                 "status",
                                 "title",
+                                "gate",
                             )
                         }
                         for r in rows
                     ],
+                    "decision_log": status.to_dict(),
                 }
             )
         )
     else:
         if rows:
-            print(f"{len(rows)} finding(s) at or above {args.fail_on} without a current decision:")
+            overdue = sum(1 for r in rows if r["status"] == "review_due")
+            print(
+                f"{len(rows)} finding(s) at or above {args.fail_on} without a current decision"
+                + (f" ({overdue} overdue, counted as undecided)" if overdue else "")
+                + ":"
+            )
             sys.stdout.write(
                 render_table(
                     rows,
-                    ["status", "band", "score", "id", "title"],
-                    ["STATUS", "BAND", "SCORE", "FINDING", "TITLE"],
+                    ["status", "band", "score", "id", "gate"],
+                    ["STATUS", "BAND", "SCORE", "FINDING", "WHY"],
                 )
             )
         else:
@@ -187,6 +202,46 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from workbench.risk.plan import plan_csv_text
+
+    project = _open(args.project)
+    items = project.mitigation_plan()
+    rows = project.state().rows
+    if args.format == "csv":
+        text = plan_csv_text(
+            items,
+            titles={r["id"]: r["title"] for r in rows},
+            bands={r["id"]: r["band"] for r in rows},
+            project=project.name,
+        )
+    elif args.format == "json":
+        text = to_json({"project": project.name, "plan": [i.to_dict() for i in items]})
+    else:
+        table = [
+            {
+                "mitigation": i.mitigation, "status": i.status, "owner": i.owner or "",
+                "due": i.due or "", "findings": len(i.findings),
+                "effect": f"{i.likelihood_effect}/{i.impact_effect}"
+                + ("" if i.effect_is_default else " *"),
+            }
+            for i in items
+        ]
+        text = render_table(
+            table,
+            ["mitigation", "status", "owner", "due", "findings", "effect"],
+            ["MITIGATION", "STATUS", "OWNER", "DUE", "FINDINGS", "EFFECT (L/I)"],
+        ) if table else "no mitigation chosen yet\n"
+    if args.output:
+        from workbench._atomic import atomic_write_text
+
+        atomic_write_text(Path(args.output), text)
+        print(f"wrote {args.output} ({len(items)} plan item(s))", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_export_decisions(args: argparse.Namespace) -> int:
     from workbench.export.decisions_export import export_project_decisions
 
@@ -201,15 +256,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
     target = Path(args.target)
     if target.is_dir():
-        project = _open(args.target)
-        state = project.state(as_of=_date(args.as_of))
-        cov = guideline_coverage(
-            project.model,
-            findings=state.result,
-            decisions=state.current,
-            as_of=state.as_of,
-            statuses={r["id"]: r["status"] for r in state.rows},
-        )
+        cov = _open(args.target).coverage(as_of=_date(args.as_of))
     else:
         from workbench.model import load_model
         from workbench.rules import analyze
@@ -304,6 +351,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--by", help="who made the edits (default: the project's actor)")
     add_key_argument(p)
     p.set_defaults(handler=signed_handler(cmd_import))
+
+    p = subparsers.add_parser(
+        "plan",
+        help="the mitigation plan: chosen mitigations with owner, status, due date and findings "
+        "(--format csv for an issue tracker's CSV import)",
+    )
+    p.add_argument("project", metavar="PROJECT")
+    add_format_argument(p, ("table", "json", "csv"))
+    p.add_argument("--output", metavar="FILE")
+    p.set_defaults(handler=cmd_plan)
 
     p = subparsers.add_parser(
         "coverage", help="the 17 guidelines: checks the model answers (pass, fail, unknown)"

@@ -33,7 +33,7 @@ import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -201,6 +201,10 @@ class DecisionItem:
     overdue: bool
     links: list[Link]
     history: list[str]
+    #: What the treatment names beyond the rationale (due date, carrier, design change, ...).
+    details: list[str] = field(default_factory=list)
+    #: Who signed the record ("signed by Alice", "unsigned", ...).
+    signature: str = ""
 
 
 @dataclass(frozen=True)
@@ -464,6 +468,23 @@ def _question(assumption: str, element: str) -> str:
         f"What is {found['attr']} of {element}? The analysis assumed {found['value']}; "
         "stating it may lower or remove this finding."
     )
+
+
+_DETAIL_WORDS = {
+    "mitigations": "mitigations",
+    "due": "due",
+    "carrier": "risk carried by",
+    "design_change": "design change",
+    "confirmed_by": "confirmed by",
+}
+
+
+def _decision_details(decision: Any) -> list[str]:
+    out = []
+    for key, value in decision.details().items():
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        out.append(f"{_DETAIL_WORDS.get(key, key)}: {shown}")
+    return out
 
 
 def _file_hash(path: Path) -> str:
@@ -767,7 +788,7 @@ class _Builder:
                 )
                 key = (c.id, c.status, str(c.owner or ""), str(due or ""), tickets)
                 groups.setdefault(key, []).append((r, c))
-        order = {"verified": 2, "implemented": 1, "planned": 0}
+        order = {"verified": 3, "done": 2, "implemented": 2, "in_progress": 1, "planned": 0}
         items = []
         for (mid, status, owner, due, tickets), members in sorted(
             groups.items(), key=lambda kv: (order.get(kv[0][1], 3), kv[0][3] or "9999", kv[0])
@@ -784,14 +805,17 @@ class _Builder:
                 _a, _b, after, _c = residual_risk(lik, imp, chosen, m, include_planned=True)
                 findings.append(PlanFinding(r["id"], r["title"], r["element_name"], before, after))
                 effects.add((c.likelihood_effect, c.impact_effect))
-                if c.note and c.note not in notes:
-                    notes.append(c.note)
+                for text in (c.note, getattr(c, "effect_reason", None)):
+                    if text and text not in notes:
+                        notes.append(text)
             steps = "; ".join(
                 f"likelihood {dl:+d}, impact {di:+d}" for dl, di in sorted(effects, reverse=True)
             )
             before = sum(f.before for f in findings)
             after = sum(f.after for f in findings)
-            counted = "counts now" if status in ("implemented", "verified") else "once in place"
+            counted = (
+                "counts now" if status in ("done", "implemented", "verified") else "once in place"
+            )
             effect = f"{steps}: total score {before} → {after} ({counted})"
             items.append(
                 PlanItem(
@@ -810,6 +834,9 @@ class _Builder:
         return items, unmitigated
 
     def decisions(self) -> tuple[list[DecisionItem], list[str]]:
+        from workbench.risk.signing import decision_signatures
+
+        signatures = {k: v.label for k, v in decision_signatures(self.project).items()}
         all_decisions = self.project.log.decisions()
         by_id = {d.id: d for d in all_decisions}
         superseded = {d.supersedes for d in all_decisions if d.supersedes}
@@ -848,6 +875,8 @@ class _Builder:
                     overdue,
                     [safe_link(x) for x in d.links],
                     history,
+                    _decision_details(d),
+                    signatures.get(d.id, "unsigned"),
                 )
             )
         orphaned = [

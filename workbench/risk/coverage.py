@@ -61,6 +61,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CHECK_COLUMNS",
+    "NOT_ASSESSED",
+    "STATES",
     "STATUSES",
     "SUMMARY_COLUMNS",
     "CheckResult",
@@ -72,6 +74,10 @@ __all__ = [
 
 #: The statuses of a check and the states of a guideline, best first.
 STATUSES = ("pass", "fail", "unknown")
+#: A guideline whose checks are all not applicable: nothing was assessed.
+NOT_ASSESSED = "not_assessed"
+#: The states of a guideline.
+STATES = (*STATUSES, NOT_ASSESSED)
 #: Columns of :meth:`GuidelineCoverage.to_dataframe` (one row per check).
 CHECK_COLUMNS = (
     "guideline",
@@ -237,8 +243,8 @@ class GuidelineCoverage:
         return {g.number: g.state for g in self.guidelines}
 
     def counts(self) -> dict[str, int]:
-        """Number of guidelines per state."""
-        out = dict.fromkeys(STATUSES, 0)
+        """Number of guidelines per state (pass, fail, unknown, not_assessed)."""
+        out = dict.fromkeys(STATES, 0)
         for g in self.guidelines:
             out[g.state] += 1
         return out
@@ -303,8 +309,8 @@ class GuidelineCoverage:
         lines = [
             f"Guideline coverage: {self.system_name} ({self.system}), as of "
             f"{self.as_of.isoformat()}",
-            f"{counts['pass']} pass, {counts['fail']} fail, {counts['unknown']} unknown "
-            f"of {len(self.guidelines)} guidelines"
+            f"{counts['pass']} pass, {counts['fail']} fail, {counts['unknown']} unknown, "
+            f"{counts[NOT_ASSESSED]} not assessed of {len(self.guidelines)} guidelines"
             + ("" if self.analysed else " (no analysis given: threat checks are unknown)"),
             "",
         ]
@@ -313,7 +319,7 @@ class GuidelineCoverage:
             c = g.counts()
             findings = f"{len(g.findings)} ({len(g.open_findings)})"
             lines.append(
-                f"{g.number:<4} {g.state:<8} {c['pass']:>4} {c['fail']:>4} {c['unknown']:>7}  "
+                f"{g.number:<4} {g.state.replace('_', ' '):<8} {c['pass']:>4} {c['fail']:>4} {c['unknown']:>7}  "
                 f"{findings:<15}  {g.title}"
             )
         for status, heading in ((_FAIL, "Failing checks"), (_UNKNOWN, "Unknown checks")):
@@ -441,6 +447,7 @@ class _Ctx:
         self.analysed = analysed
         self.decisions = decisions
         self.statuses = statuses
+        self.bands: dict[str, str] | None = None
         self.components = model.components()
         self.order = {c.id: i for i, c in enumerate(self.components)}
         self.flows = model.flows()
@@ -489,6 +496,14 @@ class _Ctx:
         if found is None:
             found = self._downstream[cid] = self.model.downstream(cid)
         return found
+
+    def band(self, finding: Any) -> Any:
+        """The finding's current band where given, else its own."""
+        if self.bands is not None:
+            fid = str(_field(finding, "id"))
+            if fid in self.bands:
+                return self.bands[fid]
+        return _field(finding, "band")
 
     def decision(self, finding_id: str) -> Any:
         if self.decisions is None:
@@ -731,7 +746,7 @@ def _high_threats_decided(ctx: _Ctx) -> _Check:
         check.add(_UNKNOWN, "no analysis given: the high and critical findings are not known")
         return check
     for f in ctx.findings:
-        band = str(_field(f, "band") or "").lower()
+        band = str(ctx.band(f) or "").lower()
         if band not in _HIGH_BANDS:
             continue
         fid = str(_field(f, "id"))
@@ -1585,7 +1600,7 @@ def _related(ctx: _Ctx, number: str) -> list[dict[str, Any]]:
                 "id": fid,
                 "title": _field(f, "title"),
                 "element": _field(f, "element"),
-                "band": _field(f, "band"),
+                "band": ctx.band(f),
                 "status": ctx.status(fid),
                 "decision_id": _field(decision, "id"),
                 "treatment": _field(decision, "treatment"),
@@ -1603,6 +1618,7 @@ def guideline_coverage(
     as_of: _dt.date,
     guidelines: GuidelineCatalog | Iterable[Any] | None = None,
     statuses: Mapping[str, Any] | None = None,
+    bands: Mapping[str, str] | None = None,
 ) -> GuidelineCoverage:
     """Evaluate every guideline check on *model* and gather the related findings.
 
@@ -1620,7 +1636,12 @@ def guideline_coverage(
     finding id to ``open``, ``decided`` or ``review_due``; where it is not
     given the status is derived: ``review_due`` when the decision's
     ``review_by`` is before *as_of*, ``decided`` with a decision, else
-    ``open``.
+    ``open``. *bands* maps a finding id to its current band (overrides and
+    decisions applied, as the register shows it); where given it replaces the
+    finding's prefilled band.
+
+    A guideline whose checks are all not applicable is ``not_assessed``,
+    never ``pass``: nothing was there to check.
 
     *as_of* is the day the coverage is for (staff training older than 12
     months before it fails). *guidelines* defaults to
@@ -1643,6 +1664,7 @@ def guideline_coverage(
         found = list(findings)
     analysed = analysis is not None or bool(found)
     ctx = _Ctx(model, as_of, found, analysis, analysed, decisions, statuses)
+    ctx.bands = dict(bands) if bands is not None else None
     results = []
     for g in guidelines:
         checks = []
@@ -1663,6 +1685,8 @@ def guideline_coverage(
         state = (
             _FAIL if _FAIL in statuses_seen else _UNKNOWN if _UNKNOWN in statuses_seen else _PASS
         )
+        if state == _PASS and checks and not any(c.applicable for c in checks):
+            state = NOT_ASSESSED
         results.append(
             GuidelineResult(
                 number=g.number,

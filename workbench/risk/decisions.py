@@ -31,7 +31,10 @@ and, by type:
 
 * ``decision``: ``id`` (``D-0001``, numbered in log order), ``findings``,
   ``treatment``, ``rationale``, ``owner``, ``date``, ``review_by``, ``links``,
-  ``supersedes``.
+  ``supersedes``; and, only when set, ``mitigations`` (the chosen mitigation
+  or control ids of a ``mitigate``), ``due`` (when they are due), ``carrier``
+  (who carries a transferred risk), ``design_change`` (what removes an avoided
+  risk) and ``confirmed_by`` (who confirms a ``not_applicable``).
 * ``rename``: ``old_id``, ``new_id`` -- an element (component or flow) was
   renamed; decisions recorded before it that point at ``rule@old_id`` are read
   as ``rule@new_id`` from then on. The log itself is never rewritten.
@@ -52,6 +55,7 @@ given ``expected_head`` / ``expected_records``.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -69,6 +73,7 @@ from workbench._atomic import fsync_dir
 from workbench.errors import InputError, WorkbenchError
 
 __all__ = [
+    "DETAIL_FIELDS",
     "HIGH_BANDS",
     "RECORD_TYPES",
     "TREATMENTS",
@@ -79,8 +84,10 @@ __all__ = [
     "DecisionLogError",
     "VerifyResult",
     "current_decisions",
+    "decision_problems",
     "finding_status",
     "orphaned",
+    "placeholder_problem",
     "validate_decision",
     "verify",
 ]
@@ -98,13 +105,15 @@ _DECISION_FIELDS: tuple[str, ...] = (
     "id", "findings", "treatment", "rationale", "owner", "date", "review_by", "links",
     "supersedes",
 )
+#: Optional decision fields, written only when set (older logs do not have them).
+DETAIL_FIELDS: tuple[str, ...] = ("mitigations", "due", "carrier", "design_change", "confirmed_by")
 _TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     "decision": _DECISION_FIELDS,
     "rename": ("old_id", "new_id"),
     "note": ("text",),
 }
 #: Fields a record of a type may have (records written before they existed lack them).
-_OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {"decision": (), "rename": (), "note": ()}
+_OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {"decision": DETAIL_FIELDS, "rename": (), "note": ()}
 #: The optional signature of a record (any type); see :mod:`workbench.risk.signing`.
 SIGNATURE_FIELD = "sig"
 _SIGNATURE_SIZES = {"key": 32, "value": 64}
@@ -114,6 +123,17 @@ _DECISION_ID_RE = re.compile(r"D-\d{4,}")
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
 _ELEMENT_ID_RE = re.compile(r"[^\s@]+")
 _LOCK_TIMEOUT = 30.0
+#: Rationales that say nothing, compared without case, spaces and punctuation.
+PLACEHOLDERS = frozenset({
+    "na", "n a", "none", "nothing", "no", "ok", "okay", "k", "tbd", "tba", "todo", "to do",
+    "fixme", "xxx", "x", "yes", "y", "fine", "done", "same", "see above", "see ticket", "later",
+    "asdf", "test", "dummy", "placeholder", "reason", "rationale", "because", "nil", "null",
+    "not applicable", "dunno", "idk", "whatever", "n", "etc", "misc", "ignore", "accepted",
+    "accept", "mitigate", "mitigated", "transfer", "avoid", "wip", "pending", "lorem ipsum",
+})
+#: A rationale needs at least this many words.
+MIN_RATIONALE_WORDS = 3
+_WORD_RE = re.compile(r"[^\W_]+")
 
 
 # --------------------------------------------------------------------------- errors
@@ -160,6 +180,25 @@ class Decision:
     links: tuple[str, ...]
     supersedes: str | None
     recorded_at: str
+    mitigations: tuple[str, ...] = ()
+    due: str | None = None
+    carrier: str | None = None
+    design_change: str | None = None
+    confirmed_by: str | None = None
+    #: True when recording was asked for but the decision equals the current one:
+    #: nothing was written and this is the current decision.
+    unchanged: bool = dataclasses.field(default=False, compare=False)
+
+    def details(self) -> dict[str, Any]:
+        """The optional fields that are set (as in the log record)."""
+        out: dict[str, Any] = {}
+        if self.mitigations:
+            out["mitigations"] = list(self.mitigations)
+        for name in ("due", "carrier", "design_change", "confirmed_by"):
+            value = getattr(self, name)
+            if value:
+                out[name] = value
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +213,7 @@ class Decision:
             "links": list(self.links),
             "supersedes": self.supersedes,
             "recorded_at": self.recorded_at,
+            **self.details(),
         }
 
 
@@ -244,6 +284,11 @@ def _problems(
     high_bands: Iterable[str] = HIGH_BANDS,
     recorded_at: Any = None,
     check_recorded_at: bool = False,
+    mitigations: Any = (),
+    due: Any = None,
+    carrier: Any = None,
+    design_change: Any = None,
+    confirmed_by: Any = None,
 ) -> dict[str, str]:
     """Every problem of a decision, field -> message (several joined with '; ')."""
     out: dict[str, list[str]] = {}
@@ -270,8 +315,9 @@ def _problems(
     if treatment not in TREATMENTS:
         add("treatment", f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENTS)}")
 
-    if not isinstance(rationale, str) or not rationale.strip():
-        add("rationale", "say why the decision was taken (the rationale must not be blank)")
+    problem = placeholder_problem(rationale)
+    if problem:
+        add("rationale", problem)
 
     if not isinstance(decided_by, str) or not decided_by.strip():
         add("decided_by", "name who records the decision (it is never guessed)")
@@ -322,7 +368,34 @@ def _problems(
         except ValueError:
             add("recorded_at", f"expected an ISO timestamp, got {recorded_at!r}")
 
-    if treatment == "accept" and bands and isinstance(findings, tuple):
+    if isinstance(mitigations, str):
+        mitigations = (mitigations,)
+    try:
+        mitigation_list = [m for m in (mitigations or ()) if not _blank(m)]
+    except TypeError:
+        mitigation_list = []
+        add("mitigations", f"expected a list of mitigation or control ids, got {mitigations!r}")
+    for m in mitigation_list:
+        if not isinstance(m, str) or any(c.isspace() for c in m.strip()):
+            add("mitigations", f"{m!r} is not a mitigation or control id")
+
+    due = _opt_text(_date_text(due))
+    if due is not None:
+        due_day, problem = _parse_date(due)
+        if problem:
+            add("due", problem)
+        elif day is not None and due_day is not None and due_day < day:
+            add("due", f"{due} is before the decision date {date}")
+
+    texts = {"carrier": carrier, "design_change": design_change, "confirmed_by": confirmed_by}
+    for name, value in texts.items():
+        value = _opt_text(value)
+        if value is not None and not isinstance(value, str):
+            add(name, f"expected a text, got {value!r}")
+            value = None
+        texts[name] = value
+
+    if treatment in TREATMENTS and bands and isinstance(findings, tuple):
         high = tuple(str(b).lower() for b in high_bands)
         rated = [
             f"{fid} is {bands[fid]}"
@@ -330,14 +403,56 @@ def _problems(
             if isinstance(fid, str) and fid in bands and str(bands[fid]).lower() in high
         ]
         if rated:
-            what = f"accepting a {_either(high)} risk requires"
+            verb = {
+                "accept": "accepting", "mitigate": "mitigating", "transfer": "transferring",
+                "avoid": "avoiding", "not_applicable": "marking not_applicable",
+            }[str(treatment)]
+            what = f"{verb} a {_either(high)} risk requires"
             why = "; ".join(rated)
-            if owner is None:
-                add("owner", f"{what} a named risk owner ({why})")
-            if review_by is None:
-                add("review_by", f"{what} a review date ({why})")
+            needs: list[tuple[str, bool, str]] = {
+                "accept": [
+                    ("owner", owner is None, "a named risk owner"),
+                    ("review_by", review_by is None, "a review date"),
+                ],
+                "mitigate": [
+                    ("mitigations", not mitigation_list,
+                     "at least one chosen mitigation (an ATLAS mitigation or a project control)"),
+                    ("owner", owner is None, "a named owner"),
+                    ("due", due is None, "a due date"),
+                ],
+                "transfer": [
+                    ("owner", owner is None, "a named risk owner"),
+                    ("carrier", texts["carrier"] is None,
+                     "the party that carries the risk (insurer, supplier, customer)"),
+                ],
+                "avoid": [
+                    ("design_change", texts["design_change"] is None,
+                     "the design change that removes the risk"),
+                ],
+                "not_applicable": [
+                    ("confirmed_by", texts["confirmed_by"] is None,
+                     "a named person who confirms it does not apply"),
+                ],
+            }[str(treatment)]
+            for name, missing, text in needs:
+                if missing:
+                    add(name, f"{what} {text} ({why})")
 
     return {field: "; ".join(messages) for field, messages in out.items()}
+
+
+def placeholder_problem(rationale: Any) -> str | None:
+    """Why a rationale says nothing (blank, a placeholder, too short), or ``None``."""
+    if not isinstance(rationale, str) or not rationale.strip():
+        return "say why the decision was taken (the rationale must not be blank)"
+    words = _WORD_RE.findall(rationale.lower())
+    if " ".join(words) in PLACEHOLDERS or "".join(words) in PLACEHOLDERS or not words:
+        return (f"{rationale.strip()!r} is a placeholder: say why the decision was taken, "
+                f"in at least {MIN_RATIONALE_WORDS} words")
+    if len(words) < MIN_RATIONALE_WORDS:
+        return (f"{rationale.strip()!r} is too short: say why the decision was taken, "
+                f"in at least {MIN_RATIONALE_WORDS} words")
+    return None
 
 
 def validate_decision(
@@ -353,21 +468,51 @@ def validate_decision(
     supersedes: str | None = None,
     bands: Mapping[str, str] | None = None,
     high_bands: Iterable[str] = HIGH_BANDS,
+    mitigations: Iterable[str] = (),
+    due: DateLike | None = None,
+    carrier: str | None = None,
+    design_change: str | None = None,
+    confirmed_by: str | None = None,
 ) -> list[str]:
     """Return every problem of a decision as ``"<field>: <message>"`` (empty when valid).
 
-    ``bands`` maps finding ids to their band (from the register); accepting a
-    finding whose band is in ``high_bands`` needs a named ``owner`` and a
-    ``review_by`` date. Findings missing from ``bands`` are not checked for it.
+    The rationale must say something: blank text, placeholders (``n/a``,
+    ``ok``, ``tbd``, ...) and fewer than three words are refused. ``bands`` maps
+    finding ids to their band (from the register); for a finding whose band is
+    in ``high_bands``: ``accept`` needs an ``owner`` and a ``review_by`` date,
+    ``mitigate`` chosen ``mitigations``, an ``owner`` and a ``due`` date,
+    ``transfer`` an ``owner`` and the ``carrier``, ``avoid`` the
+    ``design_change`` and ``not_applicable`` who ``confirmed_by`` it. Findings
+    missing from ``bands`` are not checked for it.
     Whether ``supersedes`` names an existing decision is checked by
     :meth:`DecisionLog.append_decision`, which knows the log.
     """
     problems = _problems(
         findings, treatment, rationale, decided_by=decided_by, owner=owner, date=date,
         review_by=review_by, links=links, supersedes=supersedes, bands=bands,
-        high_bands=high_bands,
+        high_bands=high_bands, mitigations=mitigations, due=due, carrier=carrier,
+        design_change=design_change, confirmed_by=confirmed_by,
     )
-    return [f"{field}: {message}" for field, message in problems.items()]
+    return [f"{name}: {message}" for name, message in problems.items()]
+
+
+def decision_problems(
+    decision: Decision, bands: Mapping[str, str] | None = None,
+    high_bands: Iterable[str] = HIGH_BANDS,
+) -> dict[str, str]:
+    """What a recorded decision lacks today (field -> message; empty when it holds).
+
+    A decision read from the log is checked again by the release gate: its
+    findings' bands may have risen since, or the log was written by hand.
+    """
+    return _problems(
+        decision.findings, decision.treatment, decision.rationale,
+        decided_by=decision.decided_by, owner=decision.owner, date=decision.date,
+        review_by=decision.review_by, links=decision.links, bands=bands,
+        high_bands=high_bands, mitigations=decision.mitigations, due=decision.due,
+        carrier=decision.carrier, design_change=decision.design_change,
+        confirmed_by=decision.confirmed_by,
+    )
 
 
 # --------------------------------------------------------------------------- verify
@@ -497,6 +642,14 @@ def _type_problem(rec: Mapping[str, Any], decision_ids: list[str]) -> str | None
         for k in ("treatment", "rationale", "date"):
             if not text(k):
                 return f"decision record: {k} must be a text"
+        if rec["treatment"] not in TREATMENTS:
+            return (f"decision record: unknown treatment {rec['treatment']!r}; "
+                    f"allowed: {', '.join(TREATMENTS)}")
+        if "mitigations" in rec and not texts("mitigations"):
+            return "decision record: mitigations must be a list of texts"
+        for k in DETAIL_FIELDS[1:]:
+            if k in rec and not text(k, optional=True):
+                return f"decision record: {k} must be a text or null"
         for k in ("owner", "review_by", "supersedes"):
             if not text(k, optional=True):
                 return f"decision record: {k} must be a text or null"
@@ -747,6 +900,11 @@ def _decision_from_record(rec: Mapping[str, Any]) -> Decision:
         links=tuple(rec["links"]),
         supersedes=rec["supersedes"],
         recorded_at=rec["recorded_at"],
+        mitigations=tuple(rec.get("mitigations") or ()),
+        due=rec.get("due"),
+        carrier=rec.get("carrier"),
+        design_change=rec.get("design_change"),
+        confirmed_by=rec.get("confirmed_by"),
     )
 
 
@@ -886,6 +1044,11 @@ class DecisionLog:
         bands: Mapping[str, str] | None = None,
         high_bands: Iterable[str] = HIGH_BANDS,
         recorded_at: TimestampLike,
+        mitigations: Iterable[str] = (),
+        due: DateLike | None = None,
+        carrier: str | None = None,
+        design_change: str | None = None,
+        confirmed_by: str | None = None,
     ) -> Decision:
         """Validate and append a decision; return it with its new id.
 
@@ -900,10 +1063,21 @@ class DecisionLog:
             findings, treatment, rationale, decided_by=decided_by, owner=owner, date=date,
             review_by=review_by, links=links, supersedes=supersedes, bands=bands,
             high_bands=high_bands, recorded_at=recorded_at, check_recorded_at=True,
+            mitigations=mitigations, due=due, carrier=carrier, design_change=design_change,
+            confirmed_by=confirmed_by,
         )
         if problems:
             raise DecisionError(problems)
         supersedes = _opt_text(supersedes)
+        mitigation_ids = [mitigations] if isinstance(mitigations, str) else list(mitigations)
+        details: dict[str, Any] = {}
+        chosen = sorted(dict.fromkeys(m.strip() for m in mitigation_ids if not _blank(m)))
+        if chosen:
+            details["mitigations"] = chosen
+        for name, value in (("due", _date_text(due)), ("carrier", carrier),
+                            ("design_change", design_change), ("confirmed_by", confirmed_by)):
+            if not _blank(value):
+                details[name] = str(value).strip()
 
         def build(records: list[dict[str, Any]]) -> dict[str, Any]:
             existing = self._decisions(records)
@@ -930,6 +1104,7 @@ class DecisionLog:
                 "review_by": _opt_text(_date_text(review_by)),
                 "links": list(links),
                 "supersedes": supersedes,
+                **details,
             }
 
         return _decision_from_record(self._append(build))

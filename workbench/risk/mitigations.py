@@ -4,37 +4,145 @@ Candidates for a finding come from four places, each marked with its source:
 the ATLAS mitigations linked to its techniques (and to a sub-technique's parent),
 the rule's suggestions, project-defined controls for its guidelines, and an
 organisation's own controls. A chosen mitigation has a status (planned,
-implemented, verified), an owner and an expected effect on likelihood and/or
-impact. Residual risk counts mitigations implemented or verified; projected
-risk counts planned ones too (THREAT-KNOWLEDGE section 6).
+in_progress, done, verified), an owner, a due date, a ticket link and an
+expected effect on likelihood and/or impact. The default effect of each
+mitigation is data (``catalogs/mitigation-effects.yaml``); an analyst may set
+another one for a finding, with a reason. Residual risk counts mitigations
+done or verified; projected risk counts planned and in-progress ones too.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from workbench.errors import WorkbenchError
+from workbench.errors import InputError, WorkbenchError
 
 __all__ = [
+    "COUNTED_PROJECTED",
+    "COUNTED_RESIDUAL",
     "MITIGATION_STATUSES",
     "Candidate",
     "ChosenMitigation",
+    "Effect",
     "MitigationError",
     "candidates_for",
+    "default_effect",
+    "load_effects",
     "mitigation_coverage",
+    "normalise_status",
+    "parse_label",
     "residual_risk",
 ]
 
-MITIGATION_STATUSES = ("planned", "implemented", "verified")
-DEFAULT_EFFECT = (-1, 0)  # likelihood, impact
+MITIGATION_STATUSES = ("planned", "in_progress", "done", "verified")
+#: Statuses residual risk counts, and the ones projected risk counts.
+COUNTED_RESIDUAL = ("done", "verified")
+COUNTED_PROJECTED = MITIGATION_STATUSES
+#: Earlier names of statuses, read as the current ones.
+_STATUS_ALIASES = {"implemented": "done", "in progress": "in_progress", "in-progress": "in_progress"}
+DEFAULT_EFFECT = (-1, 0)  # likelihood, impact, when the effects file names neither
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class MitigationError(WorkbenchError):
     """A chosen mitigation is not valid (unknown id, status or effect)."""
 
     exit_code = 1
+
+
+def normalise_status(status: Any) -> Any:
+    """The status as this version names it (``implemented`` is read as ``done``)."""
+    if isinstance(status, str):
+        key = status.strip().lower()
+        return _STATUS_ALIASES.get(key, key)
+    return status
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A mitigation's expected effect: steps off likelihood and impact, and why."""
+
+    likelihood: int
+    impact: int
+    reason: str
+    source: str  # "mitigation-effects.yaml: AML.M0015", "... default"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "likelihood": self.likelihood, "impact": self.impact, "reason": self.reason,
+            "source": self.source,
+        }
+
+
+def _effect_value(value: Any, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not -4 <= value <= 0:
+        raise InputError(f"{where}: expected a whole number from -4 to 0, got {value!r}")
+    return value
+
+
+def load_effects(path: str | Path | None = None) -> tuple[Effect, dict[str, Effect]]:
+    """The default effect and the effect of each named mitigation, from a YAML file.
+
+    Without *path*, the bundled ``catalogs/mitigation-effects.yaml``.
+    """
+    if path is None:
+        return _bundled_effects()
+    return _read_effects(Path(path))
+
+
+@lru_cache(maxsize=1)
+def _bundled_effects() -> tuple[Effect, dict[str, Effect]]:
+    from workbench._resources import catalog_path
+
+    return _read_effects(catalog_path("mitigation-effects.yaml"))
+
+
+def _read_effects(path: Path) -> tuple[Effect, dict[str, Effect]]:
+    from workbench.model._yaml import parse_yaml
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    data, lines, _dups = parse_yaml(text, str(path))
+    if not isinstance(data, dict) or not isinstance(data.get("default"), dict):
+        raise InputError(f"{path}: expected default: {{likelihood, impact, reason}} and effects:")
+
+    def one(entry: Any, key: str, source: str) -> Effect:
+        at = ("default",) if key == "default" else ("effects", key)
+        where = f"{path}:{lines.get(at, '?')}: {key}" if isinstance(lines, dict) else str(path)
+        if not isinstance(entry, dict):
+            raise InputError(f"{where}: expected likelihood, impact and reason")
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError(f"{where}: reason: say why the mitigation has this effect")
+        return Effect(
+            _effect_value(entry.get("likelihood", 0), f"{where}.likelihood"),
+            _effect_value(entry.get("impact", 0), f"{where}.impact"),
+            reason.strip(),
+            source,
+        )
+
+    default = one(data["default"], "default", f"{path.name}: default")
+    effects = data.get("effects") or {}
+    if not isinstance(effects, dict):
+        raise InputError(f"{path}: effects: expected a mapping of mitigation id to effect")
+    named = {
+        str(k): one(v, str(k), f"{path.name}: {k}") for k, v in sorted(effects.items())
+    }
+    return default, named
+
+
+def default_effect(mitigation_id: str, path: str | Path | None = None) -> Effect:
+    """The effect a mitigation gets when chosen without one."""
+    default, named = load_effects(path)
+    return named.get(mitigation_id, default)
 
 
 @dataclass(frozen=True)
@@ -61,6 +169,12 @@ class Candidate:
 
 @dataclass(frozen=True)
 class ChosenMitigation:
+    """One mitigation or control chosen for one finding, with its plan.
+
+    ``effect_reason`` is set when the effect is not the default one: why this
+    mitigation lowers this finding's risk by that much.
+    """
+
     id: str
     status: str = "planned"
     owner: str | None = None
@@ -68,18 +182,46 @@ class ChosenMitigation:
     impact_effect: int = DEFAULT_EFFECT[1]
     note: str = ""
     by: str | None = None
+    due: str | None = None
+    ticket: str | None = None
+    effect_reason: str | None = None
 
     def problems(self) -> dict[str, str]:
         out = {}
         if self.status not in MITIGATION_STATUSES:
-            out["status"] = f"expected one of {', '.join(MITIGATION_STATUSES)}"
+            out["status"] = (
+                f"unknown status {self.status!r}; expected one of {', '.join(MITIGATION_STATUSES)}"
+            )
         for name in ("likelihood_effect", "impact_effect"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not -4 <= value <= 0:
                 out[name] = (
-                    "expected a whole number from -4 to 0 (steps the mitigation lowers it by)"
+                    "expected a whole number from -4 to 0 (steps the mitigation lowers it by), "
+                    f"got {value!r}"
                 )
+        if self.due is not None:
+            ok = isinstance(self.due, str) and bool(_DATE_RE.fullmatch(self.due))
+            if ok:
+                try:
+                    _dt.date.fromisoformat(self.due)
+                except ValueError:
+                    ok = False
+            if not ok:
+                out["due"] = f"expected a date as YYYY-MM-DD, got {self.due!r}"
+        if self.ticket is not None and (
+            not isinstance(self.ticket, str) or any(c.isspace() for c in self.ticket.strip())
+        ):
+            out["ticket"] = f"expected one ticket id or URL without spaces, got {self.ticket!r}"
+        for name in ("ticket", "effect_reason", "owner"):
+            value = getattr(self, name)
+            if isinstance(value, str) and (";" in value or "(" in value or ")" in value):
+                out.setdefault(name, f"{value!r}: no ';' or brackets here (the register cell "
+                                     "separates mitigations with them)")
         return out
+
+    @property
+    def counts_residual(self) -> bool:
+        return self.status in COUNTED_RESIDUAL
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -88,28 +230,86 @@ class ChosenMitigation:
             "likelihood_effect": self.likelihood_effect,
             "impact_effect": self.impact_effect,
         }
-        if self.owner:
-            data["owner"] = self.owner
-        if self.note:
-            data["note"] = self.note
-        if self.by:
-            data["by"] = self.by
+        for name in ("owner", "note", "by", "due", "ticket", "effect_reason"):
+            value = getattr(self, name)
+            if value:
+                data[name] = value
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ChosenMitigation:
+        def opt(name: str) -> str | None:
+            value = data.get(name)
+            return None if value is None or str(value).strip() == "" else str(value)
+
         return cls(
             id=str(data["id"]),
-            status=str(data.get("status", "planned")),
+            status=str(normalise_status(data.get("status", "planned"))),
             owner=data.get("owner"),
             likelihood_effect=int(data.get("likelihood_effect", DEFAULT_EFFECT[0])),
             impact_effect=int(data.get("impact_effect", DEFAULT_EFFECT[1])),
             note=str(data.get("note", "")),
             by=data.get("by"),
+            due=opt("due"),
+            ticket=opt("ticket"),
+            effect_reason=opt("effect_reason"),
         )
 
     def label(self) -> str:
-        return f"{self.id} ({self.status})"
+        """The register cell: ``AML.M0020 (done, owner: Bob, due: 2026-01-31, ...)``."""
+        parts = [self.status]
+        for name in ("owner", "due", "ticket"):
+            value = getattr(self, name)
+            if value:
+                parts.append(f"{name}: {value}")
+        parts.append(f"likelihood: {self.likelihood_effect}")
+        parts.append(f"impact: {self.impact_effect}")
+        if self.effect_reason:
+            parts.append(f"reason: {self.effect_reason}")
+        return f"{self.id} ({', '.join(parts)})"
+
+
+_LABEL_RE = re.compile(r"^\s*(?P<id>[^\s()]+)\s*(?:\((?P<inner>.*)\))?\s*$", re.S)
+_LABEL_KEYS = ("owner", "due", "ticket", "likelihood", "impact", "reason")
+_LABEL_SPLIT = re.compile(r",\s*(?=(?:" + "|".join(_LABEL_KEYS) + r")\s*:)")
+
+
+def parse_label(text: str) -> dict[str, Any]:
+    """Read one register cell entry back (see :meth:`ChosenMitigation.label`).
+
+    Returns ``id`` and whatever the entry states of ``status``, ``owner``,
+    ``due``, ``ticket``, ``likelihood_effect``, ``impact_effect`` and
+    ``effect_reason``; raises ``ValueError`` naming what is wrong.
+    """
+    m = _LABEL_RE.match(text)
+    if not m:
+        raise ValueError(
+            f"{text.strip()!r} is not a mitigation entry: expected ID (status, owner: NAME, "
+            "due: YYYY-MM-DD, ticket: LINK, likelihood: -1, impact: 0)"
+        )
+    out: dict[str, Any] = {"id": m.group("id")}
+    inner = (m.group("inner") or "").strip()
+    if not inner:
+        return out
+    parts = _LABEL_SPLIT.split(inner)
+    first = parts[0].strip()
+    if not (":" in first and first.split(":", 1)[0].strip() in _LABEL_KEYS):
+        out["status"] = normalise_status(first)
+        parts = parts[1:]
+    for part in parts:
+        key, sep, value = part.partition(":")
+        key, value = key.strip(), value.strip()
+        if not sep or key not in _LABEL_KEYS:
+            raise ValueError(f"{out['id']}: {part.strip()!r}: expected one of {', '.join(_LABEL_KEYS)}")
+        if key in ("likelihood", "impact"):
+            if not re.fullmatch(r"-?\d{1,2}", value):
+                raise ValueError(f"{out['id']}: {key}: expected a whole number from -4 to 0, got {value!r}")
+            out[f"{key}_effect"] = int(value)
+        elif key == "reason":
+            out["effect_reason"] = value or None
+        else:
+            out[key] = value or None
+    return out
 
 
 def candidates_for(
@@ -173,13 +373,12 @@ def residual_risk(
 ) -> tuple[int, int, int, str]:
     """Likelihood, impact, score and band after the mitigations that count.
 
-    Residual counts implemented and verified mitigations; with
-    ``include_planned`` (projected risk) planned ones count too. Effects add up
+    Residual counts mitigations done or verified; with ``include_planned``
+    (projected risk) planned and in-progress ones count too. Effects add up
     and the result stays on the matrix (never below 1).
     """
-    counted = (
-        ("planned", "implemented", "verified") if include_planned else ("implemented", "verified")
-    )
+    chosen = list(chosen)
+    counted = COUNTED_PROJECTED if include_planned else COUNTED_RESIDUAL
     dl = sum(c.likelihood_effect for c in chosen if c.status in counted)
     di = sum(c.impact_effect for c in chosen if c.status in counted)
     lik = matrix.clamp_likelihood(likelihood + dl)

@@ -24,6 +24,7 @@ from workbench.session import Session
 from workbench.ui.exports import ExportPanel
 from workbench.ui.finding import FindingPanel, ManualFindingForm
 from workbench.ui.graph import GraphView
+from workbench.ui.history import integrity_banner
 from workbench.ui.model_editor import ModelEditor
 from workbench.ui.style import CSS, STATUS_WORDS, esc, sync_figure
 from workbench.ui.table import ThreatTable
@@ -207,7 +208,10 @@ class Workbench:
                 f"{len(state.orphaned)} decision(s) no longer match a finding (orphaned): "
                 "see the decision log"
             )
-        notice_html = "".join(f'<div class="wb-prompt wb-small">{esc(n)}</div>' for n in notices)
+        notices = [n for n in notices if not n.startswith("decision log:")]  # the banner says it
+        notice_html = integrity_banner(s) + "".join(
+            f'<div class="wb-prompt wb-small">{esc(n)}</div>' for n in notices
+        )
         self.title.value = (
             f'<h3 class="wb-h">AI Threat Workbench: {esc(s.project.name)}</h3>'
             f'<div class="wb-muted">{len(model.components())} components · {len(model.flows())} '

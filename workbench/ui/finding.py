@@ -13,6 +13,8 @@ from typing import Any
 
 import ipywidgets as W
 
+from workbench.risk.mitigations import MITIGATION_STATUSES
+from workbench.ui.history import HistoryView, TreatmentDetails
 from workbench.ui.style import (
     STATUS_WORDS,
     band_badge,
@@ -26,7 +28,6 @@ from workbench.ui.style import (
 __all__ = ["TREATMENTS", "FindingPanel", "ManualFindingForm", "finding_html", "scores_html"]
 
 TREATMENTS = ("mitigate", "accept", "transfer", "avoid", "not_applicable")
-MITIGATION_STATUSES = ("planned", "implemented", "verified")
 _WIDE = W.Layout(width="98%")
 _STYLE: dict[str, str] = {}
 
@@ -124,7 +125,7 @@ def scores_html(session: Any, row: dict[str, Any] | None) -> str:
         "<div>"
         f"<b>inherent</b> {band_badge(m, row['band'], row['score'])} &nbsp; "
         f"<b>residual</b> {band_badge(m, row['residual_band'], row['residual_score'])} "
-        '<span class="wb-small wb-muted">(implemented and verified mitigations)</span> &nbsp; '
+        '<span class="wb-small wb-muted">(done and verified mitigations)</span> &nbsp; '
         f"<b>projected</b> {band_badge(m, row['projected_band'], row['projected_score'])} "
         '<span class="wb-small wb-muted">(planned ones too)</span>'
         "</div>"
@@ -198,6 +199,8 @@ class FindingPanel:
         self.decision_errors = {
             name: _html() for name in ("treatment", "rationale", "owner", "review_by", "links")
         }
+        self.treatment_details = TreatmentDetails(self.treatment)
+        self.history = HistoryView(session)
         self.record = W.Button(description="Record decision", button_style="success", icon="save")
         self.record.on_click(lambda _b: self.record_decision())
         self.decision_message = _html()
@@ -209,6 +212,7 @@ class FindingPanel:
             (self.review_by, "wb-review-by"),
             (self.links, "wb-links"),
             (self.record, "wb-record"),
+            (self.add_mitigation, "wb-add-mitigation"),
             (self.decision_message, "wb-decision-message"),
             (self.details, "wb-finding-details"),
         ):
@@ -240,9 +244,12 @@ class FindingPanel:
                 e["rationale"],
                 W.HBox([self.owner, e["owner"]], layout=W.Layout(align_items="center")),
                 W.HBox([self.review_by, e["review_by"]], layout=W.Layout(align_items="center")),
+                self.treatment_details.widget,
                 self.links,
                 e["links"],
                 W.HBox([self.record, self.decision_message], layout=W.Layout(align_items="center")),
+                _heading("Decision history"),
+                self.history.widget,
             ],
             layout=W.Layout(padding="0 0 0 8px"),
         )
@@ -306,6 +313,9 @@ class FindingPanel:
             owner=mitigation.owner,
             likelihood_effect=mitigation.likelihood_effect,
             impact_effect=mitigation.impact_effect,
+            due=mitigation.due,
+            ticket=mitigation.ticket,
+            effect_reason=mitigation.effect_reason,
         )
         self.mitigation_message.value = _message(result)
         self._message(result.message, result.ok)
@@ -330,13 +340,18 @@ class FindingPanel:
             owner=self.owner.value.strip() or None,
             review_by=self.review_by.value,
             links=_split_links(self.links.value),
+            **self.treatment_details.values(),
         )
         self._show_errors(self.decision_errors, result)
+        self.treatment_details.show_errors(result.field_errors)
         if result.ok:
             self._drafts.pop(fid, None)
             self.decision_message.value = _message(result)
         else:
-            extra = {k: v for k, v in result.field_errors.items() if k not in self.decision_errors}
+            extra = {
+                k: v for k, v in result.field_errors.items()
+                if k not in self.decision_errors and k not in self.treatment_details.errors
+            }
             text = result.message
             if "decided_by" in extra:
                 text = "say who you are in 'acting as' at the top: " + extra.pop("decided_by")
@@ -394,6 +409,7 @@ class FindingPanel:
         self.owner.value = draft["owner"]
         self.review_by.value = draft["review_by"]
         self.links.value = draft["links"]
+        self.treatment_details.load(row)
         for w in self.decision_errors.values():
             w.value = ""
         self.decision_message.value = ""
@@ -427,7 +443,9 @@ class FindingPanel:
             for w in self.score_errors.values():
                 w.value = ""
         self.details.value = finding_html(s, row)
+        self.history.refresh()
         has = row is not None
+        self.treatment_details.set_disabled(not has)
         for w in (
             self.likelihood,
             self.impact,
@@ -494,8 +512,12 @@ class FindingPanel:
             label = _html(
                 f"<b>{esc(c.id)}</b> {esc(names.get(c.id, ''))}"
                 + (f" · owner {esc(c.owner)}" if c.owner else "")
+                + (f" · due {esc(c.due)}" if c.due else "")
+                + (f" · {esc(c.ticket)}" if c.ticket else "")
                 + f' <span class="wb-small wb-muted">(likelihood {c.likelihood_effect:+d}, '
-                f"impact {c.impact_effect:+d})</span>"
+                f"impact {c.impact_effect:+d}: "
+                + esc(c.effect_reason or f"default, {self.session.project.effect_of(c.id).reason}")
+                + ")</span>"
             )
             status = W.Dropdown(
                 options=list(MITIGATION_STATUSES),

@@ -65,7 +65,7 @@ class RiskMatrixView:
             cols=2,
             subplot_titles=(
                 "Inherent risk",
-                "Residual risk (implemented and verified mitigations)",
+                "Residual risk (done and verified mitigations)",
             ),
             horizontal_spacing=0.14,
         )
