@@ -138,6 +138,7 @@ def cmd_import_model(args: argparse.Namespace) -> int:
                 "path": args.project,
                 "findings": carried.findings,
                 "decisions": carried.decisions,
+                "noted": carried.noted,
                 "skipped": carried.skipped,
             }
         sys.stdout.write(to_json(data))
@@ -146,7 +147,7 @@ def cmd_import_model(args: argparse.Namespace) -> int:
         if carried is not None:
             print(f"\nproject {args.project}: {carried.summary()}")
             for line in carried.skipped:
-                print(f"  not carried over: {line}")
+                print(f"  not recorded as a decision: {line}")
         else:
             if not args.output:
                 print("\n(dry run: give --output MODEL.yaml to write the model)")

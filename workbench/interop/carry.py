@@ -9,10 +9,14 @@ hash-chained log whose rationale is built from the source's own words and
 provenance (tool, file, original id). The treatment mapping is in
 ``docs/interop/decisions.md``.
 
-A decision that the workbench refuses (for instance accepting a high risk
-without a named owner and a review date) is not recorded; the finding is
-still added and the reason comes back in :attr:`CarryResult.skipped`, so the
-analyst decides it in the workbench. Nothing is dropped silently.
+A decision that the workbench refuses (for instance accepting or mitigating a
+high risk without a named owner, a review or due date and a chosen mitigation)
+is not recorded as a decision: imports cannot pass the release gate with less
+than the workbench asks of an analyst. The finding is still added, the
+source's decision is kept as the finding's note with its provenance
+(:attr:`CarryResult.noted`), and the reason comes back in
+:attr:`CarryResult.skipped`, so the analyst decides it in the workbench.
+Nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -35,11 +39,17 @@ class CarryResult:
     findings: list[str] = field(default_factory=list)
     decisions: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: Findings whose source decision the workbench refused, kept as the finding's note.
+    noted: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"carried over {len(self.findings)} threats as manual findings and "
             f"{len(self.decisions)} decisions"
+            + (
+                f"; {len(self.noted)} source decisions kept as notes to decide in the workbench"
+                if self.noted else ""
+            )
             + (f"; {len(self.skipped)} not carried over" if self.skipped else "")
         )
 
@@ -138,9 +148,15 @@ def carry_over(
             )
         except DecisionError as exc:
             result.skipped.append(
-                f"decision on {finding.id} ({t.tool} status {t.status!r}): {exc}; decide it in "
-                "the workbench"
+                f"decision on {finding.id} ({t.tool} status {t.status!r}): {exc}; kept as the "
+                "finding's note: decide it in the workbench"
             )
+            project.set_note(
+                finding.id,
+                f"Not yet decided here: {t.tool} recorded {t.treatment} ({rationale_for(t)})",
+                by=by,
+            )
+            result.noted.append(finding.id)
             continue
         result.decisions.append(decision.id)
     return result
