@@ -27,6 +27,7 @@ from plotly.callbacks import Points
 from workbench.project import Project
 from workbench.session import Session
 from workbench.ui import Workbench, open_workbench
+from workbench.ui.clickable import ClickableHTML
 from workbench.ui.graph import GraphView
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -67,7 +68,7 @@ def walk(widget: Any) -> Iterator[Any]:
 
 
 def html_values(wb: Workbench) -> list[str]:
-    return [w.value for w in walk(wb.view) if isinstance(w, W.HTML)]
+    return [w.value for w in walk(wb.view) if isinstance(w, (W.HTML, ClickableHTML))]
 
 
 def table_elements(wb: Workbench) -> set[str]:
@@ -142,24 +143,29 @@ def test_graph_zones_colours_and_hover(wb: Workbench) -> None:
     flow_hover = " ".join(fig.data[1].hovertext)
     assert "data: user_input, personal_data" in flow_hover
     assert "encrypted: yes, authenticated: yes" in flow_hover
-    # a small system fits the page; at full size the figure is sized from the layout
-    assert wb.graph.size.value == "fit" and fig.layout.width == 1100
-    wb.graph.size.value = "full"
-    assert fig.layout.width >= s.layout().width * 100
+    # the figure is as wide as its area says it is (the probe reports it from the browser)
+    assert fig.layout.width == 1100
+    wb.graph.probe.width = 640
+    assert fig.layout.width == 640
+    x0, x1 = fig.layout.xaxis.range
+    assert x0 <= min(node.x) and max(node.x) <= x1  # every component inside the drawn range
 
 
-def test_graph_of_120_components_is_drawn_at_full_size(tmp_path: Path) -> None:
+def test_graph_of_120_components_fits_its_area(tmp_path: Path) -> None:
     synthetic = pytest.importorskip("benchmarks.synthetic")
     wb = open_workbench(tmp_path / "big", model=synthetic.generate(120, 0), actor="ana")
+    wb.graph.probe.width = 900
     fig = wb.graph.fig
     node = fig.data[GraphView.NODE_TRACE]
     assert len(node.customdata) == 120
-    assert wb.graph.size.value == "full"
     layout = wb.session.layout()
-    assert fig.layout.width >= layout.width * 100 and fig.layout.height >= layout.height * 60
-    # labels are short enough not to run into the next column
-    assert max(len(t) for t in node.text) <= 21
+    assert fig.layout.width == 900 and fig.layout.height >= layout.height * 60
+    x0, x1 = fig.layout.xaxis.range
+    assert x0 <= min(node.x) and max(node.x) <= x1
     assert len(set(zip(node.x, node.y, strict=True))) == 120  # no two components on one spot
+    # too narrow for every name: plain components are named on hover only
+    assert any(t == "" for t in node.text)
+    assert all(h.startswith("<b>") for h in node.hovertext)
 
 
 def test_node_click_focuses_table_and_panel(wb: Workbench) -> None:
@@ -590,23 +596,36 @@ def test_exports_write_files(wb: Workbench, project_dir: Path) -> None:
     wb.finding.treatment.value = "mitigate"
     wb.finding.rationale.value = "guardrails"
     wb.finding.record.click()
-    for key, button in wb.exports.buttons.items():
-        button.click()
-        shown = wb.exports.results[key].value
-        assert shown, key
-    assert (project_dir / "exports" / "register.csv").is_file()
-    assert (
-        str((project_dir / "exports" / "register.csv").resolve())
-        in wb.exports.results["register"].value
-    )
-    for key in ("decisions", "report"):
-        value = wb.exports.results[key].value
-        # an exporter may not be there yet: then the message says why, and nothing breaks
-        assert "wb-ok" in value or "wb-error" in value
-    if "wb-ok" in wb.exports.results["decisions"].value:
-        assert any((project_dir / "exports" / "decisions").iterdir())
-    if "wb-ok" in wb.exports.results["report"].value:
-        assert (project_dir / "exports" / "report.html").is_file()
+    from workbench.ui.exports import EXPORTS
+
+    assert {e.key for e in EXPORTS} >= {
+        "register", "decisions", "report", "report-md", "stix", "navigator", "sarif", "aibom", "otm"
+    }
+    panel = wb.exports
+    for e in EXPORTS:  # every export is a download button, built when clicked
+        assert f'data-wb-action="download" data-wb-value="{e.key}"' in panel.list.value
+        panel.list.click("download", e.key)
+        assert "wb-ok" in panel.result.value, (e.key, panel.result.value)
+        assert panel.list.last_download is not None
+        name, mime, data = panel.list.last_download
+        assert name.startswith("support") and data, e.key
+        assert mime == e.mime
+    # the bytes are the real files: the CSV has the decided finding, the zip its record
+    csv_bytes = wb.exports.export("register")[2]  # type: ignore[index]
+    assert "guardrails" in csv_bytes.decode("utf-8")
+    import io
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(wb.exports.export("decisions")[2]))  # type: ignore[index]
+    assert any(n.endswith(".md") and "index" not in n for n in archive.namelist())
+    stix = json.loads(wb.exports.export("stix")[2])  # type: ignore[index]
+    assert stix["type"] == "bundle"
+    assert not (project_dir / "exports").exists()  # a download writes nothing on the server
+    # the server path is secondary: saving in the project folder is a second control
+    panel.list.click("save", "register")
+    saved = project_dir / "exports" / "support-register.csv"
+    assert saved.read_bytes() == csv_bytes
+    assert str(saved.parent) in panel.result.value
 
 
 # -- escaping --------------------------------------------------------------------------------------------
