@@ -599,7 +599,15 @@ def test_exports_write_files(wb: Workbench, project_dir: Path) -> None:
     from workbench.ui.exports import EXPORTS
 
     assert {e.key for e in EXPORTS} >= {
-        "register", "decisions", "report", "report-md", "stix", "navigator", "sarif", "aibom", "otm"
+        "register",
+        "decisions",
+        "report",
+        "report-md",
+        "stix",
+        "navigator",
+        "sarif",
+        "aibom",
+        "otm",
     }
     panel = wb.exports
     for e in EXPORTS:  # every export is a download button, built when clicked

@@ -103,7 +103,7 @@ def finding_html(session: Any, row: dict[str, Any] | None) -> str:
         + (f", zone {esc(row['zone'])}" if row["zone"] else "")
         + ")</span></div>"
         f"<div><b>Technique:</b> {technique}{also}</div>"
-        + (f"<div><b>Tactics:</b> {', '.join(tactics)}</div>" if tactics else "")
+        + (f'<div class="wb-small"><b>Tactics:</b> {", ".join(tactics)}</div>' if tactics else "")
         + f"<div><b>Status:</b> {esc(STATUS_WORDS.get(row['status'], row['status']))} &nbsp; "
         f"<b>Score:</b> {band_badge(session.matrix, row['band'], row['score'])}</div>"
         f"<div><b>Reason:</b> {esc(row['reason'])}</div>"
@@ -177,7 +177,7 @@ class FindingPanel:
         self.rationale = W.Textarea(
             description="Rationale",
             placeholder="why this treatment (required)",
-            layout=W.Layout(width="98%", height="80px"),
+            layout=W.Layout(width="98%", height="56px"),
             style=_STYLE,
         )
         self.owner = W.Text(
@@ -215,10 +215,10 @@ class FindingPanel:
             w.add_class("wb-level")
         decide = W.VBox(
             [
-                W.HBox([self.treatment, e["treatment"]], layout=wrap),
+                W.HBox([self.treatment, e["treatment"], self.owner, e["owner"]], layout=wrap),
                 self.rationale,
                 e["rationale"],
-                W.HBox([self.owner, e["owner"], self.review_by, e["review_by"]], layout=wrap),
+                W.HBox([self.review_by, e["review_by"]], layout=wrap),
                 self.links,
                 e["links"],
                 W.HBox([self.record, self.decision_message], layout=wrap),

@@ -131,10 +131,11 @@ def _label_positions(
     sx: float,
     sy: float,
     large: bool,
-) -> list[str]:
+) -> tuple[list[str], list[tuple[float, float, float, float]]]:
     """Below or above each marker, whichever does not run into a label already placed.
 
-    Greedy, left to right, in pixels of the drawn figure.
+    Greedy, left to right, in pixels of the drawn figure. Also returns the boxes
+    taken (labels and markers), so that flow labels can keep out of them.
     """
     font = FONTS[large]["label"]
     char_w = font * 0.58
@@ -154,7 +155,8 @@ def _label_positions(
             choice, box = "top center", above
         placed.append(box)
         out[i] = choice
-    return out
+    markers = [(x * sx - gap, y * sy - gap, x * sx + gap, y * sy + gap) for x, y in points]
+    return out, placed + markers
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
@@ -322,7 +324,7 @@ def graph_data(
         if is_jewel:
             marks["jewel"]["x"].append(x + 9 / sx)
             marks["jewel"]["y"].append(y + 9 / sy)
-    nodes["textposition"] = _label_positions(
+    nodes["textposition"], taken = _label_positions(
         list(zip(nodes["x"], nodes["y"], strict=True)),
         [_plain(t) for t in nodes["text"]],
         sx=sx,
@@ -383,6 +385,18 @@ def graph_data(
         labels.append(esc(_short(", ".join(carried).replace("_", " "), 22)))
     if len(pairs) > FLOW_LABELS_MAX or sx < LABEL_MIN_PX:
         labels = [""] * len(labels)
+    # a flow's label only where it runs into no other label or marker (all are on hover)
+    font = 14 if large else 10
+    for i, text in enumerate(labels):
+        if not text:
+            continue
+        half = len(_plain(text)) * font * 0.3
+        x, y = hx[i] * sx, hy[i] * sy + 8
+        box = (x - half, y - font / 2, x + half, y + font / 2 + 2)
+        if any(_overlap(box, b) for b in taken):
+            labels[i] = ""
+        else:
+            taken.append(box)
 
     # the selected attack path
     px: list[float | None] = []
@@ -657,7 +671,6 @@ class GraphView:
             clickmode="event",
         )
         self.fig = go.FigureWidget(data=data, layout=layout)
-        self.fig._config = {"scrollZoom": True, "displaylogo": False, "responsive": False}
         self.fig.data[self.NODE_TRACE].on_click(self._on_click)
         self.fig.data[1].on_click(self._on_flow_click)
 

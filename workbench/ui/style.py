@@ -107,6 +107,7 @@ CSS = """
 .wb-root .widget-textarea, .wb-root .widget-datepicker, .wb-root .widget-combobox {
   max-width: 100%; min-width: 0; }
 .wb-root .widget-hbox, .wb-root .widget-vbox, .wb-root .widget-box { min-width: 0; max-width: 100%; }
+.wb-root .widget-box.jupyter-widgets, .wb-root.widget-box.jupyter-widgets { overflow: visible; }
 .wb-root .widget-html, .wb-root .widget-html-content { min-width: 0; max-width: 100%;
   overflow-wrap: anywhere; }
 .wb-root .wb-level { width: auto; min-width: 0; }
@@ -121,17 +122,24 @@ CSS = """
   align-items: flex-start; }
 .wb-root .wb-table-col { flex: 3 1 30em; min-width: 0; }
 .wb-root .wb-finding-col { flex: 2 1 24em; min-width: 0; border-left: 1px solid #ddd; }
+.wb-root .wb-finding-details h3.wb-h { font-size: calc(var(--wb-font) * 1.15); margin-top: 4px; }
+.wb-root .wb-finding-details { line-height: 1.35; }
 .wb-root.wb-large .wb-table-col, .wb-root.wb-large .wb-finding-col { flex-basis: 100%; }
 .wb-root.wb-large .wb-finding-col { border-left: none; border-top: 2px solid #ddd; }
 @container wb (max-width: 760px) {
   .wb-root .wb-table-col, .wb-root .wb-finding-col { flex-basis: 100%; border-left: none; }
 }
 .wb-root table.wb-table { table-layout: auto; }
-.wb-root table.wb-table td, .wb-root table.wb-table th { overflow-wrap: anywhere; }
+.wb-root table.wb-table td { overflow-wrap: anywhere; }
+.wb-root table.wb-table th { white-space: nowrap; }
+.wb-root table.wb-table td a { white-space: nowrap; overflow-wrap: normal; }
 .wb-root tr.wb-row { cursor: pointer; }
 .wb-root tr.wb-row:hover td { background: #F3F7FB; }
 .wb-root tr.wb-row:focus { outline: 2px solid #0072B2; outline-offset: -2px; }
 .wb-root .wb-arrow { color: #555; }
+.wb-root td.wb-scores { white-space: nowrap; }
+.wb-root .wb-status { white-space: nowrap; }
+.wb-root table.wb-table td.wb-scores { overflow-wrap: normal; }
 .wb-root .wb-jump { cursor: pointer; text-decoration: underline dotted; }
 .wb-root .wb-jump:focus, .wb-root .wb-chip:focus { outline: 2px solid #0072B2; }
 .wb-root .wb-chip { display: inline-block; margin: 2px 4px 2px 0; padding: 1px 8px;
@@ -143,9 +151,10 @@ CSS = """
   grid-template-columns: repeat(auto-fill, minmax(min(100%, 22em), 1fr)); }
 .wb-root .wb-export { display: flex; gap: 8px; align-items: flex-start; padding: 4px;
   border: 1px solid #e3e3e3; border-radius: 4px; }
-.wb-root .wb-export-download { flex: 0 0 auto; width: 13em; white-space: normal;
+.wb-root .wb-export-download { flex: 0 0 auto; width: 12em; white-space: normal;
   text-align: left; min-height: var(--jp-widgets-inline-height); height: auto;
-  font-size: var(--wb-font); }
+  font-size: var(--wb-font); line-height: 1.3; padding: 4px 8px; }
+.wb-root .wb-export .wb-linkbutton { text-align: left; margin-top: 2px; }
 .wb-root .wb-export-text { flex: 1 1 auto; min-width: 0; font-size: calc(var(--wb-font) * 0.9); }
 .wb-root .wb-graph { width: 100%; overflow: hidden; }
 .wb-root .wb-graph-bar { flex-flow: row wrap; align-items: center; gap: 4px; }

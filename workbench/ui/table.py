@@ -33,10 +33,7 @@ def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
     """
     m = session.matrix
     selected = session.selected_finding
-    head = (
-        "<tr><th>Finding</th><th>Element</th><th>Technique</th><th>Score → residual</th>"
-        "<th>Status</th></tr>"
-    )
+    head = "<tr><th>Finding</th><th>Technique</th><th>Score<br>→ residual</th><th>Status</th></tr>"
     body = []
     for r in rows:
         cls = ' class="wb-row wb-selected"' if r["id"] == selected else ' class="wb-row"'
@@ -44,7 +41,7 @@ def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
             f'{cls} data-wb-action="finding" data-wb-value="{esc(r["id"])}" data-wb-group="rows"'
             f' aria-selected="{"true" if r["id"] == selected else "false"}"'
         )
-        zone = f'<br><span class="wb-muted wb-small">{esc(r["zone"])}</span>' if r["zone"] else ""
+        zone = f" · {esc(r['zone'])}" if r["zone"] else ""
         technique = (
             technique_link(r["technique"])
             + f'<br><span class="wb-small">{esc(r["technique_name"])}</span>'
@@ -66,18 +63,19 @@ def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
             )
         body.append(
             f"<tr{attrs}>"
-            f'<td><b>{esc(r["title"])}</b><br><span class="wb-muted wb-small">{esc(r["id"])}'
-            f"</span></td>"
-            f"<td>{esc(r['element_name'])}{zone}</td>"
+            f'<td><b>{esc(r["title"])}</b><br><span class="wb-small">on '
+            f"{esc(r['element_name'])}</span>"
+            f'<span class="wb-muted wb-small">{zone}<br>{esc(r["id"])}</span></td>'
             f"<td>{technique}</td>"
-            f"<td>{band_badge(m, r['band'], r['score'])}"
-            f'<span class="wb-arrow"> → </span>'
+            f'<td class="wb-scores">{band_badge(m, r["band"], r["score"])}<br>'
+            f'<span class="wb-arrow">→ </span>'
             f"{band_badge(m, r['residual_band'], r['residual_score'])}{projected}</td>"
-            f"<td>{esc(STATUS_WORDS.get(r['status'], r['status']))}{decision}</td>"
+            f'<td><span class="wb-status">{esc(STATUS_WORDS.get(r["status"], r["status"]))}'
+            f"</span>{decision}</td>"
             "</tr>"
         )
     if not body:
-        body.append('<tr><td colspan="5" class="wb-muted">no findings match the filters</td></tr>')
+        body.append('<tr><td colspan="4" class="wb-muted">no findings match the filters</td></tr>')
     return f'<table class="wb-table">{head}{"".join(body)}</table>'
 
 
@@ -119,7 +117,7 @@ class ThreatTable:
         self.cell.on_click(lambda _a, _v: self.session.set_filter("cell", None))
         self.page_label.add_class("wb-page-label")
         self.component.add_class("wb-filter-component")
-        self.picker = W.Dropdown(description="Work on", layout=W.Layout(width="100%"), style=style)
+        self.picker = W.Dropdown(description="Work on", layout=W.Layout(width="auto"), style=style)
         self.picker.add_class("wb-picker")
         for name, w in (
             ("component", self.component),
@@ -138,7 +136,10 @@ class ThreatTable:
             w.layout = W.Layout(width="auto")
         filters = W.GridBox(
             [self.component, self.tactic, self.band, self.status],
-            layout=W.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))", width="100%"),
+            layout=W.Layout(
+                grid_template_columns="repeat(auto-fill, minmax(min(100%, 19em), 1fr))",
+                width="100%",
+            ),
         )
         sorting = W.HBox(
             [self.sort, self.descending, self.prev, self.page_label, self.next],
@@ -201,7 +202,7 @@ class ThreatTable:
         rows = s.all_rows()
         comps = sorted(s.model.components(), key=lambda c: (c.name.lower(), c.id))
         with_findings = {r["element"] for r in rows}
-        comp_options = [("all components and flows", ALL)] + [
+        comp_options = [("all elements", ALL)] + [
             (f"{c.name} ({c.id})" + ("" if c.id in with_findings else " · no findings"), c.id)
             for c in comps
         ]
