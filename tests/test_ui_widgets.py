@@ -255,7 +255,7 @@ def test_table_shows_band_as_word_and_colour(wb: Workbench) -> None:
     colour = wb.session.matrix.colour("critical")
     assert f"background:{colour}" in html
     assert ">critical 20</span>" in html or ">critical 25</span>" in html
-    assert "<td>open</td>" in html
+    assert '<span class="wb-status">open</span>' in html
 
 
 def test_large_type(wb: Workbench) -> None:
@@ -356,7 +356,7 @@ def test_decision_from_the_form_lands_in_the_log(wb: Workbench, project_dir: Pat
     assert last["by"] == "tester"
     assert last["links"] == ["JIRA-12", "https://wiki.example/agent"]
     assert wb.session.finding_row()["status"] == "decided"
-    assert '<td>decided<br><span class="wb-small">mitigate · owner platform team</span></td>' in (
+    assert '<span class="wb-status">decided</span><br><span class="wb-small">mitigate · owner platform team</span>' in (
         wb.table.table.value
     )
 

@@ -387,16 +387,16 @@ def graph_data(
         labels = [""] * len(labels)
     # a flow's label only where it runs into no other label or marker (all are on hover)
     font = 14 if large else 10
-    for i, text in enumerate(labels):
-        if not text:
+    for i, label in enumerate(labels):
+        if not label:
             continue
-        half = len(_plain(text)) * font * 0.3
-        x, y = hx[i] * sx, hy[i] * sy + 8
-        box = (x - half, y - font / 2, x + half, y + font / 2 + 2)
-        if any(_overlap(box, b) for b in taken):
+        half = len(_plain(label)) * font * 0.3
+        lx, ly = hx[i] * sx, hy[i] * sy + 8
+        spot = (lx - half, ly - font / 2, lx + half, ly + font / 2 + 2)
+        if any(_overlap(spot, b) for b in taken):
             labels[i] = ""
         else:
-            taken.append(box)
+            taken.append(spot)
 
     # the selected attack path
     px: list[float | None] = []
