@@ -145,7 +145,9 @@ def test_graph_zones_colours_and_hover(wb: Workbench) -> None:
     assert "encrypted: yes, authenticated: yes" in flow_hover
     # the figure is as wide as its area says it is (the probe reports it from the browser)
     assert fig.layout.width == 1100
-    wb.graph.probe.width = 640
+    wb.graph.probe.width = 640  # a new width: a new figure, drawn whole by the browser
+    fig = wb.graph.fig
+    node = fig.data[GraphView.NODE_TRACE]
     assert fig.layout.width == 640
     x0, x1 = fig.layout.xaxis.range
     assert x0 <= min(node.x) and max(node.x) <= x1  # every component inside the drawn range

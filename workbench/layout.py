@@ -152,7 +152,7 @@ def route(
                 (1 - t) ** 2 * a[0] + 2 * (1 - t) * t * control[0] + t * t * b[0],
                 (1 - t) ** 2 * a[1] + 2 * (1 - t) * t * control[1] + t * t * b[1],
             )
-            for t in (i / 10 for i in range(11))
+            for t in (i / 6 for i in range(7))
         ]
         if _clear(curve, near, cx, cy):
             return curve
@@ -165,11 +165,15 @@ def _clear(
     points: list[tuple[float, float]], obstacles: list[tuple[float, float]], cx: float, cy: float
 ) -> bool:
     for (px, py), (qx, qy) in itertools.pairwise(points):
+        lo_x, hi_x = min(px, qx) - cx, max(px, qx) + cx
+        lo_y, hi_y = min(py, qy) - cy, max(py, qy) + cy
+        sx, sy = (qx - px) / cx, (qy - py) / cy
+        seg = sx * sx + sy * sy
         for ox, oy in obstacles:
+            if not (lo_x < ox < hi_x and lo_y < oy < hi_y):
+                continue
             # the nearest point of the segment to the obstacle, in box-normalised units
-            sx, sy = (qx - px) / cx, (qy - py) / cy
             rx, ry = (ox - px) / cx, (oy - py) / cy
-            seg = sx * sx + sy * sy
             t = 0.0 if seg == 0 else max(0.0, min(1.0, (rx * sx + ry * sy) / seg))
             if (rx - t * sx) ** 2 + (ry - t * sy) ** 2 < 1.0:
                 return False

@@ -89,7 +89,9 @@ class Workbench:
         self.table = ThreatTable(s, say)
         self.finding = FindingPanel(s, say)
         self.manual = ManualFindingForm(s, say)
-        self.risk_matrix = RiskMatrixView(s, on_open=self._show_threats)
+        self.risk_matrix = RiskMatrixView(
+            s, on_open=self._show_threats, width_hint=lambda: self.graph.probe.width
+        )
         self.atlas = AtlasMatrixView(s)
         self.coverage = CoverageView(s, on_finding=self.open_finding)
         self.paths = AttackPathsView(s, say, on_finding=self.open_finding)

@@ -134,13 +134,27 @@ class ClickableHTML(anywidget.AnyWidget):
 
 
 _PROBE_ESM = r"""
+function plotsReady(el) {
+  // the figures beside the probe: an update sent while plotly draws one the first time is lost
+  let box = el.parentElement;
+  for (let i = 0; i < 3 && box && !box.querySelector(".js-plotly-plot"); i++) box = box.parentElement;
+  if (!box) return true;
+  for (const gd of box.querySelectorAll(".js-plotly-plot")) {
+    if (!gd._fullLayout || !gd.querySelector(".main-svg")) return false;
+  }
+  return true;
+}
 function render({ model, el }) {
   el.classList.add("wb-probe");
-  let last = 0;
+  let last = model.get("width") || 0;
   let timer = null;
+  let settled = false;
   const report = () => {
     const w = Math.floor(el.getBoundingClientRect().width);
-    if (w > 0 && Math.abs(w - last) >= 8) {
+    if (w <= 0) return;
+    if (!plotsReady(el)) { timer = setTimeout(report, 150); return; }
+    if (!settled) { settled = true; timer = setTimeout(report, 300); return; }
+    if (Math.abs(w - last) >= 8) {
       last = w;
       model.set("width", w);
       model.save_changes();
@@ -151,8 +165,8 @@ function render({ model, el }) {
     timer = setTimeout(report, 120);
   });
   observer.observe(el);
-  report();
-  return () => observer.disconnect();
+  timer = setTimeout(report, 50);
+  return () => { observer.disconnect(); clearTimeout(timer); };
 }
 export default { render };
 """

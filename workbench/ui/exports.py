@@ -239,7 +239,9 @@ class ExportPanel:
         self.download_button.on_click(lambda _b: self.download())
         self.download_link = W.HTML()
         self.download_link.add_class("wb-html")
-        self.upload = W.FileUpload(accept=".zip", multiple=False, description="Choose .zip")
+        self.upload = W.FileUpload(
+            accept=".zip", multiple=False, description="Choose .zip", layout=W.Layout(width="auto")
+        )
         self.upload_button = W.Button(
             description="Open uploaded project", icon="upload", layout=W.Layout(width="auto")
         )

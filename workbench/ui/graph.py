@@ -324,13 +324,25 @@ def graph_data(
         if is_jewel:
             marks["jewel"]["x"].append(x + 9 / sx)
             marks["jewel"]["y"].append(y + 9 / sy)
-    nodes["textposition"], taken = _label_positions(
-        list(zip(nodes["x"], nodes["y"], strict=True)),
-        [_plain(t) for t in nodes["text"]],
-        sx=sx,
-        sy=sy,
-        large=large,
-    )
+    # the geometry (label places, routed flows) changes with the drawing, not with scores:
+    # computed once per layout, width and text, then reused by every redraw
+    key = (tuple(nodes["text"]), sx, sy, large, tuple(sorted(collapsed)), focus, tuple(where))
+    cached = _GEOMETRY.get(id(layout))
+    if cached is None or cached[0] is not layout or cached[1] != key:
+        textposition, boxes = _label_positions(
+            list(zip(nodes["x"], nodes["y"], strict=True)),
+            [_plain(t) for t in nodes["text"]],
+            sx=sx,
+            sy=sy,
+            large=large,
+        )
+        cached = (layout, key, textposition, boxes, {})
+        if len(_GEOMETRY) > 16:
+            _GEOMETRY.clear()
+        _GEOMETRY[id(layout)] = cached
+    nodes["textposition"] = list(cached[2])
+    taken = list(cached[3])
+    routes: dict[tuple[str, str, bool], list[tuple[float, float]]] = cached[4]
 
     # flows: merge parallel flows, offset the two directions of a pair, bend around nodes
     pairs: dict[tuple[str, str], list[Any]] = {}
@@ -353,8 +365,11 @@ def graph_data(
     labels: list[str] = []
     lines: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for (a, b), flows in pairs.items():
-        centre = route(layout.positions[a], layout.positions[b], obstacles, clearance=clearance)
-        pts = _polyline(centre, node_r, sx, sy, 6.0 if (b, a) in pairs else 0.0)
+        both = (b, a) in pairs
+        pts = routes.get((a, b, both))
+        if pts is None:
+            centre = route(layout.positions[a], layout.positions[b], obstacles, clearance=clearance)
+            pts = routes[(a, b, both)] = _polyline(centre, node_r, sx, sy, 6.0 if both else 0.0)
         lines[(a, b)] = pts
         fx += [p[0] for p in pts] + [None]
         fy += [p[1] for p in pts] + [None]
@@ -473,6 +488,10 @@ def graph_data(
     }
 
 
+#: Label places and routed flows per drawn layout (see graph_data).
+_GEOMETRY: dict[int, tuple[Any, Any, list[str], list[Any], dict[Any, Any]]] = {}
+
+
 def _plain(text: str) -> str:
     return (
         text.replace("<br>", "\n")
@@ -517,8 +536,8 @@ class GraphView:
         self.caption = W.HTML()
         self.caption.add_class("wb-html")
         self.probe = WidthProbe()
-        self.probe.observe(lambda _c: self.refresh(), names="width")
-        box = W.VBox([self.fig], layout=W.Layout(width="100%"))
+        self.probe.observe(lambda _c: self._resized(), names="width")
+        self.box = box = W.VBox([self.fig], layout=W.Layout(width="100%"))
         box.add_class("wb-graph")
         bar = W.HBox([self.show_all, self.focus, self.caption])
         bar.add_class("wb-graph-bar")
@@ -673,6 +692,21 @@ class GraphView:
         self.fig = go.FigureWidget(data=data, layout=layout)
         self.fig.data[self.NODE_TRACE].on_click(self._on_click)
         self.fig.data[1].on_click(self._on_flow_click)
+
+    def _resized(self) -> None:
+        """A new width: draw a new figure at it.
+
+        The browser draws a new FigureWidget from its whole state; updates to one
+        that is still being drawn the first time (or was drawn while scrolled out
+        of a notebook's view) can be lost, leaving an empty plot.
+        """
+        old = self.fig
+        self._last = {}
+        self._build_traces()
+        self.refresh()
+        sync_figure(self.fig)
+        self.box.children = [self.fig]
+        old.close()
 
     @property
     def flow_labels(self) -> Any:

@@ -105,7 +105,9 @@ CSS = """
 .wb-root, .wb-root * { box-sizing: border-box; }
 .wb-root .widget-inline-hbox, .wb-root .widget-text, .wb-root .widget-dropdown,
 .wb-root .widget-textarea, .wb-root .widget-datepicker, .wb-root .widget-combobox {
-  max-width: 100%; min-width: 0; }
+  max-width: 100%; }
+.wb-root .widget-dropdown > select { min-width: 9.5em; }
+.wb-root .widget-hbox { flex-wrap: wrap; }
 .wb-root .widget-hbox, .wb-root .widget-vbox, .wb-root .widget-box { min-width: 0; max-width: 100%; }
 .wb-root .widget-box.jupyter-widgets, .wb-root.widget-box.jupyter-widgets { overflow: visible; }
 .wb-root .widget-html, .wb-root .widget-html-content { min-width: 0; max-width: 100%;

@@ -78,9 +78,16 @@ class RiskMatrixView:
 
     MAX_WIDTH = 1000
 
-    def __init__(self, session: Any, on_open: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        session: Any,
+        on_open: Callable[[], None] | None = None,
+        width_hint: Callable[[], int] | None = None,
+    ):
         self.session = session
         self._on_open = on_open or (lambda: None)
+        # until its own probe reports (the tab is shown), the width the page is known to have
+        self._width_hint = width_hint or (lambda: 0)
         m = session.matrix
         # built complete, then wrapped: traces added to a FigureWidget before it is
         # shown lose their initial properties in the browser (plotly 7.1)
@@ -131,18 +138,30 @@ class RiskMatrixView:
             plot_bgcolor="white",
             paper_bgcolor="white",
         )
-        self.fig = go.FigureWidget(fig)
-        for i, which in enumerate(("inherent", "residual")):
-            self.fig.data[i].on_click(
-                lambda _t, points, _s, which=which: self._on_heat_click(which, points)
-            )
+        self.fig = self._figure(fig)
         self.legend = _html()
         self.cells = ClickableHTML()
         self.cells.add_class("wb-cells")
         self.cells.on_click(self._on_cell)
         self.probe = WidthProbe()
-        self.probe.observe(lambda _c: self.refresh(), names="width")
+        self.probe.observe(lambda _c: self._resized(), names="width")
         self.widget = W.VBox([self.probe, self.fig, self.legend, self.cells])
+
+    def _figure(self, source: Any) -> Any:
+        fig = go.FigureWidget(source)
+        for i, which in enumerate(("inherent", "residual")):
+            fig.data[i].on_click(
+                lambda _t, points, _s, which=which: self._on_heat_click(which, points)
+            )
+        return fig
+
+    def _resized(self) -> None:
+        """A new width: a new figure at it (see GraphView._resized)."""
+        old = self.fig
+        self.fig = self._figure(old)
+        self.refresh()
+        self.widget.children = [self.probe, self.fig, self.legend, self.cells]
+        old.close()
 
     def _on_heat_click(self, which: str, points: Any) -> None:
         if points.xs and points.ys:
@@ -163,7 +182,8 @@ class RiskMatrixView:
     def _width(self) -> int:
         large = bool(self.session.large_type)
         full = 1300 if large else self.MAX_WIDTH
-        return min(full, self.probe.width) if self.probe.width else full
+        known = self.probe.width or max(0, self._width_hint() - 40)
+        return min(full, known) if known else full
 
     def refresh(self) -> None:
         s = self.session
