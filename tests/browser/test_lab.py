@@ -213,6 +213,12 @@ def _settle(page: Any) -> None:
     page.wait_for_timeout(400)
 
 
+def playwright_error() -> type[Exception]:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    return PlaywrightTimeout
+
+
 def _tabs(page: Any) -> Any:
     return page.locator(".wb-root .widget-tab > .lm-TabBar .lm-TabBar-tab")
 
@@ -222,14 +228,24 @@ def _check_every_tab(page: Any, name: str, shots: tuple[int, ...] = (0,)) -> Non
 
     page.locator(".wb-root").first.evaluate("e => e.scrollIntoView()")
     _settle(page)
-    problems = [f"top: {p}" for p in layout_problems(page, ".wb-root")]
+    problems = [f"{name}, top: {p}" for p in layout_problems(page, ".wb-root")]
     screenshot(page, f"{name}-graph")
     for i, title in enumerate(TAB_TITLES):
         _tabs(page).nth(i).click()
         page.wait_for_timeout(600)
+        try:  # a figure shown for the first time at this size is redrawn at its area's width
+            page.wait_for_function(
+                """() => Array.from(document.querySelectorAll('.wb-root .js-plotly-plot'))
+                  .filter((gd) => gd.getBoundingClientRect().width > 0)
+                  .every((gd) => gd.getBoundingClientRect().right
+                    <= document.querySelector('.wb-root').getBoundingClientRect().right + 1)""",
+                timeout=10_000,
+            )
+        except playwright_error() as exc:
+            print(f"figures still wider than their area: {exc}")
         page.locator(".wb-root .widget-tab").first.evaluate("e => e.scrollIntoView()")
         page.wait_for_timeout(200)
-        problems += [f"{title}: {p}" for p in layout_problems(page, ".wb-root")]
+        problems += [f"{name}, {title}: {p}" for p in layout_problems(page, ".wb-root")]
         if i in shots:
             screenshot(page, f"{name}-{title.lower().replace(' ', '-')}")
     _tabs(page).nth(0).click()

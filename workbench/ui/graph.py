@@ -65,7 +65,7 @@ OTHER_SYMBOL = "circle-dot"
 PX_X = 150  # pixels per layout unit across at most (a zone column is one unit wide)
 PX_Y = 80  # pixels per layout unit down (one component row)
 MARGIN = dict(l=10, r=10, t=56, b=70)
-LABEL_LINE = 16  # characters per label line (two lines, then an ellipsis)
+LABEL_LINE = 18  # characters per label line (two lines, then an ellipsis)
 LABEL_LINE_LARGE = 13
 NODE_SIZE = 20
 LARGE_Y = 1.3

@@ -64,7 +64,7 @@ CSS = """
 .wb-root .jupyter-button.widget-button, .wb-root .jupyter-button.widget-toggle-button {
   width: auto; min-width: 80px; padding-left: 12px; padding-right: 12px; flex-shrink: 0; }
 .wb-root .wb-editor { --jp-widgets-inline-label-width: 190px; }
-.wb-root.wb-large .wb-editor { --jp-widgets-inline-label-width: 280px; }
+.wb-root.wb-large .wb-editor { --jp-widgets-inline-label-width: 200px; }
 .wb-root .wb-html, .wb-root .widget-html-content { font-size: var(--wb-font); line-height: 1.4; }
 .wb-root.wb-large .widget-label, .wb-root.wb-large select, .wb-root.wb-large input,
 .wb-root.wb-large textarea, .wb-root.wb-large button, .wb-root.wb-large .widget-toggle-button,

@@ -182,7 +182,9 @@ class RiskMatrixView:
     def _width(self) -> int:
         large = bool(self.session.large_type)
         full = 1300 if large else self.MAX_WIDTH
-        known = self.probe.width or max(0, self._width_hint() - 40)
+        # the page may have changed while this tab was hidden: the graph's width is current
+        widths = [w for w in (self.probe.width, self._width_hint() - 40) if w > 0]
+        known = min(widths) if widths else 0
         return min(full, known) if known else full
 
     def refresh(self) -> None:
