@@ -340,7 +340,7 @@ def test_layout_and_clicks_at_each_viewport(
             r["id"] for r in session.all_rows() if (r["likelihood"], r["impact"]) == (lik, imp)
         )
         _tabs(page).nth(1).click()
-        drag = page.locator(".wb-root .nsewdrag[data-subplot='xy']").first
+        drag = page.locator(".wb-risk-matrix .nsewdrag[data-subplot='xy']").first
         expect(drag).to_be_visible(timeout=30_000)
         drag.scroll_into_view_if_needed()
         box = drag.bounding_box()

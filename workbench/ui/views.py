@@ -146,6 +146,7 @@ class RiskMatrixView:
         self.probe = WidthProbe()
         self.probe.observe(lambda _c: self._resized(), names="width")
         self.widget = W.VBox([self.probe, self.fig, self.legend, self.cells])
+        self.widget.add_class("wb-risk-matrix")
 
     def _figure(self, source: Any) -> Any:
         fig = go.FigureWidget(source)
