@@ -981,8 +981,9 @@ def workshop_participant() -> list[Cell]:
         name.add_class("wb-p-name")
         finding = W.Dropdown(
             options=[(f"{i + 1}. {r['title']} ({r['element_name']})", r["id"]) for i, r in enumerate(rows)],
-            description="Finding", layout=W.Layout(width="100%"),
+            description="Finding", layout=W.Layout(width="auto"),
         )
+        finding.add_class("wb-picker")  # whole titles in its pop-up, and under it once picked
         prev_button = W.Button(description="Previous", icon="arrow-left")
         next_button = W.Button(description="Next", icon="arrow-right")
         details = W.HTML()
@@ -999,7 +1000,7 @@ def workshop_participant() -> list[Cell]:
             description="Impact", style=choice,
         )
         impact.add_class("wb-p-impact")
-        comment = W.Text(placeholder="why? (optional)", description="Comment", layout=W.Layout(width="100%"))
+        comment = W.Text(placeholder="why? (optional)", description="Comment", layout=W.Layout(width="auto"))
         save = W.Button(description="Save my rating", button_style="primary", icon="save")
         save.add_class("wb-p-save")
         status = W.HTML()
