@@ -1,12 +1,15 @@
 """Benchmark of the workbench UI on a large project: 200 components, about 2,000 findings.
 
-Prints (no assertions; the target is each action handled within 200 ms):
+Prints each figure beside its target (no assertions): every action handled
+within 150 ms, the first build within 1.5 s.
 
 * building the workbench in a fresh Python process (imports included), and a
   warm build (a new Session and Workbench in a process that has built one);
-* selecting a component (a simulated click on the graph), changing a score
-  (the scoring form's Apply) and recording a decision (the decision form's
-  Record), each timed from the widget event until every view is redrawn.
+* selecting a component (a click on the graph), a flow (a click on its dot), a
+  register row, a risk matrix cell, filtering by band, changing a score (the
+  scoring form's Apply) and recording a decision (the decision form's Record),
+  each timed from the widget event until every view is redrawn;
+* the graph drawn at a new width (the browser reports its area's width).
 
 The rule library finds far fewer than 2,000 findings on a 200-component model,
 so the benchmark adds manual findings (spread over the components) up to the
@@ -101,11 +104,16 @@ def timed(action: object) -> float:
     return (time.perf_counter() - t) * 1000
 
 
-def report(name: str, times: list[float]) -> None:
-    flag = "ok" if statistics.median(times) <= 200 else "over 200 ms"
+ACTION_TARGET_MS = 150
+BUILD_TARGET_S = 1.5
+
+
+def report(name: str, times: list[float], target: float = ACTION_TARGET_MS) -> None:
+    median = statistics.median(times)
+    flag = "ok" if median <= target else "OVER"
     print(
-        f"  {name:<28} median {statistics.median(times):7.1f} ms   "
-        f"min {min(times):7.1f}   max {max(times):7.1f}   ({flag})"
+        f"  {name:<30} median {median:7.1f} ms   min {min(times):7.1f}   max {max(times):7.1f}"
+        f"   target {target:.0f} ms ({flag})"
     )
 
 
@@ -128,10 +136,11 @@ def main() -> None:
         )
 
         imports, widget, build, rows = cold_build(folder)
+        flag = "ok" if build <= BUILD_TARGET_S else "OVER"
         print(
-            f"first build in a fresh process: {imports + widget + build:.2f} s (imports "
-            f"{imports:.2f} s, first FigureWidget {widget:.2f} s, session + analysis + "
-            f"workbench {build:.2f} s, {rows} rows)"
+            f"first build (session + analysis + workbench, fresh process): {build:.2f} s   "
+            f"target {BUILD_TARGET_S} s ({flag}); before it: imports {imports:.2f} s, plotly's "
+            f"widget machinery {widget:.2f} s (once per kernel); {rows} rows"
         )
 
         from plotly.callbacks import Points
@@ -146,9 +155,10 @@ def main() -> None:
             t = time.perf_counter()
             wb = Workbench(Session.open(folder, actor="bench", clock=_clock))
             builds.append(time.perf_counter() - t)
+        flag = "ok" if statistics.median(builds) <= BUILD_TARGET_S else "OVER"
         print(
             f"warm build (new Session + Workbench): median {statistics.median(builds):.2f} s, "
-            f"min {min(builds):.2f} s"
+            f"min {min(builds):.2f} s   target {BUILD_TARGET_S} s ({flag})"
         )
 
         s = wb.session
@@ -167,6 +177,44 @@ def main() -> None:
         print("actions (from the widget event until every view is redrawn):")
         report("select component (click)", [timed(lambda c=c: click(c)) for c in targets])
         report("show all", [timed(wb.graph.show_all.click) for _ in range(args.repeat)])
+        flows = list(wb.graph._flow_ids)[: args.repeat]
+        hover = wb.graph.fig.data[1]
+
+        def click_flow(fid: str) -> None:
+            i = wb.graph._flow_ids.index(fid)
+            wb.graph.fig.data[1]._dispatch_on_click(
+                Points(point_inds=[i], xs=[0], ys=[0], trace_name=hover.name, trace_index=1),
+                None,
+            )
+
+        report("select a flow (click)", [timed(lambda f=f: click_flow(f)) for f in flows])
+        wb.graph.show_all.click()
+        row_ids = [r["id"] for r in s.page_rows()][: args.repeat]
+        report(
+            "open a register row (click)",
+            [timed(lambda r=r: wb.table.table.click("finding", r)) for r in row_ids],
+        )
+        bands = s.matrix.band_names()
+        report(
+            "filter by band",
+            [timed(lambda b=b: setattr(wb.table.band, "value", b)) for b in bands],
+        )
+        wb.table.band.value = ""
+        wb.tabs.selected_index = 1
+        report(
+            "risk matrix cell (click)",
+            [
+                timed(lambda i=i: wb.risk_matrix.open_cell("inherent", 1 + i % 5, 5))
+                for i in range(args.repeat)
+            ],
+        )
+        wb.table.cell.click("clear-cell", "")
+        widths = [900, 1200, 700, 1400, 1000][: args.repeat]
+        report(
+            "graph at a new width",
+            [timed(lambda w=w: setattr(wb.graph.probe, "width", w)) for w in widths],
+        )
+        wb.tabs.selected_index = 0
 
         # where an action's time goes: the project's save, its re-analysis, the redraw
         spent = {"save": 0.0, "analysis": 0.0}

@@ -144,7 +144,8 @@ def quickstart() -> list[Cell]:
         assessment (`assessment.yaml`) and the decision log (`decisions.jsonl`).
         We start one from the bundled *customer-support assistant*, or reopen
         it if an earlier run made it. Every change is recorded with the name of
-        who made it: set `ACTOR` to your name.
+        who made it: the workbench in step 4 asks for yours once and remembers
+        it in the project (on JupyterHub, `WORKBENCH_ACTOR` says who you are).
         """),
         code(
             """
@@ -158,7 +159,9 @@ def quickstart() -> list[Cell]:
             import workbench as wb
             from workbench.project import Project
 
-            ACTOR = "Ana"  # who you are: recorded with every change
+            # who you are, recorded with every change: set on JupyterHub (one per user), or typed
+            # once in the workbench below and remembered in the project's project.yaml
+            ACTOR = os.environ.get("WORKBENCH_ACTOR")
             # one of wb.template_names(); `workbench lab --template NAME` sets WORKBENCH_TEMPLATE
             TEMPLATE = os.environ.get("WORKBENCH_TEMPLATE") or "support-assistant"
             """,
@@ -279,15 +282,28 @@ def quickstart() -> list[Cell]:
         ATLAS matrix, guideline coverage, attack paths, adding a finding,
         editing the model and exports.
 
-        Your name is set from `ACTOR`; the workbench records it with every
-        change. From here on the notebook uses the workbench's project object,
-        so the notebook and the workbench never overwrite each other.
+        The first time, the workbench asks who you are ("acting as"): type your
+        name and press **Set**. It is remembered for this project, so nobody is
+        asked twice, and recorded with every change. From here on the notebook
+        uses the workbench's project object, so the notebook and the workbench
+        never overwrite each other.
         """),
         code("""
         from workbench.ui import open_workbench
 
         wbench = open_workbench(PROJECT, actor=ACTOR)
         project = wbench.session.project  # one project object for the notebook and the workbench
+
+
+        def who() -> str | None:
+            # your name as the workbench knows it: typed in "acting as", or remembered
+            name = wbench.effective_actor()
+            if not name:
+                print("Type your name in 'acting as' at the top of the workbench and press Set,")
+                print("then run this cell again: every change is recorded with it.")
+            return name
+
+
         wbench.view
         """),
         md("""
@@ -301,8 +317,10 @@ def quickstart() -> list[Cell]:
         carries its reason and its author.
         """),
         code("""
-        prefill = project.state().finding(FINDING).likelihood
-        project.override(FINDING, likelihood=max(1, prefill - 1), reason=WHY_LOWER, by=ACTOR)
+        ACTOR = who()
+        if ACTOR:
+            prefill = project.state().finding(FINDING).likelihood
+            project.override(FINDING, likelihood=max(1, prefill - 1), reason=WHY_LOWER, by=ACTOR)
         show(project.register().row(FINDING))
         """),
         md("""
@@ -317,12 +335,13 @@ def quickstart() -> list[Cell]:
         candidates = wbench.session.candidates(FINDING)
         display(pd.DataFrame([{"id": c.id, "name": c.name, "source": c.source, "why": c.reason} for c in candidates]))
         MITIGATION = "AML.M0020" if any(c.id == "AML.M0020" for c in candidates) else candidates[0].id
-        chosen = project.choose_mitigation(
-            FINDING, MITIGATION, status="planned", owner="Ben", due=project.today() + dt.timedelta(days=60), by=ACTOR
-        )
-        print(f"chose {chosen.id} ({chosen.status}, owner {chosen.owner}, due {chosen.due}): "
-              f"likelihood {chosen.likelihood_effect}, impact {chosen.impact_effect} "
-              f"({project.effect_of(chosen.id).reason})")
+        if who():
+            chosen = project.choose_mitigation(
+                FINDING, MITIGATION, status="planned", owner="Ben", due=project.today() + dt.timedelta(days=60), by=who()
+            )
+            print(f"chose {chosen.id} ({chosen.status}, owner {chosen.owner}, due {chosen.due}): "
+                  f"likelihood {chosen.likelihood_effect}, impact {chosen.impact_effect} "
+                  f"({project.effect_of(chosen.id).reason})")
         """),
         md("""
         **Decide.** The decision goes into the append-only decision log, each
@@ -330,7 +349,7 @@ def quickstart() -> list[Cell]:
         checks the chain). Run twice, the notebook does not decide twice.
         """),
         code("""
-        if project.register().row(FINDING)["status"] == "open":
+        if project.register().row(FINDING)["status"] == "open" and who():
             measure = project.catalog.get(MITIGATION).name if MITIGATION in project.catalog else MITIGATION
             project.decide(
                 FINDING,
@@ -338,7 +357,7 @@ def quickstart() -> list[Cell]:
                 f"{measure} before the public launch; test the attack again afterwards",
                 owner="Ben",
                 review_by=project.today() + dt.timedelta(days=180),
-                by=ACTOR,
+                by=who(),
             )
         show(project.register().row(FINDING))
         wbench.refresh()  # redraw the workbench above with the new state
@@ -987,23 +1006,26 @@ def workshop_participant() -> list[Cell]:
         name.add_class("wb-p-name")
         finding = W.Dropdown(
             options=[(f"{i + 1}. {r['title']} ({r['element_name']})", r["id"]) for i, r in enumerate(rows)],
-            description="Finding", layout=W.Layout(width="95%"),
+            description="Finding", layout=W.Layout(width="auto"),
         )
+        finding.add_class("wb-picker")  # whole titles in its pop-up, and under it once picked
         prev_button = W.Button(description="Previous", icon="arrow-left")
         next_button = W.Button(description="Next", icon="arrow-right")
         details = W.HTML()
         show_prefill = W.Checkbox(value=False, description="show the workbench's own estimate", indent=False)
+        # on a phone the five choices wrap onto several lines instead of running off the screen
+        choice = {"description_width": "initial", "button_width": "auto"}
         likelihood = W.ToggleButtons(
             options=[(f"{lvl.level} {lvl.label}", lvl.level) for lvl in matrix.likelihood], value=None,
-            description="Likelihood", style={"description_width": "80px", "button_width": "132px"},
+            description="Likelihood", style=choice,
         )
         likelihood.add_class("wb-p-likelihood")
         impact = W.ToggleButtons(
             options=[(f"{lvl.level} {lvl.label}", lvl.level) for lvl in matrix.impact], value=None,
-            description="Impact", style={"description_width": "80px", "button_width": "132px"},
+            description="Impact", style=choice,
         )
         impact.add_class("wb-p-impact")
-        comment = W.Text(placeholder="why? (optional)", description="Comment", layout=W.Layout(width="95%"))
+        comment = W.Text(placeholder="why? (optional)", description="Comment", layout=W.Layout(width="auto"))
         save = W.Button(description="Save my rating", button_style="primary", icon="save")
         save.add_class("wb-p-save")
         status = W.HTML()
@@ -1013,9 +1035,10 @@ def workshop_participant() -> list[Cell]:
         download = W.HTML()
         download.add_class("wb-p-download")
 
-        # where my scores sit on the risk matrix: a plotly FigureWidget
+        # where my scores sit on the risk matrix: a plotly FigureWidget, likelihood across and
+        # impact up, as in the workbench; small enough for a phone
         levels = list(range(1, 6))
-        z = [[matrix.band_rank(matrix.band(lk, im)) for im in levels] for lk in levels]
+        z = [[matrix.band_rank(matrix.band(lk, im)) for lk in levels] for im in levels]
         colours = [b.colour for b in matrix.bands]
         n = len(colours)
         scale = [[edge, c] for i, c in enumerate(colours) for edge in (i / n, (i + 1) / n)]
@@ -1029,11 +1052,11 @@ def workshop_participant() -> list[Cell]:
             ],
             layout={
                 "title": {"text": "My scores on the risk matrix", "font": {"size": 14}},
-                "xaxis": {"title": "impact", "tickvals": levels,
-                          "ticktext": [f"{i} {matrix.impact_label(i)}" for i in levels]},
-                "yaxis": {"title": "likelihood", "tickvals": levels,
+                "xaxis": {"title": "likelihood", "tickvals": levels, "tickangle": -40,
                           "ticktext": [f"{i} {matrix.likelihood_label(i)}" for i in levels]},
-                "width": 520, "height": 420, "margin": {"l": 110, "r": 10, "t": 40, "b": 60},
+                "yaxis": {"title": "impact", "tickvals": levels,
+                          "ticktext": [f"{i} {matrix.impact_label(i)}" for i in levels]},
+                "width": 350, "height": 360, "margin": {"l": 90, "r": 8, "t": 40, "b": 90},
             },
         )
 
@@ -1056,7 +1079,7 @@ def workshop_participant() -> list[Cell]:
             cells: dict = {}
             for fid, r in mine.items():
                 if fid in index:
-                    cells.setdefault((r.impact, r.likelihood), []).append(index[fid])
+                    cells.setdefault((r.likelihood, r.impact), []).append(index[fid])
             points = matrix_fig.data[1]
             with matrix_fig.batch_update():
                 points.x = [k[0] for k in cells]
@@ -1155,24 +1178,30 @@ def workshop_participant() -> list[Cell]:
             except WorkbenchError as err:
                 status.value = f"<span style='color:#b3261e'>{html.escape(str(err))}</span>"
                 return
+            number = [r["id"] for r in rows].index(finding.value) + 1
             score = likelihood.value * impact.value
             now = (f"likelihood {likelihood.value}, impact {impact.value} = {score} "
                    f"({matrix.band(likelihood.value, impact.value)})")
             if result.outcome == "unchanged":
-                text = f"Unchanged: {now} was saved already."
+                text = f"Finding {number} unchanged: {now} was saved already."
             elif result.outcome == "changed":
                 was = result.previous
-                text = (f"Saved: {now}; before it was likelihood {was.likelihood}, impact {was.impact} "
-                        "(kept in your file).")
+                text = (f"Saved finding {number}: {now}; before it was likelihood {was.likelihood}, "
+                        f"impact {was.impact} (kept in your file).")
             else:
-                text = f"Saved: {now}."
-            saved = f"<span style='color:#1b7f3b'>{html.escape(text)}</span>"
+                text = f"Saved finding {number}: {now}."
             show_progress()
             draw_matrix()
             unscored = [r["id"] for r in rows if r["id"] not in my_ratings(who)]
+            moved = bool(unscored) and unscored[0] != finding.value
             if unscored:
-                finding.value = unscored[0]
-            status.value = saved
+                finding.value = unscored[0]  # showing a finding clears the last one's message
+            # the message names the finding it is about, so it never reads as the next one's
+            status.value = (
+                f"<span style='color:#1b7f3b'>{html.escape(text)}"
+                + (" Now showing the next one you have not scored." if moved else "")
+                + "</span>"
+            )
 
 
         name.observe(on_name, names="value")
@@ -1183,13 +1212,27 @@ def workshop_participant() -> list[Cell]:
         save.on_click(on_save)
         on_name(None)
 
+        wrap = W.Layout(flex_flow="row wrap", align_items="center")
         form = W.VBox([
-            W.HBox([finding, prev_button, next_button]),
-            details, show_prefill, likelihood, impact, comment, W.HBox([save, status]), download,
-        ], layout=W.Layout(flex="1 1 60%", min_width="480px"))
+            finding, W.HBox([prev_button, next_button], layout=wrap),
+            details, show_prefill, likelihood, impact, comment, W.HBox([save, status], layout=wrap), download,
+        ], layout=W.Layout(flex="1 1 22em", min_width="0"))
+        # one scroll area (the page), text that wraps, choices that wrap: a phone shows it all
+        STYLE = W.HTML(
+            "<style>.wb-participant, .wb-participant * { box-sizing: border-box; }"
+            ".wb-participant { max-width: 100%; }"
+            ".wb-participant .widget-box { overflow: visible; max-width: 100%; min-width: 0; }"
+            ".wb-participant .widget-inline-hbox { max-width: 100%; }"
+            ".wb-participant .widget-html-content { overflow-wrap: anywhere; white-space: normal; }"
+            ".wb-participant .widget-toggle-buttons { flex-wrap: wrap; height: auto; }"
+            ".wb-participant .widget-toggle-buttons > div { display: flex; flex-wrap: wrap; gap: 2px; }"
+            ".wb-participant .widget-toggle-buttons .widget-toggle-button { flex: 0 0 auto; }"
+            ".wb-participant .widget-dropdown > select { min-width: 0; }</style>"
+        )
         dashboard = W.VBox([
+            STYLE,
             W.HTML(f"<b>Project:</b> {html.escape(project.name)} · {len(rows)} findings to score"),
-            W.HBox([name, progress], layout=W.Layout(align_items="center")),
+            W.HBox([name, progress], layout=wrap),
             W.HBox([form, matrix_fig], layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
         ])
         dashboard.add_class("wb-participant")

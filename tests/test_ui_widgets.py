@@ -27,6 +27,7 @@ from plotly.callbacks import Points
 from workbench.project import Project
 from workbench.session import Session
 from workbench.ui import Workbench, open_workbench
+from workbench.ui.clickable import ClickableHTML
 from workbench.ui.graph import GraphView
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -67,7 +68,7 @@ def walk(widget: Any) -> Iterator[Any]:
 
 
 def html_values(wb: Workbench) -> list[str]:
-    return [w.value for w in walk(wb.view) if isinstance(w, W.HTML)]
+    return [w.value for w in walk(wb.view) if isinstance(w, (W.HTML, ClickableHTML))]
 
 
 def table_elements(wb: Workbench) -> set[str]:
@@ -159,24 +160,31 @@ def test_graph_zones_colours_and_hover(wb: Workbench) -> None:
     flow_hover = " ".join(fig.data[1].hovertext)
     assert "data: user_input, personal_data" in flow_hover
     assert "encrypted: yes, authenticated: yes" in flow_hover
-    # a small system fits the page; at full size the figure is sized from the layout
-    assert wb.graph.size.value == "fit" and fig.layout.width == 1100
-    wb.graph.size.value = "full"
-    assert fig.layout.width >= s.layout().width * 100
+    # the figure is as wide as its area says it is (the probe reports it from the browser)
+    assert fig.layout.width == 1100
+    wb.graph.probe.width = 640  # a new width: a new figure, drawn whole by the browser
+    fig = wb.graph.fig
+    node = fig.data[GraphView.NODE_TRACE]
+    assert fig.layout.width == 640
+    x0, x1 = fig.layout.xaxis.range
+    assert x0 <= min(node.x) and max(node.x) <= x1  # every component inside the drawn range
 
 
-def test_graph_of_120_components_is_drawn_at_full_size(tmp_path: Path) -> None:
+def test_graph_of_120_components_fits_its_area(tmp_path: Path) -> None:
     synthetic = pytest.importorskip("benchmarks.synthetic")
     wb = open_workbench(tmp_path / "big", model=synthetic.generate(120, 0), actor="ana")
+    wb.graph.probe.width = 900
     fig = wb.graph.fig
     node = fig.data[GraphView.NODE_TRACE]
     assert len(node.customdata) == 120
-    assert wb.graph.size.value == "full"
     layout = wb.session.layout()
-    assert fig.layout.width >= layout.width * 100 and fig.layout.height >= layout.height * 60
-    # labels are short enough not to run into the next column
-    assert max(len(t) for t in node.text) <= 21
+    assert fig.layout.width == 900 and fig.layout.height >= layout.height * 60
+    x0, x1 = fig.layout.xaxis.range
+    assert x0 <= min(node.x) and max(node.x) <= x1
     assert len(set(zip(node.x, node.y, strict=True))) == 120  # no two components on one spot
+    # too narrow for every name: plain components are named on hover only
+    assert any(t == "" for t in node.text)
+    assert all(h.startswith("<b>") for h in node.hovertext)
 
 
 def test_node_click_focuses_table_and_panel(wb: Workbench) -> None:
@@ -266,7 +274,7 @@ def test_table_shows_band_as_word_and_colour(wb: Workbench) -> None:
     colour = wb.session.matrix.colour("critical")
     assert f"background:{colour}" in html
     assert ">critical 20</span>" in html or ">critical 25</span>" in html
-    assert "<td>open</td>" in html
+    assert '<span class="wb-status">open</span>' in html
 
 
 def test_large_type(wb: Workbench) -> None:
@@ -379,8 +387,9 @@ def test_decision_from_the_form_lands_in_the_log(wb: Workbench, project_dir: Pat
     assert "unchanged" in panel.decision_message.value
     assert len(decisions_on_disk(project_dir)) == len(records)
     assert "D-0001" in wb.finding.history.html.value and "current" in wb.finding.history.html.value
-    assert '<td>decided<br><span class="wb-small">mitigate · owner platform team</span></td>' in (
-        wb.table.table.value
+    assert (
+        '<span class="wb-status">decided</span><br><span class="wb-small">mitigate · owner platform team</span>'
+        in (wb.table.table.value)
     )
 
 
@@ -625,23 +634,44 @@ def test_exports_write_files(wb: Workbench, project_dir: Path) -> None:
     select_finding_on(wb, "llm")
     fill_mitigate(wb.finding, "guardrails on the output")
     wb.finding.record.click()
-    for key, button in wb.exports.buttons.items():
-        button.click()
-        shown = wb.exports.results[key].value
-        assert shown, key
-    assert (project_dir / "exports" / "register.csv").is_file()
-    assert (
-        str((project_dir / "exports" / "register.csv").resolve())
-        in wb.exports.results["register"].value
-    )
-    for key in ("decisions", "report"):
-        value = wb.exports.results[key].value
-        # an exporter may not be there yet: then the message says why, and nothing breaks
-        assert "wb-ok" in value or "wb-error" in value
-    if "wb-ok" in wb.exports.results["decisions"].value:
-        assert any((project_dir / "exports" / "decisions").iterdir())
-    if "wb-ok" in wb.exports.results["report"].value:
-        assert (project_dir / "exports" / "report.html").is_file()
+    from workbench.ui.exports import EXPORTS
+
+    assert {e.key for e in EXPORTS} >= {
+        "register",
+        "decisions",
+        "report",
+        "report-md",
+        "stix",
+        "navigator",
+        "sarif",
+        "aibom",
+        "otm",
+    }
+    panel = wb.exports
+    for e in EXPORTS:  # every export is a download button, built when clicked
+        assert f'data-wb-action="download" data-wb-value="{e.key}"' in panel.list.value
+        panel.list.click("download", e.key)
+        assert "wb-ok" in panel.result.value, (e.key, panel.result.value)
+        assert panel.list.last_download is not None
+        name, mime, data = panel.list.last_download
+        assert name.startswith("support") and data, e.key
+        assert mime == e.mime
+    # the bytes are the real files: the CSV has the decided finding, the zip its record
+    csv_bytes = wb.exports.export("register")[2]  # type: ignore[index]
+    assert "guardrails" in csv_bytes.decode("utf-8")
+    import io
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(wb.exports.export("decisions")[2]))  # type: ignore[index]
+    assert any(n.endswith(".md") and "index" not in n for n in archive.namelist())
+    stix = json.loads(wb.exports.export("stix")[2])  # type: ignore[index]
+    assert stix["type"] == "bundle"
+    assert not (project_dir / "exports").exists()  # a download writes nothing on the server
+    # the server path is secondary: saving in the project folder is a second control
+    panel.list.click("save", "register")
+    saved = project_dir / "exports" / "support-register.csv"
+    assert saved.read_bytes() == csv_bytes
+    assert str(saved.parent) in panel.result.value
 
 
 # -- escaping --------------------------------------------------------------------------------------------
@@ -787,3 +817,218 @@ def test_project_download_and_upload_from_the_export_tab(tmp_path):
     )
     bad = panel.open_upload()
     assert not bad.ok and "not a ZIP" in panel.upload_result.value
+
+
+# -- clickable everything, the graph's marks and views, the actor ---------------------------------------
+
+
+def test_register_rows_are_controls_that_open_their_finding(wb: Workbench) -> None:
+    rows = wb.session.page_rows()
+    target = rows[2]["id"]
+    html = wb.table.table.value
+    assert html.count('data-wb-action="finding"') == len(rows)
+    assert f'data-wb-value="{target}" data-wb-group="rows"' in html
+    wb.table.table.click("finding", target)  # what the browser sends for a click, Enter or Space
+    assert wb.session.selected_finding == target
+    assert target in wb.finding.details.value
+    assert 'class="wb-row wb-selected" data-wb-action="finding" data-wb-value="' + target in (
+        wb.table.table.value
+    )
+
+
+def test_flow_click_shows_the_findings_on_that_flow(project_dir: Path) -> None:
+    project = Project.open(project_dir, clock=fixed_clock)
+    finding = project.add_manual_finding(
+        "llm-prompt", "Prompt carries personal data", reason="tickets in the prompt", by="tester"
+    )
+    wb = build(project_dir)
+    graph = wb.graph
+    flow = wb.session.model.flow("llm-prompt")
+    index = graph._flow_ids.index(
+        next(
+            f.id
+            for f in wb.session.model.flows()
+            if (f.source, f.target) == (flow.source, flow.target)
+        )
+    )
+    hover = graph.fig.data[1]
+    assert "findings on this flow: 1 (click to show them)" in hover.hovertext[index]
+    hover._dispatch_on_click(
+        Points(point_inds=[index], xs=[0], ys=[0], trace_name=hover.name, trace_index=1), None
+    )
+    s = wb.session
+    assert s.selected_flow == "llm-prompt" and s.selected_component is None
+    assert [r["id"] for r in s.rows()] == [finding.id]
+    assert s.selected_finding == finding.id
+    assert "selected flow: <b>" in graph.caption.value
+    assert wb.table.component.value == "llm-prompt"  # the element filter follows
+    assert len([x for x in graph.fig.data[2].x if x is not None]) >= 2  # the flow drawn darker
+    assert graph.selected_mark.x[0] is not None  # and ringed
+
+
+def test_graph_marks_entry_points_crown_jewels_and_full_names(wb: Workbench) -> None:
+    s = wb.session
+    graph = wb.graph
+    node = graph.fig.data[GraphView.NODE_TRACE]
+    entries = [c.id for c in s.model.entry_points()]
+    jewels = [c.id for c in s.model.crown_jewels()]
+    assert len([x for x in graph.entry_marks.x if x is not None]) == len(entries)
+    assert len([x for x in graph.jewel_marks.x if x is not None]) == len(jewels)
+    assert graph.entry_marks.name.startswith("entry point") and graph.entry_marks.showlegend is not False
+    assert graph.jewel_marks.name.startswith("crown jewel")
+    i = list(node.customdata).index("assistant")
+    assert "<br>" in node.text[i]  # a long name on two lines, not cut at 21 characters
+    assert "Support assistant orchestrator" in node.hovertext[i]  # the full name on hover
+    assert "crown jewel" in node.hovertext[i]
+    labels = [t for t in graph.flow_labels.text if t]
+    assert labels and any("user input" in t for t in labels)  # flows say what they carry
+
+
+def test_label_lines_wrap_and_never_lose_the_start() -> None:
+    from workbench.ui.graph import label_lines
+
+    assert label_lines("Hosted LLM") == "Hosted LLM"
+    assert label_lines("Support assistant orchestrator") == "Support assistant\norchestrator"
+    three = label_lines("A rather long name for a component in a zone")
+    assert three.count("\n") == 1 and three.endswith("…") and three.startswith("A rather long")
+
+
+def test_flows_are_routed_around_nodes() -> None:
+    from workbench.layout import route
+
+    a, b, middle = (0.0, 0.0), (2.0, 0.0), (1.0, 0.0)
+    assert route(a, b, [middle]) != [a, b]  # bent around the node in the way
+    path = route(a, b, [middle])
+    assert min(abs(y) for x, y in path if 0.8 < x < 1.2) > 0.3
+    assert route(a, b, [(1.0, 2.0)]) == [a, b]  # nothing in the way: straight
+
+
+def test_zone_collapse_and_path_focus_make_a_large_graph_usable(tmp_path: Path) -> None:
+    synthetic = pytest.importorskip("benchmarks.synthetic")
+    wb = open_workbench(tmp_path / "big", model=synthetic.generate(200, 0), actor="ana")
+    graph = wb.graph
+    zones = {c.zone for c in wb.session.model.components()}
+    biggest = max(zones, key=lambda z: sum(c.zone == z for c in wb.session.model.components()))
+    assert f'data-wb-action="zone" data-wb-value="{biggest}"' in graph.zones.value
+    graph.zones.click("zone", biggest)
+    ids = list(graph.fig.data[GraphView.NODE_TRACE].customdata)
+    assert f"zone:{biggest}" in ids
+    members = [c.id for c in wb.session.model.components() if c.zone == biggest]
+    assert not set(members) & set(ids)
+    assert len(ids) == 200 - len(members) + 1
+    # a click on the collapsed zone opens it again
+    node = graph.fig.data[GraphView.NODE_TRACE]
+    node._dispatch_on_click(
+        Points(
+            point_inds=[ids.index(f"zone:{biggest}")],
+            xs=[0],
+            ys=[0],
+            trace_name=node.name,
+            trace_index=GraphView.NODE_TRACE,
+        ),
+        None,
+    )
+    assert len(graph.fig.data[GraphView.NODE_TRACE].customdata) == 200
+    # filter to a path: only its components stay
+    paths = wb.session.attack_paths()
+    assert paths
+    wb.session.select_path(0)
+    graph.focus.value = "path"
+    shown = set(graph.fig.data[GraphView.NODE_TRACE].customdata)
+    assert shown == set(paths[0].nodes) & {c.id for c in wb.session.model.components()}
+
+
+def test_heatmap_click_filters_the_register_to_its_cell(wb: Workbench) -> None:
+    s = wb.session
+    wb.tabs.selected_index = 1
+    counts = s.matrix_counts("inherent")
+    lik, imp = next(
+        (lk, im) for im in range(5, 0, -1) for lk in range(5, 0, -1) if counts[im - 1][lk - 1]
+    )
+    heat = wb.risk_matrix.fig.data[0]
+    heat._dispatch_on_click(
+        Points(point_inds=[[imp - 1, lik - 1]], xs=[lik], ys=[imp], trace_name="", trace_index=0),
+        None,
+    )
+    assert wb.tabs.selected_index == 0  # the register, filtered
+    rows = s.rows()
+    assert len(rows) == counts[imp - 1][lik - 1]
+    assert all((r["likelihood"], r["impact"]) == (lik, imp) for r in rows)
+    assert s.selected_finding in {r["id"] for r in rows}
+    assert f"likelihood {lik} × impact {imp}" in wb.table.cell.value
+    # the keyboard way: the list of cells under the heatmap
+    wb.tabs.selected_index = 1
+    assert f'data-wb-value="residual:{lik}:{imp}"' in wb.risk_matrix.cells.value
+    wb.table.cell.click("clear-cell", "")
+    assert s.filters["cell"] is None and wb.table.cell.value == ""
+
+
+def test_guideline_evidence_and_path_steps_jump_to_their_findings(wb: Workbench) -> None:
+    s = wb.session
+    s.select_component("llm")  # a filter that hides most findings
+    wb.tabs.selected_index = 3
+    cov = s.coverage()
+    fid = next(str(f["id"]) for g in cov.guidelines for f in g.findings if f["element"] != "llm")
+    assert f'data-wb-action="finding" data-wb-value="{fid}"' in wb.coverage.html.value
+    wb.coverage.html.click("finding", fid)
+    assert wb.tabs.selected_index == 0
+    assert s.selected_finding == fid and fid in {r["id"] for r in s.page_rows()}
+    wb.tabs.selected_index = 4
+    index, hop = next((i, h) for i, p in enumerate(s.attack_paths()) for h in p.hops if h.finding)
+    wb.paths.select.value = index
+    wb.paths.details.click("finding", hop.finding)
+    assert wb.tabs.selected_index == 0 and s.selected_finding == hop.finding
+
+
+def test_actor_is_asked_once_and_remembered(project_dir: Path, monkeypatch: Any) -> None:
+    project = Project.open(project_dir, clock=fixed_clock)
+    project.settings["actor"] = None
+    project.save()
+    monkeypatch.delenv("WORKBENCH_ACTOR", raising=False)
+    wb = build(project_dir)
+    assert wb.effective_actor() is None and "Who is working?" in wb.actor_prompt.value
+    assert wb.finding.record.disabled
+    wb.actor.value = "Rosa Analyst"
+    wb.set_actor.click()
+    assert "Rosa Analyst" in wb.actor_prompt.value and not wb.finding.record.disabled
+    # remembered in project.yaml: the next workbench on this project does not ask
+    assert Project.open(project_dir).settings["actor"] == "Rosa Analyst"
+    again = build(project_dir)
+    assert again.effective_actor() == "Rosa Analyst"
+    # on JupyterHub the environment names each user, ahead of the project's memory
+    monkeypatch.setenv("WORKBENCH_ACTOR", "hub-user-7")
+    hub = build(project_dir)
+    assert hub.effective_actor() == "hub-user-7"
+    select_finding_on(hub, "llm")
+    fill_mitigate(hub.finding, "recorded as the hub user")
+    hub.finding.record.click()
+    assert decisions_on_disk(project_dir), hub.finding.decision_message.value
+    assert decisions_on_disk(project_dir)[-1]["by"] == "hub-user-7"
+
+
+def test_an_export_is_one_registry_entry(wb: Workbench) -> None:
+    from workbench.ui import exports
+    from workbench.ui.exports import EXPORTS, Export, ExportPanel, register_export
+
+    before = list(EXPORTS)
+    try:
+        register_export(
+            Export(
+                "plan",
+                "Mitigation plan",
+                "what to do, by whom, by when",
+                "{name}-plan.md",
+                "text/markdown",
+                lambda project: f"# Plan for {project.name}\n".encode(),
+            )
+        )
+        panel = ExportPanel(wb.session)
+        assert 'data-wb-value="plan"' in panel.list.value
+        panel.list.click("download", "plan")
+        assert panel.list.last_download == (
+            "support-plan.md",
+            "text/markdown",
+            b"# Plan for " + wb.session.project.name.encode() + b"\n",
+        )
+    finally:
+        exports.EXPORTS[:] = before

@@ -10,11 +10,13 @@ neighbours. Both the plotly view and the HTML report's SVG use this layout.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Layout", "ZoneBox", "layout_model"]
+__all__ = ["Layout", "ZoneBox", "layout_model", "layout_view", "route", "zone_node"]
 
 ROWS_PER_COLUMN = 12
 COLUMN_WIDTH = 1.0
@@ -40,6 +42,142 @@ class Layout:
     zones: list[ZoneBox]
     width: float
     height: float
+
+
+@dataclass(frozen=True)
+class _Node:
+    id: str
+    zone: str
+
+
+@dataclass(frozen=True)
+class _Edge:
+    source: str
+    target: str
+
+
+class _View:
+    """The few parts of a model the layout reads, for a reduced graph (see :func:`layout_view`)."""
+
+    def __init__(
+        self, nodes: list[_Node], edges: list[_Edge], zones: list[Any], entries: list[str]
+    ):
+        self._nodes, self._edges, self._zones = nodes, edges, zones
+        self._entries = [n for n in nodes if n.id in set(entries)]
+
+    def components(self) -> list[_Node]:
+        return self._nodes
+
+    def flows(self) -> list[_Edge]:
+        return self._edges
+
+    def zones(self) -> list[Any]:
+        return self._zones
+
+    def entry_points(self) -> list[_Node]:
+        return self._entries
+
+
+def zone_node(zone_id: str) -> str:
+    """The id of the node that stands for a collapsed zone."""
+    return f"zone:{zone_id}"
+
+
+def layout_view(
+    model: Any, *, collapsed: Any = (), keep: Any = None, rows_per_column: int = ROWS_PER_COLUMN
+) -> tuple[Layout, dict[str, str]]:
+    """The layout of a reduced view of *model*, and where each component is drawn.
+
+    Each zone in *collapsed* becomes one node (:func:`zone_node`) carrying its
+    components' flows; with *keep* (a set of component ids) only those are drawn
+    (a path, or a component and its neighbours). The second value maps every
+    drawn component id to its node id.
+    """
+    collapsed = set(collapsed)
+    where: dict[str, str] = {}
+    nodes: list[_Node] = []
+    seen: set[str] = set()
+    for c in model.components():
+        if keep is not None and c.id not in keep:
+            continue
+        node = zone_node(c.zone) if c.zone in collapsed else c.id
+        where[c.id] = node
+        if node not in seen:
+            seen.add(node)
+            nodes.append(_Node(node, c.zone))
+    edges: list[_Edge] = []
+    pairs: set[tuple[str, str]] = set()
+    for f in model.flows():
+        a, b = where.get(f.source), where.get(f.target)
+        if a is None or b is None or a == b or (a, b) in pairs:
+            continue
+        pairs.add((a, b))
+        edges.append(_Edge(a, b))
+    entries = [where[c.id] for c in model.entry_points() if c.id in where]
+    view = _View(nodes, edges, list(model.zones()), entries)
+    return layout_model(view, rows_per_column), where
+
+
+def route(
+    a: tuple[float, float],
+    b: tuple[float, float],
+    obstacles: list[tuple[float, float]],
+    *,
+    clearance: tuple[float, float] = (0.22, 0.3),
+) -> list[tuple[float, float]]:
+    """Points of a line from *a* to *b* that keeps clear of the *obstacles* (other nodes).
+
+    Straight when nothing is in the way; otherwise a curve bent to one side, by
+    as little as clears every obstacle (tried in steps of a third of a row, on
+    alternate sides); *clearance* is the half-width and half-height, in layout
+    units, of the box kept free around each obstacle.
+    """
+    cx, cy = clearance
+    x0, x1 = min(a[0], b[0]) - cx, max(a[0], b[0]) + cx
+    near = [o for o in obstacles if x0 <= o[0] <= x1 and o != a and o != b]
+    straight = [a, b]
+    if not near or _clear(straight, near, cx, cy):
+        return straight
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / length, dx / length  # the left normal
+    mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    best = straight
+    for k in (1, -1, 2, -2, 3, -3, 4, -4, 6, -6):
+        off = k * ROW_HEIGHT / 3
+        m = (mid[0] + nx * off, mid[1] + ny * off)
+        control = (2 * m[0] - mid[0], 2 * m[1] - mid[1])
+        curve = [
+            (
+                (1 - t) ** 2 * a[0] + 2 * (1 - t) * t * control[0] + t * t * b[0],
+                (1 - t) ** 2 * a[1] + 2 * (1 - t) * t * control[1] + t * t * b[1],
+            )
+            for t in (i / 6 for i in range(7))
+        ]
+        if _clear(curve, near, cx, cy):
+            return curve
+        if k == -6:
+            best = curve
+    return best
+
+
+def _clear(
+    points: list[tuple[float, float]], obstacles: list[tuple[float, float]], cx: float, cy: float
+) -> bool:
+    for (px, py), (qx, qy) in itertools.pairwise(points):
+        lo_x, hi_x = min(px, qx) - cx, max(px, qx) + cx
+        lo_y, hi_y = min(py, qy) - cy, max(py, qy) + cy
+        sx, sy = (qx - px) / cx, (qy - py) / cy
+        seg = sx * sx + sy * sy
+        for ox, oy in obstacles:
+            if not (lo_x < ox < hi_x and lo_y < oy < hi_y):
+                continue
+            # the nearest point of the segment to the obstacle, in box-normalised units
+            rx, ry = (ox - px) / cx, (oy - py) / cy
+            t = 0.0 if seg == 0 else max(0.0, min(1.0, (rx * sx + ry * sy) / seg))
+            if (rx - t * sx) ** 2 + (ry - t * sy) ** 2 < 1.0:
+                return False
+    return True
 
 
 def _distances(model: Any) -> dict[str, int]:

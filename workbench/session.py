@@ -26,8 +26,20 @@ from workbench.errors import WorkbenchError
 __all__ = ["PAGE_SIZE", "ActionResult", "Session"]
 
 PAGE_SIZE = 50
-FILTERS = ("component", "tactic", "band", "status")
+FILTERS = ("component", "tactic", "band", "status", "cell")
+#: Where the actor comes from when the notebook does not name one (JupyterHub sets it per user).
+ACTOR_ENV = "WORKBENCH_ACTOR"
+#: A risk matrix cell as a filter value: ``"inherent:4:5"`` (which scores, likelihood, impact).
+_CELL = re.compile(r"(inherent|residual):(\d+):(\d+)")
 SORTABLE = ("score", "residual_score", "id", "element", "technique", "band", "status")
+
+
+def _cell_filter(value: str | None) -> tuple[str, str, tuple[int, int]] | None:
+    match = _CELL.fullmatch(value or "")
+    if not match:
+        return None
+    prefix = "" if match[1] == "inherent" else "residual_"
+    return f"{prefix}likelihood", f"{prefix}impact", (int(match[2]), int(match[3]))
 
 
 @dataclass
@@ -54,13 +66,24 @@ def _errors_of(exc: Exception) -> dict[str, str]:
     return {}
 
 
+def _remembered_actor(project: Any) -> str | None:
+    """The environment's actor (one per JupyterHub user), else the one remembered in project.yaml."""
+    import os
+
+    for who in (os.environ.get(ACTOR_ENV), getattr(project, "settings", {}).get("actor")):
+        if who and str(who).strip():
+            return str(who).strip()
+    return None
+
+
 class Session:
     """State and actions of one analyst's workbench on one project."""
 
     def __init__(self, project: Any, *, actor: str | None = None) -> None:
         self.project = project
-        self.actor = actor
+        self.actor = actor or _remembered_actor(project)
         self.selected_component: str | None = None
+        self.selected_flow: str | None = None
         self.selected_finding: str | None = None
         self.selected_path: int | None = None
         self.filters: dict[str, str | None] = dict.fromkeys(FILTERS)
@@ -152,6 +175,7 @@ class Session:
         """Rows after filters and sort (all pages)."""
         f = self.filters
         comp = f["component"] or self.selected_component
+        cell = _cell_filter(f["cell"])
         out = []
         for r in self.state().rows:
             if comp and r["element"] != comp:
@@ -161,6 +185,8 @@ class Session:
             if f["band"] and r["band"] != f["band"]:
                 continue
             if f["status"] and r["status"] != f["status"]:
+                continue
+            if cell and (r[cell[0]], r[cell[1]]) != cell[2]:
                 continue
             out.append(r)
         key = self.sort_by
@@ -289,6 +315,7 @@ class Session:
         if component_id is not None and component_id not in self.model:
             return ActionResult(False, f"no component {component_id!r}")
         self.selected_component = component_id
+        self.selected_flow = None
         self.filters["component"] = component_id  # the table's component filter follows
         self.page = 0
         rows = self.rows()
@@ -299,11 +326,60 @@ class Session:
             True, f"showing {component_id}" if component_id else "showing all components"
         )
 
+    def select_flow(self, flow_id: str | None) -> ActionResult:
+        """Focus on a flow: the table shows the findings whose element is that flow."""
+        if flow_id is not None and flow_id not in {f.id for f in self.model.flows()}:
+            return ActionResult(False, f"no flow {flow_id!r}")
+        self.selected_flow = flow_id
+        self.selected_component = None
+        self.filters["component"] = flow_id
+        self.page = 0
+        rows = self.rows()
+        if self.selected_finding not in {r["id"] for r in rows}:
+            self.selected_finding = rows[0]["id"] if rows else None
+        self._notify("selection")
+        n = len(rows)
+        return ActionResult(
+            True,
+            f"flow {flow_id}: {n} finding{'s' if n != 1 else ''}" if flow_id else "showing all",
+        )
+
+    def select_cell(self, which: str, likelihood: int, impact: int) -> ActionResult:
+        """Filter the register to one risk matrix cell (inherent or residual scores)."""
+        value = f"{which}:{likelihood}:{impact}"
+        if _cell_filter(value) is None:
+            return ActionResult(False, f"no risk matrix cell {value!r}")
+        result = self.set_filter("cell", value)
+        rows = self.rows()
+        if rows and self.selected_finding not in {r["id"] for r in rows}:
+            self.selected_finding = rows[0]["id"]
+            self._notify("finding")
+        n = len(rows)
+        return ActionResult(
+            result.ok,
+            f"{n} finding{'s' if n != 1 else ''} at likelihood {likelihood}, impact {impact} ({which})",
+        )
+
     def select_finding(self, finding_id: str | None) -> ActionResult:
         if finding_id is not None and self.finding_row(finding_id) is None:
             return ActionResult(False, f"no finding {finding_id!r}")
         self.selected_finding = finding_id
         self._notify("finding")
+        return ActionResult(True, f"working on {finding_id}")
+
+    def show_finding(self, finding_id: str) -> ActionResult:
+        """Select a finding and bring it into the table: filters hiding it are cleared, and
+        the page is the one it is on (a jump from a view such as guideline coverage)."""
+        if self.finding_row(finding_id) is None:
+            return ActionResult(False, f"no finding {finding_id!r}")
+        ids = [r["id"] for r in self.rows()]
+        if finding_id not in ids:
+            self.filters = dict.fromkeys(FILTERS)
+            self.selected_component = self.selected_flow = None
+            ids = [r["id"] for r in self.rows()]
+        self.page = ids.index(finding_id) // self.page_size
+        self.selected_finding = finding_id
+        self._notify("selection")
         return ActionResult(True, f"working on {finding_id}")
 
     def select_path(self, index: int | None) -> ActionResult:
@@ -319,7 +395,9 @@ class Session:
             return ActionResult(False, f"unknown filter {name!r}")
         self.filters[name] = value or None
         if name == "component":
-            self.selected_component = value or None
+            is_flow = bool(value) and value in {f.id for f in self.model.flows()}
+            self.selected_flow = value if is_flow else None
+            self.selected_component = None if is_flow else (value or None)
         self.page = 0
         self._notify("filter")
         return ActionResult(True, "filtered")
@@ -341,10 +419,16 @@ class Session:
         self._notify("view")
         return ActionResult(True, "large type " + ("on" if on else "off"))
 
-    def set_actor(self, actor: str) -> ActionResult:
+    def set_actor(self, actor: str, *, remember: bool = True) -> ActionResult:
         if not actor or not actor.strip():
             return ActionResult(False, "give your name", {"actor": "who is acting?"})
         self.actor = actor.strip()
+        if remember and self.project.settings.get("actor") != self.actor:
+            try:  # remembered for this project: asked once
+                self.project.set_actor(self.actor)
+            except WorkbenchError as exc:
+                self._notify("actor")
+                return ActionResult(False, f"acting as {self.actor}, but not remembered: {exc}")
         self._notify("actor")
         return ActionResult(True, f"acting as {self.actor}")
 

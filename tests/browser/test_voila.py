@@ -31,11 +31,14 @@ from typing import Any
 
 import pytest
 
+from .layout_checks import layout_problems, screenshot
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "04-workshop-participant.ipynb"
 PARTICIPANT = "Vera Voila"
+PHONE = (390, 844)  # a participant's phone
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +119,10 @@ def dashboard(sync_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @pytest.fixture(scope="module")
 def page(sync_api: Any, browser: Any) -> Any:
-    """A page in the shared Chromium context of tests/browser/conftest.py."""
-    return browser.new_page()
+    """A page in the shared Chromium context of tests/browser/conftest.py, phone-sized."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    return page
 
 
 def _status(url: str) -> int:
@@ -157,15 +162,31 @@ def test_participant_scores_a_finding_in_voila(
     expect(page.locator(".wb-p-progress")).to_contain_text(
         re.compile(rf"{PARTICIPANT}: 0 of \d+ findings scored"), timeout=30_000
     )
+    # (iv) on a 390 px phone: nothing clipped or off-screen, no sideways scroll
+    page.wait_for_timeout(500)
+    problems = layout_problems(page, ".wb-participant")
+    screenshot(page, "dashboard-390")
+    assert not problems, "\n".join(problems)
+    for label in ("Previous", "Next"):
+        box = page.locator(".wb-participant button", has_text=label).first.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0], label
     first = page.locator(".widget-dropdown select").first.input_value()
     page.locator(".wb-p-likelihood button", has_text="4 likely").click()
     page.locator(".wb-p-impact button", has_text="3 moderate").click()
     page.locator(".wb-p-save").click()
+    # the message names the finding saved: the dashboard has moved on to the next one
     expect(page.locator(".wb-p-status")).to_contain_text(
-        "Saved: likelihood 4, impact 3", timeout=30_000
+        "Saved finding 1: likelihood 4, impact 3", timeout=30_000
     )
+    assert page.locator(".widget-dropdown select").first.input_value() != first
     expect(page.locator(".wb-p-progress")).to_contain_text(f"{PARTICIPANT}: 1 of", timeout=30_000)
     expect(figure.locator(".scatterlayer .point")).to_have_count(1, timeout=30_000)
+    # likelihood across, impact up: the workbench's orientation
+    xy = figure.evaluate("gd => [gd.data[1].x[0], gd.data[1].y[0], gd.layout.xaxis.title.text]")
+    assert xy == [4, 3, "likelihood"], xy
+    screenshot(page, "dashboard-390-saved")
+    page.locator(".wb-participant button", has_text="Next").first.click()
+    expect(page.locator(".wb-p-status")).to_have_text("", timeout=30_000)  # no message lingers
     expect(page.locator(".wb-p-download a")).to_have_text("Download my ratings file")
     # the participant's own ratings file is on disk
     ratings = dashboard["project"] / "ratings" / "vera-voila.yaml"
@@ -203,7 +224,7 @@ def test_a_second_browser_cannot_take_a_claimed_name(
     page.locator(".wb-p-likelihood button", has_text="2 unlikely").click()
     page.locator(".wb-p-impact button", has_text="2 minor").click()
     page.locator(".wb-p-save").click()
-    expect(page.locator(".wb-p-status")).to_contain_text("Saved: likelihood 2, impact 2",
+    expect(page.locator(".wb-p-status")).to_contain_text("Saved finding 1: likelihood 2, impact 2",
                                                          timeout=30_000)
     ratings = dashboard["project"] / "ratings" / "walt-wide.yaml"
     before = ratings.read_bytes()

@@ -90,10 +90,12 @@ class Workbench:
         self.table = ThreatTable(s, say)
         self.finding = FindingPanel(s, say)
         self.manual = ManualFindingForm(s, say)
-        self.risk_matrix = RiskMatrixView(s)
+        self.risk_matrix = RiskMatrixView(
+            s, on_open=self._show_threats, width_hint=lambda: self.graph.probe.width
+        )
         self.atlas = AtlasMatrixView(s)
-        self.coverage = CoverageView(s)
-        self.paths = AttackPathsView(s, say)
+        self.coverage = CoverageView(s, on_finding=self.open_finding)
+        self.paths = AttackPathsView(s, say, on_finding=self.open_finding)
         self.editor = ModelEditor(s, say)
         self.exports = ExportPanel(s, say)
         self._lazy: dict[str, Any] = {
@@ -103,14 +105,11 @@ class Workbench:
             "paths": self.paths,
         }
         self._dirty: set[str] = set(self._lazy)
-        self.table.widget.layout = W.Layout(flex="3 1 0%", min_width="520px")
-        self.finding.widget.layout = W.Layout(
-            flex="2 1 0%", min_width="420px", padding="0 0 0 10px", border_left="1px solid #ddd"
-        )
-        self.threats = threats = W.HBox(
-            [self.table.widget, self.finding.widget],
-            layout=W.Layout(width="100%", align_items="flex-start"),
-        )
+        # side by side when there is room, stacked when not (CSS in style.py)
+        self.table.widget.add_class("wb-table-col")
+        self.finding.widget.add_class("wb-finding-col")
+        self.threats = threats = W.Box([self.table.widget, self.finding.widget])
+        threats.add_class("wb-threats")
         self.tabs = W.Tab(
             children=[
                 threats,
@@ -125,6 +124,8 @@ class Workbench:
             titles=list(TAB_TITLES),
         )
         self.tabs.observe(self._on_tab, names="selected_index")
+        self.actor.add_class("wb-actor")
+        self.set_actor.add_class("wb-set-actor")
         header = W.VBox(
             [
                 self.title,
@@ -164,6 +165,18 @@ class Workbench:
         cls = "wb-ok" if ok else "wb-error"
         self.message.value = f'<span class="{cls}">{esc(text)}</span>'
 
+    def _show_threats(self) -> None:
+        self.tabs.selected_index = 0
+
+    def open_finding(self, finding_id: str) -> Any:
+        """Open a finding in the Threats tab (from guideline evidence or an attack path step)."""
+        result = self.session.show_finding(finding_id)
+        if result.ok:
+            self._show_threats()
+        else:
+            self.say(result.message, False)
+        return result
+
     def effective_actor(self) -> str | None:
         who = self.session.actor or self.session.project.settings.get("actor")
         return str(who).strip() if who and str(who).strip() else None
@@ -179,12 +192,14 @@ class Workbench:
             self.actor.value = who
         if who:
             self.actor_prompt.value = (
-                f'<span class="wb-muted">changes are recorded as {esc(who)}</span>'
+                f'<span class="wb-muted">changes are recorded as {esc(who)} (remembered for this '
+                "project; not you? type your name and press Set)</span>"
             )
         else:
             self.actor_prompt.value = (
-                '<span class="wb-prompt">Who is working? Type your name and press <b>Set</b>: '
-                "recording is disabled until then.</span>"
+                '<span class="wb-prompt">Who is working? Type your name and press <b>Set</b> '
+                "(asked once: it is remembered for this project). Recording is disabled until "
+                "then.</span>"
             )
         enabled = who is not None
         self.finding.set_enabled(enabled)
@@ -225,12 +240,7 @@ class Workbench:
             self.view.add_class("wb-large")
         else:
             self.view.remove_class("wb-large")
-        # on a room screen the finding panel goes below the table, both full width
-        self.threats.layout.flex_flow = "column" if large else "row"
-        self.table.widget.layout.width = "100%" if large else None
-        self.finding.widget.layout.width = "100%" if large else None
-        self.finding.widget.layout.border_left = None if large else "1px solid #ddd"
-        self.finding.widget.layout.border_top = "2px solid #ddd" if large else None
+        # on a room screen the finding panel goes below the table (CSS: .wb-large)
 
     # -- redrawing ------------------------------------------------------------------------------------
     def _on_tab(self, change: dict[str, Any]) -> None:

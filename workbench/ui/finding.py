@@ -28,6 +28,7 @@ from workbench.ui.style import (
 __all__ = ["TREATMENTS", "FindingPanel", "ManualFindingForm", "finding_html", "scores_html"]
 
 TREATMENTS = ("mitigate", "accept", "transfer", "avoid", "not_applicable")
+SECTION_TITLES = ("Decision", "Scoring", "Mitigations")
 _WIDE = W.Layout(width="98%")
 _STYLE: dict[str, str] = {}
 
@@ -109,7 +110,7 @@ def finding_html(session: Any, row: dict[str, Any] | None) -> str:
         + (f", zone {esc(row['zone'])}" if row["zone"] else "")
         + ")</span></div>"
         f"<div><b>Technique:</b> {technique}{also}</div>"
-        + (f"<div><b>Tactics:</b> {', '.join(tactics)}</div>" if tactics else "")
+        + (f'<div class="wb-small"><b>Tactics:</b> {", ".join(tactics)}</div>' if tactics else "")
         + f"<div><b>Status:</b> {esc(STATUS_WORDS.get(row['status'], row['status']))} &nbsp; "
         f"<b>Score:</b> {band_badge(session.matrix, row['band'], row['score'])}</div>"
         f"<div><b>Reason:</b> {esc(row['reason'])}</div>"
@@ -183,7 +184,7 @@ class FindingPanel:
         self.rationale = W.Textarea(
             description="Rationale",
             placeholder="why this treatment (required)",
-            layout=W.Layout(width="98%", height="80px"),
+            layout=W.Layout(width="98%", height="56px"),
             style=_STYLE,
         )
         self.owner = W.Text(
@@ -219,40 +220,49 @@ class FindingPanel:
             w.add_class(cls)
         e = self.decision_errors
         s = self.score_errors
-        self.widget = W.VBox(
+        wrap = W.Layout(flex_flow="row wrap", align_items="center")
+        for w in (self.likelihood, self.impact, self.treatment, self.mitigation_status):
+            w.add_class("wb-level")
+        decide = W.VBox(
             [
-                self.details,
-                _heading("Scoring"),
-                W.HBox([self.likelihood, s["likelihood"]]),
-                W.HBox([self.impact, s["impact"]]),
+                W.HBox([self.treatment, e["treatment"], self.owner, e["owner"]], layout=wrap),
+                self.rationale,
+                e["rationale"],
+                W.HBox([self.review_by, e["review_by"]], layout=wrap),
+                self.treatment_details.widget,
+                self.links,
+                e["links"],
+                W.HBox([self.record, self.decision_message], layout=wrap),
+                _heading("Decision history"),
+                self.history.widget,
+            ]
+        )
+        score = W.VBox(
+            [
+                W.HBox([self.likelihood, s["likelihood"], self.impact, s["impact"]], layout=wrap),
                 self.score_reasons,
-                W.HBox([self.override_reason, s["reason"]], layout=W.Layout(align_items="center")),
-                W.HBox([self.apply, self.restore, self.score_message]),
+                W.HBox([self.override_reason, s["reason"]], layout=wrap),
+                W.HBox([self.apply, self.restore, self.score_message], layout=wrap),
                 self.scores,
-                _heading("Mitigations"),
+            ]
+        )
+        mitigate = W.VBox(
+            [
                 self.candidates_html,
                 self.candidate,
                 W.HBox(
                     [self.mitigation_status, self.mitigation_owner, self.add_mitigation],
-                    layout=W.Layout(flex_flow="row wrap"),
+                    layout=wrap,
                 ),
                 self.mitigation_message,
                 self.chosen_box,
-                _heading("Decision"),
-                W.HBox([self.treatment, e["treatment"]]),
-                self.rationale,
-                e["rationale"],
-                W.HBox([self.owner, e["owner"]], layout=W.Layout(align_items="center")),
-                W.HBox([self.review_by, e["review_by"]], layout=W.Layout(align_items="center")),
-                self.treatment_details.widget,
-                self.links,
-                e["links"],
-                W.HBox([self.record, self.decision_message], layout=W.Layout(align_items="center")),
-                _heading("Decision history"),
-                self.history.widget,
-            ],
-            layout=W.Layout(padding="0 0 0 8px"),
+            ]
         )
+        # the decision form sits right under the finding it decides; scoring and
+        # mitigations are one click away instead of a screen further down
+        self.sections = W.Tab(children=[decide, score, mitigate], titles=list(SECTION_TITLES))
+        self.sections.add_class("wb-sections")
+        self.widget = W.VBox([self.details, self.sections], layout=W.Layout(padding="0 0 0 8px"))
         self.refresh()
 
     # -- actions ----------------------------------------------------------------------------------

@@ -131,14 +131,18 @@ class ComponentForm:
             style=_STYLE,
             layout=W.Layout(width="60%"),
         )
-        half = W.Layout(width="48%")
+        half = W.Layout(width="auto", min_width="min(100%, 24em)", flex="1 1 24em")
         self.kind = W.Dropdown(description="kind", options=list(KINDS), style=_STYLE, layout=half)
-        self.zone = W.Dropdown(description="zone", style=_STYLE, layout=W.Layout(width="48%"))
+        self.zone = W.Dropdown(description="zone", style=_STYLE, layout=half)
         self.name = W.Text(description="display name", style=_STYLE, layout=W.Layout(width="98%"))
         self.description = W.Text(
             description="description", style=_STYLE, layout=W.Layout(width="98%")
         )
-        self.attrs = W.GridBox(layout=W.Layout(grid_template_columns="repeat(2, 50%)", width="98%"))
+        self.attrs = W.GridBox(
+            layout=W.Layout(
+                grid_template_columns="repeat(auto-fill, minmax(min(100%, 24em), 1fr))", width="98%"
+            )
+        )
         self.add = W.Button(description="Add component", button_style="primary", icon="plus")
         self.save = W.Button(description="Save changes", button_style="primary", icon="save")
         self.remove = W.Button(description="Remove component", button_style="danger", icon="trash")
@@ -434,8 +438,16 @@ class FlowForm:
         self._updating = False
         self.pick = W.Dropdown(description="Flow", style=_STYLE, layout=W.Layout(width="98%"))
         self.id = W.Text(description="id", style=_STYLE)
-        self.source = W.Dropdown(description="from", style=_STYLE, layout=W.Layout(width="48%"))
-        self.target = W.Dropdown(description="to", style=_STYLE, layout=W.Layout(width="48%"))
+        self.source = W.Dropdown(
+            description="from",
+            style=_STYLE,
+            layout=W.Layout(width="auto", min_width="min(100%, 24em)", flex="1 1 24em"),
+        )
+        self.target = W.Dropdown(
+            description="to",
+            style=_STYLE,
+            layout=W.Layout(width="auto", min_width="min(100%, 24em)", flex="1 1 24em"),
+        )
         self.data = W.SelectMultiple(
             description="data kinds", options=list(DATA_KINDS), rows=7, style=_STYLE
         )

@@ -64,7 +64,7 @@ CSS = """
 .wb-root .jupyter-button.widget-button, .wb-root .jupyter-button.widget-toggle-button {
   width: auto; min-width: 80px; padding-left: 12px; padding-right: 12px; flex-shrink: 0; }
 .wb-root .wb-editor { --jp-widgets-inline-label-width: 190px; }
-.wb-root.wb-large .wb-editor { --jp-widgets-inline-label-width: 280px; }
+.wb-root.wb-large .wb-editor { --jp-widgets-inline-label-width: 200px; }
 .wb-root .wb-html, .wb-root .widget-html-content { font-size: var(--wb-font); line-height: 1.4; }
 .wb-root.wb-large .widget-label, .wb-root.wb-large select, .wb-root.wb-large input,
 .wb-root.wb-large textarea, .wb-root.wb-large button, .wb-root.wb-large .widget-toggle-button,
@@ -86,9 +86,9 @@ CSS = """
 .wb-root table.wb-table td { border-bottom: 1px solid #ddd; padding: 4px 6px; vertical-align: top; }
 .wb-root table.wb-table tr.wb-selected td { background: #E8F1FA; }
 .wb-root table.wb-table tr.wb-selected td:first-child { border-left: 4px solid #0072B2; }
-.wb-root .wb-atlas { display: flex; gap: 6px; overflow-x: auto; align-items: flex-start;
-  padding-bottom: 6px; }
-.wb-root .wb-tactic { min-width: 150px; max-width: 190px; flex: 0 0 auto; }
+.wb-root .wb-atlas { display: grid; gap: 6px; align-items: start; padding-bottom: 6px;
+  grid-template-columns: repeat(auto-fill, minmax(min(100%, 10.5em), 1fr)); }
+.wb-root .wb-tactic { min-width: 0; }
 .wb-root .wb-tactic-head { background: #333; color: #fff; padding: 4px; font-weight: 600;
   font-size: calc(var(--wb-font) * 0.9); min-height: 2.8em; }
 .wb-root .wb-tech { border: 1px solid rgba(0,0,0,0.3); margin-top: 4px; padding: 4px;
@@ -101,6 +101,65 @@ CSS = """
 .wb-root ul.wb-list { margin: 2px 0 4px 18px; padding: 0; }
 .wb-root .wb-card { border: 1px solid #ccc; border-radius: 4px; padding: 6px 10px;
   background: #fafafa; }
+.wb-root { container-type: inline-size; container-name: wb; max-width: 100%; }
+.wb-root, .wb-root * { box-sizing: border-box; }
+.wb-root .widget-inline-hbox, .wb-root .widget-text, .wb-root .widget-dropdown,
+.wb-root .widget-textarea, .wb-root .widget-datepicker, .wb-root .widget-combobox {
+  max-width: 100%; }
+.wb-root .widget-dropdown > select { min-width: 9.5em; }
+.wb-root .widget-hbox { flex-wrap: wrap; }
+.wb-root .widget-hbox, .wb-root .widget-vbox, .wb-root .widget-box { min-width: 0; max-width: 100%; }
+.wb-root .widget-box.jupyter-widgets, .wb-root.widget-box.jupyter-widgets { overflow: visible; }
+.wb-root .widget-html, .wb-root .widget-html-content { min-width: 0; max-width: 100%;
+  overflow-wrap: anywhere; }
+.wb-root .wb-level { width: auto; min-width: 0; }
+.wb-root .wb-level select { min-width: 11em; }
+.wb-root .widget-tab > .lm-TabBar { max-width: 100%; overflow: visible; flex-wrap: wrap; }
+.wb-root .widget-tab > .lm-TabBar .lm-TabBar-content { flex-wrap: wrap; min-width: 0; }
+.wb-root .widget-tab > .lm-TabBar .lm-TabBar-tab { flex: 0 1 auto; min-width: 0;
+  max-width: none; }
+.wb-root .lm-TabBar-tabLabel { white-space: nowrap; }
+.wb-root .widget-tab > .widget-tab-contents { overflow: visible; }
+.wb-root .wb-threats { display: flex; flex-flow: row wrap; gap: 8px 12px; width: 100%;
+  align-items: flex-start; }
+.wb-root .wb-table-col { flex: 3 1 30em; min-width: 0; }
+.wb-root .wb-finding-col { flex: 2 1 24em; min-width: 0; border-left: 1px solid #ddd; }
+.wb-root .wb-finding-details h3.wb-h { font-size: calc(var(--wb-font) * 1.15); margin-top: 4px; }
+.wb-root .wb-finding-details { line-height: 1.35; }
+.wb-root.wb-large .wb-table-col, .wb-root.wb-large .wb-finding-col { flex-basis: 100%; }
+.wb-root.wb-large .wb-finding-col { border-left: none; border-top: 2px solid #ddd; }
+@container wb (max-width: 760px) {
+  .wb-root .wb-table-col, .wb-root .wb-finding-col { flex-basis: 100%; border-left: none; }
+}
+.wb-root table.wb-table { table-layout: auto; }
+.wb-root table.wb-table td { overflow-wrap: anywhere; }
+.wb-root table.wb-table th { white-space: nowrap; }
+.wb-root table.wb-table td a { white-space: nowrap; overflow-wrap: normal; }
+.wb-root tr.wb-row { cursor: pointer; }
+.wb-root tr.wb-row:hover td { background: #F3F7FB; }
+.wb-root tr.wb-row:focus { outline: 2px solid #0072B2; outline-offset: -2px; }
+.wb-root .wb-arrow { color: #555; }
+.wb-root td.wb-scores { white-space: nowrap; }
+.wb-root .wb-status { white-space: nowrap; }
+.wb-root table.wb-table td.wb-scores { overflow-wrap: normal; }
+.wb-root .wb-jump { cursor: pointer; text-decoration: underline dotted; }
+.wb-root .wb-jump:focus, .wb-root .wb-chip:focus { outline: 2px solid #0072B2; }
+.wb-root .wb-chip { display: inline-block; margin: 2px 4px 2px 0; padding: 1px 8px;
+  border: 1px solid #999; border-radius: 10px; background: #fff; font-size: var(--wb-font);
+  cursor: pointer; }
+.wb-root .wb-linkbutton { border: none; background: none; padding: 0; color: #0b5cad;
+  text-decoration: underline; cursor: pointer; font-size: calc(var(--wb-font) * 0.9); }
+.wb-root .wb-exports { display: grid; gap: 6px;
+  grid-template-columns: repeat(auto-fill, minmax(min(100%, 22em), 1fr)); }
+.wb-root .wb-export { display: flex; gap: 8px; align-items: flex-start; padding: 4px;
+  border: 1px solid #e3e3e3; border-radius: 4px; }
+.wb-root .wb-export-download { flex: 0 0 auto; width: 12em; white-space: normal;
+  text-align: left; min-height: var(--jp-widgets-inline-height); height: auto;
+  font-size: var(--wb-font); line-height: 1.3; padding: 4px 8px; }
+.wb-root .wb-export .wb-linkbutton { text-align: left; margin-top: 2px; }
+.wb-root .wb-export-text { flex: 1 1 auto; min-width: 0; font-size: calc(var(--wb-font) * 0.9); }
+.wb-root .wb-graph { width: 100%; overflow: hidden; }
+.wb-root .wb-graph-bar { flex-flow: row wrap; align-items: center; gap: 4px; }
 .wb-root .wb-prompt { background: #FFF4CC; border: 1px solid #E69F00; padding: 6px 10px;
   border-radius: 4px; }
 </style>

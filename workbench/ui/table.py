@@ -7,6 +7,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from workbench.ui.clickable import ClickableHTML
 from workbench.ui.style import STATUS_WORDS, band_badge, esc, technique_link
 
 __all__ = ["SORT_OPTIONS", "ThreatTable", "table_html"]
@@ -25,17 +26,22 @@ STATUSES = ("open", "decided", "review_due", "rule_error")
 
 
 def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
-    """The rows as an HTML table; every user-supplied string is escaped."""
+    """The rows as an HTML table; every user-supplied string is escaped.
+
+    Each row is a control (``data-wb-action="finding"``): a click, Enter or Space
+    opens its finding, the arrow keys move between rows.
+    """
     m = session.matrix
     selected = session.selected_finding
-    head = (
-        "<tr><th>Finding</th><th>Element</th><th>Technique</th><th>Score</th>"
-        "<th>Residual</th><th>Status</th></tr>"
-    )
+    head = "<tr><th>Finding</th><th>Technique</th><th>Score<br>→ residual</th><th>Status</th></tr>"
     body = []
     for r in rows:
-        cls = ' class="wb-selected"' if r["id"] == selected else ""
-        zone = f'<br><span class="wb-muted wb-small">{esc(r["zone"])}</span>' if r["zone"] else ""
+        cls = ' class="wb-row wb-selected"' if r["id"] == selected else ' class="wb-row"'
+        attrs = (
+            f'{cls} data-wb-action="finding" data-wb-value="{esc(r["id"])}" data-wb-group="rows"'
+            f' aria-selected="{"true" if r["id"] == selected else "false"}"'
+        )
+        zone = f" · {esc(r['zone'])}" if r["zone"] else ""
         technique = (
             technique_link(r["technique"])
             + f'<br><span class="wb-small">{esc(r["technique_name"])}</span>'
@@ -56,18 +62,20 @@ def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
                 + "</span>"
             )
         body.append(
-            f"<tr{cls}>"
-            f'<td><b>{esc(r["title"])}</b><br><span class="wb-muted wb-small">{esc(r["id"])}'
-            f"</span></td>"
-            f"<td>{esc(r['element_name'])}{zone}</td>"
+            f"<tr{attrs}>"
+            f'<td><b>{esc(r["title"])}</b><br><span class="wb-small">on '
+            f"{esc(r['element_name'])}</span>"
+            f'<span class="wb-muted wb-small">{zone}<br>{esc(r["id"])}</span></td>'
             f"<td>{technique}</td>"
-            f"<td>{band_badge(m, r['band'], r['score'])}</td>"
-            f"<td>{band_badge(m, r['residual_band'], r['residual_score'])}{projected}</td>"
-            f"<td>{esc(STATUS_WORDS.get(r['status'], r['status']))}{decision}</td>"
+            f'<td class="wb-scores">{band_badge(m, r["band"], r["score"])}<br>'
+            f'<span class="wb-arrow">→ </span>'
+            f"{band_badge(m, r['residual_band'], r['residual_score'])}{projected}</td>"
+            f'<td><span class="wb-status">{esc(STATUS_WORDS.get(r["status"], r["status"]))}'
+            f"</span>{decision}</td>"
             "</tr>"
         )
     if not body:
-        body.append('<tr><td colspan="6" class="wb-muted">no findings match the filters</td></tr>')
+        body.append('<tr><td colspan="4" class="wb-muted">no findings match the filters</td></tr>')
     return f'<table class="wb-table">{head}{"".join(body)}</table>'
 
 
@@ -80,7 +88,7 @@ class ThreatTable:
         self._updating = False
         lw = W.Layout(width="auto", min_width="200px")
         style = {"description_width": "initial"}
-        self.component = W.Dropdown(description="Component", layout=lw, style=style)
+        self.component = W.Dropdown(description="Element", layout=lw, style=style)
         self.tactic = W.Dropdown(description="Tactic", layout=lw, style=style)
         self.band = W.Dropdown(description="Band", layout=lw, style=style)
         self.status = W.Dropdown(description="Status", layout=lw, style=style)
@@ -101,12 +109,15 @@ class ThreatTable:
         self.large_type = W.ToggleButton(
             description="large type", icon="text-height", tooltip="Bigger fonts for a room screen"
         )
-        self.table = W.HTML()
-        self.table.add_class("wb-html")
+        self.table = ClickableHTML()
         self.table.add_class("wb-threat-table")
+        self.table.on_click(self._on_row)
+        self.cell = ClickableHTML()
+        self.cell.add_class("wb-cell-filter")
+        self.cell.on_click(lambda _a, _v: self.session.set_filter("cell", None))
         self.page_label.add_class("wb-page-label")
         self.component.add_class("wb-filter-component")
-        self.picker = W.Dropdown(description="Work on", layout=W.Layout(width="100%"), style=style)
+        self.picker = W.Dropdown(description="Work on", layout=W.Layout(width="auto"), style=style)
         self.picker.add_class("wb-picker")
         for name, w in (
             ("component", self.component),
@@ -125,14 +136,16 @@ class ThreatTable:
             w.layout = W.Layout(width="auto")
         filters = W.GridBox(
             [self.component, self.tactic, self.band, self.status],
-            layout=W.Layout(grid_template_columns="repeat(2, minmax(0, 1fr))", width="100%"),
+            layout=W.Layout(
+                grid_template_columns="repeat(auto-fill, minmax(min(100%, 19em), 1fr))",
+                width="100%",
+            ),
         )
         sorting = W.HBox(
             [self.sort, self.descending, self.prev, self.page_label, self.next],
             layout=W.Layout(flex_flow="row wrap", align_items="center"),
         )
-        table_box = W.Box([self.table], layout=W.Layout(overflow="auto", max_height="640px"))
-        self.widget = W.VBox([filters, sorting, self.picker, table_box])
+        self.widget = W.VBox([filters, sorting, self.cell, self.picker, self.table])
         self.refresh_options()
         self.refresh()
 
@@ -142,13 +155,25 @@ class ThreatTable:
             if self._updating:
                 return
             if name == "component":
-                result = self.session.select_component(change["new"] or None)
+                value = change["new"] or None
+                flows = {f.id for f in self.session.model.flows()}
+                select = (
+                    self.session.select_flow if value in flows else self.session.select_component
+                )
+                result = select(value)
             else:
                 result = self.session.set_filter(name, change["new"] or None)
             if not result.ok:
                 self._message(result.message, False)
 
         return handler
+
+    def _on_row(self, action: str, finding_id: str) -> None:
+        if action != "finding":
+            return
+        result = self.session.select_finding(finding_id)
+        if not result.ok:
+            self._message(result.message, False)
 
     def _on_sort(self, _change: dict[str, Any]) -> None:
         if self._updating:
@@ -177,9 +202,14 @@ class ThreatTable:
         rows = s.all_rows()
         comps = sorted(s.model.components(), key=lambda c: (c.name.lower(), c.id))
         with_findings = {r["element"] for r in rows}
-        comp_options = [("all components", ALL)] + [
+        comp_options = [("all elements", ALL)] + [
             (f"{c.name} ({c.id})" + ("" if c.id in with_findings else " · no findings"), c.id)
             for c in comps
+        ]
+        flows = sorted(s.model.flows(), key=lambda f: (f.name.lower(), f.id))
+        comp_options += [
+            (f"flow: {f.name} ({f.id})" + ("" if f.id in with_findings else " · no findings"), f.id)
+            for f in flows
         ]
         present = {t for r in rows for t in (r["tactics"] or ())}
         tactic_options = [("all tactics", ALL)] + [
@@ -239,6 +269,16 @@ class ThreatTable:
         self.prev.disabled = s.page <= 0
         self.next.disabled = s.page >= pages - 1
         self.table.value = table_html(s, rows)
+        cell = s.filters.get("cell")
+        if cell:
+            which, lik, imp = cell.split(":")
+            self.cell.value = (
+                f'<span class="wb-chip">risk matrix cell: likelihood {esc(lik)} × impact '
+                f'{esc(imp)} ({esc(which)}) <button class="wb-linkbutton" '
+                'data-wb-action="clear-cell" data-wb-value="">✕ clear</button></span>'
+            )
+        else:
+            self.cell.value = ""
 
     @staticmethod
     def _set(widget: Any, value: Any) -> None:

@@ -9,6 +9,7 @@ import ipywidgets as W
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from workbench.ui.clickable import ClickableHTML, WidthProbe
 from workbench.ui.style import (
     GREY,
     STATUS_COLOURS,
@@ -39,6 +40,14 @@ def _html(value: str = "") -> W.HTML:
     return w
 
 
+def _finding_link(finding_id: str, text: str) -> str:
+    """A control that opens the finding in the threat table (click, Enter or Space)."""
+    return (
+        f'<span class="wb-jump" data-wb-action="finding" data-wb-value="{esc(finding_id)}" '
+        f'title="open this finding">{text}</span>'
+    )
+
+
 def _element_name(session: Any, element: str) -> str:
     model = session.model
     for get in (model.component, model.flow):
@@ -49,14 +58,36 @@ def _element_name(session: Any, element: str) -> str:
     return element
 
 
+def _finding_handler(on_finding: Callable[[str], None] | None) -> Callable[[str, str], None]:
+    def handler(action: str, value: str) -> None:
+        if action == "finding" and on_finding is not None:
+            on_finding(value)
+
+    return handler
+
+
 # -- risk matrix ---------------------------------------------------------------------------------
 
 
 class RiskMatrixView:
-    """Inherent and residual heatmaps side by side: counts per cell, coloured by band."""
+    """Inherent and residual heatmaps side by side: counts per cell, coloured by band.
 
-    def __init__(self, session: Any):
+    A click on a cell (or Enter on its entry in the list below, for the keyboard)
+    filters the threat table to that cell and opens it.
+    """
+
+    MAX_WIDTH = 1000
+
+    def __init__(
+        self,
+        session: Any,
+        on_open: Callable[[], None] | None = None,
+        width_hint: Callable[[], int] | None = None,
+    ):
         self.session = session
+        self._on_open = on_open or (lambda: None)
+        # until its own probe reports (the tab is shown), the width the page is known to have
+        self._width_hint = width_hint or (lambda: 0)
         m = session.matrix
         # built complete, then wrapped: traces added to a FigureWidget before it is
         # shown lose their initial properties in the browser (plotly 7.1)
@@ -107,9 +138,55 @@ class RiskMatrixView:
             plot_bgcolor="white",
             paper_bgcolor="white",
         )
-        self.fig = go.FigureWidget(fig)
+        self.fig = self._figure(fig)
         self.legend = _html()
-        self.widget = W.VBox([self.fig, self.legend])
+        self.cells = ClickableHTML()
+        self.cells.add_class("wb-cells")
+        self.cells.on_click(self._on_cell)
+        self.probe = WidthProbe()
+        self.probe.observe(lambda _c: self._resized(), names="width")
+        self.widget = W.VBox([self.probe, self.fig, self.legend, self.cells])
+        self.widget.add_class("wb-risk-matrix")
+
+    def _figure(self, source: Any) -> Any:
+        fig = go.FigureWidget(source)
+        for i, which in enumerate(("inherent", "residual")):
+            fig.data[i].on_click(
+                lambda _t, points, _s, which=which: self._on_heat_click(which, points)
+            )
+        return fig
+
+    def _resized(self) -> None:
+        """A new width: a new figure at it (see GraphView._resized)."""
+        old = self.fig
+        self.fig = self._figure(old)
+        self.refresh()
+        self.widget.children = [self.probe, self.fig, self.legend, self.cells]
+        old.close()
+
+    def _on_heat_click(self, which: str, points: Any) -> None:
+        if points.xs and points.ys:
+            self.open_cell(which, int(points.xs[0]), int(points.ys[0]))
+
+    def _on_cell(self, action: str, value: str) -> None:
+        if action == "cell":
+            which, lik, imp = value.split(":")
+            self.open_cell(which, int(lik), int(imp))
+
+    def open_cell(self, which: str, likelihood: int, impact: int) -> Any:
+        """Filter the register to one cell and show it."""
+        result = self.session.select_cell(which, likelihood, impact)
+        if result.ok:
+            self._on_open()
+        return result
+
+    def _width(self) -> int:
+        large = bool(self.session.large_type)
+        full = 1300 if large else self.MAX_WIDTH
+        # the page may have changed while this tab was hidden: the graph's width is current
+        widths = [w for w in (self.probe.width, self._width_hint() - 40) if w > 0]
+        known = min(widths) if widths else 0
+        return min(full, known) if known else full
 
     def refresh(self) -> None:
         s = self.session
@@ -145,16 +222,40 @@ class RiskMatrixView:
                 trace.text = text
                 trace.hovertext = hover
                 trace.textfont = dict(size=18 if large else 13)
-            self.fig.layout.font.size = 17 if large else 12
-            self.fig.layout.height = 560 if large else 430
-            self.fig.layout.width = 1300 if large else 1000
+            width = self._width()
+            self.fig.layout.font.size = (17 if large else 12) if width >= 700 else 11
+            self.fig.layout.width = width
+            self.fig.layout.height = max(300, min(560 if large else 430, int(width * 0.48)))
         sync_figure(self.fig)
+        self.cells.value = self._cells_html()
         self.legend.value = (
             "bands: "
             + " ".join(band_badge(m, b.name) + f" {b.min}–{b.max}" for b in m.bands)
             + ' &nbsp; <span class="wb-muted">score = likelihood × impact; each cell shows the '
             "number of findings and its band</span>"
         )
+
+    def _cells_html(self) -> str:
+        s = self.session
+        parts = []
+        for which in ("inherent", "residual"):
+            counts = s.matrix_counts(which)
+            chips = []
+            for imp in range(s.matrix.max_impact, 0, -1):
+                for lik in range(s.matrix.max_likelihood, 0, -1):
+                    n = counts[imp - 1][lik - 1]
+                    if n:
+                        chips.append(
+                            f'<button class="wb-chip" data-wb-action="cell" data-wb-group="{which}" '
+                            f'data-wb-value="{which}:{lik}:{imp}">likelihood {lik} × impact {imp}: '
+                            f"<b>{n}</b></button>"
+                        )
+            parts.append(
+                f'<div><span class="wb-muted">{which}, open a cell:</span> '
+                + (" ".join(chips) or '<span class="wb-muted">no findings</span>')
+                + "</div>"
+            )
+        return "".join(parts)
 
 
 # -- ATLAS matrix ---------------------------------------------------------------------------------
@@ -237,9 +338,12 @@ def coverage_html(session: Any) -> str:
         findings = []
         for f in g.findings:
             findings.append(
-                f"{band_badge(session.matrix, f.get('band'))} {esc(f.get('title'))} "
-                f'<span class="wb-muted">({esc(f.get("id"))}, '
-                f"{esc(STATUS_WORDS.get(f.get('status') or '', f.get('status')))})</span>"
+                _finding_link(
+                    str(f.get("id")),
+                    f"{band_badge(session.matrix, f.get('band'))} {esc(f.get('title'))} "
+                    f'<span class="wb-muted">({esc(f.get("id"))}, '
+                    f"{esc(STATUS_WORDS.get(f.get('status') or '', f.get('status')))})</span>",
+                )
             )
         related = (
             f"<div><b>Related findings</b> ({len(g.findings)}, {len(g.open_findings)} open):"
@@ -260,9 +364,12 @@ def coverage_html(session: Any) -> str:
 
 
 class CoverageView:
-    def __init__(self, session: Any):
+    """The guidelines; a related finding is a control that opens it in the threat table."""
+
+    def __init__(self, session: Any, on_finding: Callable[[str], None] | None = None):
         self.session = session
-        self.html = _html()
+        self.html = ClickableHTML()
+        self.html.on_click(_finding_handler(on_finding))
         self.widget = W.VBox([self.html])
 
     def refresh(self) -> None:
@@ -306,7 +413,11 @@ def path_html(session: Any, index: int | None) -> str:
             f"<td>{esc(_element_name(session, hop.node))}</td>"
             f"<td>{esc(_element_name(session, hop.flow))}</td>"
             f"<td>{technique_link(hop.technique)} {esc(tname)}</td><td>{esc(tactic)}</td>"
-            f'<td class="wb-small">{esc(hop.finding or "default technique for this kind")}</td></tr>'
+            + (
+                f'<td class="wb-small">{_finding_link(hop.finding, esc(hop.finding))}</td></tr>'
+                if hop.finding
+                else '<td class="wb-small">default technique for this kind</td></tr>'
+            )
         )
     pre = ", ".join(technique_link(p) for p in path.preconditions)
     return (
@@ -320,16 +431,25 @@ def path_html(session: Any, index: int | None) -> str:
 
 
 class AttackPathsView:
-    """The list of attack paths; picking one calls ``session.select_path`` (the graph highlights it)."""
+    """The list of attack paths; picking one calls ``session.select_path`` (the graph highlights it).
 
-    def __init__(self, session: Any, on_message: Callable[[str, bool], None] | None = None):
+    A step's finding is a control that opens it in the threat table.
+    """
+
+    def __init__(
+        self,
+        session: Any,
+        on_message: Callable[[str, bool], None] | None = None,
+        on_finding: Callable[[str], None] | None = None,
+    ):
         self.session = session
         self._message = on_message or (lambda text, ok: None)
         self._updating = False
         self.select = W.Select(rows=10, layout=W.Layout(width="98%"))
         self.clear = W.Button(description="hide path", icon="times")
         self.count = _html()
-        self.details = _html()
+        self.details = ClickableHTML()
+        self.details.on_click(_finding_handler(on_finding))
         self.select.observe(self._on_select, names="value")
         self.clear.on_click(lambda _b: self.session.select_path(None))
         self.widget = W.VBox([W.HBox([self.count, self.clear]), self.select, self.details])
