@@ -126,8 +126,11 @@ def test_workbench_in_jupyterlab(
 
         # (3) record a decision through the form
         before = len(_decisions(project))
+        sections = page.locator(".wb-sections > .lm-TabBar .lm-TabBar-tab")
+        sections.filter(has_text="Mitigations").click()
         page.locator("button.wb-add-mitigation").click()  # the first candidate, planned
         expect(page.locator(".wb-small", has_text="default, ").first).to_be_visible(timeout=30_000)
+        sections.filter(has_text="Decision").click()
         page.locator(".wb-treatment select").select_option("mitigate")
         page.locator(".wb-due input").fill("2027-01-15")  # a high finding's mitigate is due
         page.locator(".wb-due input").press("Tab")
