@@ -5,8 +5,8 @@
 
 Layout, top to bottom: a header (project, counts, "acting as", messages), the
 system graph, then tabs: Threats (the table with the open questions under it
-and the finding panel side by side), Risk matrix, ATLAS matrix, Guideline coverage, Attack paths, Add
-finding, Edit model, Export.
+and the finding panel side by side), Risk matrix, ATLAS matrix, Guideline
+coverage, Attack paths, Add finding, Edit model, Export.
 
 Each widget callback calls one :class:`~workbench.session.Session` action; the
 workbench listens to ``session.on_change`` and redraws what depends on it. Tabs
