@@ -1032,3 +1032,142 @@ def test_an_export_is_one_registry_entry(wb: Workbench) -> None:
         )
     finally:
         exports.EXPORTS[:] = before
+
+
+# -- open questions, assumed findings, signatures, the mitigation plan ------------------------------
+
+
+def test_open_questions_beside_the_register_re_rank_after_an_answer(wb: Workbench) -> None:
+    from workbench.rules.questions import open_questions
+
+    s = wb.session
+    questions = open_questions(s.state().result)
+    assert questions, "the support assistant leaves controls unstated"
+    top = questions[0]
+    view = wb.questions.html.value
+    assert wb.questions.widget in walk(wb.view) and "Open questions" in wb.questions.heading.value
+    assert f'data-wb-question="{top.element}:{top.attribute}"' in view
+    assert esc_text(top.element_name) in view and str(top.risk) in view
+    # highest stake first, as open_questions ranks them
+    marks = [view.index(f'data-wb-question="{q.element}:{q.attribute}"') for q in questions[:10]]
+    assert marks == sorted(marks)
+    # a question's finding opens in the register
+    s.select_component("llm" if top.element != "llm" else "customer")
+    fid = top.findings[0]
+    assert f'data-wb-action="finding" data-wb-value="{fid}"' in view
+    wb.tabs.selected_index = 2
+    wb.questions.html.click("finding", fid)
+    assert wb.tabs.selected_index == 0 and s.selected_finding == fid
+    assert fid in {r["id"] for r in s.page_rows()}
+    # the analyst answers it in the model editor: the list re-ranks at once
+    assert top.element in {c.id for c in s.model.components()}
+    form = wb.editor.components
+    form.pick.value = top.element
+    form._attr_widgets[top.attribute][1].value = top.answers[0]
+    form.save.click()
+    assert "wb-ok" in form.message.value, form.message.value
+    after = wb.questions.html.value
+    assert f'data-wb-question="{top.element}:{top.attribute}"' not in after
+    rest = open_questions(s.state().result)
+    assert (top.element, top.attribute) not in {(q.element, q.attribute) for q in rest}
+    if rest:
+        assert after.index(f'data-wb-question="{rest[0].element}:{rest[0].attribute}"') == min(
+            after.index(f'data-wb-question="{q.element}:{q.attribute}"') for q in rest[:10]
+        )
+
+
+def esc_text(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def test_open_questions_are_escaped(project_dir: Path) -> None:
+    project = Project.open(project_dir, clock=fixed_clock)
+    from workbench.rules.questions import open_questions
+
+    element = open_questions(project.state().result)[0].element
+    if element in {c.id for c in project.model.components()}:
+        project.edit_model(lambda m: m.update_component(element, name=HOSTILE), by="tester")
+    else:
+        project.edit_model(lambda m: m.update_flow(element, name=HOSTILE), by="tester")
+    wb = build(project_dir)
+    assert ESCAPED in wb.questions.html.value and HOSTILE not in wb.questions.html.value
+
+
+def test_fact_backed_findings_come_before_assumed_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "coding"
+    Project.create(folder, template="coding-agent", actor="tester", clock=fixed_clock)
+    wb = build(folder, actor="tester")
+    s = wb.session
+    rows = s.rows()
+    assumed = [r for r in rows if r["assumed"]]
+    backed = [r for r in rows if not r["assumed"]]
+    assert assumed and backed
+    # an assumed finding outscores some fact-backed one, yet never comes above it
+    assert max(r["score"] for r in assumed) > min(r["score"] for r in backed)
+    assert rows == backed + assumed
+    for group in (backed, assumed):
+        assert [r["score"] for r in group] == sorted((r["score"] for r in group), reverse=True)
+    # the same order as the analysis ranks them
+    ranked = [f.id for f in s.state().result.ranked()]
+    assert [r["id"] for r in rows if r["id"] in ranked] == ranked
+    # the first finding opened is fact-backed; an assumed one is marked in its cell
+    assert not s.finding_row(s.selected_finding)["assumed"]
+    s.set_page(s.page_count() - 1)
+    table = wb.table.table.value
+    cell = table.split(f'data-wb-value="{assumed[0]["id"]}"')[1].split("</tr>")[0]
+    assert 'class="wb-assumed"' in cell and ">assumed</span>" in cell
+    first = table.split(f'data-wb-value="{backed[-1]["id"]}"')[1].split("</tr>")[0]
+    assert "wb-assumed" not in first
+    # an explicit sort is the analyst's: score low first mixes them by score alone
+    s.set_sort("score", descending=False)
+    low = [r["score"] for r in s.rows()]
+    assert low == sorted(low)
+
+
+def test_decision_history_says_who_signed(tmp_path: Path, monkeypatch: Any) -> None:
+    from workbench.risk.signing import KEY_ENV, Keyring, generate_key, signing_with, use_key
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    use_key(None)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    alice = generate_key(keys / "alice")
+    folder = tmp_path / "signed"
+    project = Project.create(folder, template="support-assistant", actor="Alice", clock=fixed_clock)
+    ring = Keyring(path=folder / "signers.yaml")
+    ring.add("Alice", alice.openssh())
+    ring.save()
+    signed, unsigned = (r["id"] for r in project.state().rows[:2])
+    why = "Accepted for the pilot phase while the filter is built; reviewed monthly."
+    with signing_with(alice):
+        project.decide(signed, "accept", why, owner="Bob", review_by="2027-06-01")
+    project.decide(unsigned, "accept", why, owner="Bob", review_by="2027-06-01")
+    wb = build(folder, actor="Alice")
+    wb.session.select_finding(signed)
+    history = wb.finding.history.html.value
+    assert "D-0001" in history and "signed by Alice" in history and "unsigned" not in history
+    wb.session.select_finding(unsigned)
+    history = wb.finding.history.html.value
+    assert "D-0002" in history and "unsigned" in history and "signed by" not in history
+
+
+def test_mitigation_plan_downloads_as_csv(wb: Workbench) -> None:
+    from workbench.ui.exports import EXPORTS
+
+    assert "plan" in {e.key for e in EXPORTS}
+    select_finding_on(wb, "llm")
+    chosen = choose_first_candidate(wb.finding)
+    wb.exports.list.click("download", "plan")
+    name, mime, data = wb.exports.list.last_download
+    assert (name, mime) == ("support-plan.csv", "text/csv")
+    text = data.decode("utf-8")
+    assert text.splitlines()[0].startswith('"summary","description"')
+    assert chosen in text
+    # the bytes the command line writes
+    from workbench.cli import main
+
+    out = wb.session.project.path / "plan.csv"
+    assert main(["plan", str(wb.session.project.path), "--format", "csv", "--output", str(out)]) == 0
+    assert out.read_bytes() == data

@@ -172,7 +172,12 @@ class Session:
         return list(self.state().rows)
 
     def rows(self) -> list[dict[str, Any]]:
-        """Rows after filters and sort (all pages)."""
+        """Rows after filters and sort (all pages).
+
+        The default order (score, high first) is the register's: every
+        fact-backed finding before any assumed one (an assumed finding fires
+        only because attributes are unstated), each group by score.
+        """
         f = self.filters
         comp = f["component"] or self.selected_component
         cell = _cell_filter(f["cell"])
@@ -199,6 +204,9 @@ class Session:
 
         out.sort(key=lambda r: r["id"])
         out.sort(key=sort_key, reverse=self.descending)
+        if key == "score" and self.descending:
+            # the default order: fact-backed findings before assumed ones, each by score
+            out.sort(key=lambda r: bool(r.get("assumed")))
         return out
 
     def page_count(self) -> int:

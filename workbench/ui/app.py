@@ -4,9 +4,9 @@
 >>> wb  # shows the graph, the threat table, the finding panel and the views  # doctest: +SKIP
 
 Layout, top to bottom: a header (project, counts, "acting as", messages), the
-system graph, then tabs: Threats (the table and the finding panel side by
-side), Risk matrix, ATLAS matrix, Guideline coverage, Attack paths, Add
-finding, Edit model, Export.
+system graph, then tabs: Threats (the table with the open questions under it
+and the finding panel side by side), Risk matrix, ATLAS matrix, Guideline
+coverage, Attack paths, Add finding, Edit model, Export.
 
 Each widget callback calls one :class:`~workbench.session.Session` action; the
 workbench listens to ``session.on_change`` and redraws what depends on it. Tabs
@@ -28,7 +28,13 @@ from workbench.ui.history import integrity_banner
 from workbench.ui.model_editor import ModelEditor
 from workbench.ui.style import CSS, STATUS_WORDS, esc, sync_figure
 from workbench.ui.table import ThreatTable
-from workbench.ui.views import AtlasMatrixView, AttackPathsView, CoverageView, RiskMatrixView
+from workbench.ui.views import (
+    AtlasMatrixView,
+    AttackPathsView,
+    CoverageView,
+    OpenQuestionsView,
+    RiskMatrixView,
+)
 
 __all__ = ["TAB_TITLES", "Workbench", "open_workbench"]
 
@@ -88,6 +94,7 @@ class Workbench:
         # parts
         self.graph = GraphView(s, say)
         self.table = ThreatTable(s, say)
+        self.questions = OpenQuestionsView(s, on_finding=self.open_finding)
         self.finding = FindingPanel(s, say)
         self.manual = ManualFindingForm(s, say)
         self.risk_matrix = RiskMatrixView(
@@ -106,9 +113,10 @@ class Workbench:
         }
         self._dirty: set[str] = set(self._lazy)
         # side by side when there is room, stacked when not (CSS in style.py)
-        self.table.widget.add_class("wb-table-col")
+        register = W.VBox([self.table.widget, self.questions.widget])
+        register.add_class("wb-table-col")
         self.finding.widget.add_class("wb-finding-col")
-        self.threats = threats = W.Box([self.table.widget, self.finding.widget])
+        self.threats = threats = W.Box([register, self.finding.widget])
         threats.add_class("wb-threats")
         self.tabs = W.Tab(
             children=[
@@ -278,6 +286,7 @@ class Workbench:
             self.graph.refresh()
             self.table.refresh_options()
             self.finding.refresh()
+            self.questions.refresh()
             if what == "model":
                 self.manual.refresh()
                 self.editor.refresh()
@@ -297,6 +306,7 @@ class Workbench:
         self.graph.refresh()
         self.table.refresh_options()
         self.finding.refresh()
+        self.questions.refresh()
         self.manual.refresh()
         self.editor.refresh()
         self._refresh_header()

@@ -2,8 +2,8 @@
 
 :data:`EXPORTS` is the registry: one :class:`Export` per file the browser can
 download (the register as CSV, the decision records, the HTML and Markdown
-report, STIX 2.1, the ATLAS Navigator layer, SARIF, the CycloneDX AIBOM and
-Open Threat Model). Each builds its bytes from the open project only when its
+report, the mitigation plan as CSV for an issue tracker, STIX 2.1, the ATLAS
+Navigator layer, SARIF, the CycloneDX AIBOM and Open Threat Model). Each builds its bytes from the open project only when its
 button is pressed, so the tab costs nothing until used. Adding an export is one
 more entry (:func:`register_export`). "Save in the project folder" writes the
 same bytes under ``exports/`` atomically: a failed export never replaces the
@@ -111,6 +111,19 @@ def _otm(project: Any) -> bytes:
     return dumps_otm(doc).encode("utf-8")
 
 
+def _plan_csv(project: Any) -> bytes:
+    """The mitigation plan as ``workbench plan PROJECT --format csv`` writes it."""
+    from workbench.risk.plan import plan_csv_text
+
+    rows = project.state().rows
+    return plan_csv_text(
+        project.mitigation_plan(),
+        titles={r["id"]: r["title"] for r in rows},
+        bands={r["id"]: r["band"] for r in rows},
+        project=project.name,
+    ).encode("utf-8")
+
+
 EXPORTS: list[Export] = [
     Export(
         "register",
@@ -143,6 +156,14 @@ EXPORTS: list[Export] = [
         "{name}-report.md",
         "text/markdown",
         _markdown_report,
+    ),
+    Export(
+        "plan",
+        "Mitigation plan (CSV)",
+        "each chosen mitigation with its owner, due date and findings, for an issue tracker",
+        "{name}-plan.csv",
+        "text/csv",
+        _plan_csv,
     ),
     Export(
         "stix",

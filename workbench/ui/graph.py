@@ -16,10 +16,10 @@ then  flow labels (what each flow carries), entry point rings, crown
 ====  ===========================================================
 
 The figure is as wide as its area (a :class:`~workbench.ui.clickable.WidthProbe`
-reports it from the browser) and can be zoomed and panned (wheel, drag, the
-toolbar; double click fits it again). For large systems a zone can be
-collapsed into one node, and the view filtered to the selected attack path or
-to the selected component and its neighbours.
+reports it from the browser) and is zoomed with plotly's toolbar and panned by
+dragging (there is no scroll-wheel zoom); a double click fits it again. For
+large systems a zone can be collapsed into one node, and the view filtered to
+the selected attack path or to the selected component and its neighbours.
 
 Every label and hover text is HTML-escaped (plotly renders a subset of HTML in
 text), so a hostile display name shows as text.
@@ -981,7 +981,7 @@ class GraphView:
         else:
             parts.append(
                 "<span class='wb-muted'>click a component or a flow's dot to focus on it; "
-                "wheel or toolbar to zoom, drag to pan, double click to fit</span>"
+                "toolbar to zoom (no scroll wheel), drag to pan, double click to fit</span>"
             )
         if path_label:
             parts.append(f"<span style='color:{PATH_COLOUR};font-weight:600'>{path_label}</span>")

@@ -1,7 +1,9 @@
 """A finding's decision history, the decision log's integrity, and what a treatment needs.
 
 * :class:`HistoryView`: every decision recorded on the selected finding, oldest
-  first, superseded ones marked, each with who recorded it, when and why.
+  first, superseded ones marked, each with who recorded it, when and why, and
+  who signed it (``signed by Alice``, ``unsigned``, ...: see
+  :func:`workbench.risk.signing.decision_signatures`).
 * :func:`integrity_banner`: nothing while the decision log verifies; a red
   banner naming the first bad line when its hash chain is broken.
 * :class:`TreatmentDetails`: the extra fields a treatment of a high or
@@ -13,13 +15,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as W
 
 from workbench.ui.style import esc, field_error
 
-__all__ = ["HistoryView", "TreatmentDetails", "history_html", "integrity_banner"]
+__all__ = [
+    "HistoryView",
+    "TreatmentDetails",
+    "decision_signature_labels",
+    "history_html",
+    "integrity_banner",
+]
 
 #: The text field each treatment needs (decision field, label, placeholder).
 _DETAIL = {
@@ -29,8 +38,13 @@ _DETAIL = {
 }
 
 
-def history_html(decisions: list[Any]) -> str:
-    """The decision history as HTML (every user-supplied string escaped)."""
+def history_html(decisions: list[Any], signatures: Mapping[str, str] | None = None) -> str:
+    """The decision history as HTML (every user-supplied string escaped).
+
+    *signatures* maps a decision id to who signed it (``"signed by Alice"``,
+    ``"unsigned"``, ...); a decision it does not name shows no signature line.
+    """
+    signatures = signatures or {}
     if not decisions:
         return '<div class="wb-small wb-muted">No decision recorded on this finding yet.</div>'
     superseded = {d.supersedes: d.id for d in decisions if d.supersedes}
@@ -56,9 +70,33 @@ def history_html(decisions: list[Any]) -> str:
             f"{state}<br>recorded by {esc(d.decided_by)} at {esc(d.recorded_at)} "
             f"(decision date {esc(d.date)})"
             + (f"; {'; '.join(extra)}" if extra else "")
+            + _signature_html(signatures.get(d.id))
             + f"<br><i>{esc(d.rationale)}</i></li>"
         )
     return f'<ol class="wb-history wb-small">{"".join(items)}</ol>'
+
+
+def _signature_html(label: str | None) -> str:
+    if not label:
+        return ""
+    cls = "wb-signed" if label.startswith("signed by ") else "wb-unsigned"
+    if label.startswith("signature does not"):
+        cls = "wb-error"
+    return f'<br><span class="wb-signature {cls}">{esc(label)}</span>'
+
+
+def decision_signature_labels(session: Any) -> dict[str, str]:
+    """Decision id -> who signed it, from the project's log and ``signers.yaml``.
+
+    Empty when the signatures cannot be read (a broken ``signers.yaml``): the
+    history still shows, and ``workbench verify`` names the problem.
+    """
+    from workbench.risk.signing import decision_signatures
+
+    try:
+        return {k: v.label for k, v in decision_signatures(session.project).items()}
+    except Exception:  # the history must never break the workbench
+        return {}
 
 
 def integrity_banner(session: Any) -> str:
@@ -100,7 +138,12 @@ class HistoryView:
 
     def refresh(self) -> None:
         fid = self.session.selected_finding
-        self.html.value = history_html(self.session.decision_history(fid)) if fid else ""
+        if not fid:
+            self.html.value = ""
+            return
+        decisions = self.session.decision_history(fid)
+        signed = decision_signature_labels(self.session) if decisions else {}
+        self.html.value = history_html(decisions, signed)
 
 
 class TreatmentDetails:

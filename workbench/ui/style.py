@@ -78,6 +78,10 @@ CSS = """
   font-weight: 600; border: 1px solid rgba(0,0,0,0.35); white-space: nowrap; }
 .wb-root .wb-error { color: #B00020; font-weight: 600; }
 .wb-root .wb-ok { color: #006644; font-weight: 600; }
+.wb-root .wb-signed { color: #006644; }
+.wb-root .wb-unsigned { color: #555; font-style: italic; }
+.wb-root .wb-assumed { display: inline-block; border: 1px dashed #8a6d00; color: #6b5400;
+  border-radius: 3px; padding: 0 4px; font-size: 0.85em; }
 .wb-root .wb-message { min-height: 1.4em; }
 .wb-root table.wb-table { border-collapse: collapse; width: 100%;
   font-size: var(--wb-font); }

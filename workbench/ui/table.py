@@ -61,9 +61,15 @@ def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
                 + (f" · owner {esc(r['owner'])}" if r["owner"] else "")
                 + "</span>"
             )
+        assumed = (
+            ' <span class="wb-assumed" title="fires only because attributes are unstated: '
+            'state them in the model to confirm or remove it">assumed</span>'
+            if r.get("assumed")
+            else ""
+        )
         body.append(
             f"<tr{attrs}>"
-            f'<td><b>{esc(r["title"])}</b><br><span class="wb-small">on '
+            f'<td><b>{esc(r["title"])}</b>{assumed}<br><span class="wb-small">on '
             f"{esc(r['element_name'])}</span>"
             f'<span class="wb-muted wb-small">{zone}<br>{esc(r["id"])}</span></td>'
             f"<td>{technique}</td>"

@@ -1,4 +1,5 @@
-"""Views over the whole register: risk matrix heatmaps, the ATLAS matrix, guideline coverage, attack paths."""
+"""Views over the whole register: open questions, risk matrix heatmaps, the ATLAS matrix, guideline
+coverage, attack paths."""
 
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ __all__ = [
     "AtlasMatrixView",
     "AttackPathsView",
     "CoverageView",
+    "OpenQuestionsView",
     "RiskMatrixView",
     "atlas_html",
     "coverage_html",
+    "open_questions_html",
     "path_html",
 ]
 
@@ -64,6 +67,82 @@ def _finding_handler(on_finding: Callable[[str], None] | None) -> Callable[[str,
             on_finding(value)
 
     return handler
+
+
+# -- open questions --------------------------------------------------------------------------------
+
+#: How many open questions the workbench lists (the rest are counted).
+QUESTIONS_SHOWN = 10
+
+
+def open_questions_html(session: Any, limit: int = QUESTIONS_SHOWN) -> str:
+    """The unstated attributes whose answer would change the most risk, highest stake first.
+
+    Each question names the element, the attribute, the answer that matters and
+    the findings at stake; a finding is a control that opens it in the register.
+    """
+    from workbench.rules.questions import open_questions
+
+    state = session.state()
+    questions = open_questions(state.result)
+    if not questions:
+        return (
+            '<div class="wb-small wb-muted wb-questions-empty">No open questions: every '
+            "attribute that would change a finding is stated in the model.</div>"
+        )
+    rows = {r["id"]: r for r in state.rows}
+    items = []
+    for q in questions[:limit]:
+        links = []
+        for fid in q.findings:
+            r = rows.get(fid)
+            label = (
+                f"{band_badge(session.matrix, r['band'])} {esc(r['title'])}" if r else esc(fid)
+            )
+            links.append(_finding_link(fid, label))
+        removes = f"; would remove {q.removes} of {len(q.findings)}" if q.removes else ""
+        items.append(
+            f'<li class="wb-question" data-wb-question="{esc(q.element)}:{esc(q.attribute)}">'
+            f"<b>{esc(q.attribute)}</b> on <b>{esc(q.element_name)}</b> "
+            f'<span class="wb-muted">(answer: {esc(" or ".join(q.answers))}; score at stake '
+            f"{q.risk}{removes})</span>"
+            f'<br><span class="wb-small">{esc(q.text)}</span>'
+            f'<div class="wb-small">{" · ".join(links)}</div></li>'
+        )
+    more = len(questions) - limit
+    tail = (
+        f'<div class="wb-small wb-muted">and {more} more with less at stake</div>'
+        if more > 0
+        else ""
+    )
+    return (
+        f'<div class="wb-small"><b>{len(questions)}</b> open question'
+        f"{'s' if len(questions) != 1 else ''}: answer them in Edit model, the list re-ranks "
+        "at once.</div>"
+        f'<ol class="wb-list wb-questions">{"".join(items)}</ol>{tail}'
+    )
+
+
+class OpenQuestionsView:
+    """Open questions beside the register; a question's finding opens it in the threat table."""
+
+    def __init__(self, session: Any, on_finding: Callable[[str], None] | None = None):
+        self.session = session
+        self.heading = _html('<h4 class="wb-h">Open questions</h4>')
+        self.html = ClickableHTML()
+        self.html.add_class("wb-open-questions")
+        self.html.on_click(_finding_handler(on_finding))
+        self.widget = W.VBox([self.heading, self.html])
+        self.widget.add_class("wb-questions-view")
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            self.html.value = open_questions_html(self.session)
+        except Exception as exc:  # a view's failure is a message, never a broken workbench
+            self.html.value = (
+                f'<span class="wb-error">open questions cannot be listed: {esc(exc)}</span>'
+            )
 
 
 # -- risk matrix ---------------------------------------------------------------------------------
