@@ -165,7 +165,7 @@ def test_synthetic_model_round_trips_on_both_paths() -> None:
     text = dump_yaml(data)
     assert text == dump_yaml(data, fast=False)
     assert fast_parse(text) is not None
-    assert loads_model(text) == loads_model(text.replace("\n", "\n", 1), max_bytes=10**8)
+    assert loads_model(text, max_bytes=10**8) == model  # the model comes back as it was
     got, lines, _ = parse_yaml(text)
     expected = _event_parse(text)
     assert got == expected[0] and dict(lines) == expected[1]

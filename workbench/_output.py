@@ -7,12 +7,14 @@ data is a table. JSON is written with sorted keys so output diffs cleanly.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from workbench._csvsafe import protect
+from workbench.errors import InputError
 
 FORMATS = ("table", "json", "csv")
 
@@ -25,6 +27,16 @@ def add_format_argument(parser: Any, formats: Sequence[str] = ("table", "json"))
         default="table",
         help="output format (default: table)",
     )
+
+
+def date_option(text: str | None, option: str) -> dt.date | None:
+    """The date a command-line *option* gives (YYYY-MM-DD), or None when it is not given."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def to_json(data: Any) -> str:

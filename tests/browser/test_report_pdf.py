@@ -7,9 +7,9 @@ every piece of text, taken from the page content streams (font size times the te
 transformation matrices) by the small parser below, so that nothing prints under 8 pt.
 Page images go to ``test-artifacts/report-page-N.png`` when ``pdftoppm`` is installed.
 
-Page texts come from ``pdftotext`` (poppler-utils). Without Chromium or poppler-utils the
-tests are skipped, except with ``CI=true``: there poppler-utils is installed when the
-test may (root or password-less sudo), and anything still missing is a failure.
+Page texts come from ``pdftotext`` (poppler-utils), which ``make test`` installs beside
+Chromium (``scripts/ensure-chromium``). Without Chromium or poppler-utils the tests are
+skipped, except with ``CI=true``, where anything missing is a failure.
 Marker ``browser``.
 """
 
@@ -43,33 +43,10 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _install_poppler() -> None:
-    """Install poppler-utils in CI when allowed (as scripts/ensure-chromium does for Chromium)."""
-    if os.environ.get("CI") != "true" or shutil.which("apt-get") is None:
-        return
-    if os.geteuid() == 0:
-        sudo: list[str] = []
-    elif (
-        shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], check=False).returncode == 0
-    ):
-        sudo = ["sudo", "-n"]
-    else:
-        return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=False, env=env)
-    subprocess.run(
-        [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "poppler-utils"],
-        check=False,
-        env=env,
-    )
-
-
 @pytest.fixture(scope="module")
 def pdftotext() -> str:
     if not os.path.exists(CHROMIUM):
         _missing(f"{CHROMIUM} is missing (apt-get install chromium)")
-    if shutil.which("pdftotext") is None:
-        _install_poppler()
     found = shutil.which("pdftotext")
     if found is None:
         _missing("pdftotext is missing (apt-get install poppler-utils)")

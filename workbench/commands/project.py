@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench._output import add_format_argument, render_table, to_json
+from workbench._output import add_format_argument, date_option, render_table, to_json
 from workbench.commands.keys import add_key_argument, signed_handler
 from workbench.errors import InputError
 
@@ -19,12 +19,7 @@ __all__ = ["register"]
 
 
 def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
+    return date_option(text, "--as-of")
 
 
 def _open(path: str) -> Any:

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from typing import Any
 
-from workbench._output import add_format_argument, to_json
+from workbench._output import add_format_argument, date_option, to_json
 from workbench.errors import InputError
 
 __all__ = ["register"]
@@ -40,12 +40,7 @@ def register(subparsers: Any) -> None:
 
 
 def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--date: expected a date YYYY-MM-DD, got {text!r}") from None
+    return date_option(text, "--date")
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
