@@ -59,13 +59,15 @@ Conditions on a propagation:
 from __future__ import annotations
 
 import difflib
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from workbench.errors import Issue
 from workbench.model.definitions import CRITICALITY, SENSITIVITY
+from workbench.rules._graph import search
 from workbench.rules.context import EMPTY, Context, Match
 from workbench.rules.propagation import DIRECT, STORED
 
@@ -414,70 +416,72 @@ def _component_matches(ctx: Context, cond: Condition) -> dict[str, Match]:
     return result
 
 
+def _component_match(ctx: Context, cond: Condition, cid: str) -> Match | None:
+    """The match of a nested component condition on one component, evaluated once."""
+    full = ctx._sets.get(("matches", cond.key()))
+    if full is not None:
+        found: Match | None = full.get(cid)
+        return found
+    memo: dict[str, Match | None] = ctx.cached(("match of", cond.key()), dict)
+    if cid not in memo:
+        memo[cid] = cond.evaluate(ctx, ctx.components[cid])
+    return memo[cid]
+
+
 @dataclass(eq=False)
 class Related(Condition):
     relation: str  # upstream_of, downstream_of, sends_to, receives_from
     where: Condition
     data: frozenset[str] | None = None
 
-    def _related_set(self, ctx: Context) -> dict[str, str]:
-        """Components that stand in the relation, each with one witness."""
-
-        def compute() -> dict[str, str]:
-            targets = _component_matches(ctx, self.where)
-            out: dict[str, str] = {}
-            adj = ctx.in_adj if self.relation == "sends_to" else ctx.out_adj
-            for t in sorted(targets, key=ctx.order.__getitem__):
-                for fid, other in adj[t]:
-                    if self.data is not None and not (set(ctx.flows[fid].data) & self.data):
-                        continue
-                    out.setdefault(other, t)
-            return out
-
+    def _witness(self, ctx: Context, cid: str) -> str | None:
+        """The component matching ``where`` that *cid* stands in the relation to (the first
+        in model order), or None."""
         if self.relation in ("upstream_of", "downstream_of"):
-            return self._closure_witness(ctx)
-        result: dict[str, str] = ctx.cached(("related", self.key()), compute)
-        return result
+            return self._closure_witness(ctx).get(cid)
+        memo: dict[str, str | None] = ctx.cached(("related", self.key()), dict)
+        if cid in memo:
+            return memo[cid]
+        # sends_to: a flow from cid to the witness; receives_from: from the witness to cid
+        edges = ctx.out_adj[cid] if self.relation == "sends_to" else ctx.in_adj[cid]
+        order = ctx.order
+        best: str | None = None
+        for fid, other in edges:
+            if best is not None and order[other] >= order[best]:
+                continue
+            if self.data is not None and self.data.isdisjoint(ctx.flows[fid].data):
+                continue
+            if _component_match(ctx, self.where, other) is not None:
+                best = other
+        memo[cid] = best
+        return best
 
     def _closure_witness(self, ctx: Context) -> dict[str, str]:
         def compute() -> dict[str, str]:
+            # multi-source search from the matching components (model order), remembering
+            # which of them each node was first reached from; with data: only along the
+            # flows that carry those data kinds
             targets = _component_matches(ctx, self.where)
-            forward = self.relation == "downstream_of"
-            adj = ctx.succ if forward else ctx.pred
-            if self.data is not None:  # follow only the flows that carry these data kinds
-                edges = ctx.out_adj if forward else ctx.in_adj
-                kinds = self.data
-                adj = {
-                    cid: list(dict.fromkeys(
-                        o for fid, o in pairs if set(ctx.flows[fid].data) & kinds
-                    ))
-                    for cid, pairs in edges.items()
-                }
-            # multi-source BFS remembering which target each node was reached from
-            witness: dict[str, str] = {}
-            queue: deque[str] = deque()
-            for t in sorted(targets, key=ctx.order.__getitem__):
-                for nxt in adj[t]:
-                    if nxt not in witness:
-                        witness[nxt] = t
-                        queue.append(nxt)
-            while queue:
-                node = queue.popleft()
-                w = witness[node]
-                for nxt in adj[node]:
-                    if nxt not in witness:
-                        witness[nxt] = w
-                        queue.append(nxt)
-            return witness
+            g = ctx.graph
+            rows = g.rows(self.relation == "downstream_of", self.data)
+            sources = np.sort(g.numbers(targets))
+            found = search(rows, sources, mark_sources=False)
+            ids = g.ids
+            reached = np.flatnonzero(found.origin >= 0)
+            return {
+                ids[i]: ids[o]
+                for i, o in zip(reached.tolist(), found.origin[reached].tolist(), strict=True)
+            }
 
         result: dict[str, str] = ctx.cached(("related", self.key()), compute)
         return result
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
-        witness = self._related_set(ctx).get(element.id)
+        witness = self._witness(ctx, element.id)
         if witness is None:
             return None
-        nested = _component_matches(ctx, self.where)[witness]
+        nested = _component_match(ctx, self.where, witness)
+        assert nested is not None
         words = self.relation.replace("_", " ")
         m = Match(
             evidence=[f"{words} {ctx.name(witness)} ({ctx.components[witness].kind})"],

@@ -13,6 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from workbench.rules._graph import IndexGraph, search
+
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.catalog import Catalog
     from workbench.model import SystemModel
@@ -80,6 +84,7 @@ class Context:
         self._reach: dict[Any, tuple[dict[str, str | None], dict[str, str]]] = {}
         self._sets: dict[Any, Any] = {}
         self._taint: Any = None
+        self._graph: IndexGraph | None = None
         self._confidentiality: Any = None
         self._kind_attrs: dict[str, frozenset[str]] = {}
         self.by_kind: dict[str, list[Any]] = {}
@@ -88,6 +93,13 @@ class Context:
         # People pass data on by choice, not automatically: untrusted input that
         # reaches an actor does not flow on through it (it may still be an entry point).
         self.relays = {cid for cid, c in self.components.items() if c.kind != "actor"}
+
+    @property
+    def graph(self) -> IndexGraph:
+        """The graph as integer arrays (:class:`~workbench.rules._graph.IndexGraph`), once."""
+        if self._graph is None:
+            self._graph = IndexGraph(self)
+        return self._graph
 
     @property
     def taint(self) -> Any:
@@ -148,22 +160,21 @@ class Context:
         cached = self._reach.get(kinds)
         if cached is not None:
             return cached
-        sources = self.entries_of_kinds(kinds)
-        parent: dict[str, str | None] = {s: None for s in sources}
-        origin: dict[str, str] = {s: s for s in sources}
-        queue = deque(sources)
-        out_adj = self.out_adj
-        relays = self.relays
-        while queue:
-            node = queue.popleft()
-            if node not in relays and parent[node] is not None:
-                continue
-            o = origin[node]
-            for _flow, nxt in out_adj[node]:
-                if nxt not in parent:
-                    parent[nxt] = node
-                    origin[nxt] = o
-                    queue.append(nxt)
+        g = self.graph
+        found = search(
+            g.out, g.numbers(self.entries_of_kinds(kinds)), mark_sources=True, expand=g.relay
+        )
+        ids = g.ids
+        parent: dict[str, str | None] = {}
+        origin: dict[str, str] = {}
+        for i, p, o in zip(
+            np.flatnonzero(found.origin >= 0).tolist(),
+            found.parent[found.origin >= 0].tolist(),
+            found.origin[found.origin >= 0].tolist(),
+            strict=True,
+        ):
+            parent[ids[i]] = ids[p] if p >= 0 else None
+            origin[ids[i]] = ids[o]
         self._reach[kinds] = (parent, origin)
         return parent, origin
 

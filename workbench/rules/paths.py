@@ -38,7 +38,6 @@ path also reads as one sentence (:attr:`AttackPath.sentence`).
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -46,6 +45,7 @@ from typing import Any
 import yaml
 
 from workbench._resources import catalog_path
+from workbench.rules._graph import Ints, search
 from workbench.rules.context import Context
 from workbench.rules.findings import AttackPath, Finding, Hop
 
@@ -68,36 +68,37 @@ def hop_techniques() -> dict[str, str]:
     return dict(data["hop_techniques"])
 
 
-def _bfs(ctx: Context, sources: list[str]) -> dict[str, tuple[str | None, str | None]]:
-    """parent pointers: node -> (previous node, flow id)."""
-    parent: dict[str, tuple[str | None, str | None]] = {s: (None, None) for s in sources}
-    queue = deque(sources)
-    out_adj = ctx.out_adj
-    relays = ctx.relays
-    while queue:
-        node = queue.popleft()
-        if node not in relays and parent[node][0] is not None:
-            continue  # a person reached on the way does not pass data on by itself
-        for fid, nxt in out_adj[node]:
-            if nxt not in parent:
-                parent[nxt] = (node, fid)
-                queue.append(nxt)
-    return parent
-
-
-def _trace(
-    parent: dict[str, tuple[str | None, str | None]], node: str
-) -> tuple[list[str], list[str]]:
-    nodes = [node]
-    flows: list[str] = []
-    prev, fid = parent[node]
-    while prev is not None:
-        nodes.append(prev)
-        flows.append(str(fid))
-        prev, fid = parent[prev]
-    nodes.reverse()
-    flows.reverse()
-    return nodes, flows
+def _shortest(
+    ctx: Context,
+    entries: list[str],
+    jewels: Ints,
+    limits: PathLimits,
+) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
+    """Shortest paths to the crown jewels: from the nearest entry point (one search from all
+    of them), then from each of the ``max_sources`` most exposed entry points; per (entry
+    point, crown jewel) the first found, at most ``max_length`` flows long."""
+    g = ctx.graph
+    ids, flow_ids = g.ids, g.flow_ids
+    candidates: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    starts = [entries, *([e] for e in entries[: limits.max_sources])]
+    for sources in starts:
+        found = search(g.out, g.numbers(sources), mark_sources=True, expand=g.relay)
+        parent, edge, origin = found.parent.tolist(), found.edge.tolist(), found.origin
+        ok = jewels[(found.parent[jewels] >= 0) & (found.depth[jewels] <= limits.max_length)]
+        for j, o in zip(ok.tolist(), origin[ok].tolist(), strict=True):
+            key = (ids[o], ids[j])
+            if key in candidates:
+                continue
+            nodes, flows = [ids[j]], []
+            cur = j
+            while parent[cur] >= 0:
+                flows.append(flow_ids[edge[cur]])
+                cur = parent[cur]
+                nodes.append(ids[cur])
+            nodes.reverse()
+            flows.reverse()
+            candidates[key] = (nodes, flows)
+    return candidates
 
 
 def find_attack_paths(
@@ -111,20 +112,7 @@ def find_attack_paths(
     if not jewels or not ctx.entry_points:
         return [], 0
     entries = sorted(ctx.entry_points, key=lambda e: (ctx.trust[e], ctx.order[e]))
-    candidates: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-
-    def collect(parent: dict[str, tuple[str | None, str | None]]) -> None:
-        for jewel in jewels:
-            if jewel not in parent or parent[jewel][0] is None:
-                continue
-            nodes, flows = _trace(parent, jewel)
-            if len(flows) > limits.max_length:
-                continue
-            candidates.setdefault((nodes[0], jewel), (nodes, flows))
-
-    collect(_bfs(ctx, entries))
-    for entry in entries[: limits.max_sources]:
-        collect(_bfs(ctx, [entry]))
+    candidates = _shortest(ctx, entries, ctx.graph.numbers(jewels), limits)
 
     by_element: dict[str, list[Finding]] = {}
     for f in findings:
