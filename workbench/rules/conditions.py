@@ -136,6 +136,23 @@ class Condition:
         """A hashable description of the condition: equal conditions share cached sets."""
         return id(self)
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        """Whether :meth:`evaluate` gives a match, without building it (cheaper)."""
+        return self.evaluate(ctx, element) is not None
+
+    def among(self, ctx: Context) -> frozenset[str] | None:
+        """A set of element ids that holds every one this condition can hold for, read from
+        what the analysis computes once anyway (None: no such set). Not cached: use
+        :func:`candidate_ids`."""
+        return None
+
+    def cache_key(self) -> Any:
+        """:meth:`key`, computed once (conditions do not change once compiled)."""
+        found = self.__dict__.get("_cache_key")
+        if found is None:
+            found = self.__dict__["_cache_key"] = self.key()
+        return found
+
 
 @dataclass(eq=False)
 class All(Condition):
@@ -158,6 +175,22 @@ class All(Condition):
         for m in found:
             result.merge(m)
         return result
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        for part in self.parts:  # noqa: SIM110 (a loop: cheaper than all() of a generator)
+            if not part.holds(ctx, element):
+                return False
+        return True
+
+    def among(self, ctx: Context) -> frozenset[str] | None:
+        found = [s for s in (candidate_ids(ctx, p) for p in self.parts) if s is not None]
+        if not found:
+            return None
+        found.sort(key=len)
+        out = found[0]
+        for other in found[1:]:
+            out = out & other
+        return out
 
     def first_failure(self, ctx: Context, element: Any) -> Condition | None:
         for part in self.parts:
@@ -188,6 +221,21 @@ class AnyOf(Condition):
                 assumed = m
         return assumed
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        for part in self.parts:  # noqa: SIM110 (a loop: cheaper than any() of a generator)
+            if part.holds(ctx, element):
+                return True
+        return False
+
+    def among(self, ctx: Context) -> frozenset[str] | None:
+        out: frozenset[str] = frozenset()
+        for part in self.parts:
+            found = candidate_ids(ctx, part)
+            if found is None:
+                return None
+            out = out | found
+        return out
+
     def describe(self) -> str:
         return "any of: " + "; ".join(p.describe() for p in self.parts)
 
@@ -200,10 +248,10 @@ class Not(Condition):
         return ("not", self.part.key())
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
-        m = self.part.evaluate(ctx, element)
-        if m is None:
-            return EMPTY
-        return None
+        return None if self.part.holds(ctx, element) else EMPTY
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        return not self.part.holds(ctx, element)
 
     def describe(self) -> str:
         return f"not ({self.part.describe()})"
@@ -218,6 +266,9 @@ class Kind(Condition):
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         return EMPTY if element.kind in self.kinds else None
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        return element.kind in self.kinds
 
     def describe(self) -> str:
         return "kind is " + " or ".join(sorted(self.kinds))
@@ -262,6 +313,14 @@ class Attr(Condition):
         if test == "at_least":
             return order.index(actual) >= order.index(value)
         return order.index(actual) <= order.index(value)  # at_most
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        if not self.on_flow and not ctx.has_attribute(element.kind, self.name):
+            return False
+        actual = element.get(self.name)
+        if actual is None or actual == []:
+            return self.test == "absent" or (self.test != "present" and self.unstated == "matches")
+        return self.test != "absent" and self._holds(actual)
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         if not self.on_flow and not ctx.has_attribute(element.kind, self.name):
@@ -319,6 +378,12 @@ class ZoneTrust(Condition):
             return None
         return Match(evidence=[f"zone {element.zone} has trust {trust}"])
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        trust = ctx.trust[element.id]
+        return (self.at_most is None or trust <= self.at_most) and (
+            self.at_least is None or trust >= self.at_least
+        )
+
     def describe(self) -> str:
         parts = []
         if self.at_most is not None:
@@ -338,9 +403,9 @@ class Reachable(Condition):
         return ("reachable", kinds, self.expected)
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
-        reached = ctx.reachable_from_entries(element.id, self.entry_kinds)
-        if reached != self.expected:
+        if not self.holds(ctx, element):
             return None
+        reached = self.expected
         if not reached:
             return Match(evidence=["not reachable from any entry point"])
         path = ctx.path_from_entry(element.id, self.entry_kinds)
@@ -356,6 +421,12 @@ class Reachable(Condition):
             path=path,
             vars={"entry": ctx.name(entry), "path": ctx.path_text(path)},
         )
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        return ctx.reachable_from_entries(element.id, self.entry_kinds) == self.expected
+
+    def among(self, ctx: Context) -> frozenset[str] | None:
+        return frozenset(ctx.reach(self.entry_kinds)[0]) if self.expected else None
 
     def describe(self) -> str:
         who = (
@@ -381,6 +452,15 @@ class Flag(Condition):
         label = self.which.replace("_", " ")
         return Match(evidence=[f"{'is' if is_it else 'is not'} a {label}"])
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        is_it = element.id in (ctx.entry_set if self.which == "entry_point" else ctx.crown_jewels)
+        return is_it == self.expected
+
+    def among(self, ctx: Context) -> frozenset[str] | None:
+        if not self.expected:
+            return None
+        return frozenset(ctx.entry_set if self.which == "entry_point" else ctx.crown_jewels)
+
     def describe(self) -> str:
         return f"{'is' if self.expected else 'is not'} a {self.which.replace('_', ' ')}"
 
@@ -399,30 +479,41 @@ def kinds_of(cond: Condition) -> frozenset[str] | None:
     return None
 
 
-def _component_matches(ctx: Context, cond: Condition) -> dict[str, Match]:
-    """Evaluate a nested component condition on every component, once per analysis."""
+def candidate_ids(ctx: Context, cond: Condition) -> frozenset[str] | None:
+    """:meth:`Condition.among`, once per analysis for all the rules that share *cond*."""
+    key = ("among", cond.cache_key())
+    if key in ctx._sets:
+        found: frozenset[str] | None = ctx._sets[key]
+        return found
+    found = ctx._sets[key] = cond.among(ctx)
+    return found
 
-    def compute() -> dict[str, Match]:
-        found = {}
+
+def _matching(ctx: Context, cond: Condition) -> list[str]:
+    """The components a nested component condition holds for, in model order; once per
+    analysis for all the rules that share the condition."""
+
+    def compute() -> list[str]:
         kinds = kinds_of(cond)
         candidates = ctx.components.values() if kinds is None else ctx.of_kinds(kinds)
-        for comp in candidates:
-            m = cond.evaluate(ctx, comp)
-            if m is not None:
-                found[comp.id] = m
-        return found
+        return [comp.id for comp in candidates if _holds_on(ctx, cond, comp.id)]
 
-    result: dict[str, Match] = ctx.cached(("matches", cond.key()), compute)
+    result: list[str] = ctx.cached(("matching", cond.cache_key()), compute)
     return result
 
 
+def _holds_on(ctx: Context, cond: Condition, cid: str) -> bool:
+    """Whether a nested component condition holds for one component, decided once."""
+    memo: dict[str, bool] = ctx.cached(("holds on", cond.cache_key()), dict)
+    found = memo.get(cid)
+    if found is None:
+        found = memo[cid] = cond.holds(ctx, ctx.components[cid])
+    return found
+
+
 def _component_match(ctx: Context, cond: Condition, cid: str) -> Match | None:
-    """The match of a nested component condition on one component, evaluated once."""
-    full = ctx._sets.get(("matches", cond.key()))
-    if full is not None:
-        found: Match | None = full.get(cid)
-        return found
-    memo: dict[str, Match | None] = ctx.cached(("match of", cond.key()), dict)
+    """The match of a nested component condition on one component, built once."""
+    memo: dict[str, Match | None] = ctx.cached(("match of", cond.cache_key()), dict)
     if cid not in memo:
         memo[cid] = cond.evaluate(ctx, ctx.components[cid])
     return memo[cid]
@@ -439,7 +530,7 @@ class Related(Condition):
         in model order), or None."""
         if self.relation in ("upstream_of", "downstream_of"):
             return self._closure_witness(ctx).get(cid)
-        memo: dict[str, str | None] = ctx.cached(("related", self.key()), dict)
+        memo: dict[str, str | None] = ctx.cached(("related", self.cache_key()), dict)
         if cid in memo:
             return memo[cid]
         # sends_to: a flow from cid to the witness; receives_from: from the witness to cid
@@ -451,7 +542,7 @@ class Related(Condition):
                 continue
             if self.data is not None and self.data.isdisjoint(ctx.flows[fid].data):
                 continue
-            if _component_match(ctx, self.where, other) is not None:
+            if _holds_on(ctx, self.where, other):
                 best = other
         memo[cid] = best
         return best
@@ -461,10 +552,10 @@ class Related(Condition):
             # multi-source search from the matching components (model order), remembering
             # which of them each node was first reached from; with data: only along the
             # flows that carry those data kinds
-            targets = _component_matches(ctx, self.where)
+            targets = _matching(ctx, self.where)
             g = ctx.graph
             rows = g.rows(self.relation == "downstream_of", self.data)
-            sources = np.sort(g.numbers(targets))
+            sources = g.numbers(targets)
             found = search(rows, sources, mark_sources=False)
             ids = g.ids
             reached = np.flatnonzero(found.origin >= 0)
@@ -473,8 +564,16 @@ class Related(Condition):
                 for i, o in zip(reached.tolist(), found.origin[reached].tolist(), strict=True)
             }
 
-        result: dict[str, str] = ctx.cached(("related", self.key()), compute)
+        result: dict[str, str] = ctx.cached(("related", self.cache_key()), compute)
         return result
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        return self._witness(ctx, element.id) is not None
+
+    def among(self, ctx: Context) -> frozenset[str] | None:
+        if self.relation in ("upstream_of", "downstream_of"):
+            return frozenset(self._closure_witness(ctx))
+        return None
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         witness = self._witness(ctx, element.id)
@@ -533,6 +632,9 @@ class FlowData(Condition):
             return None
         return Match(evidence=[f"carries {', '.join(carried)}"], vars={"data": ", ".join(carried)})
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        return not self.kinds.isdisjoint(element.data)
+
     def describe(self) -> str:
         return "carries any of " + _fmt(sorted(self.kinds))
 
@@ -547,11 +649,14 @@ class Crosses(Condition):
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         ts, tt = ctx.trust[element.source], ctx.trust[element.target]
-        value = ts < tt if self.into_higher else ts != tt
-        if value != self.expected:
+        if (ts < tt if self.into_higher else ts != tt) != self.expected:
             return None
         src, dst = ctx.components[element.source].zone, ctx.components[element.target].zone
         return Match(evidence=[f"from zone {src} (trust {ts}) to zone {dst} (trust {tt})"])
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        ts, tt = ctx.trust[element.source], ctx.trust[element.target]
+        return (ts < tt if self.into_higher else ts != tt) == self.expected
 
     def describe(self) -> str:
         what = (
@@ -583,6 +688,10 @@ class Endpoint(Condition):
         out.path = m.path
         out.vars = dict(m.vars)
         return out
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        cid = element.source if self.end == "source" else element.target
+        return self.where.holds(ctx, ctx.components[cid])
 
     def describe(self) -> str:
         return f"{self.end} component where ({self.where.describe()})"
@@ -868,6 +977,12 @@ class UntrustedContent(Condition):
             return Match(evidence=[text], path=nodes, vars={"entry": start, "path": chain})
         return None
 
+    def among(self, ctx: Context) -> frozenset[str] | None:
+        if self.on_flow:
+            return None
+        states = self.states
+        return frozenset(node for node, state in ctx.taint.parent if state in states)
+
     def describe(self) -> str:
         what = {
             "direct": "an outsider's input reaches it live (direct)",
@@ -932,6 +1047,9 @@ class ConfidentialData(Condition):
                 )
                 vars_["entry"] = who.name
         return Match(evidence=evidence, path=nodes, vars=vars_)
+
+    def among(self, ctx: Context) -> frozenset[str] | None:
+        return None if self.on_flow else frozenset(ctx.confidentiality.held)
 
     def describe(self) -> str:
         what = "confidential or more sensitive data reaches it"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.rules.conditions import candidate_ids
 from workbench.rules.context import Context, Match
 from workbench.rules.effects import EffectApplier, Pending
 from workbench.rules.findings import AttackPath, Finding, Removed, RuleFailure
@@ -339,9 +340,18 @@ def _analyze(
     errors: list[RuleFailure] = []
     total = len(rules.rules)
     for done, rule in enumerate(rules.rules, start=1):
-        for element in _candidates(ctx, rule, by_kind):
+        cond = rule.condition
+        candidates = _candidates(ctx, rule, by_kind)
+        try:
+            among = candidate_ids(ctx, cond)  # a superset of the elements it can hold for
+        except Exception:
+            among = None  # evaluated element by element below, which reports the failure
+        if among is not None:
+            candidates = [el for el in candidates if el.id in among]
+        for element in candidates:
             try:
-                match = rule.condition.evaluate(ctx, element)
+                # most candidates fail: decide first, build the match (texts) only when it holds
+                match = cond.evaluate(ctx, element) if cond.holds(ctx, element) else None
                 if match is not None:
                     finding = builder.finding(rule, element, match, rule.element)
                     if finding is not None:

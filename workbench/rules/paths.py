@@ -141,68 +141,10 @@ def find_attack_paths(
         ),
     )
     left_out = max(0, len(ranked) - limits.max_paths)
-    defaults = hop_techniques()
-    tactic_order = {t.id: i for i, t in enumerate(catalog.tactics())}
-
-    def _hop_tactics(technique: str) -> list[str]:
-        """The technique's tactics in matrix order, adversary-side ones only if nothing else."""
-        tactics = sorted(catalog.technique(technique).tactics, key=tactic_order.__getitem__)
-        return [t for t in tactics if t not in PRE_TACTICS] or tactics
-
-    def _progress(f: Finding, stage: int) -> tuple[int, int, str]:
-        order = [tactic_order[t] for t in _hop_tactics(f.technique)]
-        ahead = [o for o in order if o >= stage]
-        return (ahead[0] if ahead else 100 + (order[0] if order else 0), -f.score, f.id)
-
+    chooser = _Hops(ctx, catalog, by_element)
     paths = []
     for nodes, flows in ranked[: limits.max_paths]:
-        hops = []
-        pre: list[str] = []
-        stage = -1
-        for i, fid in enumerate(flows):
-            target = nodes[i + 1]
-            last = i == len(flows) - 1
-            if target in nodes[: i + 1]:
-                options = []  # back at a component already passed: its default move
-            else:
-                # findings on the component entered; on the flow only if it has none
-                options = by_element.get(target, []) or by_element.get(fid, [])
-            if last:
-                # at the target: the impact or exfiltration there, when there is one
-                ends = [f for f in options if set(_hop_tactics(f.technique)) & END_TACTICS]
-                options = ends or options
-            else:
-                options = [f for f in options if not set(_hop_tactics(f.technique)) <= END_TACTICS]
-            if any(f.technique.startswith(_INJECTION) for f in options):
-                # direct injection only if the outsider's words came live, else indirect
-                live = all(ctx.components[n].kind in _LIVE for n in nodes[1 : i + 1]) and (
-                    ctx.components[nodes[0]].kind == "actor"
-                )
-                wanted = "AML.T0051.000" if live else "AML.T0051.001"
-                if any(f.technique == wanted for f in options):
-                    options = [
-                        f
-                        for f in options
-                        if not f.technique.startswith(_INJECTION) or f.technique == wanted
-                    ]
-            # the finding that moves the attacker on: the one whose tactic comes next in
-            # the kill chain (the earliest tactic not before the current stage), then
-            # the highest score
-            finding = min(options, key=lambda f: _progress(f, stage), default=None)
-            technique = finding.technique if finding else defaults[ctx.components[target].kind]
-            tactics = _hop_tactics(technique)
-            later = [t for t in tactics if tactic_order[t] >= stage]
-            tactic = (later or tactics or [""])[0]
-            if tactic:
-                stage = tactic_order[tactic]
-            hops.append(
-                Hop(nodes[i], target, fid, technique, tactic, finding.id if finding else None)
-            )
-            for el in (fid, target):
-                for f in by_element.get(el, ()):
-                    for p in f.preconditions:
-                        if p not in pre:
-                            pre.append(p)
+        hops, pre = chooser.hops(nodes, flows)
         score = max_score(nodes, flows)
         paths.append(
             AttackPath(
@@ -222,6 +164,89 @@ def find_attack_paths(
 
 _INJECTION = ("AML.T0051",)
 _LIVE = frozenset({"application", "agent", "inference_endpoint", "model"})
+
+
+class _Hops:
+    """Labels the hops of a path with the technique that moves the attacker on."""
+
+    def __init__(self, ctx: Context, catalog: Any, by_element: dict[str, list[Finding]]) -> None:
+        self.ctx = ctx
+        self.catalog = catalog
+        self.by_element = by_element
+        self.defaults = hop_techniques()
+        self.tactic_order = {t.id: i for i, t in enumerate(catalog.tactics())}
+
+    def tactics(self, technique: str) -> list[str]:
+        """The technique's tactics in matrix order, adversary-side ones only if nothing else."""
+        order = self.tactic_order
+        tactics = sorted(self.catalog.technique(technique).tactics, key=order.__getitem__)
+        return [t for t in tactics if t not in PRE_TACTICS] or tactics
+
+    def _progress(self, f: Finding, stage: int) -> tuple[int, int, str]:
+        order = [self.tactic_order[t] for t in self.tactics(f.technique)]
+        ahead = [o for o in order if o >= stage]
+        return (ahead[0] if ahead else 100 + (order[0] if order else 0), -f.score, f.id)
+
+    def _options(self, nodes: list[str], flows: list[str], i: int) -> list[Finding]:
+        """The findings that could label hop *i*."""
+        ctx, by_element = self.ctx, self.by_element
+        fid, target = flows[i], nodes[i + 1]
+        if target in nodes[: i + 1]:
+            options: list[Finding] = []  # back at a component already passed: its default move
+        else:
+            # findings on the component entered; on the flow only if it has none
+            options = by_element.get(target, []) or by_element.get(fid, [])
+        if i == len(flows) - 1:
+            # at the target: the impact or exfiltration there, when there is one
+            ends = [f for f in options if set(self.tactics(f.technique)) & END_TACTICS]
+            options = ends or options
+        else:
+            options = [f for f in options if not set(self.tactics(f.technique)) <= END_TACTICS]
+        if any(f.technique.startswith(_INJECTION) for f in options):
+            # direct injection only if the outsider's words came live, else indirect
+            live = all(ctx.components[n].kind in _LIVE for n in nodes[1 : i + 1]) and (
+                ctx.components[nodes[0]].kind == "actor"
+            )
+            wanted = "AML.T0051.000" if live else "AML.T0051.001"
+            if any(f.technique == wanted for f in options):
+                options = [
+                    f
+                    for f in options
+                    if not f.technique.startswith(_INJECTION) or f.technique == wanted
+                ]
+        return options
+
+    def hops(self, nodes: list[str], flows: list[str]) -> tuple[list[Hop], list[str]]:
+        """The hops of a path and the preconditions of the findings along it."""
+        hops = []
+        pre: list[str] = []
+        stage = -1
+        for i, fid in enumerate(flows):
+            target = nodes[i + 1]
+            # the finding that moves the attacker on: the one whose tactic comes next in
+            # the kill chain (the earliest tactic not before the current stage), then
+            # the highest score
+            finding = min(
+                self._options(nodes, flows, i),
+                key=lambda f: self._progress(f, stage),
+                default=None,
+            )
+            kind = self.ctx.components[target].kind
+            technique = finding.technique if finding else self.defaults[kind]
+            tactics = self.tactics(technique)
+            later = [t for t in tactics if self.tactic_order[t] >= stage]
+            tactic = (later or tactics or [""])[0]
+            if tactic:
+                stage = self.tactic_order[tactic]
+            hops.append(
+                Hop(nodes[i], target, fid, technique, tactic, finding.id if finding else None)
+            )
+            for el in (fid, target):
+                for f in self.by_element.get(el, ()):
+                    for p in f.preconditions:
+                        if p not in pre:
+                            pre.append(p)
+        return hops, pre
 
 
 def _injection_detours(
