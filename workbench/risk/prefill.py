@@ -30,11 +30,13 @@ Prefill, never impose: an analyst's override replaces it and records who and why
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from workbench.rules._graph import search
 from workbench.rules.context import Context
 
 __all__ = ["Prefill", "Prefiller"]
@@ -61,6 +63,15 @@ def _value(comp: Any) -> int:
     return 1
 
 
+def _reached(ids: list[str], values: Any, reached: Any, *, as_ids: bool) -> dict[str, Any]:
+    """Per reached component (``reached >= 0``) its value, or the component it names."""
+    index = np.flatnonzero(reached >= 0).tolist()
+    picked = values[index].tolist()
+    if as_ids:
+        picked = [ids[v] for v in picked]
+    return dict(zip([ids[i] for i in index], picked, strict=True))
+
+
 class Prefiller:
     """Computes prefill factors for every element of one analysis context."""
 
@@ -72,20 +83,15 @@ class Prefiller:
         self.reached_value, self.witness = self._downstream_values()
 
     def _entry_distances(self) -> tuple[dict[str, int], dict[str, str]]:
+        """Flows from the nearest entry point (people do not relay), and which one it is."""
         ctx = self.ctx
-        dist = {e: 0 for e in ctx.entry_points}
-        nearest = {e: e for e in ctx.entry_points}
-        queue = deque(ctx.entry_points)
-        while queue:
-            node = queue.popleft()
-            if node not in ctx.relays and dist[node] > 0:
-                continue
-            for _f, nxt in ctx.out_adj[node]:
-                if nxt not in dist:
-                    dist[nxt] = dist[node] + 1
-                    nearest[nxt] = nearest[node]
-                    queue.append(nxt)
-        return dist, nearest
+        g = ctx.graph
+        found = search(g.out, g.numbers(ctx.entry_points), mark_sources=True, expand=g.relay)
+        depth, origin = found.depth, found.origin
+        return (
+            _reached(g.ids, depth, depth, as_ids=False),
+            _reached(g.ids, origin, depth, as_ids=True),
+        )
 
     def _downstream_values(self) -> tuple[dict[str, int], dict[str, str]]:
         """Highest value reachable from each node (itself included), with a witness.
@@ -98,15 +104,9 @@ class Prefiller:
         value = {cid: _value(c) for cid, c in ctx.components.items()}
 
         def backward(sources: list[str]) -> dict[str, str]:
-            witness = {s: s for s in sources}
-            queue = deque(sources)
-            while queue:
-                node = queue.popleft()
-                for _f, prev in ctx.in_adj[node]:
-                    if prev not in witness:
-                        witness[prev] = witness[node]
-                        queue.append(prev)
-            return witness
+            g = ctx.graph
+            found = search(g.into, g.numbers(sources), mark_sources=True)
+            return _reached(g.ids, found.origin, found.origin, as_ids=True)
 
         top = backward([c for c in ctx.components if value[c] == 2])
         above_low = backward([c for c in ctx.components if value[c] >= 1])

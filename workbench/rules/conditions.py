@@ -476,6 +476,14 @@ def kinds_of(cond: Condition) -> frozenset[str] | None:
             for k in kinds[1:]:
                 out = out & k
             return out
+    if isinstance(cond, AnyOf):
+        union: frozenset[str] = frozenset()
+        for part in cond.parts:
+            found = kinds_of(part)
+            if found is None:
+                return None
+            union = union | found
+        return union
     return None
 
 
@@ -692,6 +700,22 @@ class Endpoint(Condition):
     def holds(self, ctx: Context, element: Any) -> bool:
         cid = element.source if self.end == "source" else element.target
         return self.where.holds(ctx, ctx.components[cid])
+
+    def among(self, ctx: Context) -> frozenset[str] | None:
+        """The flows into (target) or out of (source) the components ``where`` can hold for."""
+        kinds, ids = kinds_of(self.where), candidate_ids(ctx, self.where)
+        if kinds is None and ids is None:
+            return None
+        comps: set[str] | frozenset[str]
+        if kinds is None:
+            assert ids is not None
+            comps = ids
+        else:
+            comps = {c.id for c in ctx.of_kinds(kinds)}
+            if ids is not None:
+                comps = comps & ids
+        adj = ctx.in_adj if self.end == "target" else ctx.out_adj
+        return frozenset(fid for cid in comps for fid, _other in adj[cid])
 
     def describe(self) -> str:
         return f"{self.end} component where ({self.where.describe()})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -71,13 +72,6 @@ class Context:
         for f in self.flows.values():
             self.out_adj[f.source].append((f.id, f.target))
             self.in_adj[f.target].append((f.id, f.source))
-        # neighbours without flow ids (each once), for the searches that need no flow
-        self.succ: dict[str, list[str]] = {
-            cid: list(dict.fromkeys(t for _f, t in edges)) for cid, edges in self.out_adj.items()
-        }
-        self.pred: dict[str, list[str]] = {
-            cid: list(dict.fromkeys(s for _f, s in edges)) for cid, edges in self.in_adj.items()
-        }
         self.entry_points: list[str] = [c.id for c in model.entry_points()]
         self.entry_set = set(self.entry_points)
         self.crown_jewels: set[str] = {c.id for c in model.crown_jewels()}
@@ -93,6 +87,16 @@ class Context:
         # People pass data on by choice, not automatically: untrusted input that
         # reaches an actor does not flow on through it (it may still be an entry point).
         self.relays = {cid for cid, c in self.components.items() if c.kind != "actor"}
+
+    @cached_property
+    def succ(self) -> dict[str, list[str]]:
+        """Each component's successors, each once, without flow ids."""
+        return {cid: list(dict.fromkeys(t for _f, t in e)) for cid, e in self.out_adj.items()}
+
+    @cached_property
+    def pred(self) -> dict[str, list[str]]:
+        """Each component's predecessors, each once, without flow ids."""
+        return {cid: list(dict.fromkeys(s for _f, s in e)) for cid, e in self.in_adj.items()}
 
     @property
     def graph(self) -> IndexGraph:

@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import gc
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,38 @@ class AnalysisResult:
         }
 
 
+Piece = str | tuple[str, str]  # literal text, or (variable name, the text if it has no value)
+
+
+def _pieces(template: string.Template) -> tuple[Piece, ...]:
+    """A template cut into literals and variables, once, for :func:`_fill`."""
+    text = template.template
+    out: list[Piece] = []
+    last = 0
+    for mo in template.pattern.finditer(text):
+        if mo.start() > last:
+            out.append(text[last : mo.start()])
+        name = mo.group("named") or mo.group("braced")
+        if name is not None:
+            out.append((name, mo.group()))
+        elif mo.group("escaped") is not None:
+            out.append(template.delimiter)
+        else:
+            out.append(mo.group())
+        last = mo.end()
+    if last < len(text):
+        out.append(text[last:])
+    return tuple(out)
+
+
+def _fill(pieces: tuple[Piece, ...], variables: dict[str, str]) -> str:
+    """What ``Template.safe_substitute(variables)`` gives, without scanning the text again."""
+    return "".join(
+        p if isinstance(p, str) else str(variables[p[0]]) if p[0] in variables else p[1]
+        for p in pieces
+    )
+
+
 def _unique(items: list[str]) -> list[str]:
     seen: set[str] = set()
     out = []
@@ -108,6 +141,7 @@ class _Builder:
         self.pending: dict[str, list[Pending]] = {}
         self.unstated: dict[str, list[tuple[str, str]]] = {}
         self._list_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], ...]] = {}
+        self._pieces: dict[str, tuple[Piece, ...]] = {}
 
     def _lists(self, rule: Rule, held: tuple[int, ...]) -> tuple[list[str], ...]:
         """Techniques, tactics, mitigations, controls, preconditions and guidelines of *rule*
@@ -159,6 +193,8 @@ class _Builder:
         hint_l, hint_i = rule.likelihood, rule.impact
         held = []
         for i, extra in enumerate(rule.also):
+            if not extra.condition.holds(ctx, element):
+                continue
             m = extra.condition.evaluate(ctx, element)
             if m is None:
                 continue
@@ -190,7 +226,10 @@ class _Builder:
             "technique_name": self.catalog.technique(rule.technique).display_name,
         }
         variables.update(match.vars)
-        text = rule.rationale.safe_substitute(variables).strip()
+        pieces = self._pieces.get(rule.id)
+        if pieces is None:
+            pieces = self._pieces[rule.id] = _pieces(rule.rationale)
+        text = _fill(pieces, variables).strip()
         reason = text
         if match.evidence:
             reason += " Matched: " + "; ".join(match.evidence) + "."
