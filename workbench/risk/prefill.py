@@ -34,9 +34,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from workbench.rules._graph import search
 from workbench.rules.context import Context
 
 __all__ = ["Prefill", "Prefiller"]
@@ -63,15 +60,6 @@ def _value(comp: Any) -> int:
     return 1
 
 
-def _reached(ids: list[str], values: Any, reached: Any, *, as_ids: bool) -> dict[str, Any]:
-    """Per reached component (``reached >= 0``) its value, or the component it names."""
-    index = np.flatnonzero(reached >= 0).tolist()
-    picked = values[index].tolist()
-    if as_ids:
-        picked = [ids[v] for v in picked]
-    return dict(zip([ids[i] for i in index], picked, strict=True))
-
-
 class Prefiller:
     """Computes prefill factors for every element of one analysis context."""
 
@@ -86,12 +74,9 @@ class Prefiller:
         """Flows from the nearest entry point (people do not relay), and which one it is."""
         ctx = self.ctx
         g = ctx.graph
-        found = search(g.out, g.numbers(ctx.entry_points), mark_sources=True, expand=g.relay)
+        found = g.search(ctx.entry_points, relays_only=True)
         depth, origin = found.depth, found.origin
-        return (
-            _reached(g.ids, depth, depth, as_ids=False),
-            _reached(g.ids, origin, depth, as_ids=True),
-        )
+        return g.by_id(depth, depth, as_ids=False), g.by_id(origin, depth, as_ids=True)
 
     def _downstream_values(self) -> tuple[dict[str, int], dict[str, str]]:
         """Highest value reachable from each node (itself included), with a witness.
@@ -105,8 +90,9 @@ class Prefiller:
 
         def backward(sources: list[str]) -> dict[str, str]:
             g = ctx.graph
-            found = search(g.into, g.numbers(sources), mark_sources=True)
-            return _reached(g.ids, found.origin, found.origin, as_ids=True)
+            found = g.search(sources, forward=False)
+            witness: dict[str, str] = g.by_id(found.origin, found.origin, as_ids=True)
+            return witness
 
         top = backward([c for c in ctx.components if value[c] == 2])
         above_low = backward([c for c in ctx.components if value[c] >= 1])

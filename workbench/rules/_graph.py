@@ -151,3 +151,29 @@ class IndexGraph:
     def numbers(self, ids: Any) -> Ints:
         index = self.index
         return np.fromiter((index[c] for c in ids), dtype=np.int64)
+
+    def search(
+        self,
+        sources: Any,
+        *,
+        forward: bool = True,
+        data: frozenset[str] | None = None,
+        mark_sources: bool = True,
+        relays_only: bool = False,
+    ) -> Search:
+        """:func:`search` from the components *sources* (ids, in queue order), along flows
+        out of (forward) or into each node, only those carrying one of *data* when given;
+        with *relays_only* people reached on the way are not expanded."""
+        rows = self.rows(forward, data)
+        expand = self.relay if relays_only else None
+        return search(rows, self.numbers(sources), mark_sources=mark_sources, expand=expand)
+
+    def by_id(self, values: Ints, reached: Ints, *, as_ids: bool) -> dict[str, Any]:
+        """Per component reached (``reached >= 0``), in model order: its value, or with
+        *as_ids* the id of the component the value numbers (None for -1)."""
+        ids = self.ids
+        index = np.flatnonzero(reached >= 0).tolist()
+        picked = values[index].tolist()
+        if as_ids:
+            picked = [ids[v] if v >= 0 else None for v in picked]
+        return dict(zip([ids[i] for i in index], picked, strict=True))

@@ -63,11 +63,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from workbench.errors import Issue
 from workbench.model.definitions import CRITICALITY, SENSITIVITY
-from workbench.rules._graph import search
 from workbench.rules.context import EMPTY, Context, Match
 from workbench.rules.propagation import DIRECT, STORED
 
@@ -562,15 +559,10 @@ class Related(Condition):
             # flows that carry those data kinds
             targets = _matching(ctx, self.where)
             g = ctx.graph
-            rows = g.rows(self.relation == "downstream_of", self.data)
-            sources = g.numbers(targets)
-            found = search(rows, sources, mark_sources=False)
-            ids = g.ids
-            reached = np.flatnonzero(found.origin >= 0)
-            return {
-                ids[i]: ids[o]
-                for i, o in zip(reached.tolist(), found.origin[reached].tolist(), strict=True)
-            }
+            forward = self.relation == "downstream_of"
+            found = g.search(targets, forward=forward, data=self.data, mark_sources=False)
+            witness: dict[str, str] = g.by_id(found.origin, found.origin, as_ids=True)
+            return witness
 
         result: dict[str, str] = ctx.cached(("related", self.cache_key()), compute)
         return result

@@ -14,13 +14,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from workbench.rules._graph import IndexGraph, search
-
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.catalog import Catalog
     from workbench.model import SystemModel
+    from workbench.rules._graph import IndexGraph
 
 __all__ = ["EMPTY", "Context", "Match"]
 
@@ -102,6 +99,8 @@ class Context:
     def graph(self) -> IndexGraph:
         """The graph as integer arrays (:class:`~workbench.rules._graph.IndexGraph`), once."""
         if self._graph is None:
+            from workbench.rules._graph import IndexGraph  # numpy: only when analysing
+
             self._graph = IndexGraph(self)
         return self._graph
 
@@ -165,20 +164,9 @@ class Context:
         if cached is not None:
             return cached
         g = self.graph
-        found = search(
-            g.out, g.numbers(self.entries_of_kinds(kinds)), mark_sources=True, expand=g.relay
-        )
-        ids = g.ids
-        parent: dict[str, str | None] = {}
-        origin: dict[str, str] = {}
-        for i, p, o in zip(
-            np.flatnonzero(found.origin >= 0).tolist(),
-            found.parent[found.origin >= 0].tolist(),
-            found.origin[found.origin >= 0].tolist(),
-            strict=True,
-        ):
-            parent[ids[i]] = ids[p] if p >= 0 else None
-            origin[ids[i]] = ids[o]
+        found = g.search(self.entries_of_kinds(kinds), relays_only=True)
+        parent: dict[str, str | None] = g.by_id(found.parent, found.origin, as_ids=True)
+        origin: dict[str, str] = g.by_id(found.origin, found.origin, as_ids=True)
         self._reach[kinds] = (parent, origin)
         return parent, origin
 

@@ -40,14 +40,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from workbench._resources import catalog_path
-from workbench.rules._graph import Ints, search
 from workbench.rules.context import Context
 from workbench.rules.findings import AttackPath, Finding, Hop
+
+if TYPE_CHECKING:  # pragma: no cover
+    from workbench.rules._graph import Ints
 
 PRE_TACTICS = frozenset({"AML.TA0002", "AML.TA0003"})  # reconnaissance, resource development
 END_TACTICS = frozenset({"AML.TA0010", "AML.TA0011"})  # exfiltration, impact: at the target
@@ -82,7 +84,7 @@ def _shortest(
     candidates: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
     starts = [entries, *([e] for e in entries[: limits.max_sources])]
     for sources in starts:
-        found = search(g.out, g.numbers(sources), mark_sources=True, expand=g.relay)
+        found = g.search(sources, relays_only=True)
         parent, edge, origin = found.parent.tolist(), found.edge.tolist(), found.origin
         ok = jewels[(found.parent[jewels] >= 0) & (found.depth[jewels] <= limits.max_length)]
         for j, o in zip(ok.tolist(), origin[ok].tolist(), strict=True):
