@@ -62,6 +62,15 @@ class Search:
     edge: Ints  # the flow it was first reached by
     origin: Ints  # the source the search reached it from
     depth: Ints  # flows from that source
+    levels: list[Ints]  # the nodes first reached at depth 1, 2, ... in the order reached
+
+    def along(self, start: npt.NDArray[Any], step: Any) -> npt.NDArray[Any]:
+        """A value carried down the search tree: *start* (per node) at the sources, then
+        ``step(value at the parent, nodes)`` for the nodes of each level."""
+        value = start.copy()
+        for new in self.levels:
+            value[new] = step(value[self.parent[new]], new)
+        return value
 
 
 def search(rows: Rows, sources: Ints, *, mark_sources: bool, expand: Bools | None = None) -> Search:
@@ -85,6 +94,7 @@ def search(rows: Rows, sources: Ints, *, mark_sources: bool, expand: Bools | Non
         origin[frontier] = frontier
         depth[frontier] = 0
     level = 0
+    levels: list[Ints] = []
     indptr, node, edges = rows.indptr, rows.node, rows.edge
     while frontier.size:
         if expand is not None and level:
@@ -111,8 +121,9 @@ def search(rows: Rows, sources: Ints, *, mark_sources: bool, expand: Bools | Non
         edge[new] = edges[pos[which]]
         origin[new] = origins[owner]
         depth[new] = level
+        levels.append(new)
         frontier, origins = new, origins[owner]
-    return Search(parent, edge, origin, depth)
+    return Search(parent, edge, origin, depth, levels)
 
 
 class IndexGraph:

@@ -40,16 +40,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from workbench._resources import catalog_path
 from workbench.rules.context import Context
 from workbench.rules.findings import AttackPath, Finding, Hop
-
-if TYPE_CHECKING:  # pragma: no cover
-    from workbench.rules._graph import Ints
 
 PRE_TACTICS = frozenset({"AML.TA0002", "AML.TA0003"})  # reconnaissance, resource development
 END_TACTICS = frozenset({"AML.TA0010", "AML.TA0011"})  # exfiltration, impact: at the target
@@ -70,37 +67,87 @@ def hop_techniques() -> dict[str, str]:
     return dict(data["hop_techniques"])
 
 
-def _shortest(
+def _ranked(
     ctx: Context,
     entries: list[str],
-    jewels: Ints,
     limits: PathLimits,
-) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
-    """Shortest paths to the crown jewels: from the nearest entry point (one search from all
-    of them), then from each of the ``max_sources`` most exposed entry points; per (entry
-    point, crown jewel) the first found, at most ``max_length`` flows long."""
+    top_score: dict[str, int],
+    detours: dict[str, tuple[str, str, str]],
+) -> tuple[list[tuple[list[str], list[str]]], int]:
+    """The ``max_paths`` highest-ranked paths and how many more there were.
+
+    The candidates are the shortest paths to the crown jewels from the nearest entry
+    point (one search from all of them), then from each of the ``max_sources`` most
+    exposed entry points: per (entry point, crown jewel) the first found, at most
+    ``max_length`` flows long, through the LLM it prompts where :func:`_through_llm`
+    says so. Each candidate's rank (the highest score on it, its entry point's
+    exposure, its length) is carried down the search tree, so only the paths kept are
+    traced.
+    """
+    import numpy as np
+
     g = ctx.graph
     ids, flow_ids = g.ids, g.flow_ids
-    candidates: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    jewels = g.numbers(c for c in ctx.components if c in ctx.crown_jewels)
+    node_score = np.fromiter((top_score.get(c, 0) for c in ids), np.int64, len(ids))
+    flow_score = np.fromiter((top_score.get(f, 0) for f in flow_ids), np.int64, len(flow_ids))
+    llms = {d[0] for d in detours.values()}
+    is_llm = np.fromiter((c in llms for c in ids), np.bool_, len(ids))
+    detour_at = np.fromiter((c in detours for c in ids), np.bool_, len(ids))
+    extra = {  # what a detour through the LLM adds: its score, and two flows
+        g.index[c]: max(top_score.get(llm, 0), top_score.get(f_in, 0), top_score.get(f_out, 0))
+        for c, (llm, f_in, f_out) in detours.items()
+    }
+    none = np.full(len(ids), -1, dtype=np.int64)
+    seen: set[tuple[int, int]] = set()
+    ranked: list[tuple[tuple[int, int, int, int, int], int, int]] = []
+    searches = []
     starts = [entries, *([e] for e in entries[: limits.max_sources])]
-    for sources in starts:
+    for number, sources in enumerate(starts):
         found = g.search(sources, relays_only=True)
-        parent, edge, origin = found.parent.tolist(), found.edge.tolist(), found.origin
+        searches.append(found)
+        top = found.along(
+            node_score,
+            lambda at, new, edge=found.edge: np.maximum(
+                at, np.maximum(node_score[new], flow_score[edge[new]])
+            ),
+        )
+        has_llm = found.along(is_llm, lambda at, new: at | is_llm[new])
+        first = found.along(
+            none, lambda at, new: np.where(at >= 0, at, np.where(detour_at[new], new, -1))
+        )
         ok = jewels[(found.parent[jewels] >= 0) & (found.depth[jewels] <= limits.max_length)]
-        for j, o in zip(ok.tolist(), origin[ok].tolist(), strict=True):
-            key = (ids[o], ids[j])
-            if key in candidates:
+        for j, o, d, score, llm, via in zip(
+            ok.tolist(),
+            found.origin[ok].tolist(),
+            found.depth[ok].tolist(),
+            top[ok].tolist(),
+            has_llm[ok].tolist(),
+            first[found.parent[ok]].tolist(),
+            strict=True,
+        ):
+            if (o, j) in seen:
                 continue
-            nodes, flows = [ids[j]], []
-            cur = j
-            while parent[cur] >= 0:
-                flows.append(flow_ids[edge[cur]])
-                cur = parent[cur]
-                nodes.append(ids[cur])
-            nodes.reverse()
-            flows.reverse()
-            candidates[key] = (nodes, flows)
-    return candidates
+            seen.add((o, j))
+            if via >= 0 and not llm:
+                d += 2
+                score = max(score, extra[via])
+            if d <= limits.max_length:
+                ranked.append(((-score, ctx.trust[ids[o]], d, o, j), number, j))
+    ranked.sort()
+    kept = []
+    for _key, number, j in ranked[: limits.max_paths]:
+        parent, edge = searches[number].parent, searches[number].edge
+        nodes, flows = [ids[j]], []
+        cur = j
+        while parent[cur] >= 0:
+            flows.append(flow_ids[int(edge[cur])])
+            cur = int(parent[cur])
+            nodes.append(ids[cur])
+        nodes.reverse()
+        flows.reverse()
+        kept.append(_through_llm(nodes, flows, detours) if detours else (nodes, flows))
+    return kept, max(0, len(ranked) - limits.max_paths)
 
 
 def find_attack_paths(
@@ -114,38 +161,21 @@ def find_attack_paths(
     if not jewels or not ctx.entry_points:
         return [], 0
     entries = sorted(ctx.entry_points, key=lambda e: (ctx.trust[e], ctx.order[e]))
-    candidates = _shortest(ctx, entries, ctx.graph.numbers(jewels), limits)
-
     by_element: dict[str, list[Finding]] = {}
     for f in findings:
         by_element.setdefault(f.element, []).append(f)
     for items in by_element.values():
         items.sort(key=lambda f: (-f.score, f.id))
-
     detours = _injection_detours(ctx, by_element)
-    if detours:
-        for key, (nodes, flows) in list(candidates.items()):
-            candidates[key] = _through_llm(nodes, flows, detours)
-
     top_score = {el: items[0].score for el, items in by_element.items()}
 
     def max_score(nodes: list[str], flows: list[str]) -> int:
         return max((top_score.get(el, 0) for el in (*nodes, *flows)), default=0)
 
-    ranked = sorted(
-        (nf for nf in candidates.values() if len(nf[1]) <= limits.max_length),
-        key=lambda nf: (
-            -max_score(*nf),
-            ctx.trust[nf[0][0]],
-            len(nf[1]),
-            ctx.order[nf[0][0]],
-            ctx.order[nf[0][-1]],
-        ),
-    )
-    left_out = max(0, len(ranked) - limits.max_paths)
+    ranked, left_out = _ranked(ctx, entries, limits, top_score, detours)
     chooser = _Hops(ctx, catalog, by_element)
     paths = []
-    for nodes, flows in ranked[: limits.max_paths]:
+    for nodes, flows in ranked:
         hops, pre = chooser.hops(nodes, flows)
         score = max_score(nodes, flows)
         paths.append(
