@@ -37,6 +37,7 @@ __all__ = [
     "ID_PATTERN",
     "KINDS",
     "RESERVED_KEYS",
+    "SCHEMA_2_ATTRIBUTES",
     "SCHEMA_VERSION",
     "SENSITIVITY",
     "SYSTEM_FACTS",
@@ -702,7 +703,8 @@ _V2_SPECS: tuple[AttrSpec, ...] = (
     _a("acts_as", ENUM, "Whose identity it uses towards the systems it reaches: user (the "
        "signed-in user's own delegated identity, so their rights apply), service (its own "
        "identity, shared by every user it serves) or privileged_service (its own identity with "
-       "rights beyond any one user's); unstated is read as service.",
+       "rights beyond any one user's); unstated, the rules read permissions instead and never "
+       "assume that it speaks in the user's name.",
        "agent", "tool", "application", choices=("user", "service", "privileged_service")),
     _a("ownership_checked", BOOL, "Every read or write checks that the record (thread, session "
        "or document id) belongs to the caller; unstated is read as not checked.",
@@ -715,7 +717,8 @@ _V2_SPECS: tuple[AttrSpec, ...] = (
     _a("allowed_commands", LIST, "The only commands, programs or operations it may run (an "
        "allow list); unstated is read as no allow list.", "agent", "tool"),
     _a("denied_commands", LIST, "Commands, programs or operations it refuses (a deny list, "
-       "which new spellings can get round); unstated is read as no deny list.", "agent", "tool"),
+       "which new spellings can get round, so the rules do not count it as a limit); unstated "
+       "is read as no deny list.", "agent", "tool"),
     _a("disabled_capabilities", LIST, "Capabilities it has but which are switched off in its "
        "configuration; rules on them still fire, since whoever changes the configuration turns "
        "them on again. Unstated is read as none disabled.", "agent", "tool",
@@ -767,6 +770,13 @@ _V2_SPECS: tuple[AttrSpec, ...] = (
        "and request), where the agent cannot change the record; unstated is read as not "
        "recorded.", "agent", "tool"),
 )
+
+#: Attributes that schema version 2 added, or extended to more kinds (zones: egress_controlled).
+SCHEMA_2_ATTRIBUTES: tuple[str, ...] = tuple(dict.fromkeys(
+    [s.name for s in _V2_SPECS]
+    + ["rate_limited", "filters_inputs", "filters_outputs", "secrets_in_environment", "sandboxed",
+       "contains_secrets"]
+))
 
 #: Every built-in component attribute (common ones first).
 ATTRIBUTES: tuple[AttrSpec, ...] = COMMON_ATTRIBUTES + _KIND_SPECS + _SCOPE_SPECS + _V2_SPECS
