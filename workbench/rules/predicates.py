@@ -242,19 +242,18 @@ def egress_open(ctx: Context, element: Any) -> Match | None:
         return {z.id: z.attrs.get("egress_controlled") for z in ctx.model.zones()}
 
     zones: dict[str, Any] = ctx.cached(("pred", "zone_egress"), zone_egress)
-    own = comp.get("egress_controlled") if ctx.has_attribute(comp.kind, "egress_controlled") else None
+    has_own = ctx.has_attribute(comp.kind, "egress_controlled")
+    own = comp.get("egress_controlled") if has_own else None
     in_zone = zones.get(comp.zone)
     if own is True or in_zone is True:
         return None
-    zone_name = comp.zone
     if own is False or in_zone is False:
-        where = ctx.name(element.id) if own is False else f"its zone {zone_name}"
+        where = ctx.name(element.id) if own is False else f"its zone {comp.zone}"
         return Match(evidence=[f"outbound connections are not restricted ({where})"])
     return Match(
-        assumptions=[f"egress_controlled not stated on it or its zone {zone_name} "
+        assumptions=[f"egress_controlled not stated on it or its zone {comp.zone} "
                      "(assumed open egress)"],
-        unstated=[(element.id, "egress_controlled")] if own is None
-        and ctx.has_attribute(comp.kind, "egress_controlled") else [],
+        unstated=[(element.id, "egress_controlled")] if has_own else [],
     )
 
 
