@@ -112,6 +112,6 @@ def test_model_guardrails_lower_injection_once(library: tuple[Any, Any]) -> None
     bare = model.copy()
     bare.update_component("orchestrator", filters_inputs=None)
     g = analyze(bare, catalog=catalog, rules=rules).finding("llm-indirect-prompt-injection@llm")
-    assert [s for s in g.controls_applied if "filters_inputs" in s][0].startswith(
-        "-1 the model service screens its inputs")
+    (step,) = [s for s in g.controls_applied if "filters_inputs" in s]
+    assert step.startswith("-1 the model service screens its inputs")
     assert g.likelihood == f.likelihood
