@@ -222,3 +222,25 @@ def test_validate_says_what_it_upgraded(capsys: pytest.CaptureFixture[str], tmp_
     save_model(load_model(old), new)
     code, out, err = _run(capsys, "validate", str(new))
     assert code == 0 and err == ""
+
+
+def test_version_1_step_leaves_the_line_map_alone() -> None:
+    from workbench.model._migrate import migrate
+
+    lines = {("components", 0, "kind"): 7}  # may be computed lazily: version 1 does not copy it
+    data, out, notices = migrate({"schema_version": 1, "system": {"id": "s"}}, lines, "m.yaml")
+    assert out is lines
+    assert data["schema_version"] == 2 and notices and notices[0].startswith("m.yaml: migrated")
+    data, out, _ = migrate({"schema_version": 0, "edges": []}, lines, "m.yaml")
+    assert data["schema_version"] == 2 and "flows" in data and out is not lines
+
+
+def test_validate_json_lists_the_upgrade(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import json
+
+    old = tmp_path / "old.yaml"
+    old.write_text(_as_version((SYSTEMS / "on-device-model.yaml").read_text("utf-8"), 1), "utf-8")
+    code, out, err = _run(capsys, "validate", str(old), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["valid"] is True and err == ""
+    assert len(data["notices"]) == 1 and "from schema version 1 to 2" in data["notices"][0]
