@@ -87,9 +87,9 @@ Step = Callable[
 #: Each step, with what it changes in words (for the notice).
 _STEPS: dict[int, tuple[Step, str]] = {
     0: (_v0_to_v1, "'edges' are now 'flows' with 'from' and 'to'"),
-    1: (_v1_to_v2, "every fact kept as it was; version 2 adds optional facts (execution of "
+    1: (_v1_to_v2, "every fact kept as it was; version 2 adds optional facts: execution of "
         "model output, resource limits, identity, approval modes, egress control, providers, "
-        "sandboxes, clients on devices, multi-agent communication)"),
+        "sandboxes, clients on devices, multi-agent communication"),
 }
 
 
