@@ -191,7 +191,12 @@ def register(subparsers: Any) -> None:
         return 0
 
     export.set_defaults(handler=cmd_export_help)
+    _register_exports(kinds)
+    _register_report(subparsers)
+    _register_diff(subparsers)
 
+
+def _register_exports(kinds: Any) -> None:
     p = kinds.add_parser(
         "stix",
         help="STIX 2.1 bundle: ATLAS techniques (official ids), chosen mitigations, findings, "
@@ -252,6 +257,8 @@ def register(subparsers: Any) -> None:
     _add_output(p)
     p.set_defaults(handler=cmd_export_aibom)
 
+
+def _register_report(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "report",
         help="a project's report for its risk owner: HTML (self-contained), Markdown or PDF",
@@ -287,6 +294,8 @@ def register(subparsers: Any) -> None:
     )
     p.set_defaults(handler=cmd_report)
 
+
+def _register_diff(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "diff",
         help="what changed between two models or projects: elements, findings, risk, decisions",
