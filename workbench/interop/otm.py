@@ -85,19 +85,17 @@ import yaml
 
 from workbench._atomic import atomic_write_text
 from workbench.errors import InputError, ModelError
+from workbench.interop._base import Importer, read_and_import
 from workbench.interop._common import (
     IdSpace,
     ImportedThreat,
     ImportReport,
-    Tally,
     as_list,
     as_mapping,
-    clean_text,
     hint,
     is_uuid,
     label,
     level_from_percent,
-    load_document,
     plural,
     slugify,
     text_list,
@@ -698,8 +696,7 @@ def import_otm(path: str | os.PathLike[str]) -> tuple[SystemModel, ImportReport]
 
     Raises :class:`~workbench.errors.InputError` for a file that is not OTM.
     """
-    data = load_document(path, expected=EXPECTED)
-    return otm_from_data(data, str(path))
+    return read_and_import(path, otm_from_data, expected=EXPECTED)
 
 
 _ZONE_KEYS = {"id", "name", "description", "risk", "attributes", "representations"}
@@ -781,19 +778,19 @@ def _confidentiality_to_sensitivity(value: float) -> str:
     return "confidential"
 
 
-class _OtmImport:
+class _OtmImport(Importer):
+    tool = "otm"
+    expected = EXPECTED
+
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
-        self.data = data
-        self.name = name
-        self.report = ImportReport(name, "otm")
-        self.unmapped = Tally()
+        super().__init__(data, name)
         self.native = False
         self.used_threats: set[Any] = set()
         self.container_zone: dict[Any, str] = {}
 
     # -- the whole document ------------------------------------------------------------
 
-    def run(self) -> tuple[SystemModel, ImportReport]:
+    def build(self) -> SystemModel:
         data = self.data
         if "otmVersion" not in data:
             raise InputError(
@@ -832,21 +829,12 @@ class _OtmImport:
         self._flows(model)
         self._rest()
         self.unmapped.flush(self.report, {}, "no place in a workbench model: not imported")
-        self.report.components = len(model.components())
-        self.report.flows = len(model.flows())
-        self.report.zones = len(model.zones())
-        model.source = self.name
-        return model, self.report
-
-    def _text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
-        return clean_text(
-            value, report=self.report, element=element, field_name=field_name, single_line=single
-        )
+        return model
 
     def _system(self, project: Mapping[str, Any], p_attrs: Mapping[str, Any]) -> SystemModel:
         element = "project"
         raw_id = project.get("id")
-        name = self._text(project.get("name"), element, "name", True)
+        name = self.text(project.get("name"), element, "name", True)
         if valid_id(raw_id) and (self.native or not is_uuid(raw_id)):
             system_id = str(raw_id)
         else:
@@ -861,10 +849,10 @@ class _OtmImport:
         facts: dict[str, Any] = {}
         if name and not (self.native and p_attrs.get(NS + "unnamed") == "true"):
             facts["name"] = name
-        description = self._text(project.get("description"), element, "description", False)
+        description = self.text(project.get("description"), element, "description", False)
         if description:
             facts["description"] = description
-        owner = self._text(project.get("owner"), element, "owner", True)
+        owner = self.text(project.get("owner"), element, "owner", True)
         if owner:
             facts["owner"] = owner
         specs = {s.name: s for s in SYSTEM_FACTS}
@@ -925,7 +913,7 @@ class _OtmImport:
                 continue
             element = _label("trustZones", z, i)
             raw_id = z.get("id")
-            name = self._text(z.get("name"), element, "name", True)
+            name = self.text(z.get("name"), element, "name", True)
             attrs = as_mapping(z.get("attributes"))
             zid = self._claim(self.zone_ids, raw_id, name, "zone")
             trust = None
@@ -962,7 +950,7 @@ class _OtmImport:
                         "trust",
                         "no risk.trustRating: trust 0 (least trusted) assumed",
                     )
-            description = self._text(z.get("description"), element, "description", False)
+            description = self.text(z.get("description"), element, "description", False)
             display = None if attrs.get(NS + "unnamed") == "true" else name
             model.add_zone(zid, trust, name=display, description=description)
             if raw_id is not None:
@@ -1058,7 +1046,7 @@ class _OtmImport:
         for i, c, found in containers:
             element = _label("components", c, i)
             around = self._zone_of(c, by_id, element, model)
-            name = self._text(c.get("name"), element, "name", True)
+            name = self.text(c.get("name"), element, "name", True)
             zid = self.zone_ids.claim(
                 c.get("id") if valid_id(c.get("id")) and not is_uuid(c.get("id")) else None,
                 slugify(name),
@@ -1127,7 +1115,7 @@ class _OtmImport:
 
     def _component(self, model: SystemModel, c: Mapping[str, Any], element: str, zone: str) -> None:
         raw_id = c.get("id")
-        name = self._text(c.get("name"), element, "name", True)
+        name = self.text(c.get("name"), element, "name", True)
         attrs = as_mapping(c.get("attributes"))
         kind = None
         native_kind = attrs.get(NS + "kind")
@@ -1181,7 +1169,7 @@ class _OtmImport:
         values: dict[str, Any] = {}
         if name and attrs.get(NS + "unnamed") != "true":
             values["name"] = name
-        description = self._text(c.get("description"), element, "description", False)
+        description = self.text(c.get("description"), element, "description", False)
         if description:
             values["description"] = description
         values.update({k: v for k, v in implied.items() if k in table})
@@ -1273,13 +1261,13 @@ class _OtmImport:
                 )
             if len(ends) != 2:
                 continue
-            name = self._text(f.get("name"), element, "name", True)
+            name = self.text(f.get("name"), element, "name", True)
             attrs = as_mapping(f.get("attributes"))
             fid = self._claim(self.ids, f.get("id"), name, "flow")
             values: dict[str, Any] = {}
             if name and attrs.get(NS + "unnamed") != "true":
                 values["name"] = name
-            description = self._text(f.get("description"), element, "description", False)
+            description = self.text(f.get("description"), element, "description", False)
             if description:
                 values["description"] = description
             for key, raw in attrs.items():
@@ -1386,7 +1374,7 @@ class _OtmImport:
             threat = as_mapping(known.get(tid))
             self.used_threats.add(tid)
             where = f"{element} threat {tid!r}"
-            title = self._text(threat.get("name"), where, "name", True) or str(
+            title = self.text(threat.get("name"), where, "name", True) or str(
                 tid or "Untitled threat"
             )
             state = str(ref.get("state") or "exposed").strip().lower()
@@ -1397,7 +1385,7 @@ class _OtmImport:
                 info = as_mapping(mitigations.get(m.get("mitigation")))
                 mname = label(info.get("name"), 120) or str(m.get("mitigation"))
                 chosen.append(f"{mname} ({m.get('state') or 'recommended'})")
-            description = self._text(threat.get("description"), where, "description", False)
+            description = self.text(threat.get("description"), where, "description", False)
             found = technique_for(
                 title, description, " ".join(map(str, as_list(threat.get("categories"))))
             )
@@ -1474,6 +1462,4 @@ class _OtmImport:
 
 def otm_from_data(data: Mapping[str, Any], name: str = "<otm>") -> tuple[SystemModel, ImportReport]:
     """Import an OTM document already parsed into plain data (see :func:`import_otm`)."""
-    if not isinstance(data, Mapping):
-        raise InputError(f"{name}: the top level is not a mapping: expected {EXPECTED}")
-    return _OtmImport(data, name).run()
+    return _OtmImport.from_data(data, name)

@@ -97,14 +97,12 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import InputError
+from workbench.interop._base import Importer
 from workbench.interop._common import (
-    IdSpace,
     ImportedThreat,
     ImportReport,
-    Tally,
     as_list,
     as_mapping,
-    clean_text,
     hint,
     label,
     load_document,
@@ -516,24 +514,16 @@ def _name_of(key: Any, entry: Mapping[str, Any]) -> Any:
     return key if isinstance(key, str) and key.strip() else entry.get("id")
 
 
-class _ThreagileImport:
+class _ThreagileImport(Importer):
+    tool = "threagile"
+    expected = EXPECTED
+
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
-        self.data = data
-        self.name = name
-        self.report = ImportReport(name, "threagile")
-        self.ids = IdSpace()
-        self.zone_ids = IdSpace()
+        super().__init__(data, name)
         self.asset_map: dict[str, str] = {}
-        self.unmapped = Tally()
-        self.notes = Tally()
         self.internet: str | None = None
 
-    def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
-        return clean_text(
-            value, report=self.report, element=element, field_name=field_name, single_line=single
-        )
-
-    def run(self) -> tuple[SystemModel, ImportReport]:
+    def build(self) -> SystemModel:
         data = self.data
         assets = data.get("technical_assets")
         if "technical_assets" not in data and "threagile_version" not in data:
@@ -600,11 +590,7 @@ class _ThreagileImport:
             noun="element",
         )
         self.notes.flush(self.report, _NOTE_WHY, "imported", category="note", noun="element")
-        self.report.components = len(model.components())
-        self.report.flows = len(model.flows())
-        self.report.zones = len(model.zones())
-        model.source = self.name
-        return model, self.report
+        return model
 
     # -- system ----------------------------------------------------------------------
 
@@ -1237,6 +1223,4 @@ def threagile_from_data(
     data: Mapping[str, Any], name: str = "<threagile>"
 ) -> tuple[SystemModel, ImportReport]:
     """Import a Threagile document already parsed (see :func:`import_threagile`)."""
-    if not isinstance(data, Mapping):
-        raise InputError(f"{name}: the top level is not a mapping: expected {EXPECTED}")
-    return _ThreagileImport(data, name).run()
+    return _ThreagileImport.from_data(data, name)

@@ -44,17 +44,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.errors import InputError
+from workbench.interop._base import Importer, read_and_import
 from workbench.interop._common import (
-    IdSpace,
     ImportedThreat,
     ImportReport,
-    Tally,
     as_list,
     as_mapping,
-    clean_text,
     hint,
     label,
-    load_document,
     plural,
     shown_id,
     slugify,
@@ -389,8 +386,7 @@ def import_threat_dragon(path: str | os.PathLike[str]) -> tuple[SystemModel, Imp
 
     Raises :class:`~workbench.errors.InputError` for a file that is none of them.
     """
-    data = load_document(path, expected=EXPECTED, formats=("json",))
-    return threat_dragon_from_data(data, str(path))
+    return read_and_import(path, threat_dragon_from_data, expected=EXPECTED, formats=("json",))
 
 
 def _check_version(data: Mapping[str, Any], name: str) -> None:
@@ -423,29 +419,21 @@ class _Curve:
     line: _Line
 
 
-class _TdImport:
+class _TdImport(Importer):
+    tool = "threat-dragon"
+    expected = EXPECTED
+
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
-        self.data = data
-        self.name = name
-        self.report = ImportReport(name, "threat-dragon")
-        self.ids = IdSpace()
-        self.zone_ids = IdSpace()
+        super().__init__(data, name)
         self.cell_to_component: dict[str, str] = {}
         self.rects: dict[str, _Rect] = {}
         self.outside: str | None = None
         self.unnamed = 0
-        self.notes = Tally()
-        self.unmapped = Tally()
         self.pending_threats: list[tuple[str, str, list[Any]]] = []
         self.keep_ids = False
         self.grid: dict[tuple[int, int], list[str]] | None = None
 
-    def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
-        return clean_text(
-            value, report=self.report, element=element, field_name=field_name, single_line=single
-        )
-
-    def run(self) -> tuple[SystemModel, ImportReport]:
+    def build(self) -> SystemModel:
         if isinstance(self.data.get("detail"), dict) and _is_v1(self.data):
             self.data = v1_to_v2(self.data)
             self.report.add(
@@ -502,11 +490,7 @@ class _TdImport:
             )
         for element, shown, threats in self.pending_threats:
             self._threats(element, shown, threats)
-        self.report.components = len(model.components())
-        self.report.flows = len(model.flows())
-        self.report.zones = len(model.zones())
-        model.source = self.name
-        return model, self.report
+        return model
 
     # -- one diagram -----------------------------------------------------------------
 
