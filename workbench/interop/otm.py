@@ -432,6 +432,61 @@ def export_otm(
     matrix the result was scored with; the bundled one by default) scales
     likelihood and impact to 0–100, and *catalog* names the mitigations.
     """
+    from workbench.layout import layout_model
+
+    layout = layout_model(model)
+    threat_refs = _threat_refs(model, result) if result is not None else {}
+    doc: dict[str, Any] = {
+        "otmVersion": OTM_VERSION,
+        "project": _otm_project(model),
+        "representations": [
+            {
+                "id": "diagram",
+                "name": f"{model.name} diagram",
+                "type": "diagram",
+                "size": {"width": _px(layout.width) + 200, "height": _px(layout.height) + 100},
+            }
+        ],
+        "trustZones": _otm_zones(model, layout),
+        "components": _otm_components(model, layout, threat_refs),
+        "dataflows": _otm_flows(model, threat_refs),
+    }
+    if result is not None:
+        threats, mitigations = _threats(result, matrix, catalog)
+        doc["threats"] = threats
+        doc["mitigations"] = mitigations
+    return doc
+
+
+def _px(value: float) -> int:
+    return round(value * LAYOUT_UNIT)
+
+
+def _encoded(
+    attrs: dict[str, str],
+    values: Mapping[str, Any],
+    specs: Mapping[str, AttrSpec],
+    skip: tuple[str, ...] = ("name", "description"),
+) -> dict[str, str]:
+    """*attrs* with every value of *values* but *skip* encoded under ``workbench:``, sorted."""
+    for key in sorted(values):
+        if key not in skip:
+            attrs[NS + key] = encode_value(values[key], specs[key])
+    return dict(sorted(attrs.items()))
+
+
+def _diagram(ident: str, x: int, y: int, width: int, height: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "representation": "diagram",
+            "id": ident,
+            "position": {"x": x, "y": y},
+            "size": {"width": width, "height": height},
+        }
+    ]
+
+
+def _otm_project(model: SystemModel) -> dict[str, Any]:
     facts = dict(model.facts)
     project: dict[str, Any] = {}
     p_attrs: dict[str, str] = {NS + "schema_version": str(SCHEMA_VERSION)}
@@ -443,21 +498,16 @@ def export_otm(
     owner = facts.pop("owner", None)
     if owner:
         project["owner"] = owner
-    system_specs = {s.name: s for s in SYSTEM_FACTS}
-    for key in sorted(facts):
-        p_attrs[NS + key] = encode_value(facts[key], system_specs[key])
+    p_attrs = _encoded(p_attrs, facts, {s.name: s for s in SYSTEM_FACTS}, ())
     custom = model.to_dict().get("custom_attributes")
     if custom:
         p_attrs[NS + "custom_attributes"] = json.dumps(custom, ensure_ascii=False, sort_keys=True)
     project["attributes"] = dict(sorted(p_attrs.items()))
+    return project
 
-    from workbench.layout import layout_model
 
-    layout = layout_model(model)
-
-    def px(value: float) -> int:
-        return round(value * LAYOUT_UNIT)
-
+def _otm_zones(model: SystemModel, layout: Any) -> list[dict[str, Any]]:
+    boxes = {b.id: b for b in layout.zones}
     zones = []
     for zone in sorted(model.zones(), key=lambda z: z.id):
         z_attrs: dict[str, str] = {NS + "trust": str(zone.trust)}
@@ -467,26 +517,22 @@ def export_otm(
             entry["description"] = zone.description
         entry["risk"] = {"trustRating": trust_to_rating(zone.trust)}
         entry["attributes"] = dict(sorted(z_attrs.items()))
-        zones.append(entry)
-    boxes = {b.id: b for b in layout.zones}
-    for entry in zones:
-        box = boxes.get(entry["id"])
+        box = boxes.get(zone.id)
         if box is not None:
-            entry["representations"] = [
-                {
-                    "representation": "diagram",
-                    "id": f"{box.id}-box",
-                    "position": {"x": px(box.x0), "y": 0},
-                    "size": {"width": px(box.x1 - box.x0), "height": px(box.y1 - box.y0)},
-                }
-            ]
+            entry["representations"] = _diagram(
+                f"{box.id}-box", _px(box.x0), 0, _px(box.x1 - box.x0), _px(box.y1 - box.y0)
+            )
+        zones.append(entry)
+    return zones
 
-    threat_refs = _threat_refs(model, result) if result is not None else {}
+
+def _otm_components(
+    model: SystemModel, layout: Any, threat_refs: Mapping[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     components = []
     for comp in sorted(model.components(), key=lambda c: c.id):
-        table = model.attributes_for(comp.kind)
         c_attrs: dict[str, str] = {NS + "kind": comp.kind}
-        entry = {"id": comp.id}
+        entry: dict[str, Any] = {"id": comp.id}
         _named(entry, c_attrs, comp.attrs.get("name"), comp.id)
         entry["type"] = KIND_TO_TYPE[comp.kind]
         if comp.description:
@@ -494,66 +540,40 @@ def export_otm(
         entry["parent"] = {"trustZone": comp.zone}
         if "tags" in comp.attrs:
             entry["tags"] = list(comp.attrs["tags"])
-        for key in sorted(comp.attrs):
-            if key in ("name", "description", "tags"):
-                continue
-            c_attrs[NS + key] = encode_value(comp.attrs[key], table[key])
-        entry["attributes"] = dict(sorted(c_attrs.items()))
+        entry["attributes"] = _encoded(
+            c_attrs, comp.attrs, model.attributes_for(comp.kind), ("name", "description", "tags")
+        )
         if comp.id in layout.positions:
             x, y = layout.positions[comp.id]
             w, h = SHAPE_SIZE
-            entry["representations"] = [
-                {
-                    "representation": "diagram",
-                    "id": f"{comp.id}-shape",
-                    "position": {"x": px(x) - w // 2, "y": px(layout.height - y) - h // 2},
-                    "size": {"width": w, "height": h},
-                }
-            ]
+            entry["representations"] = _diagram(
+                f"{comp.id}-shape", _px(x) - w // 2, _px(layout.height - y) - h // 2, w, h
+            )
         if comp.id in threat_refs:
             entry["threats"] = threat_refs[comp.id]
         components.append(entry)
+    return components
 
+
+def _otm_flows(
+    model: SystemModel, threat_refs: Mapping[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     flow_specs = {s.name: s for s in FLOW_ATTRIBUTES}
     dataflows = []
     for flow in sorted(model.flows(), key=lambda f: f.id):
         f_attrs: dict[str, str] = {}
-        entry = {"id": flow.id}
+        entry: dict[str, Any] = {"id": flow.id}
         _named(entry, f_attrs, flow.attrs.get("name"), flow.id)
         if flow.description:
             entry["description"] = flow.description
         entry["source"] = flow.source
         entry["destination"] = flow.target
         entry["bidirectional"] = False
-        for key in sorted(flow.attrs):
-            if key in ("name", "description"):
-                continue
-            f_attrs[NS + key] = encode_value(flow.attrs[key], flow_specs[key])
-        entry["attributes"] = dict(sorted(f_attrs.items()))
+        entry["attributes"] = _encoded(f_attrs, flow.attrs, flow_specs)
         if flow.id in threat_refs:
             entry["threats"] = threat_refs[flow.id]
         dataflows.append(entry)
-
-    doc: dict[str, Any] = {
-        "otmVersion": OTM_VERSION,
-        "project": project,
-        "representations": [
-            {
-                "id": "diagram",
-                "name": f"{model.name} diagram",
-                "type": "diagram",
-                "size": {"width": px(layout.width) + 200, "height": px(layout.height) + 100},
-            }
-        ],
-        "trustZones": zones,
-        "components": components,
-        "dataflows": dataflows,
-    }
-    if result is not None:
-        threats, mitigations = _threats(result, matrix, catalog)
-        doc["threats"] = threats
-        doc["mitigations"] = mitigations
-    return doc
+    return dataflows
 
 
 def _state(status: str) -> str:

@@ -620,6 +620,43 @@ class _TdImport(Importer):
         where: str,
     ) -> dict[int, str]:
         """The zone of each shape (by its index in *shapes*); adds the zones to *model*."""
+        region_of, region_trust, region_zone = self._regions(
+            model, shapes, curves, public_ends, where
+        )
+        zone_of_box = self._box_zones(model, boxes, curves, region_trust)
+        out: dict[int, str] = {}
+        for i, (cell, _shape) in enumerate(shapes):
+            rect = _rect(cell)
+            if rect is None:
+                self.report.add(
+                    "assumption",
+                    self._element(cell, _shape),
+                    "zone",
+                    "no position and size: placed outside every trust boundary",
+                )
+                out[i] = self._outside(model)
+                continue
+            cx, cy = rect.centre
+            holders = [(r.area, j) for j, (_, r) in enumerate(boxes) if r.contains_point(cx, cy)]
+            if holders:
+                out[i] = zone_of_box[min(holders)[1]]
+            elif i in region_of and region_of[i] in region_zone:
+                out[i] = region_zone[region_of[i]]
+            else:
+                out[i] = self._outside(model)
+        return out
+
+    def _regions(
+        self,
+        model: SystemModel,
+        shapes: list[tuple[Mapping[str, Any], str]],
+        curves: list[_Curve],
+        public_ends: set[str],
+        where: str,
+    ) -> tuple[
+        dict[int, tuple[int, ...]], dict[tuple[int, ...], int], dict[tuple[int, ...], str]
+    ]:
+        """The regions the boundary curves cut: each shape's, and each region's trust and zone."""
         region_of: dict[int, tuple[int, ...]] = {}
         for i, (cell, _) in enumerate(shapes):
             rect = _rect(cell)
@@ -680,7 +717,16 @@ class _TdImport(Importer):
                     f"trust {trust}",
                     f"inferred from the trust-boundary curves of the {where}: {how}; confirm it",
                 )
-        # boxes
+        return region_of, region_trust, region_zone
+
+    def _box_zones(
+        self,
+        model: SystemModel,
+        boxes: list[tuple[Mapping[str, Any], _Rect]],
+        curves: list[_Curve],
+        region_trust: Mapping[tuple[int, ...], int],
+    ) -> dict[int, str]:
+        """A zone for each trust-boundary box, more trusted than what is around it."""
         zone_of_box: dict[int, str] = {}
         for i, (cell, rect) in enumerate(boxes):
             depth = sum(
@@ -717,27 +763,7 @@ class _TdImport(Importer):
                 + " (more trusted than the area around it, as boxes are drawn to protect "
                 "what they hold); confirm it",
             )
-        out: dict[int, str] = {}
-        for i, (cell, _shape) in enumerate(shapes):
-            rect = _rect(cell)
-            if rect is None:
-                self.report.add(
-                    "assumption",
-                    self._element(cell, _shape),
-                    "zone",
-                    "no position and size: placed outside every trust boundary",
-                )
-                out[i] = self._outside(model)
-                continue
-            cx, cy = rect.centre
-            holders = [(r.area, j) for j, (_, r) in enumerate(boxes) if r.contains_point(cx, cy)]
-            if holders:
-                out[i] = zone_of_box[min(holders)[1]]
-            elif i in region_of and region_of[i] in region_zone:
-                out[i] = region_zone[region_of[i]]
-            else:
-                out[i] = self._outside(model)
-        return out
+        return zone_of_box
 
     def _outside(self, model: SystemModel, inferred: bool = False) -> str:
         if self.outside is None:
