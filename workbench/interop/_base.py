@@ -63,6 +63,12 @@ class Importer:
         model.source = self.name
         return model, self.report
 
+    def guessed_kind(self, element: str, kind: str, found: Any) -> None:
+        """Report the kind the shared recogniser found for *element* (a guess to check)."""
+        self.report.add(
+            "guessed", element, f"kind {kind}", f"{found.basis}" + (": check it" if found.ai else "")
+        )
+
     def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
         """Clean text from the file; what had to change goes into the report."""
         return clean_text(

@@ -1169,12 +1169,7 @@ class _OtmImport(Importer):
                     found, kind, how = by_name, str(by_name.kind), "recognised"
             if how == "recognised" and found is not None:
                 implied = dict(found.attributes)
-                self.report.add(
-                    "guessed",
-                    element,
-                    f"kind {kind}",
-                    f"{found.basis}" + (": check it" if found.ai else ""),
-                )
+                self.guessed_kind(element, kind, found)
             elif how == "unknown":
                 self.report.add(
                     "guessed",

@@ -942,12 +942,7 @@ class _ThreagileImport(Importer):
             if found is not None and found.kind is not None and found.kind != kind:
                 kind, tech = str(found.kind), found.entry
                 implied = dict(found.attributes)
-                self.report.add(
-                    "guessed",
-                    element,
-                    f"kind {kind}",
-                    f"{found.basis}" + (": check it" if found.ai else ""),
-                )
+                self.guessed_kind(element, kind, found)
         if tech is None:
             shown = ", ".join(techs) if techs else "none"
             self.report.add(
