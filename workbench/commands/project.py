@@ -78,7 +78,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         text = to_json(
             {
                 "system": project.model.id,
-                "rows": reg.rows(),
+                "rows": [row.to_dict() for row in reg.rows()],
                 "decision_log": {"records": len(project.log), "head": project.log.head()},
             }
         )
