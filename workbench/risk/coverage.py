@@ -52,11 +52,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.model.definitions import at_least
+from workbench.risk.decisions import decision_status
+from workbench.rules.context import Context
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from workbench.catalog.guidelines import GuidelineCatalog
+    from workbench.catalog.guidelines import CheckSpec, GuidelineCatalog
     from workbench.model.system import Component, SystemModel
 
 __all__ = [
@@ -428,7 +430,13 @@ class _Check:
 
 
 class _Ctx:
-    """The model and the analysis facts every check reads."""
+    """The model and the analysis facts every check reads.
+
+    The model's indexes (components by kind, flows in and out, the closure of
+    a set of components along flows) are the rules engine's
+    :class:`~workbench.rules.context.Context`; a finding's status is
+    :func:`workbench.risk.decisions.decision_status` of its decision.
+    """
 
     def __init__(
         self,
@@ -448,54 +456,33 @@ class _Ctx:
         self.decisions = decisions
         self.statuses = statuses
         self.bands: dict[str, str] | None = None
-        self.components = model.components()
-        self.order = {c.id: i for i, c in enumerate(self.components)}
-        self.flows = model.flows()
-        self._downstream: dict[str, set[str]] = {}
-        # adjacency built once, so that checks stay linear in the size of the model
-        self.flows_in: dict[str, list[Any]] = {c.id: [] for c in self.components}
-        self.flows_out: dict[str, list[Any]] = {c.id: [] for c in self.components}
-        for f in self.flows:
-            self.flows_out[f.source].append(f)
-            self.flows_in[f.target].append(f)
-        self._by_kind: dict[str, list[Component]] = {}
-        for c in self.components:
-            self._by_kind.setdefault(c.kind, []).append(c)
+        self.graph = Context(model)
+        self.components: list[Component] = list(self.graph.components.values())
+        self.order = self.graph.order
+        self.flows = list(self.graph.flows.values())
+        self._by_guideline: dict[str, list[Any]] | None = None
 
     def of(self, *kinds: str) -> list[Component]:
-        if len(kinds) == 1:
-            return list(self._by_kind.get(kinds[0], ()))
-        return [c for c in self.components if c.kind in kinds]
+        """The components of *kinds*, in model order."""
+        return self.graph.of_kinds(frozenset(kinds))
+
+    def flows_into(self, cid: str) -> list[Any]:
+        return [self.graph.flows[fid] for fid, _source in self.graph.in_adj[cid]]
 
     def upstream_of_any(self, targets: set[str]) -> set[str]:
         """Components from which a directed path of flows leads to one of *targets*."""
-        seen: set[str] = set()
-        queue = list(targets)
-        while queue:
-            node = queue.pop()
-            for f in self.flows_in.get(node, ()):
-                if f.source not in seen:
-                    seen.add(f.source)
-                    queue.append(f.source)
-        return seen
+        return self.graph.closure(targets, forward=False)
 
     def comp(self, cid: str) -> Component:
-        return self.model.component(cid)
+        return self.graph.components[cid]
 
     def neighbours(self, cid: str, kind: str) -> list[Component]:
         """Components of *kind* joined to *cid* by a flow either way, in model order."""
-        ids = {f.target for f in self.flows_out.get(cid, ())}
-        ids |= {f.source for f in self.flows_in.get(cid, ())}
+        ids = {*self.graph.succ[cid], *self.graph.pred[cid]}
         return sorted(
-            (self.model.component(i) for i in ids if self.model.component(i).kind == kind),
+            (self.comp(i) for i in ids if self.comp(i).kind == kind),
             key=lambda c: self.order[c.id],
         )
-
-    def downstream(self, cid: str) -> set[str]:
-        found = self._downstream.get(cid)
-        if found is None:
-            found = self._downstream[cid] = self.model.downstream(cid)
-        return found
 
     def band(self, finding: Any) -> Any:
         """The finding's current band where given, else its own."""
@@ -514,13 +501,16 @@ class _Ctx:
         given = self.statuses.get(finding_id) if self.statuses is not None else None
         if given:
             return str(given)
-        decision = self.decision(finding_id)
-        if decision is None:
-            return "open"
-        review_by = _as_date(_field(decision, "review_by"))
-        if review_by is not None and review_by < self.as_of:
-            return "review_due"
-        return "decided"
+        return decision_status(self.decision(finding_id), as_of=self.as_of)
+
+    def related(self, number: str) -> list[Any]:
+        """The findings that name guideline *number* (indexed once for all guidelines)."""
+        if self._by_guideline is None:
+            self._by_guideline = {}
+            for f in self.findings:
+                for g in {str(g).strip() for g in (_field(f, "guidelines") or ())}:
+                    self._by_guideline.setdefault(g, []).append(f)
+        return self._by_guideline.get(number, [])
 
 
 def _public_registry(comp: Component) -> bool:
@@ -662,20 +652,38 @@ def _check(check_id: str) -> Callable[[CheckFn], CheckFn]:
 
 
 def evaluated_checks() -> list[str]:
-    """Ids of the checks this module knows how to evaluate."""
-    return list(_CHECKS)
+    """Ids of the checks evaluated here or declared in the bundled guideline catalog."""
+    from workbench.catalog import load_guidelines
+
+    return [*_CHECKS, *(c.id for c in load_guidelines().checks() if c.evaluate is not None)]
+
+
+def _declared(ctx: _Ctx, spec: CheckSpec) -> _Check:
+    """Evaluate a check declared in the guideline catalog (see ``CHECK_WORDS`` there)."""
+    if spec.kind == "monitoring":
+        return _monitoring(ctx, spec.attribute, spec.what)
+    check = _Check(ctx, spec.not_applicable)
+    if spec.kind == "provided":
+        check.add(_PASS, spec.what)
+    elif spec.kind == "fact":
+        value = ctx.model.fact(spec.attribute)
+        if value:
+            check.add(_PASS, f"the system references {spec.attribute} {value}")
+        else:
+            check.add(_UNKNOWN, f"the system does not state {spec.attribute}")
+    for comp in ctx.of(*spec.kinds):
+        if spec.skip_hosted and _is_hosted(comp):
+            continue
+        if spec.kind == "flag":
+            check.flag(comp, spec.attribute, good=spec.good)
+        elif spec.kind == "records":
+            _records(check, comp, spec.records, spec.what)
+        else:
+            _integrity(check, comp)
+    return check
 
 
 # 1.1 Raise staff awareness of threats and risks
-
-
-@_check("training-material")
-def _training_material(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
-    check.add(
-        _PASS, "the workbench ships tutorial and workshop notebooks on AI threats (notebooks/)"
-    )
-    return check
 
 
 @_check("staff-training-recorded")
@@ -820,7 +828,7 @@ def _untrusted_weights(ctx: _Ctx) -> _Check:
         origin = model.get("origin")
         public_sources = [
             ctx.comp(f.source).id
-            for f in ctx.flows_in[model.id]
+            for f in ctx.flows_into(model.id)
             if ctx.comp(f.source).kind == "model_registry"
             and ctx.comp(f.source).get("public") is True
         ]
@@ -931,14 +939,6 @@ def _ai_actions(ctx: _Ctx) -> _Check:
     return check
 
 
-@_check("least-privilege")
-def _least_privilege(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no agents")
-    for agent in ctx.of("agent"):
-        check.flag(agent, "permissions", good=("single_user", "multi_user"))
-    return check
-
-
 @_check("output-guardrails")
 def _output_guardrails(ctx: _Ctx) -> _Check:
     check = _Check(ctx, "no application receives model output")
@@ -953,14 +953,6 @@ def _output_guardrails(ctx: _Ctx) -> _Check:
 
 
 # 1.4 Consider security benefits and trade-offs when selecting your AI model
-
-
-@_check("model-selection-rationale")
-def _selection_rationale(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models")
-    for model in ctx.of("model"):
-        _records(check, model, ["selection_rationale"])
-    return check
 
 
 @_check("model-origin-known")
@@ -1126,42 +1118,6 @@ def _known_good(ctx: _Ctx) -> _Check:
     return check
 
 
-# 2.3 Document your data, models and prompts
-
-
-@_check("model-data-cards")
-def _cards(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models or datasets")
-    for comp in ctx.of("model", "dataset"):
-        _records(check, comp, ["docs"], "model or data card")
-    return check
-
-
-@_check("hashes-recorded")
-def _hashes(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no model files or datasets")
-    for comp in ctx.of("model", "dataset"):
-        if not _is_hosted(comp):
-            _records(check, comp, ["sha256"])
-    return check
-
-
-@_check("retention-stated")
-def _retention(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no datasets")
-    for comp in ctx.of("dataset"):
-        _records(check, comp, ["retention"])
-    return check
-
-
-@_check("data-provenance")
-def _provenance(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no datasets")
-    for comp in ctx.of("dataset"):
-        check.flag(comp, "provenance_tracked")
-    return check
-
-
 # 2.4 Manage your technical debt
 
 
@@ -1212,32 +1168,7 @@ def _access_control(ctx: _Ctx) -> _Check:
     return check
 
 
-@_check("environments-segregated")
-def _segregated(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no training pipelines")
-    for comp in ctx.of("training_pipeline"):
-        check.flag(comp, "isolated")
-    return check
-
-
 # 3.2 Protect your model continuously
-
-
-@_check("model-integrity")
-def _model_integrity(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no model files (hosted models only)")
-    for model in ctx.of("model"):
-        if not _is_hosted(model):
-            _integrity(check, model)
-    return check
-
-
-@_check("query-interface-controls")
-def _query_controls(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no inference endpoints")
-    for comp in ctx.of("inference_endpoint"):
-        check.flag(comp, "rate_limited")
-    return check
 
 
 @_check("confidentiality-controls")
@@ -1262,22 +1193,6 @@ def _confidentiality(ctx: _Ctx) -> _Check:
 
 
 # 3.3 Develop incident management procedures
-
-
-@_check("incident-plan")
-def _incident_plan(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
-    plan = ctx.model.fact("incident_plan")
-    if plan:
-        check.add(_PASS, f"the system references incident_plan {plan}")
-    else:
-        check.add(_UNKNOWN, "the system does not state incident_plan")
-    return check
-
-
-@_check("audit-logs")
-def _audit_logs(ctx: _Ctx) -> _Check:
-    return _monitoring(ctx, "audit_logs", "keeps audit logs")
 
 
 @_check("offline-backups")
@@ -1308,14 +1223,6 @@ def _release_evaluation(ctx: _Ctx) -> _Check:
         check.add(_FAIL, f"release_evaluation {link} is dated {day}, after {ctx.as_of.isoformat()}")
     else:
         check.add(_PASS, f"release_evaluation {link} dated {day}")
-    return check
-
-
-@_check("limitations-stated")
-def _limitations(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models")
-    for model in ctx.of("model"):
-        _records(check, model, ["docs"], "where limitations are stated")
     return check
 
 
@@ -1383,7 +1290,7 @@ def _user_data_use(ctx: _Ctx) -> _Check:
     for comp in ctx.components:
         if comp.kind not in ("dataset", "training_pipeline"):
             continue
-        carried = sorted({d for f in ctx.flows_in[comp.id] for d in f.data if d in _USER_DATA})
+        carried = sorted({d for f in ctx.flows_into(comp.id) for d in f.data if d in _USER_DATA})
         if comp.kind == "dataset" and comp.get("origin") == "user_generated":
             carried = ["user-generated data", *carried]
         if not carried:
@@ -1400,24 +1307,6 @@ def _user_data_use(ctx: _Ctx) -> _Check:
         else:
             check.add(_PASS, f"{what}; {' and '.join(names)} stated", comp.id)
     return check
-
-
-# 4.1 Monitor your system's behaviour
-
-
-@_check("outputs-monitored")
-def _outputs_monitored(ctx: _Ctx) -> _Check:
-    return _monitoring(ctx, "covers_outputs", "watches model outputs")
-
-
-@_check("drift-detected")
-def _drift(ctx: _Ctx) -> _Check:
-    return _monitoring(ctx, "drift_detection", "detects drift")
-
-
-@_check("monitoring-alerts")
-def _alerts(ctx: _Ctx) -> _Check:
-    return _monitoring(ctx, "alerting", "alerts people")
 
 
 # 4.2 Monitor your system's inputs
@@ -1468,20 +1357,7 @@ def _inputs_logged(ctx: _Ctx) -> _Check:
     return check
 
 
-@_check("adversarial-inputs-detected")
-def _adversarial(ctx: _Ctx) -> _Check:
-    return _monitoring(ctx, "detects_adversarial_inputs", "detects adversarial inputs")
-
-
 # 4.3 Follow a secure by design approach to updates
-
-
-@_check("model-versions-tracked")
-def _versions(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models")
-    for model in ctx.of("model"):
-        _records(check, model, ["version"])
-    return check
 
 
 @_check("updates-evaluated")
@@ -1546,22 +1422,7 @@ def _automated_updates(ctx: _Ctx) -> _Check:
     return check
 
 
-@_check("versioned-apis")
-def _versioned_apis(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no inference endpoints")
-    for comp in ctx.of("inference_endpoint"):
-        check.flag(comp, "versioned")
-    return check
-
-
 # 4.4 Collect and share lessons learned
-
-
-@_check("findings-shareable")
-def _shareable(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
-    check.add(_PASS, "the workbench exports findings as a STIX 2.1 bundle")
-    return check
 
 
 @_check("disclosure-contact")
@@ -1585,14 +1446,7 @@ def _disclosure(ctx: _Ctx) -> _Check:
 
 def _related(ctx: _Ctx, number: str) -> list[dict[str, Any]]:
     out = []
-    by_guideline = ctx.__dict__.get("_by_guideline")
-    if by_guideline is None:  # index the findings by guideline once, not once per guideline
-        by_guideline = {}
-        for f in ctx.findings:
-            for g in {str(g).strip() for g in (_field(f, "guidelines") or ())}:
-                by_guideline.setdefault(g, []).append(f)
-        ctx.__dict__["_by_guideline"] = by_guideline
-    for f in by_guideline.get(number, ()):
+    for f in ctx.related(number):
         fid = str(_field(f, "id"))
         decision = ctx.decision(fid)
         out.append(
@@ -1670,6 +1524,10 @@ def guideline_coverage(
         checks = []
         for c in g.checks:
             fn = _CHECKS.get(c.id)
+            spec = getattr(c, "evaluate", None)
+            if spec is not None:
+                checks.append(_declared(ctx, spec).result(c.id, c.text))
+                continue
             if fn is None:
                 checks.append(
                     CheckResult(
