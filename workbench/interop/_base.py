@@ -11,11 +11,18 @@ guessed or assumed (:meth:`Importer.finish` counts what the model holds).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from workbench.errors import InputError
-from workbench.interop._common import IdSpace, ImportReport, Tally, clean_text, load_document
+from workbench.interop._common import (
+    IdSpace,
+    ImportReport,
+    Tally,
+    as_list,
+    clean_text,
+    load_document,
+)
 from workbench.model.system import SystemModel
 
 __all__ = ["Importer", "read_and_import"]
@@ -62,6 +69,20 @@ class Importer:
         self.report.zones = len(model.zones())
         model.source = self.name
         return model, self.report
+
+    def mappings(self, section: str, expected: str) -> Iterator[tuple[int, dict[Any, Any]]]:
+        """The entries of the document's list *section* that are mappings, with their index.
+
+        Any other entry is reported as not imported (``section[i]``: expected a
+        mapping with *expected*).
+        """
+        for i, item in enumerate(as_list(self.data.get(section))):
+            if isinstance(item, dict):
+                yield i, item
+            else:
+                self.report.add(
+                    "unmapped", f"{section}[{i}]", "entry", f"expected a mapping with {expected}"
+                )
 
     def guessed_kind(self, element: str, kind: str, found: Any) -> None:
         """Report the kind the shared recogniser found for *element* (a guess to check)."""

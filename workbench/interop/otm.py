@@ -719,6 +719,10 @@ def import_otm(path: str | os.PathLike[str]) -> tuple[SystemModel, ImportReport]
     return read_and_import(path, otm_from_data, expected=EXPECTED)
 
 
+#: The sections of an OTM document that are lists.
+_LIST_SECTIONS = (
+    "trustZones", "components", "dataflows", "threats", "mitigations", "assets", "representations"
+)
 _ZONE_KEYS = {"id", "name", "description", "risk", "attributes", "representations"}
 _COMPONENT_KEYS = {
     "id",
@@ -825,15 +829,7 @@ class _OtmImport(Importer):
             raise InputError(
                 f"{self.name}: no 'project' mapping with name and id (expected {EXPECTED})"
             )
-        for section in (
-            "trustZones",
-            "components",
-            "dataflows",
-            "threats",
-            "mitigations",
-            "assets",
-            "representations",
-        ):
+        for section in _LIST_SECTIONS:
             value = data.get(section)
             if value is not None and not isinstance(value, list):
                 raise InputError(f"{self.name}: '{section}' must be a list")
@@ -922,15 +918,7 @@ class _OtmImport(Importer):
     def _zones(self, model: SystemModel) -> None:
         nested: list[tuple[str, str, Mapping[str, Any]]] = []
         rated = False
-        for i, z in enumerate(as_list(self.data.get("trustZones"))):
-            if not isinstance(z, dict):
-                self.report.add(
-                    "unmapped",
-                    f"trustZones[{i}]",
-                    "entry",
-                    "expected a mapping with id, name and risk",
-                )
-                continue
+        for i, z in self.mappings("trustZones", "id, name and risk"):
             element = _label("trustZones", z, i)
             raw_id = z.get("id")
             name = self.text(z.get("name"), element, "name", True)
@@ -1045,15 +1033,7 @@ class _OtmImport(Importer):
 
     def _components(self, model: SystemModel) -> None:
         entries = []
-        for i, c in enumerate(as_list(self.data.get("components"))):
-            if not isinstance(c, dict):
-                self.report.add(
-                    "unmapped",
-                    f"components[{i}]",
-                    "entry",
-                    "expected a mapping with id, name, type and parent",
-                )
-                continue
+        for i, c in self.mappings("components", "id, name, type and parent"):
             entries.append((i, c))
         by_id = {c.get("id"): c for _, c in entries if c.get("id") is not None}
         containers = []
@@ -1191,23 +1171,11 @@ class _OtmImport(Importer):
         tags = text_list(c.get("tags"))
         if tags or (self.native and isinstance(c.get("tags"), list)):
             values["tags"] = tags
-        for key, raw in attrs.items():
-            key = str(key)
-            if not key.startswith(NS):
-                if not self._security(key, raw, kind, table, values, element):
-                    self.unmapped.add(f"component attribute {key!r}", element)
-                continue
-            short = key[len(NS) :]
-            if short in ("kind", "unnamed"):
-                continue
-            spec = table.get(short)
-            if spec is None or short in ("name", "description", "tags"):
-                self.report.add("unmapped", element, key, f"not an attribute of {kind}")
-                continue
-            try:
-                values[short] = decode_value(raw, spec)
-            except ValueError as exc:
-                self.report.add("unmapped", element, key, f"invalid value: {exc}")
+        self._decode(
+            attrs, values, element, kind=kind, table=table, noun="component",
+            skip=("kind", "unnamed"), own=("name", "description", "tags"),
+            not_one=f"not an attribute of {kind}",
+        )
         self._assets(c, element, kind, table, values)
         self._threat_refs(cid, c, element)
         for key in c:
@@ -1251,15 +1219,7 @@ class _OtmImport(Importer):
 
     def _flows(self, model: SystemModel) -> None:
         flow_specs = {s.name: s for s in FLOW_ATTRIBUTES}
-        for i, f in enumerate(as_list(self.data.get("dataflows"))):
-            if not isinstance(f, dict):
-                self.report.add(
-                    "unmapped",
-                    f"dataflows[{i}]",
-                    "entry",
-                    "expected a mapping with id, name, source and destination",
-                )
-                continue
+        for i, f in self.mappings("dataflows", "id, name, source and destination"):
             element = _label("dataflows", f, i)
             source_ref = f.get("source")
             target_ref = f.get("destination", f.get("target"))
@@ -1285,23 +1245,10 @@ class _OtmImport(Importer):
             description = self.text(f.get("description"), element, "description", False)
             if description:
                 values["description"] = description
-            for key, raw in attrs.items():
-                key = str(key)
-                if not key.startswith(NS):
-                    if not self._security(key, raw, None, flow_specs, values, element):
-                        self.unmapped.add(f"dataflow attribute {key!r}", element)
-                    continue
-                short = key[len(NS) :]
-                if short == "unnamed":
-                    continue
-                spec = flow_specs.get(short)
-                if spec is None or short in ("name", "description"):
-                    self.report.add("unmapped", element, key, "not a flow attribute")
-                    continue
-                try:
-                    values[short] = decode_value(raw, spec)
-                except ValueError as exc:
-                    self.report.add("unmapped", element, key, f"invalid value: {exc}")
+            self._decode(
+                attrs, values, element, kind=None, table=flow_specs, noun="dataflow",
+                skip=("unnamed",), own=("name", "description"), not_one="not a flow attribute",
+            )
             for key in ("tags", "assets"):
                 if _present(f.get(key)):
                     self.unmapped.add(f"dataflow {key}", element)
@@ -1319,6 +1266,40 @@ class _OtmImport(Importer):
                 )
 
     # -- security attributes -------------------------------------------------------------
+
+    def _decode(
+        self,
+        attrs: Mapping[Any, Any],
+        values: dict[str, Any],
+        element: str,
+        *,
+        kind: str | None,
+        table: Mapping[str, AttrSpec],
+        noun: str,
+        skip: tuple[str, ...],
+        own: tuple[str, ...],
+        not_one: str,
+    ) -> None:
+        """Attributes of a component or flow into *values*: ``workbench:`` ones decoded
+        by *table* (*skip* ignored, *own* kept elsewhere), the others read as
+        security attributes where they are known."""
+        for key, raw in attrs.items():
+            key = str(key)
+            if not key.startswith(NS):
+                if not self._security(key, raw, kind, table, values, element):
+                    self.unmapped.add(f"{noun} attribute {key!r}", element)
+                continue
+            short = key[len(NS) :]
+            if short in skip:
+                continue
+            spec = table.get(short)
+            if spec is None or short in own:
+                self.report.add("unmapped", element, key, not_one)
+                continue
+            try:
+                values[short] = decode_value(raw, spec)
+            except ValueError as exc:
+                self.report.add("unmapped", element, key, f"invalid value: {exc}")
 
     def _security(
         self,
@@ -1459,17 +1440,7 @@ class _OtmImport(Importer):
                 plural(len(representations), "representation"),
                 "diagram layout and code references are not kept",
             )
-        known = {
-            "otmVersion",
-            "project",
-            "trustZones",
-            "components",
-            "dataflows",
-            "threats",
-            "mitigations",
-            "assets",
-            "representations",
-        }
+        known = {"otmVersion", "project", *_LIST_SECTIONS}
         for key in self.data:
             if key not in known and _present(self.data[key]):
                 self.report.add("unmapped", str(key), "section", "not part of OTM 0.2.0")
