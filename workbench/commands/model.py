@@ -112,15 +112,9 @@ def _one_line(text: str) -> str:
 
 
 def _load(args: argparse.Namespace) -> Any:
-    from workbench.model import load_model, load_template
+    from workbench.commands.analysis import load_model_argument
 
-    if args.template and args.model:
-        raise InputError("give a MODEL file or --template NAME, not both")
-    if args.template:
-        return load_template(args.template)
-    if not args.model:
-        raise InputError("give a MODEL file, or --template NAME for a bundled example system")
-    return load_model(args.model)
+    return load_model_argument(args)
 
 
 def _reached_from(model: Any, entries: list[str], limit: int = 25) -> dict[str, list[str]]:
