@@ -51,6 +51,7 @@ from typing import Any
 
 from workbench._atomic import atomic_write_text
 from workbench.errors import InputError
+from workbench.interop._common import plain_data
 
 __all__ = [
     "EXTENSION_TYPES",
@@ -423,12 +424,6 @@ def _parse_time(text: Any, fallback: dt.datetime) -> dt.datetime:
     return fallback
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(value[k]) for k in sorted(value)}
-    return value
 
 
 def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -497,6 +492,13 @@ class _Builder:
         }
 
     # -- ATLAS objects
+    def catalog_stamps(self, object_id: str) -> dict[str, Any]:
+        """``created`` and ``modified`` of a catalog object: the bundle's, else the export's."""
+        created, modified = self.dates.get(object_id, (None, None))
+        if created:
+            return {"created": created, "modified": modified}
+        return {"created": self.created, "modified": self.created}
+
     def attack_pattern(self, technique_id: str) -> str | None:
         import stix2
 
@@ -504,16 +506,11 @@ class _Builder:
             return None
         t = self.catalog.technique(technique_id)
         if t.stix_id not in self.attack_patterns:
-            created, modified = self.dates.get(t.stix_id, (None, None))
             phases = [
                 {"kill_chain_name": "mitre-atlas", "phase_name": self.catalog.tactic(x).shortname}
                 for x in t.tactics
             ]
-            extra = (
-                {"created": created, "modified": modified}
-                if created
-                else {"created": self.created, "modified": self.created}
-            )
+            extra = self.catalog_stamps(t.stix_id)
             self.attack_patterns[t.stix_id] = stix2.AttackPattern(
                 id=t.stix_id,
                 name=t.name,
@@ -531,12 +528,7 @@ class _Builder:
         if mitigation_id in self.catalog:
             m = self.catalog.mitigation(mitigation_id)
             if m.stix_id not in self.courses:
-                created, modified = self.dates.get(m.stix_id, (None, None))
-                extra = (
-                    {"created": created, "modified": modified}
-                    if created
-                    else {"created": self.created, "modified": self.created}
-                )
+                extra = self.catalog_stamps(m.stix_id)
                 self.courses[m.stix_id] = stix2.CourseOfAction(
                     id=m.stix_id,
                     name=m.name,
@@ -659,7 +651,7 @@ class _Builder:
 
     def system(self) -> Any:
         model, data = self.model, self.data
-        facts = {k: _plain(v) for k, v in model.facts.items() if k not in ("name", "description")}
+        facts = {k: plain_data(v) for k, v in model.facts.items() if k not in ("name", "description")}
         log = data.decision_log or {}
         return self.custom("x-ai-system", self.system_id(), {
             "name": model.name,
@@ -690,7 +682,7 @@ class _Builder:
         entries = {c.id for c in model.entry_points()}
         jewels = {c.id for c in model.crown_jewels()}
         for c in model.components():
-            attrs = {k: _plain(v) for k, v in c.attrs.items() if k not in ("name", "description")}
+            attrs = {k: plain_data(v) for k, v in c.attrs.items() if k not in ("name", "description")}
             objects.append(self.custom("x-ai-component", self.component_id(c.id), {
                 "name": c.name,
                 "description": c.description,

@@ -96,6 +96,7 @@ from workbench.interop._common import (
     is_uuid,
     label,
     level_from_percent,
+    plain_data,
     plural,
     slugify,
     text_list,
@@ -368,12 +369,6 @@ def rating_to_trust(rating: float) -> int:
 # -- attribute values as text ----------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(value[k]) for k in sorted(value)}
-    return value
 
 
 def encode_value(value: Any, spec: AttrSpec) -> str:
@@ -381,7 +376,7 @@ def encode_value(value: Any, spec: AttrSpec) -> str:
     if spec.type == BOOL:
         return "true" if value else "false"
     if spec.type in (NUMBER, INTEGER, LIST, LINKS, RECORD, RECORDS):
-        return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
+        return json.dumps(plain_data(value), ensure_ascii=False, sort_keys=True)
     return str(value)
 
 
