@@ -81,3 +81,18 @@ def test_the_register_keeps_its_rows_outputs(register):
     assert list(frame["id"]) == [r.id for r in register.rows()]
     band = register.rows()[0].band
     assert all(r.band == band for r in register.filter(band=band).rows())
+
+
+def test_a_rule_that_failed_is_a_row_of_its_own():
+    from types import SimpleNamespace
+
+    error = SimpleNamespace(rule="broken-rule", element="llm", message="boom")
+    result = SimpleNamespace(system="s", findings=[], errors=[error])
+    (row,) = ThreatRegister.from_result(result).rows()  # type: ignore[arg-type]
+    assert (row.id, row.status, row.title, row.reason) == (
+        "broken-rule@llm", "rule_error", "rule broken-rule failed", "boom"
+    )
+    assert (row.manual, row.assumed, row.element, row.rule) == (False, False, "llm", "broken-rule")
+    assert row.techniques == () and row["links"] == [] and row.chosen_mitigations == ()
+    assert (row.element_type, row.zone, row.technique, row.technique_name) == ("", "", "", "")
+    assert row.score is None and row.treatment is None

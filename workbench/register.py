@@ -367,33 +367,26 @@ def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any
 def _base_rows(result: AnalysisResult, model: Any, catalog: Any) -> list[dict[str, Any]]:
     rows = [finding_row(f, model, catalog) for f in result.findings]
     for err in result.errors:
+        # a rule that failed: a row of its own, empty where a finding has its facts
         row: dict[str, Any] = dict.fromkeys(COLUMN_NAMES)
+        row.update(dict.fromkeys(_EMPTY_TEXT_COLUMNS, ""))
+        row.update({name: [] for name in _LIST_COLUMNS})
         row.update(
             id=f"{err.rule}@{err.element or '*'}",
             manual=False,
             element=err.element or "",
-            element_type="",
-            element_name="",
-            zone="",
             rule=err.rule,
             title=f"rule {err.rule} failed",
-            technique="",
-            technique_name="",
-            techniques=[],
-            tactics=[],
-            preconditions=[],
             reason=err.message,
-            assumptions=[],
             assumed=False,
-            mitigations=[],
-            controls=[],
-            guidelines=[],
             status="rule_error",
-            chosen_mitigations=[],
-            links=[],
         )
         rows.append(row)
     return rows
+
+
+#: The text columns a rule-error row leaves empty (the others of a finding's facts are None).
+_EMPTY_TEXT_COLUMNS = ("element_type", "element_name", "zone", "technique", "technique_name")
 
 
 class ThreatRegister:
