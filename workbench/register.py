@@ -322,6 +322,18 @@ def _zone_of(model: Any, element: str, element_type: str) -> str:
         return ""
 
 
+#: Columns a finding gives as they are, and the list columns it gives as lists.
+_FINDING_FIELDS = (
+    "id", "manual", "element", "element_type", "element_name", "rule", "title", "technique",
+    "reason", "likelihood", "impact", "score", "band", "likelihood_reason", "impact_reason",
+    "status",
+)
+_FINDING_LISTS = (
+    "techniques", "tactics", "preconditions", "assumptions", "mitigations", "controls",
+    "guidelines",
+)
+
+
 def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any]:
     """The register row of one finding, before any analyst's work is applied."""
     try:
@@ -331,33 +343,14 @@ def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any
     except (KeyError, LookupError):
         technique_name = ""
     row: dict[str, Any] = dict.fromkeys(COLUMN_NAMES)
+    for name in _FINDING_FIELDS:
+        row[name] = getattr(f, name)
+    for name in _FINDING_LISTS:
+        row[name] = list(getattr(f, name))
     row.update(
-        id=f.id,
-        manual=f.manual,
-        element=f.element,
-        element_type=f.element_type,
-        element_name=f.element_name,
         zone=_zone_of(model, f.element, f.element_type),
-        rule=f.rule,
-        title=f.title,
-        technique=f.technique,
         technique_name=technique_name,
-        techniques=list(f.techniques),
-        tactics=list(f.tactics),
-        preconditions=list(f.preconditions),
-        reason=f.reason,
-        assumptions=list(f.assumptions),
         assumed=bool(getattr(f, "assumed", False)),
-        mitigations=list(f.mitigations),
-        controls=list(f.controls),
-        guidelines=list(f.guidelines),
-        likelihood=f.likelihood,
-        impact=f.impact,
-        score=f.score,
-        band=f.band,
-        likelihood_reason=f.likelihood_reason,
-        impact_reason=f.impact_reason,
-        status=f.status,
         chosen_mitigations=[],
         links=[],
     )
