@@ -277,7 +277,9 @@ def _schema_2_section() -> list[str]:
         "",
         "An agent-to-agent flow is a flow between two components of kind `agent`; state "
         "`authenticated` on it when the receiver verifies the sender, and `distinct_identity` "
-        "on each agent that has a credential of its own.",
+        "on each agent that has a credential of its own. Retrieval that honours each user's "
+        "own rights is `per_document_access_control` on the vector store; `acts_as` says the "
+        "same of agents, tools and applications.",
         "",
         "The table lists each new attribute, and each one version 2 extended to more kinds; "
         "where an attribute means something different on another kind, that row is shown "
