@@ -131,7 +131,7 @@ class IndexGraph:
 
     def __init__(self, ctx: Context) -> None:
         self.ids: list[str] = list(ctx.components)
-        self.index: dict[str, int] = {cid: i for i, cid in enumerate(self.ids)}
+        self.index: dict[str, int] = ctx.order  # components numbered in model order
         self.flow_ids: list[str] = list(ctx.flows)
         n, m = len(self.ids), len(self.flow_ids)
         index = self.index

@@ -59,7 +59,7 @@ Conditions on a propagation:
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,9 @@ __all__ = [
     "Condition",
     "compile_condition",
 ]
+
+#: A set of component or flow ids: anything that answers ``in`` (a set, a dict's keys).
+Ids = Collection[str]
 
 ORDERED_VALUES: dict[str, tuple[str, ...]] = {
     "sensitivity": SENSITIVITY,
@@ -137,7 +140,7 @@ class Condition:
         """Whether :meth:`evaluate` gives a match, without building it (cheaper)."""
         return self.evaluate(ctx, element) is not None
 
-    def among(self, ctx: Context) -> frozenset[str] | None:
+    def among(self, ctx: Context) -> Ids | None:
         """A set of element ids that holds every one this condition can hold for, read from
         what the analysis computes once anyway (None: no such set). Not cached: use
         :func:`candidate_ids`."""
@@ -179,15 +182,15 @@ class All(Condition):
                 return False
         return True
 
-    def among(self, ctx: Context) -> frozenset[str] | None:
+    def among(self, ctx: Context) -> Ids | None:
         found = [s for s in (candidate_ids(ctx, p) for p in self.parts) if s is not None]
         if not found:
             return None
         found.sort(key=len)
-        out = found[0]
-        for other in found[1:]:
-            out = out & other
-        return out
+        if len(found) == 1:
+            return found[0]
+        rest = found[1:]
+        return {i for i in found[0] if all(i in other for other in rest)}
 
     def first_failure(self, ctx: Context, element: Any) -> Condition | None:
         for part in self.parts:
@@ -224,13 +227,13 @@ class AnyOf(Condition):
                 return True
         return False
 
-    def among(self, ctx: Context) -> frozenset[str] | None:
-        out: frozenset[str] = frozenset()
+    def among(self, ctx: Context) -> Ids | None:
+        out: set[str] = set()
         for part in self.parts:
             found = candidate_ids(ctx, part)
             if found is None:
                 return None
-            out = out | found
+            out.update(found)
         return out
 
     def describe(self) -> str:
@@ -422,8 +425,8 @@ class Reachable(Condition):
     def holds(self, ctx: Context, element: Any) -> bool:
         return ctx.reachable_from_entries(element.id, self.entry_kinds) == self.expected
 
-    def among(self, ctx: Context) -> frozenset[str] | None:
-        return frozenset(ctx.reach(self.entry_kinds)[0]) if self.expected else None
+    def among(self, ctx: Context) -> Ids | None:
+        return ctx.reach(self.entry_kinds)[0].keys() if self.expected else None
 
     def describe(self) -> str:
         who = (
@@ -453,10 +456,10 @@ class Flag(Condition):
         is_it = element.id in (ctx.entry_set if self.which == "entry_point" else ctx.crown_jewels)
         return is_it == self.expected
 
-    def among(self, ctx: Context) -> frozenset[str] | None:
+    def among(self, ctx: Context) -> Ids | None:
         if not self.expected:
             return None
-        return frozenset(ctx.entry_set if self.which == "entry_point" else ctx.crown_jewels)
+        return ctx.entry_set if self.which == "entry_point" else ctx.crown_jewels
 
     def describe(self) -> str:
         return f"{'is' if self.expected else 'is not'} a {self.which.replace('_', ' ')}"
@@ -484,11 +487,11 @@ def kinds_of(cond: Condition) -> frozenset[str] | None:
     return None
 
 
-def candidate_ids(ctx: Context, cond: Condition) -> frozenset[str] | None:
+def candidate_ids(ctx: Context, cond: Condition) -> Ids | None:
     """:meth:`Condition.among`, once per analysis for all the rules that share *cond*."""
     key = ("among", cond.cache_key())
     if key in ctx._sets:
-        found: frozenset[str] | None = ctx._sets[key]
+        found: Ids | None = ctx._sets[key]
         return found
     found = ctx._sets[key] = cond.among(ctx)
     return found
@@ -570,9 +573,9 @@ class Related(Condition):
     def holds(self, ctx: Context, element: Any) -> bool:
         return self._witness(ctx, element.id) is not None
 
-    def among(self, ctx: Context) -> frozenset[str] | None:
+    def among(self, ctx: Context) -> Ids | None:
         if self.relation in ("upstream_of", "downstream_of"):
-            return frozenset(self._closure_witness(ctx))
+            return self._closure_witness(ctx).keys()
         return None
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
@@ -693,21 +696,21 @@ class Endpoint(Condition):
         cid = element.source if self.end == "source" else element.target
         return self.where.holds(ctx, ctx.components[cid])
 
-    def among(self, ctx: Context) -> frozenset[str] | None:
+    def among(self, ctx: Context) -> Ids | None:
         """The flows into (target) or out of (source) the components ``where`` can hold for."""
         kinds, ids = kinds_of(self.where), candidate_ids(ctx, self.where)
         if kinds is None and ids is None:
             return None
-        comps: set[str] | frozenset[str]
+        comps: Ids
         if kinds is None:
             assert ids is not None
             comps = ids
         else:
-            comps = {c.id for c in ctx.of_kinds(kinds)}
+            comps = [c.id for c in ctx.of_kinds(kinds)]
             if ids is not None:
-                comps = comps & ids
+                comps = [c for c in comps if c in ids]
         adj = ctx.in_adj if self.end == "target" else ctx.out_adj
-        return frozenset(fid for cid in comps for fid, _other in adj[cid])
+        return {fid for cid in comps for fid, _other in adj[cid]}
 
     def describe(self) -> str:
         return f"{self.end} component where ({self.where.describe()})"
@@ -993,11 +996,11 @@ class UntrustedContent(Condition):
             return Match(evidence=[text], path=nodes, vars={"entry": start, "path": chain})
         return None
 
-    def among(self, ctx: Context) -> frozenset[str] | None:
+    def among(self, ctx: Context) -> Ids | None:
         if self.on_flow:
             return None
         states = self.states
-        return frozenset(node for node, state in ctx.taint.parent if state in states)
+        return {node for node, state in ctx.taint.parent if state in states}
 
     def describe(self) -> str:
         what = {
@@ -1064,8 +1067,8 @@ class ConfidentialData(Condition):
                 vars_["entry"] = who.name
         return Match(evidence=evidence, path=nodes, vars=vars_)
 
-    def among(self, ctx: Context) -> frozenset[str] | None:
-        return None if self.on_flow else frozenset(ctx.confidentiality.held)
+    def among(self, ctx: Context) -> Ids | None:
+        return None if self.on_flow else ctx.confidentiality.held.keys()
 
     def describe(self) -> str:
         what = "confidential or more sensitive data reaches it"

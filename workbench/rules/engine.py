@@ -142,6 +142,8 @@ class _Builder:
         self.unstated: dict[str, list[tuple[str, str]]] = {}
         self._list_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], ...]] = {}
         self._pieces: dict[str, tuple[Piece, ...]] = {}
+        #: one copy of each prefill reason (thousands of findings give the same few texts)
+        self._texts: dict[str, str] = {}
 
     def _lists(self, rule: Rule, held: tuple[int, ...]) -> tuple[list[str], ...]:
         """Techniques, tactics, mitigations, controls, preconditions and guidelines of *rule*
@@ -178,6 +180,23 @@ class _Builder:
         self._list_cache[key] = out
         return out
 
+    def _also(self, rule: Rule, element: Any, match: Match) -> tuple[list[int], int, int]:
+        """The ``also`` entries of *rule* that hold on *element* (their evidence merged into
+        *match*), and the likelihood and impact hints with theirs."""
+        hint_l, hint_i = rule.likelihood, rule.impact
+        held = []
+        for i, extra in enumerate(rule.also):
+            if not extra.condition.holds(self.ctx, element):
+                continue
+            m = extra.condition.evaluate(self.ctx, element)
+            if m is None:
+                continue
+            match.merge(m)
+            held.append(i)
+            hint_l = max(hint_l, extra.likelihood or 0)
+            hint_i = max(hint_i, extra.impact or 0)
+        return held, hint_l, hint_i
+
     def finding(self, rule: Rule, element: Any, found: Match, element_type: str) -> Finding | None:
         """The finding of *rule* on *element*, or None when a stated control removes it."""
         ctx = self.ctx
@@ -190,18 +209,7 @@ class _Builder:
         assumed = bool(found.unstated or found.assumptions)
         match = Match()  # a fresh match: conditions may return shared ones
         match.merge(found)
-        hint_l, hint_i = rule.likelihood, rule.impact
-        held = []
-        for i, extra in enumerate(rule.also):
-            if not extra.condition.holds(ctx, element):
-                continue
-            m = extra.condition.evaluate(ctx, element)
-            if m is None:
-                continue
-            match.merge(m)
-            held.append(i)
-            hint_l = max(hint_l, extra.likelihood or 0)
-            hint_i = max(hint_i, extra.impact or 0)
+        held, hint_l, hint_i = self._also(rule, element, match)
         techniques, tactics, mitigations, controls, pre, guidelines = self._lists(rule, tuple(held))
         if element_type == "component":
             name, kind, zone = element.name, element.kind, element.zone
@@ -272,8 +280,10 @@ class _Builder:
             impact=impact,
             score=self.matrix.score(likelihood, impact),
             band=self.matrix.band(likelihood, impact),
-            likelihood_reason=pre_score.likelihood_reason,
-            impact_reason=pre_score.impact_reason,
+            likelihood_reason=self._texts.setdefault(
+                pre_score.likelihood_reason, pre_score.likelihood_reason
+            ),
+            impact_reason=self._texts.setdefault(pre_score.impact_reason, pre_score.impact_reason),
             path=list(match.path),
             assumed=assumed,
             controls_applied=[text for _w, _d, text in applied.adjust],

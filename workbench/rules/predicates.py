@@ -264,8 +264,9 @@ def egress_open(ctx: Context, element: Any) -> Match | None:
         where = ctx.name(element.id) if own is False else f"its zone {comp.zone}"
         return Match(evidence=[f"outbound connections are not restricted ({where})"])
     return Match(
-        assumptions=[f"egress_controlled not stated on it or its zone {comp.zone} "
-                     "(assumed open egress)"],
+        assumptions=[
+            f"egress_controlled not stated on it or its zone {comp.zone} (assumed open egress)"
+        ],
         unstated=[(element.id, "egress_controlled")] if has_own else [],
     )
 
