@@ -96,6 +96,10 @@ class Session:
         self._listeners: list[Callable[[str], None]] = []
         self._layout: Any = None
         self._layout_key: Any = None
+        #: During a "findings" notification: the findings whose scores, mitigations or
+        #: decisions the action changed, when that is all it changed (the model and the set
+        #: of findings are as before); None when findings may have come or gone.
+        self.changed_findings: frozenset[str] | None = None
 
     # -- construction ----------------------------------------------------------------
     @classmethod
@@ -134,7 +138,15 @@ class Session:
     def _by(self) -> str | None:
         return self.actor or None
 
-    def _run(self, what: str, action: Callable[[], Any], ok_message: str) -> ActionResult:
+    def _run(
+        self,
+        what: str,
+        action: Callable[[], Any],
+        ok_message: str,
+        findings: Iterable[str] | None = None,
+    ) -> ActionResult:
+        """Run a project action; on success tell the listeners *what* changed (and which
+        *findings*, when the change is confined to them)."""
         try:
             value = action()
         except WorkbenchError as exc:
@@ -149,7 +161,11 @@ class Session:
             self.last_message = str(exc)
             return ActionResult(False, str(exc).strip("'\""))
         self.last_message = ok_message
-        self._notify(what)
+        self.changed_findings = frozenset(findings) if findings is not None else None
+        try:
+            self._notify(what)
+        finally:
+            self.changed_findings = None
         return ActionResult(True, ok_message, value=value)
 
     # -- what the analyst sees -------------------------------------------------------------
@@ -450,6 +466,7 @@ class Session:
                 finding_id, likelihood=likelihood, impact=impact, reason=reason, by=self._by()
             ),
             f"score of {finding_id} overridden",
+            [finding_id],
         )
 
     def clear_override(self, finding_id: str) -> ActionResult:
@@ -457,6 +474,7 @@ class Session:
             "findings",
             lambda: self.project.clear_override(finding_id, by=self._by()),
             f"prefilled score of {finding_id} restored",
+            [finding_id],
         )
 
     def choose_mitigation(
@@ -487,6 +505,7 @@ class Session:
                 by=self._by(),
             ),
             f"{mitigation_id} ({status}) chosen for {finding_id}",
+            [finding_id],
         )
 
     def remove_mitigation(self, finding_id: str, mitigation_id: str) -> ActionResult:
@@ -494,6 +513,7 @@ class Session:
             "findings",
             lambda: self.project.remove_mitigation(finding_id, mitigation_id, by=self._by()),
             f"{mitigation_id} removed from {finding_id}",
+            [finding_id],
         )
 
     def record_decision(
@@ -528,6 +548,7 @@ class Session:
                 by=self._by(),
             ),
             f"decision recorded for {', '.join(ids)} and saved",
+            ids,
         )
         if result.ok and getattr(result.value, "unchanged", False):
             message = (f"unchanged: {result.value.id} already says this for "

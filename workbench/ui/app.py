@@ -282,6 +282,14 @@ class Workbench:
         elif what == "path":
             self.graph.refresh()
             self._invalidate("paths")
+        elif what == "findings" and self.session.changed_findings is not None:
+            # scores, mitigations or decisions of known findings: no new element, tactic or
+            # open question, so the filters' options stay; the views that count findings redraw
+            self.graph.refresh()
+            self.table.refresh()
+            self.finding.refresh()
+            self._refresh_header()
+            self._invalidate("matrix", "atlas", "coverage", "paths")
         elif what in ("findings", "model"):
             self.graph.refresh()
             self.table.refresh_options()

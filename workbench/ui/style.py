@@ -25,6 +25,7 @@ __all__ = [
     "esc",
     "field_error",
     "link",
+    "replace_child",
     "sync_figure",
     "technique_link",
     "text_colour",
@@ -170,7 +171,9 @@ CSS = """
 """
 
 
-def sync_figure(fig: Any) -> None:
+def sync_figure(
+    fig: Any, *, traces: Iterable[int] | None = None, layout: bool = True
+) -> None:
     """Make a FigureWidget's synced state match its Python state.
 
     plotly keeps the browser's copy in ``_widget_data`` / ``_widget_layout`` and
@@ -179,9 +182,33 @@ def sync_figure(fig: Any) -> None:
     updates sent before its front end has loaded are lost. Setting both traits
     after each redraw (as plotly's ``_repr_mimebundle_`` does) keeps a view that
     is created or re-created later (a reload) in step.
+
+    With *traces* (indices), only those traces are copied again, and the layout
+    only when *layout* is true: copying a large figure whole costs more than
+    the change it follows.
     """
-    fig._widget_data = copy.deepcopy(fig._data)
-    fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
+    if traces is None:
+        fig._widget_data = copy.deepcopy(fig._data)
+    else:
+        indices = list(traces)
+        if indices:
+            data = list(fig._widget_data)
+            for i in indices:
+                data[i] = copy.deepcopy(fig._data[i])
+            fig._widget_data = data
+    if layout:
+        fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
+
+
+def replace_child(box: Any, old: Any, new: Any) -> None:
+    """Put *new* in *old*'s place among a Box's children.
+
+    The children go through an empty tuple: traitlets compares the old and new
+    tuples, and comparing two figures element by element serialises both.
+    """
+    children = tuple(new if c is old else c for c in box.children)
+    box.children = ()
+    box.children = children
 
 
 def esc(value: Any) -> str:

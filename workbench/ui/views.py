@@ -18,6 +18,7 @@ from workbench.ui.style import (
     badge,
     band_badge,
     esc,
+    replace_child,
     sync_figure,
     technique_link,
     text_colour,
@@ -240,7 +241,7 @@ class RiskMatrixView:
         old = self.fig
         self.fig = self._figure(old)
         self.refresh()
-        self.widget.children = [self.probe, self.fig, self.legend, self.cells]
+        replace_child(self.widget, old, self.fig)
         old.close()
 
     def _on_heat_click(self, which: str, points: Any) -> None:
