@@ -798,17 +798,33 @@ class GraphView:
         their initial properties in the browser (seen with plotly 7.1), so the
         figure is built from complete data, and later changes are plain updates.
         """
-        traces = _base_traces() + _legend_traces(self.session.matrix) + _mark_traces()
-        layout = _figure_layout()
-        changes = self._data_changes(data) + self._outline_changes()
-        for _key, index, path, value in changes:
-            _set_in(layout if index == LAYOUT else traces[index], path, value)
-        fig = go.FigureWidget(data=traces, layout=layout)
+        traces, layout, changes = self._figure_spec(data)
+        # plotly's check of every value is a third of this build: the spec is checked by
+        # the tests (figure_spec builds a validated go.Figure); later updates are checked
+        fig = go.FigureWidget(data=traces, layout=layout, _validate=False)
+        for part in (fig, fig.layout, *fig.data):
+            part._validate = True
         fig._config = dict(CONFIG)
         self._last = {key: value for key, _index, _path, value in changes}
         fig.data[NODES].on_click(self._on_click)
         fig.data[FLOW_DOTS].on_click(self._on_flow_click)
         return fig
+
+    def _figure_spec(
+        self, data: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any], list[Change]]:
+        """The figure's traces and layout as plain dicts, and the changes that filled them."""
+        traces = _base_traces() + _legend_traces(self.session.matrix) + _mark_traces()
+        layout = _figure_layout()
+        changes = self._data_changes(data) + self._outline_changes()
+        for _key, index, path, value in changes:
+            _set_in(layout if index == LAYOUT else traces[index], path, value)
+        return traces, layout, changes
+
+    def figure_spec(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The figure as drawn now, as plain dicts (``go.Figure(data=..., layout=...)``)."""
+        traces, layout, _changes = self._figure_spec(self._data())
+        return traces, layout
 
     def _resized(self) -> None:
         """A new width: draw a new figure at it.
@@ -994,13 +1010,13 @@ class GraphView:
             ("ring.y", mark, ("y",), ring_y),
         ]
 
-    def _apply(self, changes: list[Change]) -> bool:
+    def _apply(self, changes: list[Change], *, send: bool = True) -> bool:
         """Assign the properties that changed (plotly validates every assignment), then bring
-        the synced state of the traces they belong to up to date."""
+        the synced state of the traces they belong to up to date (see :func:`sync_figure`)."""
         fresh = [c for c in changes if c[0] not in self._last or self._last[c[0]] != c[3]]
         if not fresh:
             return False
-        touched: set[int] = set()
+        touched: dict[int, set[str]] = {}
         with self.fig.batch_update():
             for key, index, path, value in fresh:
                 target = self.fig.layout if index == LAYOUT else self.fig.data[index]
@@ -1008,8 +1024,9 @@ class GraphView:
                     target = getattr(target, part)
                 setattr(target, path[-1], value)
                 self._last[key] = value
-                touched.add(index)
-        sync_figure(self.fig, traces=sorted(touched - {LAYOUT}), layout=LAYOUT in touched)
+                touched.setdefault(index, set()).add(path[0])
+        layout = touched.pop(LAYOUT, None) is not None
+        sync_figure(self.fig, traces=touched, layout=layout, send=send)
         return True
 
     def _zones_html(self) -> str:
@@ -1049,7 +1066,7 @@ class GraphView:
         if self.focus.value == "near":
             self.refresh()
             return
-        self._apply(self._outline_changes())
+        self._apply(self._outline_changes(), send=False)  # the browser has the live update
         self.caption.value = self._caption(_path_caption(self.session))
 
     def _caption(self, path_label: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -172,7 +172,11 @@ CSS = """
 
 
 def sync_figure(
-    fig: Any, *, traces: Iterable[int] | None = None, layout: bool = True
+    fig: Any,
+    *,
+    traces: Mapping[int, Iterable[str]] | None = None,
+    layout: bool = True,
+    send: bool = True,
 ) -> None:
     """Make a FigureWidget's synced state match its Python state.
 
@@ -183,21 +187,49 @@ def sync_figure(
     after each redraw (as plotly's ``_repr_mimebundle_`` does) keeps a view that
     is created or re-created later (a reload) in step.
 
-    With *traces* (indices), only those traces are copied again, and the layout
-    only when *layout* is true: copying a large figure whole costs more than
-    the change it follows.
+    With *traces* (trace index: the names of its properties that changed), only
+    those properties are copied again, and the layout only when *layout* is
+    true: copying a large figure whole costs more than the change it follows.
+
+    With ``send=False`` the synced state is brought up to date in the kernel
+    only (read by a view created later, such as a reload), without sending the
+    whole figure to a browser that has just drawn the change: for small and
+    frequent changes such as the selection's marks.
     """
+    if not send:
+        _store_unsent(fig, traces, layout)
+        return
     if traces is None:
         fig._widget_data = copy.deepcopy(fig._data)
-    else:
-        indices = list(traces)
-        if indices:
-            data = list(fig._widget_data)
-            for i in indices:
-                data[i] = copy.deepcopy(fig._data[i])
-            fig._widget_data = data
+    elif traces:
+        data = list(fig._widget_data)
+        for i, names in traces.items():
+            trace = dict(data[i])
+            for name in names:
+                if name in fig._data[i]:
+                    trace[name] = copy.deepcopy(fig._data[i][name])
+                else:
+                    trace.pop(name, None)
+            data[i] = trace
+        fig._widget_data = data
     if layout:
         fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
+
+
+def _store_unsent(fig: Any, traces: Mapping[int, Iterable[str]] | None, layout: bool) -> None:
+    values = fig._trait_values  # the traits' values, set without a change notification
+    if traces is None:
+        values["_widget_data"] = copy.deepcopy(fig._data)
+    else:
+        data = values["_widget_data"]
+        for i, names in traces.items():
+            for name in names:
+                if name in fig._data[i]:
+                    data[i][name] = copy.deepcopy(fig._data[i][name])
+                else:
+                    data[i].pop(name, None)
+    if layout:
+        values["_widget_layout"] = copy.deepcopy(fig._layout_obj._props)
 
 
 def replace_child(box: Any, old: Any, new: Any) -> None:
