@@ -19,9 +19,15 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.catalog.atlas import Catalog
+    from workbench.model.system import SystemModel
+    from workbench.project import Project, ProjectState
+    from workbench.risk.matrix import RiskMatrix
 
 __all__ = ["PAGE_SIZE", "ActionResult", "Session"]
 
@@ -50,27 +56,35 @@ class ActionResult:
     value: Any = None
 
 
-def _errors_of(exc: Exception) -> dict[str, str]:
+def refusal(exc: WorkbenchError) -> tuple[str, dict[str, str]]:
+    """The message and the errors per form field of a refused action.
+
+    The one place that knows the two shapes of field errors: a
+    :class:`~workbench.errors.DecisionError` (a decision, score or mitigation
+    form) maps each field to its problem in ``problems`` ("please correct the
+    fields marked"); a :class:`~workbench.errors.ModelError` lists ``issues``,
+    whose path ends with the field (its first line is the message). Any other
+    error has a message only.
+    """
+    first_line = str(exc).split("\n")[0]
     problems = getattr(exc, "problems", None)
     if isinstance(problems, dict):
-        return {str(k): str(v) for k, v in problems.items()}
-    issues = getattr(exc, "issues", None)
-    if issues:  # a ModelError: the field is the last part of each issue's path
-        out: dict[str, str] = {}
-        for issue in issues:
-            path = str(getattr(issue, "path", "") or "")
-            key = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1]) or "model"
-            message = str(getattr(issue, "message", issue))
-            out[key] = f"{out[key]}; {message}" if key in out else message
-        return out
-    return {}
+        fields = {str(k): str(v) for k, v in problems.items()}
+        return ("please correct the fields marked" if fields else first_line), fields
+    fields = {}
+    for issue in getattr(exc, "issues", None) or ():
+        path = str(getattr(issue, "path", "") or "")
+        key = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1]) or "model"
+        message = str(getattr(issue, "message", issue))
+        fields[key] = f"{fields[key]}; {message}" if key in fields else message
+    return first_line, fields
 
 
-def _remembered_actor(project: Any) -> str | None:
+def _remembered_actor(project: Project) -> str | None:
     """The environment's actor (one per JupyterHub user), else the one remembered in project.yaml."""
     import os
 
-    for who in (os.environ.get(ACTOR_ENV), getattr(project, "settings", {}).get("actor")):
+    for who in (os.environ.get(ACTOR_ENV), project.settings.get("actor")):
         if who and str(who).strip():
             return str(who).strip()
     return None
@@ -79,7 +93,7 @@ def _remembered_actor(project: Any) -> str | None:
 class Session:
     """State and actions of one analyst's workbench on one project."""
 
-    def __init__(self, project: Any, *, actor: str | None = None) -> None:
+    def __init__(self, project: Project, *, actor: str | None = None) -> None:
         self.project = project
         self.actor = actor or _remembered_actor(project)
         self.selected_component: str | None = None
@@ -150,11 +164,7 @@ class Session:
         try:
             value = action()
         except WorkbenchError as exc:
-            errors = _errors_of(exc)
-            if errors and not getattr(exc, "issues", None):
-                message = "please correct the fields marked"
-            else:
-                message = str(exc).split("\n")[0]
+            message, errors = refusal(exc)
             self.last_message = message
             return ActionResult(False, message, errors)
         except (ValueError, KeyError) as exc:
@@ -170,18 +180,18 @@ class Session:
 
     # -- what the analyst sees -------------------------------------------------------------
     @property
-    def model(self) -> Any:
+    def model(self) -> SystemModel:
         return self.project.model
 
     @property
-    def matrix(self) -> Any:
+    def matrix(self) -> RiskMatrix:
         return self.project.matrix
 
     @property
-    def catalog(self) -> Any:
+    def catalog(self) -> Catalog:
         return self.project.catalog
 
-    def state(self) -> Any:
+    def state(self) -> ProjectState:
         return self.project.state()
 
     def all_rows(self) -> list[dict[str, Any]]:
@@ -310,7 +320,7 @@ class Session:
                 best[tech] = (score, band, elements)
         out = []
         for tactic in self.catalog.tactics():
-            techs = []
+            techs: list[dict[str, Any]] = []
             for t in self.catalog.techniques(tactic=tactic.id):
                 if t.id in best:
                     score, band, elements = best[t.id]
