@@ -39,7 +39,7 @@ class FindingCount:
 def test_a_tab_added_to_the_list_is_built_and_drawn_when_shown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert TAB_TITLES == tuple(t.title for t in TABS)
+    assert tuple(t.title for t in TABS) == TAB_TITLES
     extra = Tab("Count", "count", lambda wb: FindingCount(wb.session), lazy=True)
     monkeypatch.setattr(app, "TABS", [*TABS, extra])
     session = Session.start(tmp_path / "p", template="support-assistant", actor="t", clock=_clock)
