@@ -20,7 +20,9 @@ from workbench.ui.style import (
     band_badge,
     esc,
     field_error,
+    html_widget,
     link,
+    result_html,
     technique_link,
     ul,
 )
@@ -40,15 +42,10 @@ def _heading(text: str, level: int = 4) -> W.HTML:
     return w
 
 
-def _html(value: str = "") -> W.HTML:
-    w = W.HTML(value)
-    w.add_class("wb-html")
-    return w
+_html = html_widget
 
 
-def _message(result: Any) -> str:
-    cls = "wb-ok" if result.ok else "wb-error"
-    return f'<span class="{cls}">{esc(result.message)}</span>'
+_message = result_html
 
 
 def _level_options(matrix: Any, which: str) -> list[tuple[str, int]]:

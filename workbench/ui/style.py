@@ -24,8 +24,10 @@ __all__ = [
     "band_badge",
     "esc",
     "field_error",
+    "html_widget",
     "link",
     "replace_child",
+    "result_html",
     "sync_figure",
     "technique_link",
     "text_colour",
@@ -230,6 +232,24 @@ def _store_unsent(fig: Any, traces: Mapping[int, Iterable[str]] | None, layout: 
                     data[i].pop(name, None)
     if layout:
         values["_widget_layout"] = copy.deepcopy(fig._layout_obj._props)
+
+
+def html_widget(value: str = "") -> Any:
+    """An HTML widget in the workbench's text style (its value already escaped)."""
+    import ipywidgets as W
+
+    w = W.HTML(value)
+    w.add_class("wb-html")
+    return w
+
+
+def result_html(result: Any, *, fields: bool = False) -> str:
+    """An action's message, green or red; with *fields*, a refusal's field errors under it."""
+    cls = "wb-ok" if result.ok else "wb-error"
+    text = esc(result.message)
+    if fields and not result.ok and result.field_errors:
+        text += "<br>" + "<br>".join(f"{esc(k)}: {esc(v)}" for k, v in result.field_errors.items())
+    return f'<span class="{cls}">{text}</span>'
 
 
 def replace_child(box: Any, old: Any, new: Any) -> None:

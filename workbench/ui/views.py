@@ -18,6 +18,7 @@ from workbench.ui.style import (
     badge,
     band_badge,
     esc,
+    html_widget,
     replace_child,
     sync_figure,
     technique_link,
@@ -38,10 +39,7 @@ __all__ = [
 ]
 
 
-def _html(value: str = "") -> W.HTML:
-    w = W.HTML(value)
-    w.add_class("wb-html")
-    return w
+_html = html_widget
 
 
 def _finding_link(finding_id: str, text: str) -> str:
