@@ -376,7 +376,30 @@ def test_layout_and_clicks_at_each_viewport(
         page.locator(".wb-cell-filter button").click()
         expect(page.locator(".wb-cell-filter")).to_have_text("", timeout=30_000)
 
-        # (3) a click on a flow shows the findings whose element is that flow
+        # (3) the graph zooms with the scroll wheel and a double click fits it to the width again
+        page.locator(".wb-root").first.evaluate("e => e.scrollIntoView()")
+        graph = page.locator(".wb-graph .js-plotly-plot").first
+        assert graph.evaluate("gd => gd._context.scrollZoom") is True
+        fitted = graph.evaluate("gd => gd.layout.xaxis.range.slice()")
+        area = graph.locator(".nsewdrag").first.bounding_box()
+        assert area is not None
+        page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
+        page.mouse.wheel(0, -400)
+        page.wait_for_function(
+            "([gd, r]) => gd.layout.xaxis.range[1] - gd.layout.xaxis.range[0] < (r[1] - r[0]) * 0.95",
+            arg=[graph.element_handle(), fitted],
+            timeout=10_000,
+        )
+        screenshot(page, "lab-graph-zoomed")
+        page.mouse.dblclick(area["x"] + 5, area["y"] + area["height"] - 5)
+        page.wait_for_function(
+            "([gd, r]) => Math.abs(gd.layout.xaxis.range[0] - r[0]) < 1e-6"
+            " && Math.abs(gd.layout.xaxis.range[1] - r[1]) < 1e-6",
+            arg=[graph.element_handle(), fitted],
+            timeout=10_000,
+        )
+
+        # (4) a click on a flow shows the findings whose element is that flow
         from workbench.ui.graph import graph_data
 
         flow_ids = graph_data(session)["flow_hover"]["ids"]
