@@ -22,6 +22,7 @@ Run: ``python benchmarks/bench_dashboard.py [--voila] [--preheat 2]``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -66,18 +67,19 @@ def _project(base: Path) -> Path:
     return folder
 
 
+#: Jupyter's folders, each in a folder of the run's own (nothing from the user's setup).
+_FOLDERS = {
+    "JUPYTER_CONFIG_DIR": "config",
+    "JUPYTER_DATA_DIR": "data",
+    "JUPYTER_RUNTIME_DIR": "runtime",
+    "IPYTHONDIR": "ipython",
+}
+
+
 def _env(base: Path, project: Path) -> dict[str, str]:
-    home = base / "home"
-    env = dict(
-        os.environ,
-        WORKBENCH_PROJECT=str(project),
-        JUPYTER_CONFIG_DIR=str(home / "config"),
-        JUPYTER_DATA_DIR=str(home / "data"),
-        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-        JUPYTER_PLATFORM_DIRS="1",
-        IPYTHONDIR=str(home / "ipython"),
-    )
-    env.pop("WORKBENCH_SCORE_FROM", None)
+    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_SCORE_FROM"}
+    env.update({var: str(base / "home" / name) for var, name in _FOLDERS.items()})
+    env.update(WORKBENCH_PROJECT=str(project), JUPYTER_PLATFORM_DIRS="1")
     return env
 
 
@@ -140,12 +142,17 @@ def voila_parts(base: Path, project: Path, preheat: int) -> dict[str, float]:
             parts["first page (kernel start + notebook run)"] = _get(url)
             parts["second page"] = _get(url)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _stop(proc)
     return parts
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (Voila shuts its kernels down), then a kill if it takes over 30 s."""
+    proc.send_signal(signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=30)
+    if proc.poll() is None:
+        proc.kill()
 
 
 def _print(title: str, parts: dict[str, float]) -> None:
