@@ -165,6 +165,8 @@ CSS = """
   font-size: var(--wb-font); line-height: 1.3; padding: 4px 8px; }
 .wb-root .wb-export .wb-linkbutton { text-align: left; margin-top: 2px; }
 .wb-root .wb-export-text { flex: 1 1 auto; min-width: 0; font-size: calc(var(--wb-font) * 0.9); }
+.wb-root .wb-pager { flex-wrap: nowrap; align-items: center; gap: 4px; }
+.wb-root .wb-page-label { white-space: nowrap; }
 .wb-root .wb-graph { width: 100%; overflow: hidden; }
 .wb-root .wb-graph-bar { flex-flow: row wrap; align-items: center; gap: 4px; }
 .wb-root .wb-prompt { background: #FFF4CC; border: 1px solid #E69F00; padding: 6px 10px;
