@@ -115,3 +115,14 @@ def test_the_figure_zooms_with_the_wheel_and_its_spec_is_valid(wb: Workbench) ->
         x0, x1 = graph.fig.layout.xaxis.range
         xs = [x for x in graph.fig.data[GraphView.NODE_TRACE].x if x is not None]
         assert x0 <= min(xs) and max(xs) <= x1
+
+
+def test_the_open_questions_show_a_finding_at_its_new_band(wb: Workbench) -> None:
+    s = wb.session
+    html = wb.questions.html.value
+    asked = next(r for r in s.all_rows() if f'data-wb-value="{r["id"]}"' in html)
+    low = s.matrix.band(1, 1)
+    assert asked["band"] != low
+    assert s.override_score(asked["id"], 1, 1, "only reachable by staff").ok
+    item = wb.questions.html.value.split(f'data-wb-value="{asked["id"]}"')[1].split("</")[0]
+    assert item.endswith(f">{low}"), item  # the badge's word

@@ -314,11 +314,12 @@ class Workbench:
             self.graph.refresh()
             self._invalidate("paths")
         elif what == "findings" and self.session.changed_findings is not None:
-            # scores, mitigations or decisions of known findings: no new element, tactic or
-            # open question, so the filters' options stay; the views that count findings redraw
+            # scores, mitigations or decisions of known findings: no new element or tactic,
+            # so the filters' options stay; what shows scores or counts findings redraws
             self.graph.refresh()
             self.table.refresh()
             self.finding.refresh()
+            self.questions.refresh()  # its findings' bands
             self._refresh_header()
             self._invalidate(*self._lazy)  # every lazy view summarises the register
         elif what in ("findings", "model"):
