@@ -16,8 +16,8 @@ then  flow labels (what each flow carries), entry point rings, crown
 ====  ===========================================================
 
 The figure is as wide as its area (a :class:`~workbench.ui.clickable.WidthProbe`
-reports it from the browser) and is zoomed with plotly's toolbar and panned by
-dragging (there is no scroll-wheel zoom); a double click fits it again. For
+reports it from the browser) and is zoomed with the scroll wheel (or plotly's
+toolbar) and panned by dragging; a double click fits it to the width again. For
 large systems a zone can be collapsed into one node, and the view filtered to
 the selected attack path or to the selected component and its neighbours.
 
