@@ -126,3 +126,14 @@ def test_the_open_questions_show_a_finding_at_its_new_band(wb: Workbench) -> Non
     assert s.override_score(asked["id"], 1, 1, "only reachable by staff").ok
     item = wb.questions.html.value.split(f'data-wb-value="{asked["id"]}"')[1].split("</")[0]
     assert item.endswith(f">{low}"), item  # the badge's word
+
+
+def test_a_width_drawn_before_is_drawn_again_the_same(wb: Workbench) -> None:
+    graph = wb.graph
+    graph.probe.width = 640
+    first = graph.figure_spec()
+    graph.probe.width = 1500  # another drawing (its geometry kept beside the first)
+    assert graph.figure_spec() != first
+    graph.probe.width = 640
+    assert graph.figure_spec() == first
+    _in_step(graph)

@@ -368,7 +368,8 @@ def _geometry(
     """Label places, the boxes they take, and the routed flows (a cache shared by redraws).
 
     The geometry changes with the drawing, not with scores: it is computed once
-    per layout, width and text, then reused by every redraw.
+    per layout, width and text, then reused by every redraw (and by a return to
+    a width drawn before, such as the file browser opened and closed again).
     """
     key = (
         tuple(nodes["text"]),
@@ -379,8 +380,9 @@ def _geometry(
         fr.focus,
         tuple(fr.where),
     )
-    cached = _GEOMETRY.get(id(fr.layout))
-    if cached is None or cached[0] is not fr.layout or cached[1] != key:
+    slot = (id(fr.layout), key)
+    cached = _GEOMETRY.get(slot)
+    if cached is None or cached[0] is not fr.layout:
         textposition, boxes = _label_positions(
             list(zip(nodes["x"], nodes["y"], strict=True)),
             [_plain(t) for t in nodes["text"]],
@@ -388,11 +390,11 @@ def _geometry(
             sy=fr.sy,
             large=fr.large,
         )
-        cached = (fr.layout, key, textposition, boxes, {})
-        if len(_GEOMETRY) > 16:
-            _GEOMETRY.clear()
-        _GEOMETRY[id(fr.layout)] = cached
-    return list(cached[2]), list(cached[3]), cached[4]
+        cached = (fr.layout, textposition, boxes, {})
+        while len(_GEOMETRY) >= GEOMETRIES_KEPT:
+            del _GEOMETRY[next(iter(_GEOMETRY))]  # the oldest drawing
+        _GEOMETRY[slot] = cached
+    return list(cached[1]), list(cached[2]), cached[3]
 
 
 def _flow_text(model: Any, flows: list[Any], counts: dict[str, int]) -> tuple[str, str]:
@@ -731,7 +733,8 @@ Change = tuple[str, int, tuple[str, ...], Any]
 
 
 #: Label places and routed flows per drawn layout (see graph_data).
-_GEOMETRY: dict[int, tuple[Any, Any, list[str], list[Any], dict[Any, Any]]] = {}
+_GEOMETRY: dict[tuple[int, Any], tuple[Any, list[str], list[Any], dict[Any, Any]]] = {}
+GEOMETRIES_KEPT = 16
 
 
 def _plain(text: str) -> str:
