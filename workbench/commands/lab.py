@@ -134,8 +134,8 @@ def dashboard_command(
     """The standalone Voila command line for the participant dashboard.
 
     With *preheat*, Voila keeps that many kernels that have run the notebook
-    already, so a participant's page opens at once instead of after a kernel's
-    start (most of a first load; see benchmarks/bench_dashboard.py).
+    already, so a participant's page does not wait for a kernel to start and
+    run it (most of a first load; see benchmarks/bench_dashboard.py).
     """
     cmd = [
         sys.executable,
@@ -267,7 +267,7 @@ def register(subparsers: Any) -> None:
         type=int,
         default=0,
         metavar="N",
-        help="keep N kernels that have run the dashboard already, so pages open at once "
+        help="keep N kernels that have run the dashboard already, so a page skips that wait "
         "(each holds the project as it was when it started: start the dashboard after the "
         "project is ready)",
     )
