@@ -8,9 +8,13 @@ system graph, then tabs: Threats (the table with the open questions under it
 and the finding panel side by side), Risk matrix, ATLAS matrix, Guideline
 coverage, Attack paths, Add finding, Edit model, Export.
 
-Each widget callback calls one :class:`~workbench.session.Session` action; the
-workbench listens to ``session.on_change`` and redraws what depends on it. Tabs
-that summarise the whole register are drawn when they are shown.
+The tabs come from :data:`TABS`, one entry per view. Each widget callback calls
+one :class:`~workbench.session.Session` action; the workbench listens to
+``session.on_change`` and redraws what depends on it: a score, mitigation or
+decision (``session.changed_findings``) redraws the graph's colours, the
+register page, the finding and the header without re-analysing or rebuilding
+the filters. Tabs that summarise the whole register are drawn when they are
+shown.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from workbench.ui.views import (
 )
 
 __all__ = ["TABS", "TAB_TITLES", "Tab", "Workbench", "open_workbench"]
+
 
 @dataclass(frozen=True)
 class Tab:
