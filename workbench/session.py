@@ -51,19 +51,12 @@ class ActionResult:
 
 
 def _errors_of(exc: Exception) -> dict[str, str]:
-    problems = getattr(exc, "problems", None)
-    if isinstance(problems, dict):
-        return {str(k): str(v) for k, v in problems.items()}
-    issues = getattr(exc, "issues", None)
-    if issues:  # a ModelError: the field is the last part of each issue's path
-        out: dict[str, str] = {}
-        for issue in issues:
-            path = str(getattr(issue, "path", "") or "")
-            key = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1]) or "model"
-            message = str(getattr(issue, "message", issue))
-            out[key] = f"{out[key]}; {message}" if key in out else message
-        return out
-    return {}
+    """Field -> message from an error's issues (the field is the last part of the path)."""
+    out: dict[str, str] = {}
+    for issue in exc.issues if isinstance(exc, WorkbenchError) else ():
+        key = re.sub(r"\[\d+\]$", "", issue.path.rsplit(".", 1)[-1]) or "model"
+        out[key] = f"{out[key]}; {issue.message}" if key in out else issue.message
+    return out
 
 
 def _remembered_actor(project: Any) -> str | None:

@@ -31,7 +31,9 @@ from typing import Any
 
 import networkx as nx
 
+from workbench._input.locate import format_path
 from workbench.errors import Issue, ModelError
+from workbench.model._migrate import migrate
 from workbench.model.definitions import (
     BOOL,
     CUSTOM_ATTR_TYPES,
@@ -49,9 +51,9 @@ from workbench.model.definitions import (
     custom_spec,
     nearest,
 )
-from workbench.model.validate import format_path, unknown_attribute_message
+from workbench.model.validate import unknown_attribute_message, validate_data
 
-__all__ = ["Component", "Flow", "SystemModel", "Zone"]
+__all__ = ["Component", "Flow", "SystemModel", "Zone", "model_from_data"]
 
 _SYSTEM = {s.name: s for s in SYSTEM_FACTS}
 _ZONE = {s.name: s for s in ZONE_ATTRIBUTES}
@@ -211,9 +213,24 @@ class SystemModel:
         for i, entry in enumerate(custom_attributes):
             self._declare(entry, errors, ("custom_attributes", i))
         errors.raise_if_any()
-        self._zones: dict[str, Zone] = {}
-        self._g: nx.MultiDiGraph = nx.MultiDiGraph()
-        self._flows: dict[str, tuple[str, str]] = {}
+        self._init_state(id, self._facts, self._custom)
+
+    def _init_state(
+        self,
+        id: str,
+        facts: dict[str, Any],
+        custom: dict[str, AttrSpec],
+        zones: dict[str, Zone] | None = None,
+        graph: nx.MultiDiGraph | None = None,
+        flows: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
+        """The one list of what a model holds (``__init__``, ``_build`` and ``copy`` use it)."""
+        self._id = id
+        self._facts = facts
+        self._custom = custom
+        self._zones: dict[str, Zone] = zones if zones is not None else {}
+        self._g: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
+        self._flows: dict[str, tuple[str, str]] = flows if flows is not None else {}
         self._views: dict[str, Component] = {}
         self._flow_views: dict[str, Flow] = {}
         self._cache: dict[Any, Any] = {}
@@ -957,22 +974,15 @@ class SystemModel:
         Older schema versions are migrated (see ``notices``); every problem is
         reported at once in a :class:`~workbench.errors.ModelError`.
         """
-        from workbench.model.io import model_from_data
-
         return model_from_data(data, {}, source)
 
     @classmethod
     def _build(cls, data: Mapping[str, Any]) -> SystemModel:
         """Build from data that :func:`validate_data` accepted (no re-validation)."""
         system = dict(data["system"])
-        model = cls.__new__(cls)
-        model.revision = 0
-        model._id = system.pop("id")
-        model._facts = {}
-        for key, value in system.items():
-            if value is not None:
-                model._facts[key] = _SYSTEM[key].check(value)[0]
-        model._custom = {}
+        model_id = system.pop("id")
+        facts = {k: _SYSTEM[k].check(v)[0] for k, v in system.items() if v is not None}
+        custom: dict[str, AttrSpec] = {}
         for entry in data.get("custom_attributes") or ():
             spec = custom_spec(
                 entry["name"],
@@ -981,18 +991,18 @@ class SystemModel:
                 description=entry.get("description"),
                 choices=entry.get("choices"),
             )
-            model._custom[spec.name] = spec
-        model._zones = {}
+            custom[spec.name] = spec
+        zones = {}
         for entry in data.get("zones") or ():
             attrs = {k: v for k, v in entry.items() if k not in ("id", "trust") and v is not None}
-            model._zones[entry["id"]] = Zone(entry["id"], entry["trust"], MappingProxyType(attrs))
+            zones[entry["id"]] = Zone(entry["id"], entry["trust"], MappingProxyType(attrs))
         graph = nx.MultiDiGraph()
         tables: dict[str, dict[str, AttrSpec]] = {}
         for entry in data.get("components") or ():
             kind = entry["kind"]
             table = tables.get(kind)
             if table is None:
-                table = tables[kind] = attributes_for(kind, model._custom)
+                table = tables[kind] = attributes_for(kind, custom)
             attrs = {}
             for key, value in entry.items():
                 if key in ("id", "kind", "zone") or value is None:
@@ -1010,28 +1020,23 @@ class SystemModel:
                 attrs[key] = _FLOW[key].normalise(value)
             graph.add_edge(entry["from"], entry["to"], key=entry["id"], **attrs)
             flows[entry["id"]] = (entry["from"], entry["to"])
-        model._g = graph
-        model._flows = flows
-        model._views = {}
-        model._flow_views = {}
-        model._cache = {}
-        model.notices = []
-        model.source = None
+        model = cls.__new__(cls)
+        model._init_state(model_id, facts, custom, zones, graph, flows)
         return model
 
     def copy(self) -> SystemModel:
         """An independent copy of the model."""
         other = SystemModel.__new__(SystemModel)
-        other._id = self._id
-        other._facts = dict(self._facts)
-        other._custom = dict(self._custom)
-        other._zones = dict(self._zones)
-        other._g = self._g.copy()
-        other._flows = dict(self._flows)
+        other._init_state(
+            self._id,
+            dict(self._facts),
+            dict(self._custom),
+            dict(self._zones),
+            self._g.copy(),
+            dict(self._flows),
+        )
         other._views = dict(self._views)
         other._flow_views = dict(self._flow_views)
-        other._cache = {}
-        other.revision = 0
         other.notices = list(self.notices)
         other.source = self.source
         return other
@@ -1048,3 +1053,24 @@ class SystemModel:
             f"<SystemModel {self._id!r}: {len(self._zones)} zones, "
             f"{self._g.number_of_nodes()} components, {len(self._flows)} flows>"
         )
+
+
+def model_from_data(
+    data: Any,
+    lines: Mapping[tuple[str | int, ...], int] | None,
+    filename: str | None,
+    extra_issues: list[Issue] | None = None,
+) -> SystemModel:
+    """Migrate, validate and build a model from parsed data (see ``loads_model``)."""
+    data, line_map, notices = migrate(data, lines, filename)
+    issues = list(extra_issues or []) + validate_data(data, line_map, filename)
+    if issues:
+        issues.sort(key=lambda i: (i.line is None, i.line or 0))
+        n = len(issues)
+        raise ModelError(
+            f"{filename or 'model'}: invalid model, {n} problem{'s' if n != 1 else ''}", issues
+        )
+    model = SystemModel._build(data)
+    model.notices = notices
+    model.source = filename
+    return model

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from workbench._input.locate import Locator, format_path
 from workbench.errors import Issue
 from workbench.model.definitions import (
     FLOW_ATTRIBUTES,
@@ -41,17 +42,6 @@ _ZONE = {s.name: s for s in ZONE_ATTRIBUTES}
 _FLOW = {s.name: s for s in FLOW_ATTRIBUTES}
 
 
-def format_path(path: Path) -> str:
-    """``("components", 3, "zone")`` → ``components[3].zone``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
 def validate_data(
     data: Any,
     line_map: Mapping[Path, int] | None = None,
@@ -72,25 +62,14 @@ def validate_data(
 
 class _Checker:
     def __init__(self, line_map: Mapping[Path, int], filename: str | None) -> None:
-        self.lines = line_map
-        self.filename = filename
-        self.issues: list[Issue] = []
+        self.locator = Locator(filename, line_map)
+        self.issues: list[Issue] = self.locator.issues
+        self.line = self.locator.line
+        self.add = self.locator.add
         self.custom: dict[str, AttrSpec] = {}
         self._kind_tables: dict[str, dict[str, AttrSpec]] = {}
 
     # -- helpers ------------------------------------------------------------
-
-    def line(self, path: Path) -> int | None:
-        while True:
-            found = self.lines.get(path)
-            if found is not None:
-                return found
-            if not path:
-                return None
-            path = path[:-1]
-
-    def add(self, path: Path, message: str) -> None:
-        self.issues.append(Issue(self.filename, self.line(path), format_path(path), message))
 
     def add_sub(self, path: Path, sub: list[SubIssue]) -> None:
         for rel, message in sub:

@@ -70,7 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench._atomic import fsync_dir
-from workbench.errors import InputError, WorkbenchError
+from workbench.errors import DecisionError, InputError
 
 __all__ = [
     "DETAIL_FIELDS",
@@ -137,21 +137,6 @@ _WORD_RE = re.compile(r"[^\W_]+")
 
 
 # --------------------------------------------------------------------------- errors
-
-
-class DecisionError(WorkbenchError):
-    """A decision (or rename, or note) is invalid; nothing was written.
-
-    ``problems`` maps each field name to what is wrong with it, so a form can show
-    every message next to its field.
-    """
-
-    exit_code = 1
-
-    def __init__(self, problems: Mapping[str, str], what: str = "decision") -> None:
-        self.problems: dict[str, str] = dict(problems)
-        text = f"invalid {what}: " + "; ".join(f"{k}: {v}" for k, v in self.problems.items())
-        super().__init__(text)
 
 
 class DecisionLogError(InputError):
