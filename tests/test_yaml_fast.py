@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 
 from workbench._input import yaml as _event_yaml
 from workbench.errors import InputError
-from workbench.model import _yaml
 from workbench.model._yaml import dump_yaml, parse_yaml
 from workbench.model._yaml_fast import fast_dump, fast_parse
 from workbench.model.io import load_model, loads_model

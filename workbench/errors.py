@@ -93,7 +93,7 @@ class _IssuesError(WorkbenchError):
     """An error that carries a list of :class:`Issue` objects."""
 
     def __init__(self, message: str, issues: Iterable[Issue] = ()) -> None:
-        self.issues: list[Issue] = list(issues)
+        self.issues = list(issues)
         self.summary = message
         text = message
         if self.issues:

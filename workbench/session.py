@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import WorkbenchError
+from workbench.errors import DecisionError, WorkbenchError
 
 __all__ = ["PAGE_SIZE", "ActionResult", "Session"]
 
@@ -132,7 +132,7 @@ class Session:
             value = action()
         except WorkbenchError as exc:
             errors = _errors_of(exc)
-            if errors and not getattr(exc, "issues", None):
+            if errors and isinstance(exc, DecisionError):
                 message = "please correct the fields marked"
             else:
                 message = str(exc).split("\n")[0]

@@ -325,11 +325,11 @@ def _syntax_error(
         return _refuse(filename, line, f"not valid YAML: {problem}{tail}", "syntax")
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        at = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "syntax error"
-        if "nesting depth" in problem:  # libyaml's own limit, above ours
-            return _refuse(filename, line, f"nested deeper than {MAX_DEPTH} levels", "depth")
-        return _refuse(filename, line, f"not valid YAML: {problem}{tail}", "syntax")
+        if "nesting depth" in problem:  # libyaml's own limit (its words), above ours
+            return _refuse(filename, at, f"nested deeper than {MAX_DEPTH} levels", "depth")
+        return _refuse(filename, at, f"not valid YAML: {problem}{tail}", "syntax")
     message = " ".join(str(exc).split())
     return _refuse(filename, None, f"not valid YAML: {message}{tail}", "syntax")
 
