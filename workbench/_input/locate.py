@@ -44,10 +44,16 @@ def parse_path(text: str) -> Path:
 class Locator:
     """Turns paths into issues of one file; collects them in :attr:`issues`."""
 
-    def __init__(self, file: str | None, lines: Mapping[Path, int] | None = None) -> None:
+    def __init__(
+        self,
+        file: str | None,
+        lines: Mapping[Path, int] | None = None,
+        issues: list[Issue] | None = None,
+    ) -> None:
         self.file = file
         self.lines: Mapping[Path, int] = lines if lines is not None else {}
-        self.issues: list[Issue] = []
+        #: The issues found; pass one list to several locators to collect over files.
+        self.issues: list[Issue] = issues if issues is not None else []
 
     def line(self, path: Path) -> int | None:
         """The line of *path*, or of the nearest enclosing path that has one."""
