@@ -44,6 +44,7 @@ TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "any": (lambda v: True, "a value"),
     "text": (lambda v: isinstance(v, str), "text"),
     "nonblank": (lambda v: isinstance(v, str) and bool(v.strip()), "a text that is not blank"),
+    "nonempty text": (lambda v: isinstance(v, str) and bool(v), "a non-empty text"),
     "optional text": (lambda v: v is None or isinstance(v, str), "a text or null"),
     "texts": (_texts, "a list of texts"),
     "nonempty texts": (lambda v: _texts(v) and bool(v), "a non-empty list of texts"),
@@ -78,11 +79,18 @@ class Field:
     ids: str | None = None
     choices: tuple[Any, ...] | None = None
 
+    @property
+    def words(self) -> str:
+        """What a value of this field is, in words (``a whole number from 1 to 5``)."""
+        return self.expected or TYPES[self.type][1]
+
+    def fits_type(self, value: Any) -> bool:
+        return TYPES[self.type][0](value)
+
     def problem(self, value: Any) -> str | None:
         """What is wrong with *value* for this field (``None`` when it fits)."""
-        test, words = TYPES[self.type]
-        if not test(value):
-            return f"expected {self.expected or words}"
+        if not self.fits_type(value):
+            return f"expected {self.words}"
         if self.choices is not None and value not in self.choices:
             return f"expected {self.expected or 'one of ' + ', '.join(map(str, self.choices))}"
         return None
@@ -120,13 +128,11 @@ class RecordSpec:
         return RecordSpec(self.what, (*self.fields, *fields), self.unknown, self.missing)
 
 
-def type_problem(spec: RecordSpec, raw: Mapping[str, Any]) -> tuple[str, str] | None:
-    """The first field of *raw* whose value does not fit, with why: ``(name, message)``."""
+def type_problem(spec: RecordSpec, raw: Mapping[str, Any]) -> Field | None:
+    """The first field of *spec* that *raw* has with a value that does not fit."""
     for f in spec.fields:
-        if f.name in raw:
-            problem = f.problem(raw[f.name])
-            if problem:
-                return f.name, problem
+        if f.name in raw and f.problem(raw[f.name]) is not None:
+            return f
     return None
 
 
