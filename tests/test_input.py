@@ -38,8 +38,10 @@ def test_the_locator_reports_a_missing_key_at_the_nearest_enclosing_line() -> No
     loc = Locator("r.yaml", lines)
     loc.add(("rules", 1, "technique"), "missing")  # no line of its own: the entry's
     loc.add(("rules", 0, "title"), "bad title", "bad")
-    assert [(i.line, i.path) for i in loc.issues] == [(4, "rules[1].technique"), (3, "rules[0].title")]
-    assert loc.issues[1].code == "bad" and str(loc.issues[1]) == "r.yaml:3: rules[0].title: bad title"
+    found = [(i.line, i.path) for i in loc.issues]
+    assert found == [(4, "rules[1].technique"), (3, "rules[0].title")]
+    assert loc.issues[1].code == "bad"
+    assert str(loc.issues[1]) == "r.yaml:3: rules[0].title: bad title"
 
 
 # -- the one event parser ------------------------------------------------------------
@@ -72,7 +74,8 @@ def test_alias_bombs_stop_before_they_grow() -> None:
 def test_syntax_errors_say_what_the_file_should_be() -> None:
     with pytest.raises(InputError) as err:
         parse_yaml("a: [1, 2\n", "x.yaml", expected="a Threagile model")
-    assert "not valid YAML" in str(err.value) and str(err.value).endswith("expected a Threagile model")
+    assert "not valid YAML" in str(err.value)
+    assert str(err.value).endswith("expected a Threagile model")
     assert err.value.issues[0].code == "syntax"
 
 

@@ -72,7 +72,9 @@ def decode_text(raw: bytes, name: str, *, expected: str | None = None) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}){_expected(expected)}") from None
+        raise InputError(
+            f"{name}: not UTF-8 text (byte {exc.start}){_expected(expected)}"
+        ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:

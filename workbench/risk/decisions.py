@@ -743,7 +743,8 @@ def _verify_data(
             if line.endswith(b"\r"):
                 return bad(i, seq, f"{where}: the line ends with CR LF: an editor or git "
                                    "(core.autocrlf) converted the line ends; keep the log "
-                                   "byte for byte (.gitattributes: decisions.jsonl -text)", "line-ends")
+                                   "byte for byte (.gitattributes: decisions.jsonl -text)",
+                       "line-ends")
             return bad(i, seq, f"{where}: not in canonical form (sorted keys, no spaces, "
                                "UTF-8, one line): the record was edited", "edited")
         problem = _type_problem(rec, decision_ids)

@@ -248,7 +248,9 @@ class _EffectChecker:
         if not v["techniques"] and not v["rules"]:
             loc.add(path, "name the findings it acts on: techniques: [...] or rules: [...]")
         if v["removes"] is not True and not v["likelihood"] and not v["impact"]:
-            loc.add(path, "an effect removes the finding (removes: true) or moves likelihood or impact")
+            loc.add(
+                path, "an effect removes the finding (removes: true) or moves likelihood or impact"
+            )
         return ControlEffect(
             id=v["id"],
             attribute=str(v["attribute"]),
@@ -508,7 +510,9 @@ class _Checker:
         if rid is None:
             return
         if not _RULE_ID.match(rid):
-            self.problem((*path, "id"), "rule ids are lower-case letters, digits and '-' (2-80 chars)")
+            self.problem(
+                (*path, "id"), "rule ids are lower-case letters, digits and '-' (2-80 chars)"
+            )
         elif rid in seen:
             self.problem((*path, "id"), f"duplicate rule id {rid!r} (also at {seen[rid]})")
         else:
