@@ -51,13 +51,32 @@ from workbench.model.definitions import (
     custom_spec,
     nearest,
 )
-from workbench.model.validate import unknown_attribute_message, validate_data
+from workbench.model.validate import (
+    check_values,
+    unknown_attribute_message,
+    unknown_message,
+    validate_data,
+)
 
 __all__ = ["Component", "Flow", "SystemModel", "Zone", "model_from_data"]
 
 _SYSTEM = {s.name: s for s in SYSTEM_FACTS}
 _ZONE = {s.name: s for s in ZONE_ATTRIBUTES}
 _FLOW = {s.name: s for s in FLOW_ATTRIBUTES}
+_FACTS = {k: v for k, v in _SYSTEM.items() if k != "id"}
+_ZONE_FIELDS = {k: v for k, v in _ZONE.items() if k != "id"}
+
+
+def _unknown_fact(key: str) -> str:
+    return unknown_message(key, _FACTS, "system fact")
+
+
+def _unknown_zone(key: str) -> str:
+    return unknown_message(key, _ZONE_FIELDS, "zone field")
+
+
+def _unknown_flow_attribute(key: str) -> str:
+    return unknown_message(key, ["source", "target", *_FLOW], "flow attribute")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _DATA_BEARING_SENSITIVITY = "confidential"
 
@@ -268,23 +287,12 @@ class SystemModel:
         return self._facts.get(name)
 
     def _set_facts(self, facts: Mapping[str, Any], errors: _Errors) -> None:
-        for key, value in facts.items():
-            spec = _SYSTEM.get(key)
-            if spec is None or key == "id":
-                msg = f"unknown system fact {key!r}"
-                guess = nearest(key, [k for k in _SYSTEM if k != "id"])
-                if guess:
-                    msg += f"; did you mean {guess!r}?"
-                errors.add(("system", key), msg)
-                continue
+        checked = check_values(facts, _FACTS, ("system",), errors.add, _unknown_fact)
+        for key, value in checked.items():
             if value is None:
                 self._facts.pop(key, None)
-                continue
-            norm, sub = spec.check(value)
-            for rel, message in sub:
-                errors.add(("system", key, *rel), message)
-            if not sub:
-                self._facts[key] = norm
+            else:
+                self._facts[key] = value
 
     def update_system(self, **facts: Any) -> None:
         """Change system facts (``id`` included); ``None`` unsets a fact."""
@@ -391,25 +399,10 @@ class SystemModel:
     def _check_zone_fields(
         self, id: str, fields: Mapping[str, Any], errors: _Errors
     ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in fields.items():
-            spec = _ZONE.get(key)
-            if spec is None or key == "id":
-                msg = f"unknown zone field {key!r}"
-                guess = nearest(key, ["trust", "name", "description"])
-                if guess:
-                    msg += f"; did you mean {guess!r}?"
-                errors.add(("zones", id, key), msg)
-                continue
-            if value is None:
-                if key == "trust":
-                    errors.add(("zones", id, "trust"), "a zone needs a trust level")
-                continue
-            norm, sub = spec.check(value)
-            for rel, message in sub:
-                errors.add(("zones", id, key, *rel), message)
-            out[key] = norm
-        return out
+        checked = check_values(fields, _ZONE_FIELDS, ("zones", id), errors.add, _unknown_zone)
+        if "trust" in checked and checked["trust"] is None:
+            errors.add(("zones", id, "trust"), "a zone needs a trust level")
+        return {k: v for k, v in checked.items() if v is not None}
 
     def update_zone(self, id: str, **changes: Any) -> Zone:
         """Change a zone's ``trust``, ``name`` or ``description`` (``None`` unsets text)."""
@@ -460,23 +453,13 @@ class SystemModel:
     ) -> dict[str, Any]:
         """Validate and normalise *attrs* for *kind*; ``None`` values are kept (unset)."""
         table = attributes_for(kind, self._custom)
-        out: dict[str, Any] = {}
-        for key, value in attrs.items():
-            spec = table.get(key)
-            if spec is None:
-                errors.add(
-                    ("components", cid, key),
-                    unknown_attribute_message(key, kind, table, self._custom),
-                )
-                continue
-            if value is None:
-                out[key] = None
-                continue
-            norm, sub = spec.check(value)
-            for rel, message in sub:
-                errors.add(("components", cid, key, *rel), message)
-            out[key] = norm
-        return out
+        return check_values(
+            attrs,
+            table,
+            ("components", cid),
+            errors.add,
+            lambda key: unknown_attribute_message(key, kind, table, self._custom),
+        )
 
     def _check_kind_zone(self, cid: str, kind: Any, zone: Any, errors: _Errors) -> bool:
         ok = True
@@ -633,26 +616,13 @@ class SystemModel:
     def _check_flow_attrs(
         self, fid: str, attrs: Mapping[str, Any], errors: _Errors
     ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in attrs.items():
-            spec = _FLOW.get(key)
-            if spec is None:
-                msg = f"unknown flow attribute {key!r}"
-                guess = nearest(key, ["source", "target", *_FLOW])
-                if guess:
-                    msg += f"; did you mean {guess!r}?"
-                errors.add(("flows", fid, key), msg)
-                continue
-            if key == "data" and isinstance(value, str):
-                value = (value,)
-            if value is None or (key == "data" and len(value) == 0):
-                out[key] = None
-                continue
-            norm, sub = spec.check(value)
-            for rel, message in sub:
-                errors.add(("flows", fid, key, *rel), message)
-            out[key] = norm
-        return out
+        values = dict(attrs)
+        data = values.get("data")
+        if isinstance(data, str):
+            values["data"] = (data,)
+        elif data is not None and len(data) == 0:
+            values["data"] = None  # no data kinds: unstated
+        return check_values(values, _FLOW, ("flows", fid), errors.add, _unknown_flow_attribute)
 
     def _check_ends(self, fid: str, source: Any, target: Any, errors: _Errors) -> None:
         for end, value in (("source", source), ("target", target)):

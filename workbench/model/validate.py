@@ -8,7 +8,7 @@ first problem.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from workbench._input.locate import Locator, format_path
@@ -30,7 +30,7 @@ from workbench.model.definitions import (
     nearest,
 )
 
-__all__ = ["TOP_LEVEL_KEYS", "format_path", "validate_data"]
+__all__ = ["TOP_LEVEL_KEYS", "check_values", "format_path", "unknown_message", "validate_data"]
 
 #: Keys allowed at the top of a model file, in the order files are written.
 TOP_LEVEL_KEYS = ("schema_version", "system", "custom_attributes", "zones", "components", "flows")
@@ -40,6 +40,55 @@ Path = tuple[str | int, ...]
 _SYSTEM = {s.name: s for s in SYSTEM_FACTS}
 _ZONE = {s.name: s for s in ZONE_ATTRIBUTES}
 _FLOW = {s.name: s for s in FLOW_ATTRIBUTES}
+_FACTS = {k: v for k, v in _SYSTEM.items() if k != "id"}
+_ZONE_FIELDS = {k: v for k, v in _ZONE.items() if k != "id"}
+_FLOW_ENDS = {"source": "from", "target": "to"}
+
+
+def _unknown_flow_field(key: str) -> str:
+    if key in _FLOW_ENDS:
+        return f"unknown flow field {key!r}; did you mean {_FLOW_ENDS[key]!r}?"
+    return unknown_message(key, ["id", "from", "to", *_FLOW], "flow field")
+
+
+Add = Callable[[Path, str], None]
+
+
+def unknown_message(key: Any, allowed: Iterable[str], what: str) -> str:
+    """``unknown zone field 'trst'; did you mean 'trust'?``"""
+    msg = f"unknown {what} {str(key)!r}"
+    guess = nearest(str(key), list(allowed))
+    return msg + f"; did you mean {guess!r}?" if guess else msg
+
+
+def check_values(
+    values: Mapping[str, Any],
+    table: Mapping[str, AttrSpec],
+    path: Path,
+    add: Add,
+    unknown: Callable[[str], str],
+) -> dict[str, Any]:
+    """Check each value against its spec in *table*; the one loop of model checking.
+
+    Files (:func:`validate_data`) and Python calls (``SystemModel.add_component``
+    ...) both check attributes here. A key without a spec is reported with
+    ``unknown(key)``; each problem goes to ``add(path, message)``. Returns the
+    normalised values; ``None`` (unstated) stays ``None``.
+    """
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        spec = table.get(key)
+        if spec is None:
+            add((*path, key), unknown(str(key)))
+            continue
+        if value is None:
+            out[key] = None
+            continue
+        norm, sub = spec.check(value)
+        for rel, message in sub:
+            add((*path, key, *rel), message)
+        out[key] = norm
+    return out
 
 
 def validate_data(
@@ -76,11 +125,14 @@ class _Checker:
             self.add((*path, *rel), message)
 
     def unknown_key(self, path: Path, key: Any, allowed: list[str], what: str) -> None:
-        msg = f"unknown {what} {str(key)!r}"
-        guess = nearest(str(key), allowed)
-        if guess:
-            msg += f"; did you mean {guess!r}?"
-        self.add(path, msg)
+        self.add(path, unknown_message(key, allowed, what))
+
+    @staticmethod
+    def unknown(allowed: list[str], what: str) -> Callable[[str], str]:
+        return lambda key: unknown_message(key, allowed, what)
+
+    def unknown_attribute(self, kind: str, table: Mapping[str, AttrSpec]) -> Callable[[str], str]:
+        return lambda key: unknown_attribute_message(key, kind, table, self.custom)
 
     def table(self, kind: str) -> dict[str, AttrSpec]:
         table = self._kind_tables.get(kind)
@@ -125,20 +177,12 @@ class _Checker:
         if not isinstance(system, Mapping):
             self.add(path, f"expected a mapping of system facts, got {_describe(system)}")
             return
-        for key, value in system.items():
-            spec = _SYSTEM.get(key)
-            if spec is None:
-                self.unknown_key((*path, key), key, list(_SYSTEM), "system fact")
-                continue
-            if value is None:
-                continue
-            if key == "id":
-                problem = check_id(value)
-                if problem:
-                    self.add((*path, key), problem)
-                continue
-            _, sub = spec.check(value)
-            self.add_sub((*path, key), sub)
+        facts = {k: v for k, v in system.items() if k != "id"}
+        check_values(facts, _FACTS, path, self.add, self.unknown(list(_SYSTEM), "system fact"))
+        if system.get("id") is not None:
+            problem = check_id(system["id"])
+            if problem:
+                self.add((*path, "id"), problem)
         if system.get("id") is None:
             self.add(path, "missing id")
 
@@ -169,12 +213,9 @@ class _Checker:
                 self.add(path, f"expected a zone mapping (id, trust), got {_describe(entry)}")
                 continue
             self.check_id_field(entry, path, seen, "zone", i)
-            for key, value in entry.items():
-                spec = _ZONE.get(key)
-                if spec is None:
-                    self.unknown_key((*path, key), key, list(_ZONE), "zone field")
-                elif key != "id" and value is not None:
-                    self.add_sub((*path, key), spec.check(value)[1])
+            fields = {k: v for k, v in entry.items() if k != "id"}
+            check_values(fields, _ZONE_FIELDS, path, self.add,
+                         self.unknown(list(_ZONE), "zone field"))
             if entry.get("trust") is None:
                 self.add(path, "missing trust (a whole number, higher is more trusted)")
         return seen
@@ -228,19 +269,10 @@ class _Checker:
                 if guess:
                     msg += f"; did you mean {guess!r}?"
                 self.add((*path, "zone"), msg)
-            for key, value in entry.items():
-                if key in ("id", "kind", "zone"):
-                    continue
-                if table is None:
-                    continue  # attributes cannot be checked without a valid kind
-                spec = table.get(key)
-                if spec is None:
-                    self.add((*path, key), unknown_attribute_message(str(key), str(kind), table,
-                                                                     self.custom))
-                    continue
-                if value is None:
-                    continue
-                self.add_sub((*path, key), spec.check(value)[1])
+            if table is None:
+                continue  # attributes cannot be checked without a valid kind
+            attrs = {k: v for k, v in entry.items() if k not in ("id", "kind", "zone")}
+            check_values(attrs, table, path, self.add, self.unknown_attribute(str(kind), table))
         return seen
 
     def check_flows(self, entries: Any, components: Mapping[str, int]) -> None:
@@ -265,22 +297,8 @@ class _Checker:
                     if guess:
                         msg += f"; did you mean {guess!r}?"
                     self.add((*path, end), msg)
-            for key, value in entry.items():
-                if key in ("id", "from", "to"):
-                    continue
-                spec = _FLOW.get(key)
-                if spec is None:
-                    allowed = ["id", "from", "to", *_FLOW]
-                    if key == "source":
-                        self.add((*path, key), "unknown flow field 'source'; did you mean 'from'?")
-                    elif key == "target":
-                        self.add((*path, key), "unknown flow field 'target'; did you mean 'to'?")
-                    else:
-                        self.unknown_key((*path, key), key, allowed, "flow field")
-                    continue
-                if value is None:
-                    continue
-                self.add_sub((*path, key), spec.check(value)[1])
+            attrs = {k: v for k, v in entry.items() if k not in ("id", "from", "to")}
+            check_values(attrs, _FLOW, path, self.add, _unknown_flow_field)
 
 
 def unknown_attribute_message(
