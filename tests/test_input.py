@@ -200,3 +200,51 @@ def test_decision_errors_keep_their_field_mapping() -> None:
     ]
     assert error.problems == {"owner": "name the owner", "due": "a date"}
     assert str(error) == "invalid decision: owner: name the owner; due: a date"
+
+
+def test_every_problem_of_a_control_file_is_named_with_its_line(tmp_path: Path) -> None:
+    from workbench.rules.spec import load_controls
+
+    org = tmp_path / "org.yaml"
+    org.write_text(
+        "controls:\n"
+        "  - id: org-review\n"
+        "    title: Review\n"
+        "    guidelines: 1.3\n"
+        "  - id: org-review\n"
+        "  - title: no id\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        load_controls([org])
+    found = [(i.line, i.path, i.message) for i in err.value.issues]
+    assert found == [
+        (4, "controls[0].guidelines", "expected a list of guideline ids"),
+        (5, "controls[1].id", "duplicate control id 'org-review'"),
+        (6, "controls[2]", "expected {id, title, description}"),
+    ]
+    assert all(i.file == str(org) for i in err.value.issues)
+    first = str(err.value).splitlines()[0]
+    assert first == f"{org}:4: controls[0].guidelines: expected a list of guideline ids"
+
+
+# -- one validation for files and for Python calls -----------------------------------
+
+
+def test_files_and_python_calls_word_an_attribute_problem_alike() -> None:
+    from workbench.model import SystemModel, loads_model
+
+    text = (
+        "schema_version: 1\nsystem: {id: s}\nzones: [{id: z, trust: 1}]\n"
+        "components: [{id: app, kind: application, zone: z, internet_facing: maybe}]\n"
+    )
+    with pytest.raises(ModelError) as from_file:
+        loads_model(text)
+    model = SystemModel("s")
+    model.add_zone("z", trust=1)
+    with pytest.raises(ModelError) as from_call:
+        model.add_component("app", "application", "z", internet_facing="maybe")
+    messages = [i.message for i in from_file.value.issues]
+    assert messages == [i.message for i in from_call.value.issues] and messages
+    assert from_file.value.issues[0].path == "components[0].internet_facing"
+    assert from_call.value.issues[0].path == "components.app.internet_facing"

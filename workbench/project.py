@@ -35,7 +35,7 @@ from typing import Any
 from workbench._atomic import atomic_write_text
 from workbench._input.check import Field, RecordSpec
 from workbench._input.locate import Locator, parse_path
-from workbench.errors import InputError, Issue, ProjectError
+from workbench.errors import DecisionError, InputError, Issue, ProjectError
 from workbench.model._yaml import dump_yaml, parse_yaml
 from workbench.risk.mitigations import ChosenMitigation, MitigationError, residual_risk
 from workbench.rules.findings import Finding
@@ -786,8 +786,6 @@ class Project:
         if not reason or not str(reason).strip():
             problems["reason"] = "say why you override the prefilled value"
         if problems:
-            from workbench.risk.decisions import DecisionError
-
             raise DecisionError(problems)
         entry = dict(self.assessment.overrides.get(finding_id, {}))
         if likelihood is not None:
@@ -1025,8 +1023,6 @@ class Project:
             and m.strip() not in self.rules.controls
         ]
         if unknown:
-            from workbench.risk.decisions import DecisionError
-
             raise DecisionError({"mitigations": (
                 f"unknown mitigation or control {', '.join(map(repr, unknown))}: use an ATLAS "
                 "mitigation id (AML.M0000) or a control id from the controls catalog"
@@ -1157,8 +1153,6 @@ class Project:
         if any(m["id"] == fid for m in self.assessment.manual_findings):
             problems["title"] = f"a manual finding {fid} exists already; choose another title"
         if problems:
-            from workbench.risk.decisions import DecisionError
-
             raise DecisionError(problems)
         entry = {
             "id": fid,

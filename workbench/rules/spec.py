@@ -391,31 +391,56 @@ def _read_yaml(path: Path, issues: list[Issue] | None = None) -> tuple[Any, Loca
     return data, Locator(str(path), lines, issues)
 
 
+#: The fields of a project- or organisation-defined control: one row per field.
+CONTROL_SPEC = RecordSpec(
+    "control",
+    (
+        Field("id", "text", required=True),
+        Field("title", "text"),
+        Field("description", "text", default=""),
+        Field("guidelines", "texts", default=[], expected="a list of guideline ids"),
+    ),
+)
+
+
 def load_controls(paths: Iterable[Path] | None = None) -> dict[str, Control]:
-    """Load the project-defined controls and any organisation control files."""
+    """Load the project-defined controls and any organisation control files.
+
+    Every problem of every file is collected; :class:`InputError` lists them,
+    each with its file and line.
+    """
     files = [catalog_path("controls.yaml"), *(paths or [])]
     controls: dict[str, Control] = {}
+    issues: list[Issue] = []
     for file in files:
-        data, loc = _read_yaml(file)
+        data, loc = _read_yaml(file, issues)
         items = data.get("controls") if isinstance(data, dict) else None
         if items is None and isinstance(data, dict) and "effects" in data:
             continue  # a file of control effects only
         if not isinstance(items, list):
-            raise InputError(f"{file}: expected a list under 'controls:'")
+            loc.add(("controls",), "expected a list under 'controls:'")
+            continue
         source = str(data.get("source", file.name))
         for i, item in enumerate(items):
-            where = f"{file}:{loc.line(('controls', i)) or '?'}"
+            path = ("controls", i)
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                raise InputError(f"{where}: controls[{i}]: expected {{id, title, description}}")
-            if item["id"] in controls:
-                raise InputError(f"{where}: controls[{i}].id: duplicate control id {item['id']!r}")
-            controls[item["id"]] = Control(
-                id=item["id"],
-                title=str(item.get("title", item["id"])),
-                description=str(item.get("description", "")),
-                guidelines=tuple(str(g) for g in item.get("guidelines", [])),
+                loc.add(path, "expected {id, title, description}")
+                continue
+            v = check_record(item, CONTROL_SPEC, loc, path)
+            if v["id"] in controls:
+                loc.add((*path, "id"), f"duplicate control id {v['id']!r}")
+                continue
+            controls[v["id"]] = Control(
+                id=v["id"],
+                title=v["title"] or v["id"],
+                description=v["description"],
+                guidelines=tuple(v["guidelines"]),
                 source=source,
             )
+    if issues:
+        error = InputError("\n".join(str(issue) for issue in issues))
+        error.issues = issues
+        raise error
     return controls
 
 
