@@ -248,3 +248,13 @@ def test_files_and_python_calls_word_an_attribute_problem_alike() -> None:
     assert messages == [i.message for i in from_call.value.issues] and messages
     assert from_file.value.issues[0].path == "components[0].internet_facing"
     assert from_call.value.issues[0].path == "components.app.internet_facing"
+
+
+def test_a_project_yaml_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
+    from workbench.project import Project
+
+    p = Project.create(tmp_path / "p", template="support-assistant", actor="a")
+    settings = p.path / "project.yaml"
+    settings.write_bytes(settings.read_bytes() + b"note: caf\xe9\n")
+    with pytest.raises(InputError, match=r"project\.yaml: not UTF-8 text \(byte \d+\)"):
+        Project.open(p.path)

@@ -35,8 +35,10 @@ from typing import Any
 from workbench._atomic import atomic_write_text
 from workbench._input.check import Field, RecordSpec
 from workbench._input.locate import Locator, parse_path
+from workbench._input.read import decode_text
+from workbench._input.yaml import parse_yaml
 from workbench.errors import DecisionError, InputError, Issue, ProjectError
-from workbench.model._yaml import dump_yaml, parse_yaml
+from workbench.model._yaml import dump_yaml
 from workbench.risk.mitigations import ChosenMitigation, MitigationError, residual_risk
 from workbench.rules.findings import Finding
 
@@ -405,7 +407,9 @@ class Project:
             )
         project = cls(folder, clock=clock)
         raw = project._read("project.yaml")
-        data, lines, _dups = parse_yaml(raw.decode("utf-8-sig"), str(folder / "project.yaml"))
+        name = str(folder / "project.yaml")
+        text = decode_text(raw, name, expected="the project settings")
+        data, lines, _dups = parse_yaml(text, name, expected="the project settings")
         if not isinstance(data, dict):
             raise InputError(f"{folder / 'project.yaml'}: expected a mapping of settings")
         project._setting_lines = lines
@@ -421,7 +425,9 @@ class Project:
         project.model = load_model(folder / "model.yaml")
         if (folder / "assessment.yaml").exists():
             raw = project._read("assessment.yaml")
-            adata, _l, _d = parse_yaml(raw.decode("utf-8-sig"), str(folder / "assessment.yaml"))
+            name = str(folder / "assessment.yaml")
+            text = decode_text(raw, name, expected="the assessment")
+            adata, _l, _d = parse_yaml(text, name, expected="the assessment")
             project.assessment = Assessment.from_dict(adata, str(folder / "assessment.yaml"))
         else:
             project._hashes["assessment.yaml"] = None
