@@ -81,18 +81,11 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _DATA_BEARING_SENSITIVITY = "confidential"
 
 
-@dataclass(frozen=True)
-class Component:
-    """A read-only view of one component.
-
-    ``attrs`` holds the stated attributes only (``name`` and ``description``
-    included); :meth:`get` returns ``None`` for an unstated attribute.
-    """
+class _Stated:
+    """What components, flows and zones share: an id and the stated attributes."""
 
     id: str
-    kind: str
-    zone: str
-    attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    attrs: Mapping[str, Any]
 
     @property
     def name(self) -> str:
@@ -107,6 +100,20 @@ class Component:
         """The value of *attr*, or *default* (``None``) when it is unstated."""
         return self.attrs.get(attr, default)
 
+
+@dataclass(frozen=True)
+class Component(_Stated):
+    """A read-only view of one component.
+
+    ``attrs`` holds the stated attributes only (``name`` and ``description``
+    included); :meth:`get` returns ``None`` for an unstated attribute.
+    """
+
+    id: str
+    kind: str
+    zone: str
+    attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
     def __hash__(self) -> int:
         return hash((self.id, self.kind, self.zone))
 
@@ -118,7 +125,7 @@ class Component:
 
 
 @dataclass(frozen=True)
-class Flow:
+class Flow(_Stated):
     """A read-only view of one flow: data moving from ``source`` to ``target``.
 
     ``data`` is a tuple of data kinds (empty when unstated); ``encrypted`` and
@@ -135,18 +142,6 @@ class Flow:
     protocol: str | None = None
     attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
-    @property
-    def name(self) -> str:
-        """Display name: the ``name`` attribute, or the id."""
-        return str(self.attrs.get("name") or self.id)
-
-    @property
-    def description(self) -> str | None:
-        return self.attrs.get("description")
-
-    def get(self, attr: str, default: Any = None) -> Any:
-        return self.attrs.get(attr, default)
-
     def __hash__(self) -> int:
         return hash((self.id, self.source, self.target))
 
@@ -158,21 +153,12 @@ class Flow:
 
 
 @dataclass(frozen=True)
-class Zone:
+class Zone(_Stated):
     """A trust zone: higher ``trust`` is more trusted."""
 
     id: str
     trust: int
     attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
-
-    @property
-    def name(self) -> str:
-        """Display name: the ``name`` attribute, or the id."""
-        return str(self.attrs.get("name") or self.id)
-
-    @property
-    def description(self) -> str | None:
-        return self.attrs.get("description")
 
     def __hash__(self) -> int:
         return hash((self.id, self.trust))

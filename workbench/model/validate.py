@@ -8,7 +8,7 @@ first problem.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from workbench._input.locate import Locator, format_path
@@ -169,6 +169,17 @@ class _Checker:
             return []
         return value
 
+    def entries(
+        self, value: Any, name: str, expected: str
+    ) -> Iterator[tuple[int, Path, Mapping[str, Any]]]:
+        """The mappings of a section with their index and path; anything else is a problem."""
+        for i, entry in enumerate(self.section(value, name)):
+            path: Path = (name, i)
+            if isinstance(entry, Mapping):
+                yield i, path, entry
+            else:
+                self.add(path, f"expected {expected}, got {_describe(entry)}")
+
     def check_system(self, system: Any) -> None:
         path: Path = ("system",)
         if system is None:
@@ -207,11 +218,7 @@ class _Checker:
 
     def check_zones(self, entries: Any) -> dict[str, int]:
         seen: dict[str, int] = {}
-        for i, entry in enumerate(self.section(entries, "zones")):
-            path: Path = ("zones", i)
-            if not isinstance(entry, Mapping):
-                self.add(path, f"expected a zone mapping (id, trust), got {_describe(entry)}")
-                continue
+        for i, path, entry in self.entries(entries, "zones", "a zone mapping (id, trust)"):
             self.check_id_field(entry, path, seen, "zone", i)
             fields = {k: v for k, v in entry.items() if k != "id"}
             check_values(fields, _ZONE_FIELDS, path, self.add,
@@ -241,12 +248,9 @@ class _Checker:
 
     def check_components(self, entries: Any, zones: Mapping[str, int]) -> dict[str, int]:
         seen: dict[str, int] = {}
-        for i, entry in enumerate(self.section(entries, "components")):
-            path: Path = ("components", i)
-            if not isinstance(entry, Mapping):
-                self.add(path, f"expected a component mapping (id, kind, zone, attributes), "
-                               f"got {_describe(entry)}")
-                continue
+        for i, path, entry in self.entries(
+            entries, "components", "a component mapping (id, kind, zone, attributes)"
+        ):
             self.check_id_field(entry, path, seen, "component", i)
             kind = entry.get("kind")
             table: dict[str, AttrSpec] | None = None
@@ -277,12 +281,7 @@ class _Checker:
 
     def check_flows(self, entries: Any, components: Mapping[str, int]) -> None:
         seen: dict[str, int] = {}
-        for i, entry in enumerate(self.section(entries, "flows")):
-            path: Path = ("flows", i)
-            if not isinstance(entry, Mapping):
-                self.add(path, f"expected a flow mapping (id, from, to, data), got "
-                               f"{_describe(entry)}")
-                continue
+        for i, path, entry in self.entries(entries, "flows", "a flow mapping (id, from, to, data)"):
             ident = self.check_id_field(entry, path, seen, "flow", i)
             if ident is not None and ident in components:
                 self.add((*path, "id"), f"flow id {ident!r} is also a component id; component "
