@@ -290,13 +290,8 @@ def load_control_effects(
         if not isinstance(data, dict):
             loc.add((), "expected a mapping with effects:")
             continue
-        items = data.get("effects")
-        if items is None and file != files[0]:
-            continue  # an organisation control file without effects
-        if not isinstance(items, list):
-            loc.add(("effects",), "expected a list")
-            continue
-        source = str(data.get("source", file.name))
+        # an organisation control file may have no effects
+        items, source = _section(data, loc, file, "effects", "expected a list", file != files[0])
         for i, item in enumerate(items):
             effect = checker.effect(item, loc, ("effects", i), source)
             if effect is None:
@@ -384,6 +379,18 @@ class RuleSet:
         raise KeyError(rule_id)
 
 
+def _section(
+    data: dict[str, Any], loc: Locator, file: Path, key: str, expected: str, optional: bool
+) -> tuple[list[Any], str]:
+    """The list under *key* (empty when it is missing and *optional*) and the file's source."""
+    items = data.get(key)
+    if not isinstance(items, list):
+        if items is not None or not optional:
+            loc.add((key,), expected)
+        items = []
+    return items, str(data.get("source", file.name))
+
+
 def _read_yaml(path: Path, issues: list[Issue] | None = None) -> tuple[Any, Locator]:
     """The data of a rule or control file and a locator for its problems (into *issues*)."""
     text = read_text(path, expected="a rule or control file", max_bytes=MAX_RULE_FILE_BYTES)
@@ -414,13 +421,12 @@ def load_controls(paths: Iterable[Path] | None = None) -> dict[str, Control]:
     issues: list[Issue] = []
     for file in files:
         data, loc = _read_yaml(file, issues)
-        items = data.get("controls") if isinstance(data, dict) else None
-        if items is None and isinstance(data, dict) and "effects" in data:
-            continue  # a file of control effects only
-        if not isinstance(items, list):
-            loc.add(("controls",), "expected a list under 'controls:'")
-            continue
-        source = str(data.get("source", file.name))
+        # a file of control effects only has no controls
+        optional = isinstance(data, dict) and "effects" in data
+        items, source = _section(
+            data if isinstance(data, dict) else {}, loc, file, "controls",
+            "expected a list under 'controls:'", optional,
+        )
         for i, item in enumerate(items):
             path = ("controls", i)
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
