@@ -146,21 +146,29 @@ class _Reader:
         stack = self.stack
         return bool(stack) and isinstance(stack[-1].container, dict) and stack[-1].pending_key
 
-    def feed(self, event: ev.Event) -> None:
-        mark = event.start_mark
-        self.line = mark.line + 1 if mark is not None else self.line
-        if isinstance(event, ev.ScalarEvent):
-            self.scalar(event)
-        elif isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
-            self.start(event)
-        elif isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
-            self.end()
-        elif isinstance(event, ev.AliasEvent):
-            self.alias(event)
-        elif isinstance(event, ev.DocumentStartEvent):
-            self.documents += 1
-            if self.documents > 1:
-                raise self.fail("more than one YAML document", "yaml-documents")
+    def read(self, events: Iterator[ev.Event]) -> None:
+        """Build the document from *events*, one handler per kind of event."""
+        handlers: dict[type, Callable[[Any], None]] = {
+            ev.ScalarEvent: self.scalar,
+            ev.MappingStartEvent: self.start,
+            ev.SequenceStartEvent: self.start,
+            ev.MappingEndEvent: self.end,
+            ev.SequenceEndEvent: self.end,
+            ev.AliasEvent: self.alias,
+            ev.DocumentStartEvent: self.document,
+        }
+        for event in events:
+            mark = event.start_mark
+            if mark is not None:
+                self.line = mark.line + 1
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(event)
+
+    def document(self, event: ev.DocumentStartEvent) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            raise self.fail("more than one YAML document", "yaml-documents")
 
     def anchor(self, anchor: str | None) -> None:
         if anchor is not None and not self.aliases:
@@ -226,7 +234,7 @@ class _Reader:
                 self.lines[path] = self.line
         self.stack.append(_Frame({} if is_map else [], path, event.anchor))
 
-    def end(self) -> None:
+    def end(self, event: ev.CollectionEndEvent) -> None:
         frame = self.stack.pop()
         value = frame.container
         if frame.merges:
@@ -302,8 +310,7 @@ def parse_yaml(
             return quick[0], LazyLines(lambda: _lines_of(text)), []
     reader = _Reader(filename, aliases, max_nodes)
     try:
-        for event in _events(text):
-            reader.feed(event)
+        reader.read(_events(text))
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, text, filename, expected) from None
     except RecursionError:  # pragma: no cover - the depth limit should come first
