@@ -19,6 +19,8 @@ must or must not fire; ``workbench rules check`` runs them).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import re
 import string
@@ -462,6 +464,21 @@ def known_vocabulary() -> dict[str, Any]:
     }
 
 
+#: Rule fields built from their checked value in :meth:`_Checker.rule` (not taken as given).
+_RULE_FIELDS_BUILT = frozenset({"related", "rationale", "also", "examples", "frameworks"})
+
+
+@functools.cache
+def _rule_fields_as_given() -> tuple[str, ...]:
+    """The fields of :data:`RULE_SPEC` that a :class:`Rule` holds as they were checked.
+
+    A new rule field is a row of :data:`RULE_SPEC` and an attribute of
+    :class:`Rule`; nothing else.
+    """
+    attrs = {f.name for f in dataclasses.fields(Rule)}
+    return tuple(n for n in RULE_SPEC.names if n in attrs and n not in _RULE_FIELDS_BUILT)
+
+
 class _Checker:
     """Checks rules against :data:`RULE_SPEC`, the catalog, the controls and the vocabulary."""
 
@@ -584,22 +601,12 @@ class _Checker:
         if len(self.issues) > start or cond is None or technique is None:
             return None
         return Rule(
-            id=v["id"],
-            title=v["title"],
-            element=element,
+            **{name: v[name] for name in _rule_fields_as_given()},
             condition=cond,
-            technique=technique,
             related=[t for t in v["related"] if t != technique],
-            preconditions=v["preconditions"],
-            mitigations=v["mitigations"],
-            controls=v["controls"],
-            guidelines=v["guidelines"],
             rationale=template,
-            likelihood=v["likelihood"],
-            impact=v["impact"],
             also=also,
             examples=examples,
-            description=v["description"],
             file=self.loc.file,
             line=self.loc.lines.get(path),
             kinds=kinds_of(cond) if element == "component" else None,
