@@ -13,8 +13,14 @@ technique), ``related`` (more techniques and sub-techniques), ``preconditions``
 ``string.Template`` text: ``$name``, ``$kind``, ``$zone``, ``$entry``,
 ``$path``, ``$other``, ...), ``likelihood`` and ``impact`` hints (1 to 5),
 optional ``also`` (techniques, mitigations and controls added when a further
-condition holds) and optional ``examples`` (small models on which the rule
-must or must not fire; ``workbench rules check`` runs them).
+condition holds), optional ``examples`` (small models on which the rule
+must or must not fire; ``workbench rules check`` runs them) and optional
+``frameworks`` (framework id -> the items of that framework the rule covers,
+e.g. ``{owasp-llm: [LLM01]}``).
+
+The keys and their types are the tables :data:`RULE_SPEC`, :data:`ALSO_SPEC`,
+:data:`EXAMPLE_SPEC`, :data:`EFFECT_SPEC` and :data:`CONTROL_SPEC`, checked by
+the one record checker of :mod:`workbench._input.check`.
 """
 
 from __future__ import annotations
