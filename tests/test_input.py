@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workbench._input.check import Field, RecordSpec, check_record
 from workbench._input.locate import Locator, format_path, parse_path
@@ -21,6 +23,7 @@ from workbench.errors import (
     RuleError,
     WorkbenchError,
 )
+from workbench.model._yaml import dump_yaml
 from workbench.rules.spec import load_rules
 
 # -- the locator ---------------------------------------------------------------------
@@ -258,3 +261,36 @@ def test_a_project_yaml_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) 
     settings.write_bytes(settings.read_bytes() + b"note: caf\xe9\n")
     with pytest.raises(InputError, match=r"project\.yaml: not UTF-8 text \(byte \d+\)"):
         Project.open(p.path)
+
+
+# -- one parser, two modes -----------------------------------------------------------
+
+_keys = st.one_of(
+    st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True),
+    st.sampled_from(["<<", "=", "yes", "2024-01-01", "a: b", "&x", "*x", "!t"]),
+)
+_scalars = st.one_of(
+    st.text(max_size=20), st.integers(), st.booleans(), st.none(),
+    st.sampled_from(["<<", "&a", "*a", "!!str x", "~", "1.5", "- x"]),
+)
+_documents = st.dictionaries(
+    _keys,
+    st.recursive(
+        _scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3), st.dictionaries(_keys, inner, max_size=3)
+        ),
+        max_leaves=12,
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents)
+def test_alias_mode_reads_plain_documents_as_the_strict_mode_does(data: dict[str, Any]) -> None:
+    text = dump_yaml(data, fast=False)
+    strict = parse_yaml(text, fast=False)
+    expanded = parse_yaml(text, fast=False, aliases=True)
+    assert strict[0] == expanded[0] and dict(strict[1]) == dict(expanded[1])
