@@ -771,29 +771,40 @@ def _verify_data(
             f"were expected: the last {lost} record(s) were deleted (the log was truncated)",
             "truncated",
         )
-    if expected_head is not None:
-        want = expected_head.lower()
-        if expected_records is not None:
-            n = expected_records
-            got = _hash(lines[n - 1]) if n > 0 else ZERO_HASH
-            if got != want and n == 0:
-                return bad(1, None, f"the expected head {want[:16]}... does not fit an "
-                                    "expected count of 0 records", "head")
-            if got != want:
-                return bad(
-                    n, n,
-                    f"line {n} (seq {n}): its hash is not the expected head {want[:16]}...: "
-                    "the last records were edited or deleted, or the log was replaced",
-                    "head",
-                )
-        elif want != ZERO_HASH and want not in {_hash(x) for x in lines}:
-            return bad(
-                count + 1 if count else 1, None,
+    off_head = _head_problem(lines, expected_head, expected_records)
+    if off_head is not None:
+        line_no, bad_seq, why = off_head
+        return bad(line_no, bad_seq, why, "head")
+    return VerifyResult(True, count, head)
+
+
+def _head_problem(
+    lines: list[bytes], expected_head: str | None, expected_records: int | None
+) -> tuple[int, int | None, str] | None:
+    """``(line, seq, problem)`` when the log does not hold the expected head."""
+    if expected_head is None:
+        return None
+    want = expected_head.lower()
+    if expected_records is None:
+        if want != ZERO_HASH and want not in {_hash(x) for x in lines}:
+            return (
+                len(lines) + 1 if lines else 1, None,
                 f"the expected head {want[:16]}... is not the hash of any record: "
                 "the last records were deleted or edited, or the log was replaced",
-                "head",
             )
-    return VerifyResult(True, count, head)
+        return None
+    n = expected_records
+    got = _hash(lines[n - 1]) if n > 0 else ZERO_HASH
+    if got == want:
+        return None
+    if n == 0:
+        return (1, None, f"the expected head {want[:16]}... does not fit an "
+                         "expected count of 0 records")
+    return (
+        n, n,
+        f"line {n} (seq {n}): its hash is not the expected head {want[:16]}...: "
+        "the last records were edited or deleted, or the log was replaced",
+    )
 
 
 def _read_bytes(path: Path) -> bytes:
