@@ -670,6 +670,23 @@ def bundled_rules_dir() -> Path:
     return catalog_path("rules")
 
 
+def _signature(files: list[Path], control_files: Iterable[str | Path], catalog: Any) -> Any:
+    """What a checked rule set depends on: the files (paths, times, sizes) and the catalog."""
+    return (
+        tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files),
+        tuple(
+            (str(f), f.stat().st_mtime_ns)
+            for f in [
+                catalog_path("controls.yaml"),
+                catalog_path("control-effects.yaml"),
+                *map(Path, control_files),
+            ]
+        ),
+        getattr(catalog, "sha256", None) or id(catalog),
+        catalog.atlas_version,
+    )
+
+
 def load_rules(
     dirs: Iterable[str | Path] = (),
     *,
@@ -706,19 +723,7 @@ def load_rules(
     for f in files:  # a folder named twice (or the bundled one named again) loads once
         unique.setdefault(f.resolve(), f)
     files = list(unique.values())
-    signature = (
-        tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files),
-        tuple(
-            (str(f), f.stat().st_mtime_ns)
-            for f in [
-                catalog_path("controls.yaml"),
-                catalog_path("control-effects.yaml"),
-                *map(Path, control_files),
-            ]
-        ),
-        getattr(catalog, "sha256", None) or id(catalog),
-        catalog.atlas_version,
-    )
+    signature = _signature(files, control_files, catalog)
     cached = _CACHE.get(signature)
     if cached is not None:
         return cached
