@@ -38,11 +38,8 @@ from workbench.model.definitions import (
     BOOL,
     CUSTOM_ATTR_TYPES,
     ENUM,
-    FLOW_ATTRIBUTES,
     KINDS,
     SCHEMA_VERSION,
-    SYSTEM_FACTS,
-    ZONE_ATTRIBUTES,
     AttrSpec,
     at_least,
     attributes_for,
@@ -52,6 +49,10 @@ from workbench.model.definitions import (
     nearest,
 )
 from workbench.model.validate import (
+    _FACTS,
+    _FLOW,
+    _SYSTEM,
+    _ZONE_FIELDS,
     check_values,
     unknown_attribute_message,
     unknown_message,
@@ -59,12 +60,6 @@ from workbench.model.validate import (
 )
 
 __all__ = ["Component", "Flow", "SystemModel", "Zone", "model_from_data"]
-
-_SYSTEM = {s.name: s for s in SYSTEM_FACTS}
-_ZONE = {s.name: s for s in ZONE_ATTRIBUTES}
-_FLOW = {s.name: s for s in FLOW_ATTRIBUTES}
-_FACTS = {k: v for k, v in _SYSTEM.items() if k != "id"}
-_ZONE_FIELDS = {k: v for k, v in _ZONE.items() if k != "id"}
 
 
 def _unknown_fact(key: str) -> str:

@@ -571,14 +571,11 @@ class VerifyResult:
     code: str | None = dataclasses.field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "records": self.records,
-            "head": self.head,
-            "first_bad_line": self.first_bad_line,
-            "first_bad_seq": self.first_bad_seq,
-            "problem": self.problem,
-        }
+        return {name: getattr(self, name) for name in _VERIFY_KEYS}
+
+
+#: What :meth:`VerifyResult.to_dict` writes, in this order.
+_VERIFY_KEYS = ("ok", "records", "head", "first_bad_line", "first_bad_seq", "problem")
 
 
 def _hash(line: bytes) -> str:
