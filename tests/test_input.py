@@ -294,3 +294,17 @@ def test_alias_mode_reads_plain_documents_as_the_strict_mode_does(data: dict[str
     strict = parse_yaml(text, fast=False)
     expanded = parse_yaml(text, fast=False, aliases=True)
     assert strict[0] == expanded[0] and dict(strict[1]) == dict(expanded[1])
+
+
+def test_a_risk_matrix_file_goes_through_the_one_reader(tmp_path: Path) -> None:
+    from workbench.risk.matrix import load_matrix
+
+    bomb = tmp_path / "matrix.yaml"
+    bomb.write_text("a: &a [x, x, x]\nb: [*a, *a, *a]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="YAML anchors are not allowed") as err:
+        load_matrix(bomb)
+    assert err.value.issues[0].code == "yaml-anchor"
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"levels": [1, 2\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"broken\.json:\d+: not valid YAML: .*expected a risk matrix"):
+        load_matrix(broken)
