@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from workbench._input.yaml import MAX_DEPTH
+from workbench._input.limits import DEFAULT_MAX_BYTES, MAX_DEPTH
 from workbench.errors import InputError
 
 __all__ = [
@@ -24,9 +24,6 @@ __all__ = [
     "read_bytes",
     "read_text",
 ]
-
-#: Largest file read unless the caller says otherwise (10 MB).
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
 def _for(expected: str | None) -> str:

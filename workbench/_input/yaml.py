@@ -29,6 +29,7 @@ import yaml
 from yaml import events as ev
 
 from workbench._input._fast import fast_parse
+from workbench._input.limits import MAX_ALIAS_NODES, MAX_DEPTH
 from workbench.errors import InputError, Issue
 
 try:  # libyaml is much faster on large files
@@ -45,11 +46,6 @@ __all__ = [
     "YamlDocument",
     "parse_yaml",
 ]
-
-#: Deepest nesting of mappings and lists accepted in a file.
-MAX_DEPTH = 64
-#: Most nodes that YAML aliases may copy while a file is expanded.
-MAX_ALIAS_NODES = 200_000
 
 Path = tuple[str | int, ...]
 Lines = Mapping[Path, int]

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench._input.read import read_text
-from workbench._input.yaml import parse_yaml
 from workbench._resources import catalog_path
 from workbench.catalog.atlas import UnknownIdError
 from workbench.errors import CatalogError, InputError
@@ -242,6 +241,8 @@ def load_guidelines(source: str | Path | None = None) -> GuidelineCatalog:
     problems when the file is unreadable or does not describe the four stages
     and seventeen guidelines.
     """
+    from workbench._input.yaml import parse_yaml  # YAML only when a catalog is read
+
     path = catalog_path("guidelines.yaml") if source is None else Path(source)
     try:  # the one safe reader: size limit, UTF-8, no tags, anchors or aliases
         text = read_text(path, expected="a guideline catalog")
