@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.errors import WorkbenchError
+from workbench.errors import DecisionError, WorkbenchError
 
 if TYPE_CHECKING:
     from workbench.catalog.atlas import Catalog
@@ -59,25 +59,19 @@ class ActionResult:
 def refusal(exc: WorkbenchError) -> tuple[str, dict[str, str]]:
     """The message and the errors per form field of a refused action.
 
-    The one place that knows the two shapes of field errors: a
-    :class:`~workbench.errors.DecisionError` (a decision, score or mitigation
-    form) maps each field to its problem in ``problems`` ("please correct the
-    fields marked"); a :class:`~workbench.errors.ModelError` lists ``issues``,
-    whose path ends with the field (its first line is the message). Any other
-    error has a message only.
+    The one place that turns an error into what a form shows: every error
+    lists its ``issues``, and an issue's path ends with the field it is about.
+    A :class:`~workbench.errors.DecisionError` (the decision, score or
+    mitigation form) says "please correct the fields marked"; any other error
+    says its first line.
     """
-    first_line = str(exc).split("\n")[0]
-    problems = getattr(exc, "problems", None)
-    if isinstance(problems, dict):
-        fields = {str(k): str(v) for k, v in problems.items()}
-        return ("please correct the fields marked" if fields else first_line), fields
-    fields = {}
-    for issue in getattr(exc, "issues", None) or ():
-        path = str(getattr(issue, "path", "") or "")
-        key = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1]) or "model"
-        message = str(getattr(issue, "message", issue))
-        fields[key] = f"{fields[key]}; {message}" if key in fields else message
-    return first_line, fields
+    fields: dict[str, str] = {}
+    for issue in exc.issues:
+        key = re.sub(r"\[\d+\]$", "", issue.path.rsplit(".", 1)[-1]) or "model"
+        fields[key] = f"{fields[key]}; {issue.message}" if key in fields else issue.message
+    if fields and isinstance(exc, DecisionError):
+        return "please correct the fields marked", fields
+    return str(exc).split("\n")[0], fields
 
 
 def _remembered_actor(project: Project) -> str | None:
