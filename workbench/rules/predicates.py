@@ -147,33 +147,24 @@ def helper_llm(ctx: Context, element: Any) -> Match | None:
         # the main LLM is no helper itself, or, of two that feed the same caller,
         # the one prompted with the user's input
         main = sorted(
-            (m for m in llms if m not in cand or (hears_user(m) and not hears_user(element.id))),
+            (m for m in llms
+             if m not in cand or (hears_user(m) and not hears_user(element.id))),
             key=ctx.order.__getitem__,
         )
         if not main:
             return None
         mains.append(main[0])
     return Match(
-        evidence=[
-            f"its output feeds {', '.join(ctx.name(r) for r in others)}, which also "
-            f"prompts {ctx.name(mains[0])}"
-        ],
+        evidence=[f"its output feeds {', '.join(ctx.name(r) for r in others)}, which also "
+                  f"prompts {ctx.name(mains[0])}"],
         vars={"other": ctx.name(mains[0]), "other_kind": "model"},
     )
 
 
 # kinds that pass content on without being its author
 _CONDUITS = frozenset(
-    {
-        "application",
-        "agent",
-        "inference_endpoint",
-        "model",
-        "data_pipeline",
-        "monitoring",
-        "prompt",
-        "sensor",
-    }
+    {"application", "agent", "inference_endpoint", "model", "data_pipeline", "monitoring",
+     "prompt", "sensor"}
 )
 
 
@@ -217,9 +208,7 @@ def only_author_in_context(ctx: Context, element: Any) -> Match | None:
         for cid, comp in ctx.components.items():
             if comp.kind == "actor":
                 emit[cid] = cid
-            elif comp.kind in _CONDUITS or (
-                comp.kind in ("data_store", "vector_store") and comp.get("per_user") is True
-            ):
+            elif comp.kind in _CONDUITS or (comp.kind in ("data_store", "vector_store") and comp.get("per_user") is True):
                 continue
             else:
                 emit[cid] = _MIXED  # content someone else wrote or holds
@@ -235,10 +224,8 @@ def only_author_in_context(ctx: Context, element: Any) -> Match | None:
     if not readers <= {author}:
         return None
     return Match(
-        evidence=[
-            f"everything in the LLM's context comes from {ctx.name(author)}, "
-            "who alone reads the output"
-        ],
+        evidence=[f"everything in the LLM's context comes from {ctx.name(author)}, "
+                  "who alone reads the output"],
     )
 
 
@@ -264,9 +251,8 @@ def egress_open(ctx: Context, element: Any) -> Match | None:
         where = ctx.name(element.id) if own is False else f"its zone {comp.zone}"
         return Match(evidence=[f"outbound connections are not restricted ({where})"])
     return Match(
-        assumptions=[
-            f"egress_controlled not stated on it or its zone {comp.zone} (assumed open egress)"
-        ],
+        assumptions=[f"egress_controlled not stated on it or its zone {comp.zone} "
+                     "(assumed open egress)"],
         unstated=[(element.id, "egress_controlled")] if has_own else [],
     )
 
