@@ -651,32 +651,35 @@ class Session:
     def exports_dir(self) -> Path:
         return self.project.path / "exports"
 
-    def export_register(self, path: str | Path | None = None) -> ActionResult:
-        target = Path(path) if path else self.exports_dir() / "register.csv"
+    def _export(
+        self, path: str | Path | None, default: str, what: str, write: Callable[[Path], Any]
+    ) -> ActionResult:
+        """Write *what* to *path* (else ``exports/<default>``) and say where it went."""
+        target = Path(path) if path else self.exports_dir() / default
         return self._run(
-            "export",
-            lambda: self.project.register().to_csv(target),
-            f"register written to {target.resolve()}",
+            "export", lambda: write(target), f"{what} written to {target.resolve()}"
+        )
+
+    def export_register(self, path: str | Path | None = None) -> ActionResult:
+        return self._export(
+            path, "register.csv", "register", lambda target: self.project.register().to_csv(target)
         )
 
     def export_decisions(self, folder: str | Path | None = None) -> ActionResult:
         from workbench.export.decisions_export import export_project_decisions
 
-        target = Path(folder) if folder else self.exports_dir() / "decisions"
-        return self._run(
-            "export",
-            lambda: export_project_decisions(self.project, target),
-            f"decision records written to {target.resolve()}",
+        return self._export(
+            folder,
+            "decisions",
+            "decision records",
+            lambda target: export_project_decisions(self.project, target),
         )
 
     def export_report(self, path: str | Path | None = None) -> ActionResult:
         from workbench.export.report import write_html_report
 
-        target = Path(path) if path else self.exports_dir() / "report.html"
-        return self._run(
-            "export",
-            lambda: write_html_report(self.project, target),
-            f"report written to {target.resolve()}",
+        return self._export(
+            path, "report.html", "report", lambda target: write_html_report(self.project, target)
         )
 
     # -- keeping work from temporary sessions (Binder) ---------------------------------------------

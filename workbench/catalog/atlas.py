@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from workbench._resources import catalog_path
 from workbench.errors import CatalogError, InputError
@@ -150,6 +150,7 @@ class Mitigation:
 
 
 AtlasObject = Tactic | Technique | Mitigation
+_T = TypeVar("_T", Tactic, Technique, Mitigation)
 
 
 class UnknownIdError(InputError, KeyError):
@@ -286,20 +287,17 @@ class Catalog:
 
     def technique(self, technique_id: str) -> Technique:
         """Return a technique or sub-technique by id."""
-        found = self._techniques.get(technique_id) or self._techniques.get(
-            normalize_id(technique_id)
-        )
-        if found is None:
-            raise self._unknown(technique_id, "technique", self._techniques)
-        return found
+        return self._lookup(self._techniques, technique_id, "technique")
 
     def mitigation(self, mitigation_id: str) -> Mitigation:
         """Return a mitigation by id."""
-        found = self._mitigations.get(mitigation_id) or self._mitigations.get(
-            normalize_id(mitigation_id)
-        )
+        return self._lookup(self._mitigations, mitigation_id, "mitigation")
+
+    def _lookup(self, table: Mapping[str, _T], atlas_id: str, what: str) -> _T:
+        """The entry of *table* under *atlas_id* as given or normalised, else an error."""
+        found = table.get(atlas_id) or table.get(normalize_id(atlas_id))
         if found is None:
-            raise self._unknown(mitigation_id, "mitigation", self._mitigations)
+            raise self._unknown(atlas_id, what, table)
         return found
 
     def url(self, atlas_id: str) -> str:

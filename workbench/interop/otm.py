@@ -1403,38 +1403,44 @@ class _OtmImport(Importer):
     def _rest(self) -> None:
         threats = [t for t in as_list(self.data.get("threats")) if t is not None]
         unused = [t for t in threats if as_mapping(t).get("id") not in self.used_threats]
-        if unused and not self.native:
-            self.report.add(
-                "unmapped",
+        listed = {
+            key: [x for x in as_list(self.data.get(key)) if x is not None]
+            for key in ("mitigations", "assets")
+        }
+        left: list[tuple[bool, str, int, str, str]] = [
+            (
+                not self.native,
                 "threats",
-                plural(len(unused), "threat"),
+                len(unused),
+                "threat",
                 "on no component or flow: not carried over",
-            )
-        mitigations = [m for m in as_list(self.data.get("mitigations")) if m is not None]
-        if mitigations and not self.native and not self.used_threats:
-            self.report.add(
-                "unmapped",
+            ),
+            (
+                not self.native and not self.used_threats,
                 "mitigations",
-                plural(len(mitigations), "mitigation"),
+                len(listed["mitigations"]),
+                "mitigation",
                 "not imported: choose mitigations per finding in the workbench",
-            )
-        assets = [a for a in as_list(self.data.get("assets")) if a is not None]
-        if assets:
-            self.report.add(
-                "unmapped",
+            ),
+            (
+                True,
                 "assets",
-                plural(len(assets), "data asset"),
+                len(listed["assets"]),
+                "data asset",
                 "data assets are not components; their confidentiality sets the "
                 "sensitivity of data-bearing components that store them",
-            )
-        representations = as_list(self.data.get("representations"))
-        if representations and not self.native:
-            self.report.add(
-                "unmapped",
+            ),
+            (
+                not self.native,
                 "representations",
-                plural(len(representations), "representation"),
+                len(as_list(self.data.get("representations"))),
+                "representation",
                 "diagram layout and code references are not kept",
-            )
+            ),
+        ]
+        for applies, section, count, noun, message in left:
+            if count and applies:
+                self.report.add("unmapped", section, plural(count, noun), message)
         known = {"otmVersion", "project", *_LIST_SECTIONS}
         for key in self.data:
             if key not in known and _present(self.data[key]):

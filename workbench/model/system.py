@@ -23,11 +23,12 @@ True
 
 from __future__ import annotations
 
+import operator
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import networkx as nx
 
@@ -76,27 +77,80 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _DATA_BEARING_SENSITIVITY = "confidential"
 
 
-class _Stated:
+_FIELD_NAMES: dict[tuple[type, bool], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type, required: bool) -> tuple[str, ...]:
+    """The names of the dataclass fields of *cls*, only those without a default if *required*."""
+    names = _FIELD_NAMES.get((cls, required))
+    if names is None:
+        names = _FIELD_NAMES[(cls, required)] = tuple(
+            f.name
+            for f in fields(cls)
+            if not required or (f.default is MISSING and f.default_factory is MISSING)
+        )
+    return names
+
+
+def _shown(value: Any) -> Any:
+    """A mapping as a plain dict (for ``repr``), anything else as it is."""
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+class _Named:
+    """What has an id and stated facts: its display name and description."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> str: ...
+
+    def _stated(self) -> Mapping[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        """Display name: the ``name`` attribute, or the id when none is stated."""
+        return str(self._stated().get("name") or self.id)
+
+    @property
+    def description(self) -> str | None:
+        return self._stated().get("description")
+
+
+class _Stated(_Named):
     """What components, flows and zones share: an id and the stated attributes."""
 
     id: str
     attrs: Mapping[str, Any]
 
-    @property
-    def name(self) -> str:
-        """Display name: the ``name`` attribute, or the id when none is stated."""
-        return str(self.attrs.get("name") or self.id)
+    def _stated(self) -> Mapping[str, Any]:
+        return self.attrs
 
-    @property
-    def description(self) -> str | None:
-        return self.attrs.get("description")
+    #: What ``repr`` shows after the required fields.
+    _ALSO_SHOWN: ClassVar[str] = "attrs"
+
+    # The required fields (those without a default) identify a view: they make its hash.
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in _field_names(type(self), True)))
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = _field_names(type(self), False)
+        return all(getattr(self, name) == getattr(other, name) for name in names)
+
+    def __repr__(self) -> str:
+        names = (*_field_names(type(self), True), self._ALSO_SHOWN)
+        shown = ", ".join(f"{name}={_shown(getattr(self, name))!r}" for name in names)
+        return f"{type(self).__name__}({shown})"
 
     def get(self, attr: str, default: Any = None) -> Any:
         """The value of *attr*, or *default* (``None``) when it is unstated."""
         return self.attrs.get(attr, default)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Component(_Stated):
     """A read-only view of one component.
 
@@ -109,17 +163,8 @@ class Component(_Stated):
     zone: str
     attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
-    def __hash__(self) -> int:
-        return hash((self.id, self.kind, self.zone))
 
-    def __repr__(self) -> str:
-        return (
-            f"Component(id={self.id!r}, kind={self.kind!r}, zone={self.zone!r}, "
-            f"attrs={dict(self.attrs)!r})"
-        )
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Flow(_Stated):
     """A read-only view of one flow: data moving from ``source`` to ``target``.
 
@@ -137,29 +182,16 @@ class Flow(_Stated):
     protocol: str | None = None
     attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
-    def __hash__(self) -> int:
-        return hash((self.id, self.source, self.target))
-
-    def __repr__(self) -> str:
-        return (
-            f"Flow(id={self.id!r}, source={self.source!r}, target={self.target!r}, "
-            f"data={self.data!r})"
-        )
+    _ALSO_SHOWN: ClassVar[str] = "data"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Zone(_Stated):
     """A trust zone: higher ``trust`` is more trusted."""
 
     id: str
     trust: int
     attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
-
-    def __hash__(self) -> int:
-        return hash((self.id, self.trust))
-
-    def __repr__(self) -> str:
-        return f"Zone(id={self.id!r}, trust={self.trust!r}, attrs={dict(self.attrs)!r})"
 
 
 def _plain(value: Any) -> Any:
@@ -187,7 +219,7 @@ class _Errors:
             raise ModelError(f"{self.what}: {n} problem{'s' if n != 1 else ''}", self.issues)
 
 
-class SystemModel:
+class SystemModel(_Named):
     """An AI system as components, flows and trust zones.
 
     Build one in Python (``add_zone``, ``add_component``, ``add_flow``) or load
@@ -245,14 +277,8 @@ class SystemModel:
     def id(self) -> str:
         return self._id
 
-    @property
-    def name(self) -> str:
-        """Display name of the system (falls back to its id)."""
-        return str(self._facts.get("name") or self._id)
-
-    @property
-    def description(self) -> str | None:
-        return self._facts.get("description")
+    def _stated(self) -> Mapping[str, Any]:
+        return self._facts
 
     @property
     def facts(self) -> Mapping[str, Any]:
@@ -736,20 +762,19 @@ class SystemModel:
 
     def boundary_flows(self) -> list[Flow]:
         """Flows whose ends sit in zones of different trust, in model order."""
-        cached = self._cache.get("boundary")
-        if cached is None:
-            trust = self._trust()
-            cached = [f for f in self.flows() if trust[f.source] != trust[f.target]]
-            self._cache["boundary"] = cached
-        return list(cached)
+        return self._flows_by_trust("boundary", operator.ne)
 
     def untrusted_inputs(self) -> list[Flow]:
         """Flows carrying data from a lower-trust zone to a higher-trust one."""
-        cached = self._cache.get("untrusted_inputs")
+        return self._flows_by_trust("untrusted_inputs", operator.lt)
+
+    def _flows_by_trust(self, key: str, keep: Callable[[int, int], bool]) -> list[Flow]:
+        """The flows whose source and target trust pass *keep*, cached under *key*."""
+        cached = self._cache.get(key)
         if cached is None:
             trust = self._trust()
-            cached = [f for f in self.flows() if trust[f.source] < trust[f.target]]
-            self._cache["untrusted_inputs"] = cached
+            cached = [f for f in self.flows() if keep(trust[f.source], trust[f.target])]
+            self._cache[key] = cached
         return list(cached)
 
     def _entry_ids(self) -> list[str]:

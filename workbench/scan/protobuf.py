@@ -10,7 +10,7 @@ locations) are ever read into memory.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any
 
 from workbench.scan._core import LIMITS, Call, FileResult, Limits, Refused
@@ -32,6 +32,7 @@ TF_DANGEROUS_OPS = frozenset(
 
 _NAME_LIMIT = 4096
 Field = tuple[int, int, Any]
+_Handler = Callable[[Any, int], object]
 
 
 class Wire:
@@ -134,14 +135,15 @@ class _Onnx:
         self.function_domains: set[str] = set()
         self.initializers = 0
 
-    def graph(self, span: Any, depth: int) -> None:
+    def _messages(self, span: Any, depth: int, handlers: Mapping[int, _Handler]) -> None:
+        """Hand each length-delimited field of *span* to the handler of its number."""
         for number, kind, val in self.wire.sub(span, depth):
-            if kind != 2:
-                continue
-            if number == 1:
-                self.node(val, depth + 1)
-            elif number == 5:
-                self.tensor(val, depth + 1)
+            handler = handlers.get(number) if kind == 2 else None
+            if handler is not None:
+                handler(val, depth + 1)
+
+    def graph(self, span: Any, depth: int) -> None:
+        self._messages(span, depth, {1: self.node, 5: self.tensor})
 
     def node(self, span: Any, depth: int) -> None:
         op, domain = "", ""
@@ -170,13 +172,11 @@ class _Onnx:
                     self.external.append(value)
 
     def function(self, span: Any, depth: int) -> None:
-        for number, kind, val in self.wire.sub(span, depth):
-            if kind != 2:
-                continue
-            if number == 7:
-                self.node(val, depth + 1)
-            elif number == 10:
-                self.function_domains.add(self.wire.text(val))
+        self._messages(
+            span,
+            depth,
+            {7: self.node, 10: lambda val, _depth: self.function_domains.add(self.wire.text(val))},
+        )
 
 
 def _leaves_folder(location: str) -> bool:
