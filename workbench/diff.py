@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench._output import record_dict
 from workbench.errors import InputError
 
 __all__ = [
@@ -76,7 +77,7 @@ class ElementChange:
     changes: tuple[AttributeChange, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "changes": [c.to_dict() for c in self.changes]}
+        return record_dict(self)
 
 
 @dataclass
@@ -113,17 +114,7 @@ class RiskMove:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "finding": self.finding,
-            "element": self.element,
-            "title": self.title,
-            "technique": self.technique,
-            "old_score": self.old_score,
-            "new_score": self.new_score,
-            "old_band": self.old_band,
-            "new_band": self.new_band,
-            "reason": self.reason,
-        }
+        return record_dict(self)
 
 
 @dataclass(frozen=True)
@@ -137,13 +128,7 @@ class OrphanedDecision:
     partial: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "decision": self.decision,
-            "treatment": self.treatment,
-            "findings": list(self.findings),
-            "missing": list(self.missing),
-            "partial": self.partial,
-        }
+        return record_dict(self)
 
 
 def _finding_summary(f: Any) -> dict[str, Any]:

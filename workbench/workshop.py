@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench._atomic import atomic_write_text
+from workbench._output import record_dict
 from workbench.errors import InputError
 from workbench.model._yaml import dump_yaml, parse_yaml
 
@@ -78,6 +79,20 @@ class Rating:
         return self.likelihood * self.impact
 
 
+#: What the summary of one finding's ratings holds, in order.
+_SUMMARY_KEYS = (
+    "finding",
+    "title",
+    "participants",
+    "ratings",
+    "median_likelihood",
+    "median_impact",
+    "median_score",
+    "spread",
+    "level_spread",
+)
+
+
 @dataclass
 class FindingRatings:
     finding: str
@@ -116,18 +131,12 @@ class FindingRatings:
         return max(max(lik) - min(lik), max(imp) - min(imp))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "finding": self.finding,
-            "title": self.title,
-            "participants": self.participants,
-            "ratings": len(self.ratings),
-            "median_likelihood": self.median_likelihood,
-            "median_impact": self.median_impact,
-            "median_score": self.median_score,
-            "spread": self.spread,
-            "level_spread": self.level_spread,
-            "comments": [f"{r.participant}: {r.comment}" for r in self.ratings if r.comment],
-        }
+        return record_dict(
+            self,
+            _SUMMARY_KEYS,
+            ratings=len(self.ratings),
+            comments=[f"{r.participant}: {r.comment}" for r in self.ratings if r.comment],
+        )
 
 
 def _slug(name: str) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 
 from workbench._input.read import DEFAULT_MAX_BYTES, parse_json, read_text
 from workbench._input.yaml import MAX_ALIAS_NODES, parse_yaml
+from workbench._output import record_dict
 from workbench.errors import InputError
 from workbench.model.definitions import ID_PATTERN
 
@@ -94,12 +95,7 @@ class ReportEntry:
     why: str
 
     def to_dict(self) -> dict[str, str]:
-        return {
-            "category": self.category,
-            "element": self.element,
-            "what": self.what,
-            "why": self.why,
-        }
+        return record_dict(self)
 
     def __str__(self) -> str:
         return f"{self.element}: {self.what}: {self.why}"
@@ -136,24 +132,7 @@ class ImportedThreat:
     details: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "element": self.element,
-            "title": self.title,
-            "tool": self.tool,
-            "file": self.file,
-            "original_id": self.original_id,
-            "description": self.description,
-            "status": self.status,
-            "treatment": self.treatment,
-            "severity": self.severity,
-            "likelihood": self.likelihood,
-            "impact": self.impact,
-            "mitigation": self.mitigation,
-            "technique": self.technique,
-            "technique_basis": self.technique_basis,
-        }
-        out["details"] = dict(self.details)
-        return out
+        return record_dict(self, details=dict(self.details))
 
 
 @dataclass

@@ -8,6 +8,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from workbench._output import record_dict
 from workbench.errors import InputError
 
 __all__ = [
@@ -116,18 +117,7 @@ class FileResult:
         self.verdict = worst(found) if found else default
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "format": self.format,
-            "serialization": self.serialization,
-            "size": self.size,
-            "sha256": self.sha256,
-            "verdict": self.verdict,
-            "calls": [c.to_dict() for c in self.calls],
-            "details": self.details,
-            "notes": list(self.notes),
-            "error": self.error,
-        }
+        return record_dict(self)
 
 
 @dataclass
@@ -147,19 +137,7 @@ class FolderInfo:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "architecture": self.architecture,
-            "model_type": self.model_type,
-            "base_model": list(self.base_model),
-            "license": self.license,
-            "datasets": list(self.datasets),
-            "supplier": self.supplier,
-            "version": self.version,
-            "model_card": self.model_card,
-            "sources": list(self.sources),
-            "notes": list(self.notes),
-        }
+        return record_dict(self)
 
 
 def worst(verdicts: list[str]) -> str:
