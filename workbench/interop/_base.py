@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from workbench.errors import InputError
 from workbench.interop._common import (
     IdSpace,
+    ImportedThreat,
     ImportReport,
     Tally,
     as_list,
@@ -28,6 +29,9 @@ from workbench.model.system import SystemModel
 __all__ = ["Importer", "read_and_import"]
 
 Imported = tuple[SystemModel, ImportReport]
+
+#: Each format's tool as people write its name, for the threats carried over.
+TOOL_NAMES = {"otm": "OTM", "threagile": "Threagile", "threat-dragon": "Threat Dragon"}
 
 
 class Importer:
@@ -88,6 +92,28 @@ class Importer:
         """Report the kind the shared recogniser found for *element* (a guess to check)."""
         self.report.add(
             "guessed", element, f"kind {kind}", f"{found.basis}" + (": check it" if found.ai else "")
+        )
+
+    def add_threat(
+        self,
+        element: str,
+        title: str,
+        found: tuple[str, str] | None,
+        *,
+        basis: str = "the threat's text",
+        **fields: Any,
+    ) -> None:
+        """Keep a threat of the file to carry over, with the technique *found* in its *basis*."""
+        self.report.threats.append(
+            ImportedThreat(
+                element=element,
+                title=title,
+                tool=TOOL_NAMES.get(self.tool, self.tool),
+                file=self.name,
+                technique=found[0] if found else None,
+                technique_basis=f"{basis} mentions {found[1]!r}" if found else None,
+                **fields,
+            )
         )
 
     def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:

@@ -88,7 +88,6 @@ from workbench.errors import InputError, ModelError
 from workbench.interop._base import Importer, read_and_import
 from workbench.interop._common import (
     IdSpace,
-    ImportedThreat,
     ImportReport,
     as_list,
     as_mapping,
@@ -1156,12 +1155,7 @@ class _OtmImport(Importer):
         if raw_id is not None:
             self.comp_map.setdefault(raw_id, cid)
         table = model.attributes_for(kind)
-        values: dict[str, Any] = {}
-        if name and attrs.get(NS + "unnamed") != "true":
-            values["name"] = name
-        description = self.text(c.get("description"), element, "description", False)
-        if description:
-            values["description"] = description
+        values = self._name_and_description(c, attrs, element, name)
         values.update({k: v for k, v in implied.items() if k in table})
         tags = text_list(c.get("tags"))
         if tags or (self.native and isinstance(c.get("tags"), list)):
@@ -1234,12 +1228,7 @@ class _OtmImport(Importer):
             name = self.text(f.get("name"), element, "name", True)
             attrs = as_mapping(f.get("attributes"))
             fid = self._claim(self.ids, f.get("id"), name, "flow")
-            values: dict[str, Any] = {}
-            if name and attrs.get(NS + "unnamed") != "true":
-                values["name"] = name
-            description = self.text(f.get("description"), element, "description", False)
-            if description:
-                values["description"] = description
+            values = self._name_and_description(f, attrs, element, name)
             self._decode(
                 attrs, values, element, kind=None, table=flow_specs, noun="dataflow",
                 skip=("unnamed",), own=("name", "description"), not_one="not a flow attribute",
@@ -1380,25 +1369,32 @@ class _OtmImport(Importer):
             found = technique_for(
                 title, description, " ".join(map(str, as_list(threat.get("categories"))))
             )
-            self.report.threats.append(
-                ImportedThreat(
-                    element=element_id,
-                    title=title,
-                    tool="OTM",
-                    file=self.name,
-                    original_id=label(tid, 100),
-                    description=description,
-                    status=state,
-                    treatment=OTM_STATE_TREATMENTS.get(state),
-                    likelihood=level_from_percent(risk.get("likelihood")),
-                    impact=level_from_percent(risk.get("impact")),
-                    mitigation="; ".join(chosen) or None,
-                    technique=found[0] if found else None,
-                    technique_basis=f"the threat's text mentions {found[1]!r}" if found else None,
-                )
+            self.add_threat(
+                element_id,
+                title,
+                found,
+                original_id=label(tid, 100),
+                description=description,
+                status=state,
+                treatment=OTM_STATE_TREATMENTS.get(state),
+                likelihood=level_from_percent(risk.get("likelihood")),
+                impact=level_from_percent(risk.get("impact")),
+                mitigation="; ".join(chosen) or None,
             )
 
     # -- what is left --------------------------------------------------------------------
+
+    def _name_and_description(
+        self, entry: Mapping[str, Any], attrs: Mapping[str, Any], element: str, name: str | None
+    ) -> dict[str, Any]:
+        """The values an OTM element's name (unless marked unnamed) and description give."""
+        values: dict[str, Any] = {}
+        if name and attrs.get(NS + "unnamed") != "true":
+            values["name"] = name
+        description = self.text(entry.get("description"), element, "description", False)
+        if description:
+            values["description"] = description
+        return values
 
     def _rest(self) -> None:
         threats = [t for t in as_list(self.data.get("threats")) if t is not None]

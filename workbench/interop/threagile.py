@@ -99,7 +99,6 @@ from typing import Any
 from workbench.errors import InputError
 from workbench.interop._base import Importer
 from workbench.interop._common import (
-    ImportedThreat,
     ImportReport,
     as_list,
     as_mapping,
@@ -1095,20 +1094,16 @@ class _ThreagileImport(Importer):
                 if value:
                     details.append((key, value))
             found = technique_for(category.replace("-", " "))
-            self.report.threats.append(
-                ImportedThreat(
-                    element=element,
-                    title=f"{title} (Threagile risk)",
-                    tool="Threagile",
-                    file=self.name,
-                    original_id=risk_id,
-                    description=f"Threagile risk {risk_id}, tracked with status {status}.",
-                    status=status,
-                    treatment=RISK_TRACKING_TREATMENTS.get(status),
-                    technique=found[0] if found else None,
-                    technique_basis=f"the risk category mentions {found[1]!r}" if found else None,
-                    details=tuple(details),
-                )
+            self.add_threat(
+                element,
+                f"{title} (Threagile risk)",
+                found,
+                basis="the risk category",
+                original_id=risk_id,
+                description=f"Threagile risk {risk_id}, tracked with status {status}.",
+                status=status,
+                treatment=RISK_TRACKING_TREATMENTS.get(status),
+                details=tuple(details),
             )
             if "*" in risk_id.split("@", 1)[-1]:
                 self.report.add(

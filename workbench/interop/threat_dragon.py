@@ -46,7 +46,6 @@ from typing import Any
 from workbench.errors import InputError
 from workbench.interop._base import Importer, read_and_import
 from workbench.interop._common import (
-    ImportedThreat,
     ImportReport,
     as_list,
     as_mapping,
@@ -1050,24 +1049,19 @@ class _TdImport(Importer):
                 if value:
                     details.append((field_name, value))
             original = threat.get("id")
-            self.report.threats.append(
-                ImportedThreat(
-                    element=element_id,
-                    title=title,
-                    tool="Threat Dragon",
-                    file=self.name,
-                    original_id=label(original, 100),
-                    description=description,
-                    status=status or "Open",
-                    treatment=treatment,
-                    severity=severity,
-                    likelihood=3,
-                    impact=TD_SEVERITY_IMPACT.get((severity or "").lower()),
-                    mitigation=mitigation,
-                    technique=found[0] if found else None,
-                    technique_basis=f"the threat's text mentions {found[1]!r}" if found else None,
-                    details=tuple(details),
-                )
+            self.add_threat(
+                element_id,
+                title,
+                found,
+                original_id=label(original, 100),
+                description=description,
+                status=status or "Open",
+                treatment=treatment,
+                severity=severity,
+                likelihood=3,
+                impact=TD_SEVERITY_IMPACT.get((severity or "").lower()),
+                mitigation=mitigation,
+                details=tuple(details),
             )
 
 
