@@ -237,6 +237,8 @@ class _Builder:
             path=list(match.path),
             assumed=assumed,
             controls_applied=[text for _w, _d, text in applied.adjust],
+            frameworks={k: list(v) for k, v in rule.frameworks.items()},
+            owasp=list(rule.owasp),
         )
 
 

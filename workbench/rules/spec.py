@@ -55,6 +55,8 @@ RULE_KEYS = (
     "mitigations",
     "controls",
     "guidelines",
+    "frameworks",
+    "frameworks_none",
     "rationale",
     "likelihood",
     "impact",
@@ -335,6 +337,10 @@ class Rule:
     file: str | None = None
     line: int | None = None
     kinds: frozenset[str] | None = None  # the kinds a component rule can fire on
+    #: framework id -> item ids (catalogs/frameworks), or why none applies
+    frameworks: dict[str, list[str]] = field(default_factory=dict)
+    frameworks_none: str = ""
+    owasp: list[str] = field(default_factory=list)  # publisher-style ids: LLM01:2025, T6
 
     @property
     def location(self) -> str:
@@ -435,6 +441,7 @@ class _Checker:
         self.issues: list[Issue] = []
         self.file: str | None = None
         self.lines: dict[str, int] = {}
+        self.frameworks: Any = None  # workbench.catalog.frameworks.Frameworks
 
     def problem(self, path: str, message: str) -> None:
         line = self.lines.get(path)
@@ -546,6 +553,7 @@ class _Checker:
         guidelines = self.ids(raw.get("guidelines"), f"{path}.guidelines", "guideline")
         if "guidelines" in raw and not guidelines:
             self.problem(f"{path}.guidelines", "name at least one guideline (1.1 to 4.4)")
+        frameworks, frameworks_none = self.framework_items(raw, path)
         levels = {}
         for key in ("likelihood", "impact"):
             value = raw.get(key)
@@ -596,7 +604,16 @@ class _Checker:
             file=self.file,
             line=self.lines.get(path),
             kinds=kinds_of(cond) if element == "component" else None,
+            frameworks=frameworks,
+            frameworks_none=frameworks_none,
+            owasp=self.frameworks.labels(frameworks) if self.frameworks is not None else [],
         )
+
+    def framework_items(self, raw: dict[str, Any], path: str) -> tuple[dict[str, list[str]], str]:
+        """The rule's ``frameworks:`` mapping (ids checked) and ``frameworks_none:`` reason."""
+        from workbench.rules._frameworks import check_framework_items
+
+        return check_framework_items(self, raw, path)
 
     def also(self, raw: Any, path: str, element: str) -> list[Extra]:
         if raw is None:
@@ -701,6 +718,7 @@ def load_rules(
     rule ids are all problems.
     """
     from workbench.catalog import load_catalog
+    from workbench.catalog.frameworks import bundled_frameworks_dir, load_frameworks
     from workbench.rules.predicates import available_predicates
 
     if catalog is None:
@@ -734,11 +752,13 @@ def load_rules(
         ),
         getattr(catalog, "sha256", None) or id(catalog),
         catalog.atlas_version,
+        tuple((f.name, f.stat().st_mtime_ns) for f in sorted(bundled_frameworks_dir().glob("*"))),
     )
     cached = _CACHE.get(signature)
     if cached is not None:
         return cached
     checker = _Checker(catalog, controls, available_predicates())
+    checker.frameworks = load_frameworks(catalog=catalog)
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     digest = hashlib.sha256()

@@ -1,0 +1,55 @@
+"""The ``frameworks:`` and ``frameworks_none:`` keys of a rule, checked.
+
+``frameworks:`` maps a framework id (``owasp-llm``, ``owasp-agentic``) to the
+ids of its items the rule raises (``[LLM01, LLM07]``); a rule that raises no
+item of any framework says why under ``frameworks_none:`` instead. Both ids are
+checked against :mod:`workbench.catalog.frameworks`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["check_framework_items"]
+
+
+def check_framework_items(
+    checker: Any, raw: dict[str, Any], path: str
+) -> tuple[dict[str, list[str]], str]:
+    """Check *raw*'s framework keys; problems go to *checker* (a rule-file checker)."""
+    known = checker.frameworks
+    value = raw.get("frameworks")
+    reason = raw.get("frameworks_none")
+    out: dict[str, list[str]] = {}
+    if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+        checker.problem(
+            f"{path}.frameworks_none", "say in a sentence why no framework item applies"
+        )
+        reason = None
+    if value is not None and reason is not None:
+        checker.problem(f"{path}.frameworks_none", "give frameworks: or frameworks_none:, not both")
+    if value is None:
+        return out, " ".join(str(reason or "").split())
+    if not isinstance(value, dict) or not value:
+        checker.problem(
+            f"{path}.frameworks",
+            "expected a mapping of framework id to item ids, e.g. {owasp-llm: [LLM01]}",
+        )
+        return out, ""
+    for fid, items in value.items():
+        where = f"{path}.frameworks.{fid}"
+        if known is not None and fid not in known:
+            checker.problem(
+                where, f"unknown framework {fid!r}; frameworks are {', '.join(known) or 'none'}"
+            )
+            continue
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+            checker.problem(where, f"expected a non-empty list of {fid} item ids")
+            continue
+        for i, item in enumerate(items):
+            if known is not None and item not in known[fid]:
+                ids = ", ".join(x.id for x in known[fid])
+                checker.problem(f"{where}[{i}]", f"unknown {fid} item {item!r}; items are {ids}")
+        order = [x.id for x in known[fid]] if known is not None else sorted(set(items))
+        out[str(fid)] = [x for x in order if x in items]
+    return out, ""
