@@ -90,6 +90,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("controls", "list", "Candidate project-defined controls (not ATLAS)."),
     Column("guidelines", "list", "Related guidelines of the NCSC/CISA guidelines (1.1 to 4.4)."),
     Column(
+        "owasp",
+        "list",
+        "OWASP ids the finding's rule maps to: LLM01:2025 to LLM10:2025 (Top 10 for LLM "
+        "Applications 2025), then T1 to T15 (Agentic AI Threats and Mitigations).",
+    ),
+    Column(
         "likelihood",
         "integer",
         "Inherent likelihood, 1 to 5 (prefilled or overridden).",
@@ -255,6 +261,7 @@ def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any
         mitigations=list(f.mitigations),
         controls=list(f.controls),
         guidelines=list(f.guidelines),
+        owasp=list(getattr(f, "owasp", None) or []),
         likelihood=f.likelihood,
         impact=f.impact,
         score=f.score,
@@ -292,6 +299,7 @@ def _base_rows(result: AnalysisResult, model: Any, catalog: Any) -> list[dict[st
             mitigations=[],
             controls=[],
             guidelines=[],
+            owasp=[],
             status="rule_error",
             chosen_mitigations=[],
             links=[],

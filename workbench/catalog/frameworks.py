@@ -24,7 +24,7 @@ Rules name items with a ``frameworks:`` key (``{owasp-llm: [LLM01]}``);
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ __all__ = [
     "Frameworks",
     "bundled_frameworks_dir",
     "load_frameworks",
+    "sort_labels",
 ]
 
 #: The system facts an item's ``applies:`` may name, and what is said when one is missing.
@@ -184,6 +185,36 @@ class Frameworks(Mapping[str, Framework]):
             wanted = set(mapping[fid])
             out += [fw.label(i.id) for i in fw.items if i.id in wanted]
         return out
+
+    def resolve(self, label: str) -> tuple[Framework, FrameworkItem] | None:
+        """The framework and item of a publisher-style id (``LLM01:2025``, ``T6``)."""
+        for fw in self._by_id.values():
+            for item in fw.items:
+                if item.label == label:
+                    return fw, item
+        return None
+
+    def external_references(self, labels: list[str]) -> list[dict[str, str]]:
+        """STIX-style references (source_name, external_id, url) for publisher-style ids."""
+        out = []
+        for label in labels:
+            found = self.resolve(label)
+            if found is not None:
+                fw, item = found
+                out.append({"source_name": fw.name, "external_id": label, "url": item.url})
+        return out
+
+
+def sort_labels(labels: Iterable[str]) -> list[str]:
+    """Publisher-style ids once each: LLM items first, then agentic ones, each by number."""
+
+    def key(label: str) -> tuple[int, str, int, str]:
+        m = re.match(r"^([A-Za-z]+)(\d+)(.*)$", label)
+        if m is None:
+            return (2, label, 0, "")
+        return (0 if m.group(1) == "LLM" else 1, m.group(1), int(m.group(2)), m.group(3))
+
+    return sorted(set(labels), key=key)
 
 
 def bundled_frameworks_dir() -> Path:
@@ -367,20 +398,9 @@ def load_framework(path: str | Path, *, catalog: Any = None) -> Framework:
         raise CatalogError(
             f"{count} problem{'s' if count != 1 else ''} in framework file {file}:\n  {shown}{more}"
         )
-    return Framework(
-        id=values["id"],
-        name=values["name"],
-        short_name=values["short_name"] or values["name"],
-        publisher=values["publisher"],
-        version=values["version"],
-        date=values["date"],
-        url=values["url"],
-        licence=values["licence"],
-        licence_url=values["licence_url"],
-        id_suffix=values["id_suffix"],
-        items=tuple(items),
-        source=str(file),
-    )
+    fields = {k: values[k] for k in FRAMEWORK_KEYS if k != "item_url_base"}
+    fields["short_name"] = fields["short_name"] or fields["name"]
+    return Framework(**fields, items=tuple(items), source=str(file))
 
 
 _CACHE: dict[Any, Frameworks] = {}

@@ -76,6 +76,7 @@ def navigator_layer(
     (default: the version the analysis used). See the module docstring for the
     layer's content and ``layer_format``.
     """
+    from workbench.catalog.frameworks import sort_labels
     from workbench.export.stix import collect
 
     if layer_format not in LAYER_FORMATS:
@@ -110,6 +111,7 @@ def navigator_layer(
             band = matrix.band_of_score(score)
             elements = _elements(model, findings)
             ids = sorted(f["id"] for f in findings)
+            owasp = sort_labels(x for f in findings for x in f.get("owasp") or [])
             base = {
                 "score": score,
                 "color": matrix.colour(band),
@@ -123,6 +125,9 @@ def navigator_layer(
                 ],
                 "links": [{"label": f"ATLAS {tid}", "url": technique.url}],
             }
+            if owasp:  # the OWASP items the findings' rules map to
+                base["comment"] += f". OWASP: {', '.join(owasp)}"
+                base["metadata"].append({"name": "owasp", "value": ", ".join(owasp)})
         if tid in parents_to_show:
             base["showSubtechniques"] = True
         for tactic_id in sorted(technique.tactics, key=tactic_order.__getitem__):
