@@ -270,10 +270,12 @@ def _hinted(item: Any, model: Any) -> list[str]:
     """``element.attribute`` for the item's own ``attributes:`` unstated in *model*."""
     out = []
     agents = {c.id for c in model.components("agent")}
+    between = [f for f in model.flows() if f.source in agents and f.target in agents]
+    touching = [f for f in model.flows() if f.source in agents or f.target in agents]
     for name in item.attributes:
         kind, _, attr = name.partition(".")
-        if kind == "flow":
-            flows = [f for f in model.flows() if f.source in agents or f.target in agents]
+        if kind == "flow":  # the flows between agents, else those an agent sends or receives
+            flows = between or touching
             out += [f"{f.id}.{attr}" for f in flows if f.get(attr) is None]
         else:
             out += [f"{c.id}.{attr}" for c in model.components(kind) if c.get(attr) is None]
