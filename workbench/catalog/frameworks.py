@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench._resources import catalog_path
-from workbench.errors import CatalogError
+from workbench.errors import CatalogError, InputError
 from workbench.model._yaml import parse_yaml
 
 __all__ = [
@@ -356,12 +356,22 @@ def _read(path: Path) -> tuple[Any, Mapping[tuple[str | int, ...], int]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CatalogError(f"{path}: not UTF-8 text") from None
-    data, lines, _dups = parse_yaml(text, str(path), fast=False)
+    try:
+        data, lines, _dups = parse_yaml(text, str(path), fast=False)
+    except InputError as exc:  # hostile or broken YAML: the message names file and line
+        raise CatalogError(str(exc)) from None
     return data, lines
 
 
 def load_framework(path: str | Path, *, catalog: Any = None) -> Framework:
-    """Read and check one framework file; :class:`CatalogError` lists every problem."""
+    """Read and check one framework file; :class:`CatalogError` lists every problem.
+
+    ATLAS technique ids are checked against *catalog* (the bundled one when not given).
+    """
+    if catalog is None:
+        from workbench.catalog.atlas import load_catalog
+
+        catalog = load_catalog()
     file = Path(path)
     data, lines = _read(file)
     reader = _Reader(file, lines)

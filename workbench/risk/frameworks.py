@@ -241,15 +241,31 @@ def _unstated_in(cond: Any, ctx: Any, element: Any) -> set[str]:
 def _blocking_unstated(rule: Any, ctx: Any, element: Any) -> set[str] | None:
     """The unstated attributes that stop *rule* firing on *element*.
 
-    ``None`` when a stated fact rules the element out (a failing part of the
-    condition tests nothing unstated); an empty set when nothing fails.
+    ``None`` when stated facts rule the element out (every way the condition
+    could hold fails on something stated); an empty set when nothing fails.
     """
-    from workbench.rules.conditions import All
+    return _blocking(rule.condition, ctx, element)
 
-    parts = rule.condition.parts if isinstance(rule.condition, All) else [rule.condition]
+
+def _blocking(cond: Any, ctx: Any, element: Any) -> set[str] | None:
+    from workbench.rules.conditions import All, AnyOf
+
+    if isinstance(cond, AnyOf):  # any branch that only lacks unstated facts counts
+        branches = [_blocking(part, ctx, element) for part in cond.parts]
+        if any(b is not None and not b for b in branches):
+            return set()
+        found = [b for b in branches if b is not None]
+        return set().union(*found) if found else None
+    parts = cond.parts if isinstance(cond, All) else [cond]
     needed: set[str] = set()
     for part in parts:
         if part.evaluate(ctx, element) is not None:
+            continue
+        if isinstance(part, (All, AnyOf)):
+            inner = _blocking(part, ctx, element)
+            if inner is None:
+                return None
+            needed |= inner
             continue
         unstated = _unstated_in(part, ctx, element)
         if not unstated:
