@@ -9,8 +9,8 @@ follows. No test asserts a time.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
