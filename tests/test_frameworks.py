@@ -387,6 +387,11 @@ def test_coverage_as_csv_json_and_text(coverages: dict[tuple[str, str], Any]) ->
     assert data["counts"] == cov.counts() and data["licence"] == "CC BY-SA 4.0"
     text = cov.to_text()
     assert "LLM06:2025" in text and "RAISED" in text
+    html = cov._repr_html_()
+    assert html.count("<tr>") == 11
+    assert cov.item("LLM01").findings[0] in html
+    frame = cov.to_dataframe()
+    assert list(frame["item"]) == [f"LLM{n:02d}" for n in range(1, 11)]
 
 
 def test_coverage_csv_is_formula_safe(tmp_path: Path) -> None:

@@ -186,6 +186,23 @@ class FrameworkCoverage:
                 lines.append(f"{'':<{width}}  {i.reason}")
         return "\n".join(lines) + "\n"
 
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        counts = self.counts()
+        head = ", ".join(f"{STATUS_TEXT[s]} {counts[s]}" for s in STATUSES if counts[s])
+        body = "".join(
+            f"<tr><td>{escape(i.label)}</td><td>{escape(i.name)}</td>"
+            f"<td>{escape(STATUS_TEXT[i.status])}</td>"
+            f"<td>{escape(', '.join(i.findings) or i.reason)}</td></tr>"
+            for i in self.items
+        )
+        return (
+            f"<p><b>{escape(self.name)}</b> ({escape(self.version)}) on {escape(self.system)}: "
+            f"{escape(head)}</p><table><thead><tr><th>Item</th><th>Name</th><th>Status</th>"
+            f"<th>Findings or why</th></tr></thead><tbody>{body}</tbody></table>"
+        )
+
     def to_dataframe(self) -> Any:
         import pandas as pd
 
