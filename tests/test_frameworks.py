@@ -503,3 +503,14 @@ def test_bundled_frameworks_folder_holds_only_the_two_lists() -> None:
         "owasp-agentic.yaml",
         "owasp-llm-2025.yaml",
     ]
+
+
+def test_findings_carry_ids_only_where_the_item_applies(rules: Any) -> None:
+    classifier = load_template("fraud-classifier")  # no LLM, no agent
+    found = analyze(classifier, rules=rules).findings
+    poisoning = [f for f in found if f.rule == "feedback-loop-poisoning"]
+    assert poisoning and rules.get("feedback-loop-poisoning").owasp == ["LLM04:2025"]
+    assert all(f.owasp == [] and f.frameworks == {} for f in found)
+    assistant = load_template("support-assistant")
+    direct = analyze(assistant, rules=rules).finding("llm-direct-prompt-injection@llm")
+    assert direct.owasp == ["LLM01:2025", "LLM07:2025"]

@@ -38,6 +38,7 @@ __all__ = [
     "Framework",
     "FrameworkItem",
     "Frameworks",
+    "applicable_facts",
     "bundled_frameworks_dir",
     "load_frameworks",
     "sort_labels",
@@ -203,6 +204,27 @@ class Frameworks(Mapping[str, Framework]):
                 fw, item = found
                 out.append({"source_name": fw.name, "external_id": label, "url": item.url})
         return out
+
+
+def applicable_facts(model: Any) -> set[str]:
+    """The facts of :data:`APPLICABILITY` that hold for *model* (a system model)."""
+    comps = model.components()
+    kinds = [c.kind for c in comps]
+    facts = set()
+    if "model" in kinds:
+        facts.add("model")
+    if any(c.kind == "model" and c.get("model_type") == "llm" for c in comps):
+        facts.add("llm")
+    agents = kinds.count("agent")
+    if agents:
+        facts.add("agent")
+    if agents >= 2:
+        facts.add("multi_agent")
+    if "vector_store" in kinds or "knowledge_source" in kinds:
+        facts.add("retrieval")
+    if "tool" in kinds:
+        facts.add("tool")
+    return facts
 
 
 def sort_labels(labels: Iterable[str]) -> list[str]:

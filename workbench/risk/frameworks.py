@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench._csvsafe import protect
+from workbench.catalog.frameworks import applicable_facts
 
 __all__ = [
     "STATUSES",
@@ -207,30 +208,6 @@ class FrameworkCoverage:
         import pandas as pd
 
         return pd.DataFrame(self.rows(), columns=list(CSV_COLUMNS))
-
-
-# -- system facts ----------------------------------------------------------------------------
-
-
-def applicable_facts(model: Any) -> set[str]:
-    """The facts of :data:`workbench.catalog.frameworks.APPLICABILITY` that hold for *model*."""
-    comps = model.components()
-    kinds = [c.kind for c in comps]
-    facts = set()
-    if "model" in kinds:
-        facts.add("model")
-    if any(c.kind == "model" and c.get("model_type") == "llm" for c in comps):
-        facts.add("llm")
-    agents = kinds.count("agent")
-    if agents:
-        facts.add("agent")
-    if agents >= 2:
-        facts.add("multi_agent")
-    if "vector_store" in kinds or "knowledge_source" in kinds:
-        facts.add("retrieval")
-    if "tool" in kinds:
-        facts.add("tool")
-    return facts
 
 
 # -- what the rules of an item need ----------------------------------------------------------

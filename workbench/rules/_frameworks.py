@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["check_framework_items"]
+__all__ = ["check_framework_items", "scope_framework_items"]
 
 
 def check_framework_items(
@@ -53,3 +53,35 @@ def check_framework_items(
         order = [x.id for x in known[fid]] if known is not None else sorted(set(items))
         out[str(fid)] = [x for x in order if x in items]
     return out, ""
+
+
+def scope_framework_items(findings: list[Any], model: Any) -> None:
+    """Keep on each finding only the framework items that apply to *model*.
+
+    A rule may fire on systems an item does not cover (data poisoning on a
+    classifier with no LLM): there the finding carries no id of that item, so a
+    finding's ids always agree with the per-item coverage.
+    """
+    if not any(f.frameworks for f in findings):
+        return
+    from workbench.catalog.frameworks import applicable_facts, load_frameworks
+
+    frameworks = load_frameworks()
+    facts = applicable_facts(model)
+    keep: dict[tuple[str, str], bool] = {}
+    for f in findings:
+        scoped: dict[str, list[str]] = {}
+        for fid, items in f.frameworks.items():
+            fw = frameworks.get(fid)
+            if fw is None:
+                continue
+            for item in items:
+                ok = keep.get((fid, item))
+                if ok is None:
+                    applies = fw.item(item).applies if item in fw else ()
+                    ok = keep[(fid, item)] = all(a in facts for a in applies)
+                if ok:
+                    scoped.setdefault(fid, []).append(item)
+        if scoped != f.frameworks:
+            f.frameworks = scoped
+            f.owasp = frameworks.labels(scoped)
