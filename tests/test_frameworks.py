@@ -514,3 +514,16 @@ def test_findings_carry_ids_only_where_the_item_applies(rules: Any) -> None:
     assistant = load_template("support-assistant")
     direct = analyze(assistant, rules=rules).finding("llm-direct-prompt-injection@llm")
     assert direct.owasp == ["LLM01:2025", "LLM07:2025"]
+
+
+def test_cli_shows_owasp_ids_and_lists_unmapped_rules(tmp_path: Path, capsys: Any) -> None:
+    code, out, _ = run(capsys, "analyze", "--template", "support-assistant")
+    assert code == 0 and "OWASP" in out
+    line = next(x for x in out.splitlines() if "llm-direct-prompt-injection@llm" in x)
+    assert "LLM01:2025 LLM07:2025" in line
+    _write(tmp_path, RULE.format(key=""), "r.yaml")
+    code, out, _ = run(capsys, "rules", "check", str(tmp_path), "--only")
+    assert code == 0 and "rules mapped to no OWASP item" in out and "demo-rule" in out
+    _write(tmp_path, RULE.format(key="frameworks: {owasp-llm: [LLM01]}"), "r.yaml")
+    code, out, _ = run(capsys, "rules", "check", str(tmp_path), "--only")
+    assert code == 0 and "rules mapped to no OWASP item" not in out
