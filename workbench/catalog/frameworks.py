@@ -64,7 +64,6 @@ FRAMEWORK_KEYS = (
     "licence",
     "licence_url",
     "id_suffix",
-    "item_url_base",
 )
 REQUIRED_FRAMEWORK_KEYS = ("id", "name", "publisher", "version", "date", "url", "licence")
 ITEM_KEYS = ("id", "name", "url", "summary", "applies", "attributes", "atlas", "atlas_none")
@@ -430,7 +429,7 @@ def load_framework(path: str | Path, *, catalog: Any = None) -> Framework:
         raise CatalogError(
             f"{count} problem{'s' if count != 1 else ''} in framework file {file}:\n  {shown}{more}"
         )
-    fields = {k: values[k] for k in FRAMEWORK_KEYS if k != "item_url_base"}
+    fields = dict(values)
     fields["short_name"] = fields["short_name"] or fields["name"]
     return Framework(**fields, items=tuple(items), source=str(file))
 
