@@ -303,7 +303,7 @@ PENDING = {"T7", "T8", "T9"}
 def test_every_owasp_item_is_raised_or_explained_on_the_templates_and_systems(
     coverages: dict[tuple[str, str], Any],
 ) -> None:
-    assert len(coverages) == 2 * (len(TEMPLATES) + len(SYSTEMS)) == 28
+    assert len(coverages) == 2 * (len(TEMPLATES) + len(SYSTEMS)) >= 28
     raised: set[str] = set()
     unexplained: dict[str, list[str]] = {}
     for (system, _fid), cov in coverages.items():
