@@ -13,31 +13,43 @@ from typing import Any
 __all__ = ["check_framework_items", "scope_framework_items"]
 
 
+def _at(path: Any, *parts: str | int) -> Any:
+    """*path* extended by *parts*: a dotted text (``rules[3].frameworks``) or a tuple path."""
+    if isinstance(path, tuple):
+        return (*path, *parts)
+    out = str(path)
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
 def check_framework_items(
-    checker: Any, raw: dict[str, Any], path: str
-) -> tuple[dict[str, list[str]], str]:
+    checker: Any, raw: dict[str, Any], path: Any
+) -> tuple[dict[str, tuple[str, ...]], str]:
     """Check *raw*'s framework keys; problems go to *checker* (a rule-file checker)."""
     known = checker.frameworks
     value = raw.get("frameworks")
     reason = raw.get("frameworks_none")
-    out: dict[str, list[str]] = {}
+    out: dict[str, tuple[str, ...]] = {}
     if reason is not None and (not isinstance(reason, str) or not reason.strip()):
         checker.problem(
-            f"{path}.frameworks_none", "say in a sentence why no framework item applies"
+            _at(path, "frameworks_none"), "say in a sentence why no framework item applies"
         )
         reason = None
     if value is not None and reason is not None:
-        checker.problem(f"{path}.frameworks_none", "give frameworks: or frameworks_none:, not both")
+        checker.problem(
+            _at(path, "frameworks_none"), "give frameworks: or frameworks_none:, not both"
+        )
     if value is None:
         return out, " ".join(str(reason or "").split())
     if not isinstance(value, dict) or not value:
         checker.problem(
-            f"{path}.frameworks",
+            _at(path, "frameworks"),
             "expected a mapping of framework id to item ids, e.g. {owasp-llm: [LLM01]}",
         )
         return out, ""
     for fid, items in value.items():
-        where = f"{path}.frameworks.{fid}"
+        where = _at(path, "frameworks", str(fid))
         if known is not None and fid not in known:
             checker.problem(
                 where, f"unknown framework {fid!r}; frameworks are {', '.join(known) or 'none'}"
@@ -49,9 +61,9 @@ def check_framework_items(
         for i, item in enumerate(items):
             if known is not None and item not in known[fid]:
                 ids = ", ".join(x.id for x in known[fid])
-                checker.problem(f"{where}[{i}]", f"unknown {fid} item {item!r}; items are {ids}")
+                checker.problem(_at(where, i), f"unknown {fid} item {item!r}; items are {ids}")
         order = [x.id for x in known[fid]] if known is not None else sorted(set(items))
-        out[str(fid)] = [x for x in order if x in items]
+        out[str(fid)] = tuple(x for x in order if x in items)
     return out, ""
 
 

@@ -337,10 +337,12 @@ class Rule:
     file: str | None = None
     line: int | None = None
     kinds: frozenset[str] | None = None  # the kinds a component rule can fire on
-    #: framework id -> item ids (catalogs/frameworks), or why none applies
-    frameworks: dict[str, list[str]] = field(default_factory=dict)
+    #: Framework id -> the items of that framework the rule covers (``{"owasp-llm": ("LLM01",)}``).
+    frameworks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Why no framework item applies, for a rule without ``frameworks``.
     frameworks_none: str = ""
-    owasp: list[str] = field(default_factory=list)  # publisher-style ids: LLM01:2025, T6
+    #: The items as their publishers write them: ``LLM01:2025``, ``T6``.
+    owasp: list[str] = field(default_factory=list)
 
     @property
     def location(self) -> str:
@@ -609,7 +611,9 @@ class _Checker:
             owasp=self.frameworks.labels(frameworks) if self.frameworks is not None else [],
         )
 
-    def framework_items(self, raw: dict[str, Any], path: str) -> tuple[dict[str, list[str]], str]:
+    def framework_items(
+        self, raw: dict[str, Any], path: str
+    ) -> tuple[dict[str, tuple[str, ...]], str]:
         """The rule's ``frameworks:`` mapping (ids checked) and ``frameworks_none:`` reason."""
         from workbench.rules._frameworks import check_framework_items
 
