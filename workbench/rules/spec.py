@@ -555,7 +555,6 @@ class _Checker:
         guidelines = self.ids(raw.get("guidelines"), f"{path}.guidelines", "guideline")
         if "guidelines" in raw and not guidelines:
             self.problem(f"{path}.guidelines", "name at least one guideline (1.1 to 4.4)")
-        frameworks, frameworks_none = self.framework_items(raw, path)
         levels = {}
         for key in ("likelihood", "impact"):
             value = raw.get(key)
@@ -606,18 +605,19 @@ class _Checker:
             file=self.file,
             line=self.lines.get(path),
             kinds=kinds_of(cond) if element == "component" else None,
-            frameworks=frameworks,
-            frameworks_none=frameworks_none,
-            owasp=self.frameworks.labels(frameworks) if self.frameworks is not None else [],
         )
 
-    def framework_items(
-        self, raw: dict[str, Any], path: str
-    ) -> tuple[dict[str, tuple[str, ...]], str]:
-        """The rule's ``frameworks:`` mapping (ids checked) and ``frameworks_none:`` reason."""
+    def with_frameworks(self, rule: Rule | None, raw: Any, path: str) -> Rule | None:
+        """*rule* with its ``frameworks:`` items (ids checked) or ``frameworks_none:`` reason."""
         from workbench.rules._frameworks import check_framework_items
 
-        return check_framework_items(self, raw, path)
+        if not isinstance(raw, dict):
+            return rule
+        frameworks, reason = check_framework_items(self, raw, path)
+        if rule is not None:
+            rule.frameworks, rule.frameworks_none = frameworks, reason
+            rule.owasp = self.frameworks.labels(frameworks) if self.frameworks is not None else []
+        return rule
 
     def also(self, raw: Any, path: str, element: str) -> list[Extra]:
         if raw is None:
@@ -779,7 +779,8 @@ def load_rules(
                     str(key), f"unknown top-level key {key!r} (allowed: rules, description)"
                 )
         for i, raw in enumerate(data["rules"]):
-            rule = checker.rule(raw, f"rules[{i}]", seen)
+            where = f"rules[{i}]"
+            rule = checker.with_frameworks(checker.rule(raw, where, seen), raw, where)
             if rule is not None:
                 rules.append(rule)
     if checker.issues:
