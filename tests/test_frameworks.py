@@ -561,3 +561,18 @@ def test_cli_shows_owasp_ids_and_lists_unmapped_rules(tmp_path: Path, capsys: An
     _write(tmp_path, RULE.format(key="frameworks: {owasp-llm: [LLM01]}"), "r.yaml")
     code, out, _ = run(capsys, "rules", "check", str(tmp_path), "--only")
     assert code == 0 and "rules mapped to no OWASP item" not in out
+
+
+def test_cli_coverage_of_a_project_folder_uses_its_state(tmp_path: Path, capsys: Any) -> None:
+    from workbench.project import Project
+
+    project = Project.create(tmp_path / "p", template="support-assistant", actor="tester")
+    code, out, _ = run(
+        capsys, "coverage", str(project.path), "--framework", "owasp-llm", "--format", "json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["system"] == project.model.id
+    assert data["items"] == project.framework_coverage("owasp-llm").to_dict()["items"]
+    code, _out, err = run(capsys, "coverage", str(tmp_path / "missing"), "--framework", "owasp-llm")
+    assert code == 2 and err.startswith("workbench: ")
