@@ -308,15 +308,13 @@ def _assess(item: Any, rules: list[Any], ctx: Any, removed: dict[str, list[str]]
         "rules": tuple(r.id for r in rules),
     }
     wanted: list[str] = []
-    looked_at = ruled_out = 0
+    looked_at = 0
     for rule in rules:
         for element in _candidates(rule, ctx):
             looked_at += 1
             needed = _blocking_unstated(rule, ctx, element)
-            if needed is None or not needed:
-                ruled_out += 1
-                continue
-            wanted += [f"{element.id}.{a}" for a in sorted(needed)]
+            if needed:  # None: stated facts rule it out; empty: nothing stops it
+                wanted += [f"{element.id}.{a}" for a in sorted(needed)]
     wanted += _hinted(item, ctx.model)
     attributes = tuple(dict.fromkeys(wanted))
     controls = [text for r in rules for text in removed.get(r.id, [])]
