@@ -436,7 +436,7 @@ def test_coverage_csv_is_formula_safe(tmp_path: Path) -> None:
 def test_cli_coverage_framework_formats_and_exit_codes(capsys: Any) -> None:
     model = str(REPO / "tests" / "fixtures" / "systems" / "rag-chat.yaml")
     code, out, _ = run(capsys, "coverage", model, "--framework", "owasp-llm")
-    assert code == 0 and out.startswith("OWASP Top 10 for LLM Applications 2025 (2025) on rag-chat")
+    assert code == 0 and out.startswith("OWASP Top 10 for LLM Applications 2025 (version 2025) on rag-chat")
     code, out, _ = run(capsys, "coverage", model, "--framework", "owasp-llm", "--format", "json")
     assert code == 0 and len(json.loads(out)["items"]) == 10
     code, out, _ = run(capsys, "coverage", model, "--framework", "owasp-agentic", "--format", "csv")

@@ -174,7 +174,7 @@ class FrameworkCoverage:
     def to_text(self) -> str:
         counts = self.counts()
         lines = [
-            f"{self.name} ({self.version}) on {self.system}",
+            f"{self.name} (version {self.version}) on {self.system}",
             ", ".join(f"{STATUS_TEXT[s]} {counts[s]}" for s in STATUSES if counts[s]),
             "",
         ]
