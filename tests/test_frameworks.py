@@ -244,23 +244,30 @@ rules:
 
 
 @pytest.mark.parametrize(
-    ("key", "message"),
+    ("key", "line", "message"),
     [
-        ("frameworks: {owasp-llm: [LLM99]}", "unknown owasp-llm item 'LLM99'"),
-        ("frameworks: {owasp-web: [A01]}", "unknown framework 'owasp-web'"),
-        ("frameworks: {owasp-llm: []}", "expected a non-empty list of owasp-llm item ids"),
-        ("frameworks: [LLM01]", "expected a mapping of framework id to item ids"),
-        ("frameworks_none: ''", "say in a sentence why no framework item applies"),
+        ("frameworks: {owasp-llm: [LLM99]}", 8, "unknown owasp-llm item 'LLM99'"),
+        ("frameworks: {owasp-web: [A01]}", 8, "unknown framework 'owasp-web'"),
+        ("frameworks: {owasp-llm: []}", 8, "expected a non-empty list of owasp-llm item ids"),
+        ("frameworks: [LLM01]", 8, "expected a mapping of framework id to a list of item ids"),
+        ("frameworks: {}", 8, "name at least one framework and its items"),
+        (
+            "frameworks: {owasp-llm: [LLM01]}\n    frameworks_none: also this",
+            9,
+            "give frameworks: or frameworks_none:, not both",
+        ),
+        ("frameworks_none: ''", 8, "say in a sentence why no framework item applies"),
     ],
 )
 def test_rule_framework_keys_are_checked_with_file_and_line(
-    tmp_path: Path, catalog: Any, key: str, message: str
+    tmp_path: Path, catalog: Any, key: str, line: int, message: str
 ) -> None:
     path = _write(tmp_path, RULE.format(key=key), "r.yaml")
     with pytest.raises(RuleError) as info:
         load_rules([tmp_path], catalog=catalog)
     issues = [i for i in info.value.issues if message in i.message]
-    assert issues and issues[0].file == str(path) and issues[0].line == 8, info.value.issues
+    assert issues and issues[0].file == str(path) and issues[0].line == line, info.value.issues
+    assert len(info.value.issues) == 1  # said once
 
 
 def test_findings_carry_the_framework_items_of_their_rule(tmp_path: Path, catalog: Any) -> None:
@@ -436,7 +443,9 @@ def test_coverage_csv_is_formula_safe(tmp_path: Path) -> None:
 def test_cli_coverage_framework_formats_and_exit_codes(capsys: Any) -> None:
     model = str(REPO / "tests" / "fixtures" / "systems" / "rag-chat.yaml")
     code, out, _ = run(capsys, "coverage", model, "--framework", "owasp-llm")
-    assert code == 0 and out.startswith("OWASP Top 10 for LLM Applications 2025 (version 2025) on rag-chat")
+    assert code == 0 and out.startswith(
+        "OWASP Top 10 for LLM Applications 2025 (version 2025) on rag-chat"
+    )
     code, out, _ = run(capsys, "coverage", model, "--framework", "owasp-llm", "--format", "json")
     assert code == 0 and len(json.loads(out)["items"]) == 10
     code, out, _ = run(capsys, "coverage", model, "--framework", "owasp-agentic", "--format", "csv")

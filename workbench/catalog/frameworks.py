@@ -31,7 +31,6 @@ from typing import Any
 
 from workbench._resources import catalog_path
 from workbench.errors import CatalogError, InputError
-from workbench.model._yaml import parse_yaml
 
 __all__ = [
     "APPLICABILITY",
@@ -367,20 +366,17 @@ def _item(
 
 
 def _read(path: Path) -> tuple[Any, Mapping[tuple[str | int, ...], int]]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_FRAMEWORK_FILE_BYTES:
-        raise CatalogError(f"{path}: a framework file must be under 500 kB")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CatalogError(f"{path}: not UTF-8 text") from None
-    try:
-        data, lines, _dups = parse_yaml(text, str(path), fast=False)
-    except InputError as exc:  # hostile or broken YAML: the message names file and line
-        raise CatalogError(str(exc)) from None
+    """The data and line map of a framework file, read by the one safe reader."""
+    from workbench._input.read import read_text
+    from workbench._input.yaml import parse_yaml  # YAML only when a catalog is read
+
+    try:  # size limit, UTF-8, no tags, anchors or aliases
+        text = read_text(path, expected="a framework catalog", max_bytes=MAX_FRAMEWORK_FILE_BYTES)
+        data, lines, _dups = parse_yaml(text, str(path), fast=False, expected="a framework catalog")
+    except InputError as exc:  # the message names the file and, where known, the line
+        error = CatalogError(str(exc))
+        error.issues = exc.issues
+        raise error from None
     return data, lines
 
 

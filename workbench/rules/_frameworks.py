@@ -26,28 +26,30 @@ def _at(path: Any, *parts: str | int) -> Any:
 def check_framework_items(
     checker: Any, raw: dict[str, Any], path: Any
 ) -> tuple[dict[str, tuple[str, ...]], str]:
-    """Check *raw*'s framework keys; problems go to *checker* (a rule-file checker)."""
+    """Check the ids of *raw*'s framework keys; problems go to *checker*.
+
+    The rule-spec tables check the shapes (a mapping of lists of text, a text);
+    this adds what they cannot know: the framework and item ids exist, a list is
+    not empty, a reason is not blank, and not both keys are given.
+    """
     known = checker.frameworks
     value = raw.get("frameworks")
     reason = raw.get("frameworks_none")
     out: dict[str, tuple[str, ...]] = {}
-    if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+    if isinstance(reason, str) and not reason.strip():
         checker.problem(
             _at(path, "frameworks_none"), "say in a sentence why no framework item applies"
         )
+    if not isinstance(reason, str) or not reason.strip():
         reason = None
     if value is not None and reason is not None:
         checker.problem(
             _at(path, "frameworks_none"), "give frameworks: or frameworks_none:, not both"
         )
-    if value is None:
+    if not isinstance(value, dict):  # absent, or a shape the tables report
         return out, " ".join(str(reason or "").split())
-    if not isinstance(value, dict) or not value:
-        checker.problem(
-            _at(path, "frameworks"),
-            "expected a mapping of framework id to item ids, e.g. {owasp-llm: [LLM01]}",
-        )
-        return out, ""
+    if not value:
+        checker.problem(_at(path, "frameworks"), "name at least one framework and its items")
     for fid, items in value.items():
         where = _at(path, "frameworks", str(fid))
         if known is not None and fid not in known:
@@ -55,7 +57,9 @@ def check_framework_items(
                 where, f"unknown framework {fid!r}; frameworks are {', '.join(known) or 'none'}"
             )
             continue
-        if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            continue  # the tables report the shape
+        if not items:
             checker.problem(where, f"expected a non-empty list of {fid} item ids")
             continue
         for i, item in enumerate(items):
