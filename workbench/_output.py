@@ -76,6 +76,13 @@ def record_dict(
     return out
 
 
+class PlainRecord:
+    """A dataclass whose :meth:`to_dict` is :func:`record_dict`."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return record_dict(self)
+
+
 def to_json(data: Any) -> str:
     """Serialise *data* as stable, indented JSON (sorted keys, UTF-8 text)."""
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench._output import record_dict
+from workbench._output import PlainRecord
 from workbench.errors import InputError
 
 __all__ = [
@@ -70,14 +70,11 @@ class AttributeChange:
 
 
 @dataclass(frozen=True)
-class ElementChange:
+class ElementChange(PlainRecord):
     """A zone, component or flow present in both models whose attributes changed."""
 
     id: str
     changes: tuple[AttributeChange, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
 
 
 @dataclass
@@ -100,7 +97,7 @@ class SectionDiff:
 
 
 @dataclass(frozen=True)
-class RiskMove:
+class RiskMove(PlainRecord):
     """A finding in both models whose score or band changed, and why."""
 
     finding: str
@@ -113,12 +110,9 @@ class RiskMove:
     new_band: str
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
 
 @dataclass(frozen=True)
-class OrphanedDecision:
+class OrphanedDecision(PlainRecord):
     """A current decision of the old project whose findings the new model no longer has."""
 
     decision: str
@@ -126,9 +120,6 @@ class OrphanedDecision:
     findings: tuple[str, ...]
     missing: tuple[str, ...]
     partial: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
 
 
 def _finding_summary(f: Any) -> dict[str, Any]:

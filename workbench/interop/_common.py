@@ -29,7 +29,7 @@ from typing import Any
 
 from workbench._input.read import DEFAULT_MAX_BYTES, parse_json, read_text
 from workbench._input.yaml import MAX_ALIAS_NODES, parse_yaml
-from workbench._output import record_dict
+from workbench._output import PlainRecord, record_dict
 from workbench.errors import InputError
 from workbench.model.definitions import ID_PATTERN
 
@@ -78,7 +78,7 @@ _CATEGORY_TITLES = {
 
 
 @dataclass(frozen=True)
-class ReportEntry:
+class ReportEntry(PlainRecord):
     """One item of an import report.
 
     ``category`` is one of :data:`CATEGORIES`: ``unmapped`` (something in the file
@@ -93,9 +93,6 @@ class ReportEntry:
     element: str
     what: str
     why: str
-
-    def to_dict(self) -> dict[str, str]:
-        return record_dict(self)
 
     def __str__(self) -> str:
         return f"{self.element}: {self.what}: {self.why}"

@@ -8,7 +8,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from workbench._output import record_dict
+from workbench._output import PlainRecord
 from workbench.errors import InputError
 
 __all__ = [
@@ -91,7 +91,7 @@ class Call:
 
 
 @dataclass
-class FileResult:
+class FileResult(PlainRecord):
     """The scan of one file (or one SavedModel folder).
 
     ``format`` names what the file is (``safetensors``, ``pickle``,
@@ -116,12 +116,9 @@ class FileResult:
         found = [c.safety for c in self.calls]
         self.verdict = worst(found) if found else default
 
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
-
 
 @dataclass
-class FolderInfo:
+class FolderInfo(PlainRecord):
     """What a model folder says about itself (``config.json``, the model card)."""
 
     path: str
@@ -135,9 +132,6 @@ class FolderInfo:
     model_card: str | None = None
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
 
 
 def worst(verdicts: list[str]) -> str:
