@@ -276,11 +276,7 @@ def _parse(data: Any) -> tuple[list[Stage], list[Guideline], list[str]]:
     stages: list[Stage] = []
     guidelines: list[Guideline] = []
     check_ids: set[str] = set()
-    for s_index, raw_stage in enumerate(data["stages"]):
-        where = f"stages[{s_index}]"
-        if not isinstance(raw_stage, dict):
-            problems.append(f"{where}: expected a mapping")
-            continue
+    for s_index, where, raw_stage in _mappings(data["stages"], "stages", "a mapping", problems):
         number = raw_stage.get("number")
         name = _text(raw_stage.get("name"))
         if number != s_index + 1 or isinstance(number, bool):
@@ -293,11 +289,8 @@ def _parse(data: Any) -> tuple[list[Stage], list[Guideline], list[str]]:
             problems.append(f"{where}: expected a 'guidelines' list")
             continue
         numbers: list[str] = []
-        for g_index, raw in enumerate(raw_guidelines):
-            gwhere = f"{where}.guidelines[{g_index}]"
-            if not isinstance(raw, dict):
-                problems.append(f"{gwhere}: expected a mapping")
-                continue
+        listed = _mappings(raw_guidelines, f"{where}.guidelines", "a mapping", problems)
+        for g_index, gwhere, raw in listed:
             g_number = str(raw.get("number", "")).strip()
             expected = f"{number}.{g_index + 1}"
             if not _NUMBER.match(g_number) or g_number != expected:
@@ -308,33 +301,18 @@ def _parse(data: Any) -> tuple[list[Stage], list[Guideline], list[str]]:
                 problems.append(f"guideline {g_number}: a title is required")
             if not summary:
                 problems.append(f"guideline {g_number}: a summary is required")
-            checks: list[GuidelineCheck] = []
             raw_checks = raw.get("checks")
             if not isinstance(raw_checks, list) or not raw_checks:
                 problems.append(f"guideline {g_number}: expected a non-empty 'checks' list")
                 raw_checks = []
-            for c_index, raw_check in enumerate(raw_checks):
-                cwhere = f"guideline {g_number}: checks[{c_index}]"
-                if not isinstance(raw_check, dict):
-                    problems.append(f"{cwhere}: expected a mapping with id and text")
-                    continue
-                check_id = str(raw_check.get("id", "")).strip()
-                check_text = _text(raw_check.get("text"))
-                if not _CHECK_ID.match(check_id):
-                    problems.append(f"{cwhere}: id {check_id!r} should be lower-case-with-dashes")
-                    continue
-                if check_id in check_ids:
-                    problems.append(f"{cwhere}: duplicate check id {check_id!r}")
-                    continue
-                if not check_text:
-                    problems.append(f"{cwhere}: a text is required")
-                check_ids.add(check_id)
-                spec = None
-                if "evaluate" in raw_check:
-                    spec = _check_spec(raw_check["evaluate"], f"check {check_id}", problems)
-                checks.append(
-                    GuidelineCheck(id=check_id, text=check_text, guideline=g_number, evaluate=spec)
-                )
+            entries = _mappings(
+                raw_checks, f"guideline {g_number}: checks", "a mapping with id and text", problems
+            )
+            checks: list[GuidelineCheck] = []
+            for _index, cwhere, raw_check in entries:
+                check = _parse_check(raw_check, cwhere, g_number, check_ids, problems)
+                if check is not None:
+                    checks.append(check)
             numbers.append(g_number)
             guidelines.append(
                 Guideline(
@@ -355,6 +333,39 @@ def _parse(data: Any) -> tuple[list[Stage], list[Guideline], list[str]]:
             f"({len(guidelines)} in all)"
         )
     return stages, guidelines, problems
+
+
+def _mappings(
+    items: list[Any], place: str, expected: str, problems: list[str]
+) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """Each mapping of *items* with its index and place (``place[i]``); others are problems."""
+    for index, raw in enumerate(items):
+        where = f"{place}[{index}]"
+        if isinstance(raw, dict):
+            yield index, where, raw
+        else:
+            problems.append(f"{where}: expected {expected}")
+
+
+def _parse_check(
+    raw: dict[str, Any], where: str, guideline: str, check_ids: set[str], problems: list[str]
+) -> GuidelineCheck | None:
+    """One check of a guideline, or ``None`` with what is wrong in *problems*."""
+    check_id = str(raw.get("id", "")).strip()
+    check_text = _text(raw.get("text"))
+    if not _CHECK_ID.match(check_id):
+        problems.append(f"{where}: id {check_id!r} should be lower-case-with-dashes")
+        return None
+    if check_id in check_ids:
+        problems.append(f"{where}: duplicate check id {check_id!r}")
+        return None
+    if not check_text:
+        problems.append(f"{where}: a text is required")
+    check_ids.add(check_id)
+    spec = None
+    if "evaluate" in raw:
+        spec = _check_spec(raw["evaluate"], f"check {check_id}", problems)
+    return GuidelineCheck(id=check_id, text=check_text, guideline=guideline, evaluate=spec)
 
 
 def _names(value: Any) -> tuple[str, ...] | None:
