@@ -116,6 +116,21 @@ class Importer:
             )
         )
 
+    def keep_text(
+        self,
+        values: dict[str, Any],
+        key: str,
+        value: Any,
+        element: str,
+        *,
+        single: bool,
+        field_name: str | None = None,
+    ) -> None:
+        """Set ``values[key]`` to the clean text of *value* (see :meth:`text`) when there is any."""
+        text = self.text(value, element, field_name or key, single)
+        if text:
+            values[key] = text
+
     def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
         """Clean text from the file; what had to change goes into the report."""
         return clean_text(

@@ -859,12 +859,8 @@ class _OtmImport(Importer):
         facts: dict[str, Any] = {}
         if name and not (self.native and p_attrs.get(NS + "unnamed") == "true"):
             facts["name"] = name
-        description = self.text(project.get("description"), element, "description", False)
-        if description:
-            facts["description"] = description
-        owner = self.text(project.get("owner"), element, "owner", True)
-        if owner:
-            facts["owner"] = owner
+        self.keep_text(facts, "description", project.get("description"), element, single=False)
+        self.keep_text(facts, "owner", project.get("owner"), element, single=True)
         specs = {s.name: s for s in SYSTEM_FACTS}
         custom: list[Any] = []
         for key, raw in p_attrs.items():
@@ -1391,9 +1387,7 @@ class _OtmImport(Importer):
         values: dict[str, Any] = {}
         if name and attrs.get(NS + "unnamed") != "true":
             values["name"] = name
-        description = self.text(entry.get("description"), element, "description", False)
-        if description:
-            values["description"] = description
+        self.keep_text(values, "description", entry.get("description"), element, single=False)
         return values
 
     def _rest(self) -> None:

@@ -853,15 +853,9 @@ class _ThreagileImport(Importer):
         kind, implied = self._asset_kind(key, asset, element)
         table = model.attributes_for(kind)
         values: dict[str, Any] = {k: v for k, v in implied.items() if k in table}
-        name = self.text(_name_of(key, asset), element, "name", True)
-        if name:
-            values["name"] = name
-        description = self.text(asset.get("description"), element, "description", False)
-        if description:
-            values["description"] = description
-        owner = self.text(asset.get("owner"), element, "owner", True)
-        if owner:
-            values["owner"] = owner
+        self.keep_text(values, "name", _name_of(key, asset), element, single=True)
+        self.keep_text(values, "description", asset.get("description"), element, single=False)
+        self.keep_text(values, "owner", asset.get("owner"), element, single=True)
         tags = text_list(asset.get("tags"))
         conf = _norm(asset.get("confidentiality"))
         if conf:

@@ -975,9 +975,7 @@ class _TdImport(Importer):
             values["description"] = description
         if data.get("isEncrypted") is True:
             values["encrypted"] = True
-        protocol = self.text(data.get("protocol"), element, "protocol", True)
-        if protocol:
-            values["protocol"] = protocol
+        self.keep_text(values, "protocol", data.get("protocol"), element, single=True)
         cell_id = cell.get("id")
         if self.keep_ids and valid_id(cell_id) and self.ids.take(str(cell_id)):
             fid = str(cell_id)

@@ -267,12 +267,8 @@ class _TmbomImport(Importer):
             if len(ends) != 2:
                 continue
             values: dict[str, Any] = {}
-            name = self.text(f.get("title"), element, "title", True)
-            if name:
-                values["name"] = name
-            description = self.text(f.get("description"), element, "description", False)
-            if description:
-                values["description"] = description
+            self.keep_text(values, "name", f.get("title"), element, single=True, field_name="title")
+            self.keep_text(values, "description", f.get("description"), element, single=False)
             if isinstance(f.get("encrypted"), bool):
                 values["encrypted"] = f["encrypted"]
             fid = self.ids.claim(f.get("symbolic_name"), default="flow")
