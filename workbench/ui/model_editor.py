@@ -158,6 +158,17 @@ class _EditForm:
         self._message(result.message, result.ok)
         return result
 
+    def _done_picking(self, element: str, result: Any) -> Any:
+        """Show *result*; when it succeeded, pick *element* (the one added or renamed)."""
+        if result.ok:
+            self.pick.value = element
+        return self._done(result)
+
+    def _on_picked(self, action: Callable[[str], Any]) -> Any:
+        """Run *action* on the picked element and show its result (nothing when none is)."""
+        picked = self.pick.value
+        return self._done(action(picked)) if picked else None
+
     def _load(self) -> None:
         raise NotImplementedError
 
@@ -317,9 +328,7 @@ class ComponentForm(_EditForm):
         result = self.session.add_component(
             cid, self.kind.value, self.zone.value or "", **self._values()
         )
-        if result.ok:
-            self.pick.value = cid
-        return self._done(result)
+        return self._done_picking(cid, result)
 
     def submit_save(self) -> Any:
         cid = self.pick.value
@@ -361,8 +370,7 @@ class ComponentForm(_EditForm):
         result = self.session.rename_component(old, new)
         if result.ok:
             self.new_id.value = ""
-            self.pick.value = new
-        return self._done(result)
+        return self._done_picking(new, result)
 
 
 class ZoneForm(_EditForm):
@@ -413,25 +421,17 @@ class ZoneForm(_EditForm):
     def submit_add(self) -> Any:
         zid = self.id.value.strip()
         result = self.session.add_zone(zid, int(self.trust.value), self.name.value.strip() or None)
-        if result.ok:
-            self.pick.value = zid
-        return self._done(result)
+        return self._done_picking(zid, result)
 
     def submit_save(self) -> Any:
-        zid = self.pick.value
-        if not zid:
-            return None
-        return self._done(
-            self.session.update_zone(
+        return self._on_picked(
+            lambda zid: self.session.update_zone(
                 zid, trust=int(self.trust.value), name=self.name.value.strip() or None
             )
         )
 
     def submit_remove(self) -> Any:
-        zid = self.pick.value
-        if not zid:
-            return None
-        return self._done(self.session.remove_zone(zid))
+        return self._on_picked(self.session.remove_zone)
 
 
 class FlowForm(_EditForm):
@@ -537,16 +537,11 @@ class FlowForm(_EditForm):
         result = self.session.add_flow(
             fid, self.source.value or "", self.target.value or "", list(self.data.value), **attrs
         )
-        if result.ok:
-            self.pick.value = fid
-        return self._done(result)
+        return self._done_picking(fid, result)
 
     def submit_save(self) -> Any:
-        fid = self.pick.value
-        if not fid:
-            return None
-        return self._done(
-            self.session.update_flow(
+        return self._on_picked(
+            lambda fid: self.session.update_flow(
                 fid,
                 source=self.source.value,
                 target=self.target.value,
@@ -556,10 +551,7 @@ class FlowForm(_EditForm):
         )
 
     def submit_remove(self) -> Any:
-        fid = self.pick.value
-        if not fid:
-            return None
-        return self._done(self.session.remove_flow(fid))
+        return self._on_picked(self.session.remove_flow)
 
 
 class ModelEditor:
