@@ -36,6 +36,7 @@ import ipywidgets as W
 import plotly.graph_objects as go
 
 from workbench.layout import layout_view, route, zone_node
+from workbench.ui._notify import report_failure
 from workbench.ui.clickable import ClickableHTML, WidthProbe
 from workbench.ui.style import GREY, PATH_COLOUR, esc, replace_child, sync_figure
 
@@ -879,9 +880,7 @@ class GraphView:
             self.select_flow(self._flow_ids[index])
 
     def select(self, component_id: str | None) -> None:
-        result = self.session.select_component(component_id)
-        if not result.ok:
-            self._message(result.message, False)
+        report_failure(self.session.select_component(component_id), self._message)
 
     def select_flow(self, flow_id: str) -> None:
         result = self.session.select_flow(flow_id)

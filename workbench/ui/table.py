@@ -7,6 +7,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from workbench.ui._notify import report_failure
 from workbench.ui.clickable import ClickableHTML
 from workbench.ui.style import STATUS_WORDS, band_badge, esc, technique_link
 
@@ -171,17 +172,14 @@ class ThreatTable:
                 result = select(value)
             else:
                 result = self.session.set_filter(name, change["new"] or None)
-            if not result.ok:
-                self._message(result.message, False)
+            report_failure(result, self._message)
 
         return handler
 
     def _on_row(self, action: str, finding_id: str) -> None:
         if action != "finding":
             return
-        result = self.session.select_finding(finding_id)
-        if not result.ok:
-            self._message(result.message, False)
+        report_failure(self.session.select_finding(finding_id), self._message)
 
     def _on_sort(self, _change: dict[str, Any]) -> None:
         if self._updating:
@@ -199,9 +197,7 @@ class ThreatTable:
     def _on_pick(self, change: dict[str, Any]) -> None:
         if self._updating or not change["new"]:
             return
-        result = self.session.select_finding(change["new"])
-        if not result.ok:
-            self._message(result.message, False)
+        report_failure(self.session.select_finding(change["new"]), self._message)
 
     # -- drawing ------------------------------------------------------------------------------------
     def refresh_options(self) -> None:

@@ -10,6 +10,7 @@ import ipywidgets as W
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from workbench.ui._notify import report_failure
 from workbench.ui.clickable import ClickableHTML, WidthProbe
 from workbench.ui.style import (
     GREY,
@@ -535,9 +536,7 @@ class AttackPathsView:
     def _on_select(self, change: dict[str, Any]) -> None:
         if self._updating:
             return
-        result = self.session.select_path(change["new"])
-        if not result.ok:
-            self._message(result.message, False)
+        report_failure(self.session.select_path(change["new"]), self._message)
 
     def refresh(self) -> None:
         s = self.session
