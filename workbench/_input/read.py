@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ __all__ = [
     "check_text_size",
     "decode_text",
     "depth_ok",
+    "os_errors",
     "parse_json",
     "read_bytes",
     "read_text",
@@ -39,26 +42,34 @@ def too_large(name: str, size: int | None, max_bytes: int, expected: str | None)
     return f"{name}: too large{shown}: the limit is {max_bytes:,} bytes{_for(expected)}"
 
 
+@contextmanager
+def os_errors(name: str, expected: str | None = None) -> Iterator[None]:
+    """Turn what the system says when *name* cannot be opened or read into an :class:`InputError`."""
+    try:
+        yield
+    except FileNotFoundError:
+        wanted = f" (expected {expected})" if expected else ""
+        raise InputError(f"{name}: no such file{wanted}") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: is a folder, not {expected or 'a file'}") from None
+    except PermissionError:
+        raise InputError(f"{name}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+
+
 def read_bytes(
     path: str | os.PathLike[str], *, expected: str, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> bytes:
     """The bytes of *path*, at most *max_bytes*; :class:`InputError` otherwise."""
     p = Path(path)
     name = str(path)
-    try:
+    with os_errors(name, expected):
         size = p.stat().st_size
         if size > max_bytes:
             raise InputError(too_large(name, size, max_bytes, expected))
         with p.open("rb") as handle:
             raw = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file (expected {expected})") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a folder, not {expected}") from None
-    except PermissionError:
-        raise InputError(f"{name}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:
         raise InputError(too_large(name, None, max_bytes, expected))
     return raw

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench._input.read import os_errors
 from workbench.errors import InputError
 from workbench.scan._core import (
     LIMITS,
@@ -169,16 +170,10 @@ def scan_file(path: str | os.PathLike[str], display: str | None = None,
     p = Path(path)
     name = display or str(path)
     result = FileResult(path=name)
-    try:
+    with os_errors(name):
         if not stat.S_ISREG(p.stat().st_mode):
             raise InputError(f"{name}: not a regular file (a device, pipe or socket): refused")
         handle = p.open("rb")
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{name}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
     with handle:
         result.size = os.fstat(handle.fileno()).st_size
         head = handle.read(16)
