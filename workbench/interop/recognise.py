@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from workbench._resources import catalog_path
 from workbench.errors import InputError
@@ -227,18 +227,19 @@ def load_recogniser() -> Recogniser:
     return Recogniser(data, str(path))
 
 
-def recognise(
-    *,
-    type: Any = None,
-    name: Any = None,
-    description: Any = None,
-    accept: Iterable[str] | None = None,
-    zones: bool = True,
-) -> Recognition | None:
+class _Query(TypedDict, total=False):
+    """What :meth:`Recogniser.recognise` is asked about (each keyword optional)."""
+
+    type: Any
+    name: Any
+    description: Any
+    accept: Iterable[str] | None
+    zones: bool
+
+
+def recognise(**query: Unpack[_Query]) -> Recognition | None:
     """:meth:`Recogniser.recognise` with the bundled table."""
-    return load_recogniser().recognise(
-        type=type, name=name, description=description, accept=accept, zones=zones
-    )
+    return load_recogniser().recognise(**query)
 
 
 def data_kinds_for(*texts: Any) -> list[tuple[str, str]]:
