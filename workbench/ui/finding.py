@@ -33,6 +33,15 @@ TREATMENTS = ("mitigate", "accept", "transfer", "avoid", "not_applicable")
 SECTION_TITLES = ("Decision", "Scoring", "Mitigations")
 _WIDE = W.Layout(width="98%")
 _WRAP = W.Layout(flex_flow="row wrap", align_items="center")
+#: What a chosen mitigation keeps when only its status changes.
+_KEPT_ON_STATUS_CHANGE = (
+    "owner",
+    "likelihood_effect",
+    "impact_effect",
+    "due",
+    "ticket",
+    "effect_reason",
+)
 _STYLE: dict[str, str] = {}
 
 
@@ -291,8 +300,11 @@ class FindingPanel:
         fid = self.session.selected_finding
         if not fid:
             return None
-        result = self.session.clear_override(fid)
-        self.score_message.value = _message(result)
+        return self._show_result(self.score_message, self.session.clear_override(fid))
+
+    def _show_result(self, place: Any, result: Any) -> Any:
+        """Show *result* in the *place* beside its form and in the workbench's message line."""
+        place.value = _message(result)
         self._message(result.message, result.ok)
         return result
 
@@ -307,35 +319,21 @@ class FindingPanel:
             status=self.mitigation_status.value,
             owner=self.mitigation_owner.value.strip() or None,
         )
-        self.mitigation_message.value = _message(result)
-        self._message(result.message, result.ok)
-        return result
+        return self._show_result(self.mitigation_message, result)
 
     def _change_status(self, mitigation: Any, status: str) -> None:
         fid = self.session.selected_finding
         if not fid or status == mitigation.status:
             return
-        result = self.session.choose_mitigation(
-            fid,
-            mitigation.id,
-            status=status,
-            owner=mitigation.owner,
-            likelihood_effect=mitigation.likelihood_effect,
-            impact_effect=mitigation.impact_effect,
-            due=mitigation.due,
-            ticket=mitigation.ticket,
-            effect_reason=mitigation.effect_reason,
-        )
-        self.mitigation_message.value = _message(result)
-        self._message(result.message, result.ok)
+        kept = {name: getattr(mitigation, name) for name in _KEPT_ON_STATUS_CHANGE}
+        result = self.session.choose_mitigation(fid, mitigation.id, status=status, **kept)
+        self._show_result(self.mitigation_message, result)
 
     def _remove(self, mitigation_id: str) -> None:
         fid = self.session.selected_finding
         if not fid:
             return
-        result = self.session.remove_mitigation(fid, mitigation_id)
-        self.mitigation_message.value = _message(result)
-        self._message(result.message, result.ok)
+        self._show_result(self.mitigation_message, self.session.remove_mitigation(fid, mitigation_id))
 
     def record_decision(self) -> Any:
         fid = self.session.selected_finding
