@@ -57,3 +57,19 @@ def test_flow_form_saves_and_removes_the_picked_flow(wb: Workbench) -> None:
     assert "wb-ok" in flows.message.value
     assert flows.submit_remove().ok
     assert flow.id not in {f.id for f in model().flows()}
+
+
+def test_a_status_change_keeps_the_mitigations_other_choices(wb: Workbench) -> None:
+    s, panel = wb.session, wb.finding
+    row = next(r for r in s.all_rows() if r["element"] == "chat-frontend")
+    wb.table.picker.options = [*wb.table.picker.options, (row["title"], row["id"])]
+    wb.table.picker.value = row["id"]
+    panel.candidate.value = panel.candidate.options[0][1]
+    panel.mitigation_status.value = "planned"
+    panel.mitigation_owner.value = "app team"
+    panel.add_mitigation.click()
+    status = panel.chosen_box.children[1].children[0]
+    status.value = "done"
+    (chosen,) = s.chosen()
+    assert (chosen.status, chosen.owner) == ("done", "app team")
+    assert "wb-ok" in panel.mitigation_message.value
