@@ -59,7 +59,7 @@ TARGET_SIZE = 10_000
 TARGET_ANALYSIS_S = 2.0  # 10,000 components, 30,000 flows, attack paths included
 TARGET_CSV_S = 1.0  # register CSV at 10,000 components
 TARGET_GROWTH_PER_10X = 12.0  # "close to linear": at most 12x time or memory per 10x size
-FINDINGS_BUDGET = 8.0  # findings per component on realistic systems (THREAT-KNOWLEDGE §2)
+FINDINGS_BUDGET = 8.0  # findings per component on realistic systems (docs/knowledge/concepts.md#findings)
 
 
 @dataclass
