@@ -35,6 +35,11 @@ NOTEBOOKS = ROOT / "notebooks"
 CASE_STUDY = "case-study.py"
 CASES = NOTEBOOKS / "case-studies.toml"
 PAIRING = "ipynb,py:percent"
+#: jupytext's settings for these notebooks; jupytext copies the metadata filter into the
+#: .ipynb it writes, so this script does too (a save in JupyterLab then changes nothing).
+FILTER = tomllib.loads((NOTEBOOKS / "jupytext.toml").read_text(encoding="utf-8"))[
+    "notebook_metadata_filter"
+]
 
 
 def sources() -> list[Path]:
@@ -80,7 +85,7 @@ def finished(nb: Any, name: str, paired: bool) -> str:
             cell["execution_count"] = None
     metadata: dict[str, Any] = {"kernelspec": nb.metadata["kernelspec"]}
     if paired:
-        metadata["jupytext"] = {"formats": PAIRING}
+        metadata["jupytext"] = {"formats": PAIRING, "notebook_metadata_filter": FILTER}
     nb.metadata = nbformat.from_dict(metadata)
     nb.nbformat, nb.nbformat_minor = 4, 5
     nbformat.validate(nb)
