@@ -122,6 +122,16 @@ def test_source_and_its_notebook_agree(source: str) -> None:
     assert text.metadata["jupytext"]["formats"] == "ipynb,py:percent"
 
 
+@pytest.mark.parametrize("source", sorted(p.name for p in NOTEBOOKS.glob("*.py")))
+def test_source_is_as_jupytext_writes_it(source: str) -> None:
+    """Saving the paired notebook (JupyterLab with jupytext) rewrites the .py: it stays the same."""
+    jupytext = pytest.importorskip("jupytext")
+    written = jupytext.writes(jupytext.read(NOTEBOOKS / source.replace(".py", ".ipynb")), "py:percent")
+    assert written == (NOTEBOOKS / source).read_text(encoding="utf-8"), (
+        f"notebooks/{source} is not in jupytext's form: run jupytext --sync notebooks/{source}"
+    )
+
+
 def test_case_study_copies_are_the_case_study_with_one_example_each() -> None:
     jupytext = pytest.importorskip("jupytext")
     source = _cells(jupytext.read(NOTEBOOKS / "case-study.py", fmt="py:percent"))
