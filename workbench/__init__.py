@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "PathLimits": "workbench.rules",
     # register and risk
     "ThreatRegister": "workbench.register",
+    "RegisterRow": "workbench.register",
     "RiskMatrix": "workbench.risk",
     "load_matrix": "workbench.risk",
 }

@@ -10,7 +10,9 @@ import csv
 import datetime as dt
 import io
 import json
+import sys
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from workbench._csvsafe import protect
@@ -37,6 +39,17 @@ def date_option(text: str | None, option: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InputError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def write_output(text: str, output: str | None, *, note: str = "") -> None:
+    """*text* to the file *output* atomically (saying so on stderr, with *note*), else stdout."""
+    if output:
+        from workbench._atomic import atomic_write_text
+
+        atomic_write_text(Path(output), text)
+        print(f"wrote {output}{note}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
 
 
 def to_json(data: Any) -> str:

@@ -414,35 +414,12 @@ def diff_models(
 
     orphans: list[OrphanedDecision] = []
     if old_decisions is not None:
-        from workbench.risk.decisions import current_decisions
-
-        current: Mapping[str, Any]
-        if isinstance(old_decisions, Mapping):
-            current = old_decisions
-        else:
-            decisions: Iterable[Any] = old_decisions
-            current = current_decisions(decisions)
         manual = list(manual_findings)
-        old_ids = set(old_by_id) | {fid for fid, el in manual if _element_exists(old, el)}
-        new_ids = set(new_by_id) | {fid for fid, el in manual if _element_exists(new, el)}
-        seen: set[str] = set()
-        for d in sorted(current.values(), key=lambda d: d.id):
-            if d.id in seen:
-                continue
-            seen.add(d.id)
-            gone = tuple(f for f in d.findings if f not in new_ids and f in old_ids)
-            if not gone:
-                continue
-            missing_now = [f for f in d.findings if f not in new_ids]
-            orphans.append(
-                OrphanedDecision(
-                    decision=d.id,
-                    treatment=d.treatment,
-                    findings=tuple(d.findings),
-                    missing=gone,
-                    partial=len(missing_now) < len(d.findings),
-                )
-            )
+        orphans = _orphaned_decisions(
+            old_decisions,
+            old_ids=set(old_by_id) | {fid for fid, el in manual if _element_exists(old, el)},
+            new_ids=set(new_by_id) | {fid for fid, el in manual if _element_exists(new, el)},
+        )
     return ModelDiff(
         old_system=old.id,
         new_system=new.id,
@@ -457,6 +434,40 @@ def diff_models(
         atlas_version=after.atlas_version,
         rules_digest=after.rules_digest,
     )
+
+
+def _orphaned_decisions(
+    old_decisions: Mapping[str, Any] | Iterable[Any], *, old_ids: set[str], new_ids: set[str]
+) -> list[OrphanedDecision]:
+    """Current decisions of the old project with findings that are gone in the new model."""
+    from workbench.risk.decisions import current_decisions
+
+    current: Mapping[str, Any]
+    if isinstance(old_decisions, Mapping):
+        current = old_decisions
+    else:
+        decisions: Iterable[Any] = old_decisions
+        current = current_decisions(decisions)
+    orphans: list[OrphanedDecision] = []
+    seen: set[str] = set()
+    for d in sorted(current.values(), key=lambda d: d.id):
+        if d.id in seen:
+            continue
+        seen.add(d.id)
+        gone = tuple(f for f in d.findings if f not in new_ids and f in old_ids)
+        if not gone:
+            continue
+        missing_now = [f for f in d.findings if f not in new_ids]
+        orphans.append(
+            OrphanedDecision(
+                decision=d.id,
+                treatment=d.treatment,
+                findings=tuple(d.findings),
+                missing=gone,
+                partial=len(missing_now) < len(d.findings),
+            )
+        )
+    return orphans
 
 
 def _load(path: Path) -> tuple[Any, Any]:

@@ -24,8 +24,6 @@ import copy
 import datetime as dt
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -35,6 +33,7 @@ from typing import Any
 from workbench._atomic import atomic_write_text
 from workbench.errors import InputError, ProjectError
 from workbench.model._yaml import dump_yaml, parse_yaml
+from workbench.risk.manual import manual_finding_id
 from workbench.risk.mitigations import ChosenMitigation, MitigationError, residual_risk
 from workbench.rules.findings import Finding
 
@@ -56,17 +55,6 @@ Clock = Callable[[], dt.datetime]
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _slug(text: str, limit: int = 48) -> str:
-    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", norm.lower()).strip("-")
-    return (slug[:limit].rstrip("-")) or "finding"
-
-
-def manual_finding_id(title: str, element: str) -> str:
-    """``manual-<slug of the title>@<element>``: stable, never a counter."""
-    return f"manual-{_slug(title)}@{element}"
 
 
 def _sha(data: bytes) -> str:

@@ -18,7 +18,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from workbench.rules.engine import AnalysisResult
 
-__all__ = ["COLUMNS", "Column", "ThreatRegister", "write_csv_atomic"]
+__all__ = ["COLUMNS", "Column", "RegisterRow", "ThreatRegister", "write_csv_atomic"]
 
 LIST_SEPARATOR = "; "
 
@@ -196,6 +196,102 @@ INTEGER_COLUMNS = frozenset(c.name for c in COLUMNS if c.type == "integer")
 EDITABLE_COLUMNS = tuple(c.name for c in COLUMNS if c.editable)
 
 
+_LIST_COLUMNS = frozenset(c.name for c in COLUMNS if c.type == "list")
+
+
+@dataclass(frozen=True, eq=False)
+class RegisterRow(Mapping[str, Any]):
+    """One row of the register: a typed, read-only record of every column of :data:`COLUMNS`.
+
+    Read it by attribute (``row.score``). It is also a read-only mapping in
+    column order (``row["score"]``, ``row.get("owner")``, ``dict(row)``), and
+    equal to a mapping with the same columns and values; there a list column
+    reads as a new list, as in the rows of earlier versions.
+    """
+
+    id: str | None = None
+    manual: bool | None = None
+    element: str | None = None
+    element_type: str | None = None
+    element_name: str | None = None
+    zone: str | None = None
+    rule: str | None = None
+    title: str | None = None
+    technique: str | None = None
+    technique_name: str | None = None
+    techniques: tuple[str, ...] | None = None
+    tactics: tuple[str, ...] | None = None
+    preconditions: tuple[str, ...] | None = None
+    reason: str | None = None
+    assumptions: tuple[str, ...] | None = None
+    assumed: bool | None = None
+    mitigations: tuple[str, ...] | None = None
+    controls: tuple[str, ...] | None = None
+    guidelines: tuple[str, ...] | None = None
+    likelihood: int | None = None
+    impact: int | None = None
+    score: int | None = None
+    band: str | None = None
+    likelihood_reason: str | None = None
+    impact_reason: str | None = None
+    status: str | None = None
+    treatment: str | None = None
+    rationale: str | None = None
+    owner: str | None = None
+    decided_by: str | None = None
+    decided_on: str | None = None
+    review_by: str | None = None
+    due: str | None = None
+    carrier: str | None = None
+    design_change: str | None = None
+    confirmed_by: str | None = None
+    chosen_mitigations: tuple[str, ...] | None = None
+    residual_likelihood: int | None = None
+    residual_impact: int | None = None
+    residual_score: int | None = None
+    residual_band: str | None = None
+    projected_likelihood: int | None = None
+    projected_impact: int | None = None
+    projected_score: int | None = None
+    projected_band: str | None = None
+    links: tuple[str, ...] | None = None
+    notes: str | None = None
+    row_version: str | None = None
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[str, Any]) -> RegisterRow:
+        """The row of the columns *row* holds (others ``None``); lists become tuples."""
+        values = {name: row.get(name) for name in COLUMN_NAMES}
+        for name in _LIST_COLUMNS:
+            value = values[name]
+            if value is not None:
+                values[name] = tuple(value)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> RegisterRow:
+        """A copy with *changes* (column names) applied."""
+        return RegisterRow.from_mapping({**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as a plain dict in column order (lists as lists, ready for JSON)."""
+        return {name: self[name] for name in COLUMN_NAMES}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in _BY_NAME:
+            raise KeyError(name)
+        value = getattr(self, name)
+        return list(value) if name in _LIST_COLUMNS and value is not None else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COLUMN_NAMES)
+
+    def __len__(self) -> int:
+        return len(COLUMN_NAMES)
+
+    def __repr__(self) -> str:
+        return f"RegisterRow(id={self.id!r}, band={self.band!r}, status={self.status!r})"
+
+
 def row_version(row: Mapping[str, Any]) -> str:
     """A short digest of a row's editable fields."""
     data = {name: _plain(row.get(name)) for name in EDITABLE_COLUMNS}
@@ -226,6 +322,18 @@ def _zone_of(model: Any, element: str, element_type: str) -> str:
         return ""
 
 
+#: Columns a finding gives as they are, and the list columns it gives as lists.
+_FINDING_FIELDS = (
+    "id", "manual", "element", "element_type", "element_name", "rule", "title", "technique",
+    "reason", "likelihood", "impact", "score", "band", "likelihood_reason", "impact_reason",
+    "status",
+)
+_FINDING_LISTS = (
+    "techniques", "tactics", "preconditions", "assumptions", "mitigations", "controls",
+    "guidelines",
+)
+
+
 def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any]:
     """The register row of one finding, before any analyst's work is applied."""
     try:
@@ -235,33 +343,14 @@ def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any
     except (KeyError, LookupError):
         technique_name = ""
     row: dict[str, Any] = dict.fromkeys(COLUMN_NAMES)
+    for name in _FINDING_FIELDS:
+        row[name] = getattr(f, name)
+    for name in _FINDING_LISTS:
+        row[name] = list(getattr(f, name))
     row.update(
-        id=f.id,
-        manual=f.manual,
-        element=f.element,
-        element_type=f.element_type,
-        element_name=f.element_name,
         zone=_zone_of(model, f.element, f.element_type),
-        rule=f.rule,
-        title=f.title,
-        technique=f.technique,
         technique_name=technique_name,
-        techniques=list(f.techniques),
-        tactics=list(f.tactics),
-        preconditions=list(f.preconditions),
-        reason=f.reason,
-        assumptions=list(f.assumptions),
         assumed=bool(getattr(f, "assumed", False)),
-        mitigations=list(f.mitigations),
-        controls=list(f.controls),
-        guidelines=list(f.guidelines),
-        likelihood=f.likelihood,
-        impact=f.impact,
-        score=f.score,
-        band=f.band,
-        likelihood_reason=f.likelihood_reason,
-        impact_reason=f.impact_reason,
-        status=f.status,
         chosen_mitigations=[],
         links=[],
     )
@@ -271,33 +360,26 @@ def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any
 def _base_rows(result: AnalysisResult, model: Any, catalog: Any) -> list[dict[str, Any]]:
     rows = [finding_row(f, model, catalog) for f in result.findings]
     for err in result.errors:
+        # a rule that failed: a row of its own, empty where a finding has its facts
         row: dict[str, Any] = dict.fromkeys(COLUMN_NAMES)
+        row.update(dict.fromkeys(_EMPTY_TEXT_COLUMNS, ""))
+        row.update({name: [] for name in _LIST_COLUMNS})
         row.update(
             id=f"{err.rule}@{err.element or '*'}",
             manual=False,
             element=err.element or "",
-            element_type="",
-            element_name="",
-            zone="",
             rule=err.rule,
             title=f"rule {err.rule} failed",
-            technique="",
-            technique_name="",
-            techniques=[],
-            tactics=[],
-            preconditions=[],
             reason=err.message,
-            assumptions=[],
             assumed=False,
-            mitigations=[],
-            controls=[],
-            guidelines=[],
             status="rule_error",
-            chosen_mitigations=[],
-            links=[],
         )
         rows.append(row)
     return rows
+
+
+#: The text columns a rule-error row leaves empty (the others of a finding's facts are None).
+_EMPTY_TEXT_COLUMNS = ("element_type", "element_name", "zone", "technique", "technique_name")
 
 
 class ThreatRegister:
@@ -310,11 +392,11 @@ class ThreatRegister:
 
     def __init__(self, rows: Iterable[Mapping[str, Any]], *, system: str = "") -> None:
         self.system = system
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[RegisterRow] = []
         for row in rows:
             full = {name: row.get(name) for name in COLUMN_NAMES}
             full["row_version"] = row_version(full)
-            self._rows.append(full)
+            self._rows.append(RegisterRow.from_mapping(full))
 
     @classmethod
     def from_result(
@@ -326,20 +408,21 @@ class ThreatRegister:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def rows(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._rows]
+    def rows(self) -> list[RegisterRow]:
+        """The rows, in register order (read-only; ``dict(row)`` for a plain copy)."""
+        return list(self._rows)
 
-    def row(self, finding_id: str) -> dict[str, Any]:
+    def row(self, finding_id: str) -> RegisterRow:
         for r in self._rows:
-            if r["id"] == finding_id:
-                return dict(r)
+            if r.id == finding_id:
+                return r
         raise KeyError(finding_id)
 
     @property
     def df(self) -> pd.DataFrame:
         import pandas as pd
 
-        frame = pd.DataFrame(self._rows, columns=list(COLUMN_NAMES))
+        frame = pd.DataFrame([r.to_dict() for r in self._rows], columns=list(COLUMN_NAMES))
         for name in INTEGER_COLUMNS:
             frame[name] = frame[name].astype("Int64")
         frame["manual"] = frame["manual"].astype("boolean")
@@ -371,25 +454,25 @@ class ThreatRegister:
         comps, zones, tactics = as_set(component), as_set(zone), as_set(tactic)
         techs, bands, statuses = as_set(technique), as_set(band), as_set(status)
 
-        def keep(r: dict[str, Any]) -> bool:
-            if comps is not None and r["element"] not in comps:
+        def keep(r: RegisterRow) -> bool:
+            if comps is not None and r.element not in comps:
                 return False
-            if zones is not None and not (zones & set(str(r["zone"] or "").split(" -> "))):
+            if zones is not None and not (zones & set(str(r.zone or "").split(" -> "))):
                 return False
-            if tactics is not None and not (tactics & set(r["tactics"] or ())):
+            if tactics is not None and not (tactics & set(r.tactics or ())):
                 return False
             if techs is not None and not any(
                 t == want or t.startswith(want + ".")
-                for t in (r["techniques"] or ())
+                for t in (r.techniques or ())
                 for want in techs
             ):
                 return False
-            if bands is not None and r["band"] not in bands:
+            if bands is not None and r.band not in bands:
                 return False
-            return statuses is None or r["status"] in statuses
+            return statuses is None or r.status in statuses
 
         out = ThreatRegister([], system=self.system)
-        out._rows = [dict(r) for r in self._rows if keep(r)]
+        out._rows = [r for r in self._rows if keep(r)]
         return out
 
     # -- summaries ----------------------------------------------------------------
@@ -399,7 +482,7 @@ class ThreatRegister:
 
         counts: dict[str, int] = {}
         for r in self._rows:
-            for t in r["tactics"] or ():
+            for t in r.tactics or ():
                 counts[t] = counts.get(t, 0) + 1
         order = [t.id for t in catalog.tactics()] if catalog is not None else sorted(counts)
         names = {t.id: t.name for t in catalog.tactics()} if catalog is not None else {}
@@ -414,23 +497,23 @@ class ThreatRegister:
         """Findings per element with the highest band, so noise and hot spots show."""
         import pandas as pd
 
-        table: dict[str, dict[str, Any]] = {}
+        table: dict[str | None, dict[str, Any]] = {}
         for r in self._rows:
-            if r["status"] == "rule_error":
+            if r.status == "rule_error":
                 continue
             entry = table.setdefault(
-                r["element"],
+                r.element,
                 {
-                    "element": r["element"],
-                    "name": r["element_name"],
+                    "element": r.element,
+                    "name": r.element_name,
                     "findings": 0,
                     "max_score": 0,
                     "band": "",
                 },
             )
             entry["findings"] += 1
-            if (r["score"] or 0) > entry["max_score"]:
-                entry["max_score"], entry["band"] = r["score"], r["band"]
+            if (r.score or 0) > entry["max_score"]:
+                entry["max_score"], entry["band"] = r.score, r.band
         return pd.DataFrame(
             list(table.values()), columns=["element", "name", "findings", "max_score", "band"]
         )
@@ -443,7 +526,7 @@ class ThreatRegister:
         writer = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
         writer.writerow(COLUMN_NAMES)
         for r in self._rows:
-            writer.writerow([_csv_cell(name, r[name]) for name in COLUMN_NAMES])
+            writer.writerow([_csv_cell(name, getattr(r, name)) for name in COLUMN_NAMES])
         return buf.getvalue()
 
     def to_csv(self, path: str | Path) -> Path:
@@ -459,7 +542,7 @@ class ThreatRegister:
         body = "".join(
             "<tr>"
             + "".join(
-                f"<td>{escape(str(r[c] or ''))}</td>"
+                f"<td>{escape(str(getattr(r, c) or ''))}</td>"
                 for c in ("id", "element_name", "technique", "band", "status")
             )
             + "</tr>"

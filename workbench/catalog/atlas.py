@@ -24,7 +24,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -604,13 +604,79 @@ def _text(obj: Mapping[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def parse_bundle(data: Any, *, source_name: str = "<bundle>") -> dict[str, Any]:
-    """Index a decoded STIX bundle into catalog objects (used by :func:`load_catalog`).
+_Entry = tuple[dict[str, Any], str, str]
 
-    Returns a dict with ``tactics``, ``techniques``, ``mitigations`` (lists),
-    ``bundle_version`` (from the bundle's own metadata, or ``None``) and
-    ``warnings``. Raises :class:`CatalogError` for data that is not an ATLAS bundle.
-    """
+
+@dataclass
+class _Sorted:
+    """A bundle's objects sorted by kind in one pass, with what was ignored."""
+
+    tactics: list[_Entry] = field(default_factory=list)
+    techniques: list[_Entry] = field(default_factory=list)
+    mitigations: list[_Entry] = field(default_factory=list)
+    relationships: list[dict[str, Any]] = field(default_factory=list)
+    matrices: list[dict[str, Any]] = field(default_factory=list)
+    bundle_version: str | None = None
+    unknown_types: dict[str, int] = field(default_factory=dict)
+    not_atlas: dict[str, int] = field(default_factory=dict)
+    revoked: int = 0
+    bad_entries: int = 0
+
+    def add(self, obj: Any) -> None:
+        if not isinstance(obj, dict):
+            self.bad_entries += 1
+            return
+        kind = obj.get("type")
+        if kind == "relationship":
+            self.relationships.append(obj)
+        elif kind not in _KNOWN_TYPES:
+            name = kind if isinstance(kind, str) else "(no type)"
+            self.unknown_types[name] = self.unknown_types.get(name, 0) + 1
+        elif kind == "x-mitre-matrix":
+            self.matrices.append(obj)
+        elif kind == "x-mitre-collection":
+            value = obj.get(VERSION_PROPERTY)
+            if isinstance(value, str) and value.strip():
+                self.bundle_version = value.strip()
+        elif kind in _QUIET_TYPES:
+            return
+        elif obj.get("revoked") is True or obj.get("x_mitre_deprecated") is True:
+            self.revoked += 1
+        else:
+            self._add_atlas(obj, kind)
+
+    def _add_atlas(self, obj: dict[str, Any], kind: str) -> None:
+        ref = _atlas_ref(obj)
+        if ref is None or not isinstance(obj.get("id"), str):
+            self.not_atlas[kind] = self.not_atlas.get(kind, 0) + 1
+            return
+        entry = (obj, ref[0], ref[1])
+        if kind == "x-mitre-tactic":
+            self.tactics.append(entry)
+        elif kind == "attack-pattern":
+            self.techniques.append(entry)
+        else:
+            self.mitigations.append(entry)
+
+    def ignored(self) -> list[str]:
+        warnings = [
+            f"ignored {count} object(s) of unknown type {name!r}"
+            for name, count in sorted(self.unknown_types.items())
+        ]
+        warnings += [
+            f"ignored {count} {name} object(s) without a mitre-atlas id"
+            for name, count in sorted(self.not_atlas.items())
+        ]
+        if self.bad_entries:
+            warnings.append(
+                f"ignored {self.bad_entries} entries of 'objects' that are not JSON objects"
+            )
+        if self.revoked:
+            warnings.append(f"ignored {self.revoked} revoked or deprecated object(s)")
+        return warnings
+
+
+def _bundle_objects(data: Any, source_name: str) -> list[Any]:
     if not isinstance(data, dict) or data.get("type") != "bundle":
         found = (
             f"a JSON object with type {data.get('type')!r}"
@@ -624,129 +690,123 @@ def parse_bundle(data: Any, *, source_name: str = "<bundle>") -> dict[str, Any]:
     objects = data.get("objects")
     if not isinstance(objects, list):
         raise CatalogError(f'{source_name}: not a STIX bundle ("objects" is not a list)')
+    return objects
 
-    warnings: list[str] = []
-    unknown_types: dict[str, int] = {}
-    not_atlas: dict[str, int] = {}
-    skipped_revoked = 0
-    bad_entries = 0
-    tactic_objs: list[tuple[dict[str, Any], str, str]] = []
-    technique_objs: list[tuple[dict[str, Any], str, str]] = []
-    mitigation_objs: list[tuple[dict[str, Any], str, str]] = []
-    relationships: list[dict[str, Any]] = []
-    matrices: list[dict[str, Any]] = []
-    bundle_version: str | None = None
 
+def parse_bundle(data: Any, *, source_name: str = "<bundle>") -> dict[str, Any]:
+    """Index a decoded STIX bundle into catalog objects (used by :func:`load_catalog`).
+
+    Returns a dict with ``tactics``, ``techniques``, ``mitigations`` (lists),
+    ``bundle_version`` (from the bundle's own metadata, or ``None``) and
+    ``warnings``. Raises :class:`CatalogError` for data that is not an ATLAS bundle.
+    """
+    objects = _bundle_objects(data, source_name)
+    bundle = _Sorted()
     for obj in objects:
-        if not isinstance(obj, dict):
-            bad_entries += 1
-            continue
-        kind = obj.get("type")
-        if kind == "relationship":
-            relationships.append(obj)
-            continue
-        if kind not in _KNOWN_TYPES:
-            name = kind if isinstance(kind, str) else "(no type)"
-            unknown_types[name] = unknown_types.get(name, 0) + 1
-            continue
-        if kind == "x-mitre-matrix":
-            matrices.append(obj)
-            continue
-        if kind == "x-mitre-collection":
-            value = obj.get(VERSION_PROPERTY)
-            if isinstance(value, str) and value.strip():
-                bundle_version = value.strip()
-            continue
-        if kind in _QUIET_TYPES:
-            continue
-        if obj.get("revoked") is True or obj.get("x_mitre_deprecated") is True:
-            skipped_revoked += 1
-            continue
-        ref = _atlas_ref(obj)
-        if ref is None or not isinstance(obj.get("id"), str):
-            not_atlas[kind] = not_atlas.get(kind, 0) + 1
-            continue
-        entry = (obj, ref[0], ref[1])
-        if kind == "x-mitre-tactic":
-            tactic_objs.append(entry)
-        elif kind == "attack-pattern":
-            technique_objs.append(entry)
-        else:
-            mitigation_objs.append(entry)
-
-    if not (tactic_objs or technique_objs or mitigation_objs):
+        bundle.add(obj)
+    if not (bundle.tactics or bundle.techniques or bundle.mitigations):
         raise CatalogError(
             f"{source_name}: no ATLAS tactics, techniques or mitigations found "
             f"({len(objects)} objects; is this an ATLAS bundle?)"
         )
-    for name, count in sorted(unknown_types.items()):
-        warnings.append(f"ignored {count} object(s) of unknown type {name!r}")
-    for name, count in sorted(not_atlas.items()):
-        warnings.append(f"ignored {count} {name} object(s) without a mitre-atlas id")
-    if bad_entries:
-        warnings.append(f"ignored {bad_entries} entries of 'objects' that are not JSON objects")
-    if skipped_revoked:
-        warnings.append(f"ignored {skipped_revoked} revoked or deprecated object(s)")
+    warnings = bundle.ignored()
+    tactics = _tactics(bundle, warnings)
+    stix_to_atlas = {obj["id"]: atlas_id for obj, atlas_id, _url in bundle.tactics}
+    for obj, atlas_id, _url in (*bundle.techniques, *bundle.mitigations):
+        stix_to_atlas[obj["id"]] = atlas_id
+    parent_of, mitigates = _relationships(bundle, stix_to_atlas, warnings)
+    techniques = _techniques(bundle, tactics, parent_of, warnings)
+    mitigations = [
+        Mitigation(
+            id=atlas_id,
+            stix_id=obj["id"],
+            name=_text(obj, "name"),
+            category=_nonempty(obj.get(CATEGORY_PROPERTY)),
+            url=url,
+            description=_text(obj, "description"),
+            technique_ids=tuple(sorted(mitigates.get(atlas_id, ()))),
+        )
+        for obj, atlas_id, url in bundle.mitigations
+    ]
+    duplicates = _duplicates(
+        [t.id for t in tactics] + [t.id for t in techniques] + [m.id for m in mitigations]
+    )
+    if duplicates:
+        raise CatalogError(
+            f"{source_name}: ATLAS ids used by more than one object: {', '.join(duplicates[:5])}"
+        )
+    return {
+        "tactics": tactics,
+        "techniques": techniques,
+        "mitigations": mitigations,
+        "bundle_version": bundle.bundle_version,
+        "warnings": warnings,
+    }
 
-    # --- tactics, in matrix order
-    stix_to_atlas: dict[str, str] = {}
-    by_stix_tactic: dict[str, tuple[dict[str, Any], str, str]] = {}
-    for entry in tactic_objs:
-        by_stix_tactic[entry[0]["id"]] = entry
+
+def _nonempty(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _tactic_order(bundle: _Sorted, warnings: list[str]) -> list[str]:
+    """The STIX ids of the tactics in the order of the matrix that names most of them."""
+    by_stix = {entry[0]["id"] for entry in bundle.tactics}
     order: list[str] = []
     matrix = max(
-        matrices,
-        key=lambda m: sum(1 for r in m.get("tactic_refs") or () if r in by_stix_tactic),
+        bundle.matrices,
+        key=lambda m: sum(1 for r in m.get("tactic_refs") or () if r in by_stix),
         default=None,
     )
     if matrix is None:
-        if tactic_objs:
+        if bundle.tactics:
             warnings.append("no x-mitre-matrix: tactics are ordered by id")
     else:
         for ref in matrix.get("tactic_refs") or ():
-            if ref in by_stix_tactic and ref not in order:
+            if ref in by_stix and ref not in order:
                 order.append(ref)
-            elif ref not in by_stix_tactic:
+            elif ref not in by_stix:
                 warnings.append(f"the matrix refers to a missing tactic {ref}")
-    leftovers = sorted((e for e in tactic_objs if e[0]["id"] not in order), key=lambda e: e[1])
+    leftovers = sorted((e for e in bundle.tactics if e[0]["id"] not in order), key=lambda e: e[1])
     if matrix is not None and leftovers:
         warnings.append(
             "tactics not in the matrix, placed last: " + ", ".join(e[1] for e in leftovers)
         )
-    order += [e[0]["id"] for e in leftovers]
+    return order + [e[0]["id"] for e in leftovers]
+
+
+def _tactics(bundle: _Sorted, warnings: list[str]) -> list[Tactic]:
+    by_stix = {entry[0]["id"]: entry for entry in bundle.tactics}
     tactics: list[Tactic] = []
-    shortname_to_tactic: dict[str, str] = {}
-    for position, stix_id in enumerate(order, start=1):
-        obj, atlas_id, url = by_stix_tactic[stix_id]
-        shortname = _text(obj, "x_mitre_shortname") or _shortname(_text(obj, "name"))
-        stix_to_atlas[stix_id] = atlas_id
-        shortname_to_tactic.setdefault(shortname, atlas_id)
+    for position, stix_id in enumerate(_tactic_order(bundle, warnings), start=1):
+        obj, atlas_id, url = by_stix[stix_id]
         tactics.append(
             Tactic(
                 id=atlas_id,
                 stix_id=stix_id,
                 name=_text(obj, "name"),
-                shortname=shortname,
+                shortname=_text(obj, "x_mitre_shortname") or _shortname(_text(obj, "name")),
                 order=position,
                 url=url,
                 description=_text(obj, "description"),
             )
         )
-    tactic_rank = {t.id: t.order for t in tactics}
+    return tactics
 
-    for obj, atlas_id, _url in technique_objs:
-        stix_to_atlas[obj["id"]] = atlas_id
-    for obj, atlas_id, _url in mitigation_objs:
-        stix_to_atlas[obj["id"]] = atlas_id
-    technique_ids = {e[1] for e in technique_objs}
-    mitigation_ids = {e[1] for e in mitigation_objs}
 
-    # --- relationships: iterated one by one, never keyed on their id
+def _relationships(
+    bundle: _Sorted, stix_to_atlas: dict[str, str], warnings: list[str]
+) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Parents of sub-techniques and what each mitigation mitigates.
+
+    Relationships are iterated one by one, never keyed on their id.
+    """
+    technique_ids = {e[1] for e in bundle.techniques}
+    mitigation_ids = {e[1] for e in bundle.mitigations}
     parent_of: dict[str, str] = {}
     mitigates: dict[str, set[str]] = {}
     dangling = 0
     other_types: dict[str, int] = {}
-    for rel in relationships:
+    for rel in bundle.relationships:
         rel_type = rel.get("relationship_type")
         source = stix_to_atlas.get(rel.get("source_ref"))  # type: ignore[arg-type]
         target = stix_to_atlas.get(rel.get("target_ref"))  # type: ignore[arg-type]
@@ -771,11 +831,32 @@ def parse_bundle(data: Any, *, source_name: str = "<bundle>") -> dict[str, Any]:
         )
     for name, count in sorted(other_types.items()):
         warnings.append(f"ignored {count} relationship(s) of type {name!r}")
+    return parent_of, mitigates
 
-    # --- techniques
-    names = {e[1]: _text(e[0], "name") for e in technique_objs}
-    objs_by_atlas_id = {e[1]: e[0] for e in technique_objs}
-    for obj, atlas_id, _url in technique_objs:
+
+def _phase_tactics(obj: dict[str, Any], shortname_to_tactic: dict[str, str]) -> tuple[
+    list[str], set[str]
+]:
+    """The tactics of an object's mitre-atlas kill chain phases, and the unknown phases."""
+    tactic_ids: list[str] = []
+    unknown: set[str] = set()
+    for phase in obj.get("kill_chain_phases") or ():
+        if not isinstance(phase, dict) or phase.get("kill_chain_name") != KILL_CHAIN_NAME:
+            continue
+        phase_name = phase.get("phase_name")
+        tactic_id = shortname_to_tactic.get(phase_name)  # type: ignore[arg-type]
+        if tactic_id is None:
+            unknown.add(str(phase_name))
+        elif tactic_id not in tactic_ids:
+            tactic_ids.append(tactic_id)
+    return tactic_ids, unknown
+
+
+def _techniques(
+    bundle: _Sorted, tactics: list[Tactic], parent_of: dict[str, str], warnings: list[str]
+) -> list[Technique]:
+    technique_ids = {e[1] for e in bundle.techniques}
+    for obj, atlas_id, _url in bundle.techniques:
         if atlas_id in parent_of:
             continue
         if obj.get("x_mitre_is_subtechnique") is True or "." in atlas_id[4:]:
@@ -787,30 +868,23 @@ def parse_bundle(data: Any, *, source_name: str = "<bundle>") -> dict[str, Any]:
     children: dict[str, list[str]] = {}
     for child, parent in parent_of.items():
         children.setdefault(parent, []).append(child)
+    shortname_to_tactic: dict[str, str] = {}
+    for tactic in tactics:
+        shortname_to_tactic.setdefault(tactic.shortname, tactic.id)
+    tactic_rank = {t.id: t.order for t in tactics}
+    names = {e[1]: _text(e[0], "name") for e in bundle.techniques}
+    objs_by_atlas_id = {e[1]: e[0] for e in bundle.techniques}
     unknown_phases: set[str] = set()
     techniques: list[Technique] = []
-    for obj, atlas_id, url in technique_objs:
-        tactic_ids: list[str] = []
-        for phase in obj.get("kill_chain_phases") or ():
-            if not isinstance(phase, dict) or phase.get("kill_chain_name") != KILL_CHAIN_NAME:
-                continue
-            phase_name = phase.get("phase_name")
-            tactic_id = shortname_to_tactic.get(phase_name)  # type: ignore[arg-type]
-            if tactic_id is None:
-                unknown_phases.add(str(phase_name))
-            elif tactic_id not in tactic_ids:
-                tactic_ids.append(tactic_id)
+    for obj, atlas_id, url in bundle.techniques:
+        tactic_ids, unknown = _phase_tactics(obj, shortname_to_tactic)
+        unknown_phases |= unknown
         parent_id = parent_of.get(atlas_id)
         if not tactic_ids and parent_id is not None:
             # a sub-technique without phases of its own takes its parent's
-            for phase in objs_by_atlas_id[parent_id].get("kill_chain_phases") or ():
-                if isinstance(phase, dict) and phase.get("kill_chain_name") == KILL_CHAIN_NAME:
-                    tid = shortname_to_tactic.get(phase.get("phase_name"))  # type: ignore[arg-type]
-                    if tid is not None and tid not in tactic_ids:
-                        tactic_ids.append(tid)
+            tactic_ids = _phase_tactics(objs_by_atlas_id[parent_id], shortname_to_tactic)[0]
         tactic_ids.sort(key=lambda t: tactic_rank[t])
         name = names[atlas_id]
-        maturity = obj.get(MATURITY_PROPERTY)
         techniques.append(
             Technique(
                 id=atlas_id,
@@ -820,7 +894,7 @@ def parse_bundle(data: Any, *, source_name: str = "<bundle>") -> dict[str, Any]:
                 tactics=tuple(tactic_ids),
                 parent_id=parent_id,
                 subtechnique_ids=tuple(sorted(children.get(atlas_id, ()))),
-                maturity=maturity if isinstance(maturity, str) and maturity else None,
+                maturity=_nonempty(obj.get(MATURITY_PROPERTY)),
                 url=url,
                 description=_text(obj, "description"),
             )
@@ -829,37 +903,7 @@ def parse_bundle(data: Any, *, source_name: str = "<bundle>") -> dict[str, Any]:
         warnings.append(
             "techniques name unknown mitre-atlas phases: " + ", ".join(sorted(unknown_phases))
         )
-
-    # --- mitigations
-    mitigations: list[Mitigation] = []
-    for obj, atlas_id, url in mitigation_objs:
-        category = obj.get(CATEGORY_PROPERTY)
-        mitigations.append(
-            Mitigation(
-                id=atlas_id,
-                stix_id=obj["id"],
-                name=_text(obj, "name"),
-                category=category if isinstance(category, str) and category else None,
-                url=url,
-                description=_text(obj, "description"),
-                technique_ids=tuple(sorted(mitigates.get(atlas_id, ()))),
-            )
-        )
-
-    duplicates = _duplicates(
-        [t.id for t in tactics] + [t.id for t in techniques] + [m.id for m in mitigations]
-    )
-    if duplicates:
-        raise CatalogError(
-            f"{source_name}: ATLAS ids used by more than one object: {', '.join(duplicates[:5])}"
-        )
-    return {
-        "tactics": tactics,
-        "techniques": techniques,
-        "mitigations": mitigations,
-        "bundle_version": bundle_version,
-        "warnings": warnings,
-    }
+    return techniques
 
 
 def _duplicates(ids: list[str]) -> list[str]:

@@ -30,7 +30,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
+    "CHECK_WORDS",
     "EXPECTED_GUIDELINES",
+    "CheckSpec",
     "Guideline",
     "GuidelineCatalog",
     "GuidelineCheck",
@@ -44,13 +46,50 @@ _NUMBER = re.compile(r"^([1-9])\.([1-9][0-9]?)$")
 _CHECK_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+#: The words of a declared check (the ``evaluate:`` mapping of a check in the catalog):
+#:
+#: ``each`` (component kinds) with one of ``flag`` (a control attribute: its
+#: ``good`` value, ``true`` by default, passes, another stated value fails,
+#: unstated is unknown), ``records`` (attributes the model keeps as the record:
+#: all present passes, any absent fails; ``what`` says what they are for) or
+#: ``integrity`` (``hash_verified`` or ``signed``); ``skip: hosted`` leaves out
+#: models hosted by a third party; ``none`` is the not-applicable text when
+#: the model has no such component.
+#: ``monitoring`` (an attribute of monitoring components) with ``what``: some
+#: monitoring component with it true passes, when the model has models or agents.
+#: ``fact`` (a system fact): stated passes, unstated is unknown.
+#: ``provided`` (a text): the workbench itself provides it, always a pass.
+CHECK_WORDS = ("each", "flag", "good", "records", "what", "integrity", "skip", "none",
+               "monitoring", "fact", "provided")
+_KINDS_OF_CHECK = ("flag", "records", "integrity", "monitoring", "fact", "provided")
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """How a declared check is evaluated (see :data:`CHECK_WORDS`)."""
+
+    kind: str  # flag, records, integrity, monitoring, fact or provided
+    kinds: tuple[str, ...] = ()
+    attribute: str = ""
+    good: Any = True
+    records: tuple[str, ...] = ()
+    what: str = ""
+    skip_hosted: bool = False
+    not_applicable: str = ""
+
+
 @dataclass(frozen=True)
 class GuidelineCheck:
-    """One check the model can answer (pass, fail or unknown) for a guideline."""
+    """One check the model can answer (pass, fail or unknown) for a guideline.
+
+    ``evaluate`` is the declared check; ``None`` for a check the coverage code
+    evaluates itself.
+    """
 
     id: str
     text: str
     guideline: str
+    evaluate: CheckSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -298,7 +337,12 @@ def _parse(data: Any) -> tuple[list[Stage], list[Guideline], list[str]]:
                 if not check_text:
                     problems.append(f"{cwhere}: a text is required")
                 check_ids.add(check_id)
-                checks.append(GuidelineCheck(id=check_id, text=check_text, guideline=g_number))
+                spec = None
+                if "evaluate" in raw_check:
+                    spec = _check_spec(raw_check["evaluate"], f"check {check_id}", problems)
+                checks.append(
+                    GuidelineCheck(id=check_id, text=check_text, guideline=g_number, evaluate=spec)
+                )
             numbers.append(g_number)
             guidelines.append(
                 Guideline(
@@ -319,3 +363,73 @@ def _parse(data: Any) -> tuple[list[Stage], list[Guideline], list[str]]:
             f"({len(guidelines)} in all)"
         )
     return stages, guidelines, problems
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        return None
+    return tuple(v.strip() for v in value)
+
+
+def _check_spec(raw: Any, where: str, problems: list[str]) -> CheckSpec | None:
+    """The declared check of one catalog entry, or ``None`` with what is wrong in *problems*."""
+    from workbench.model.definitions import KINDS, SYSTEM_FACTS, attributes_for
+
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: evaluate: expected a mapping of {', '.join(CHECK_WORDS)}")
+        return None
+    unknown = sorted(str(k) for k in raw if k not in CHECK_WORDS)
+    found = [k for k in _KINDS_OF_CHECK if k in raw]
+    if unknown:
+        problems.append(f"{where}: evaluate: unknown word(s) {', '.join(unknown)}; "
+                        f"the words are {', '.join(CHECK_WORDS)}")
+        return None
+    if len(found) != 1:
+        problems.append(f"{where}: evaluate: expected one of {', '.join(_KINDS_OF_CHECK)}, "
+                        f"found {', '.join(found) or 'none'}")
+        return None
+    kind = found[0]
+    what, none = _text(raw.get("what")), _text(raw.get("none"))
+    if kind == "provided":
+        return CheckSpec("provided", what=_text(raw["provided"]))
+    if kind == "fact":
+        facts = {f.name for f in SYSTEM_FACTS}
+        if raw["fact"] not in facts:
+            problems.append(f"{where}: evaluate: fact {raw['fact']!r} is not a system fact")
+            return None
+        return CheckSpec("fact", attribute=raw["fact"])
+    if kind == "monitoring":
+        if raw["monitoring"] not in attributes_for("monitoring"):
+            problems.append(f"{where}: evaluate: monitoring components have no attribute "
+                            f"{raw['monitoring']!r}")
+            return None
+        return CheckSpec("monitoring", attribute=raw["monitoring"], what=what)
+    kinds = _names(raw.get("each"))
+    if kinds is None or not set(kinds) <= set(KINDS):
+        problems.append(f"{where}: evaluate: each: expected component kinds, found "
+                        f"{raw.get('each')!r}")
+        return None
+    if not none:
+        problems.append(f"{where}: evaluate: none: say what is not there when no component is")
+    if raw.get("skip", "hosted") != "hosted":
+        problems.append(f"{where}: evaluate: skip: the one value is 'hosted'")
+    names = (raw["flag"],) if kind == "flag" else _names(raw.get("records")) or ()
+    if kind != "integrity" and not names:
+        problems.append(f"{where}: evaluate: {kind}: expected attribute names")
+    for name in names:
+        for k in kinds:
+            if name not in attributes_for(k):
+                problems.append(f"{where}: evaluate: {k} components have no attribute {name!r}")
+    good = raw.get("good", True)
+    return CheckSpec(
+        kind,
+        kinds=kinds,
+        attribute=str(raw.get("flag", "")),
+        good=tuple(good) if isinstance(good, list) else good,
+        records=names if kind == "records" else (),
+        what=what,
+        skip_hosted="skip" in raw,
+        not_applicable=none,
+    )

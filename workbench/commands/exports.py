@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench._output import add_format_argument
+from workbench._output import add_format_argument, date_option, write_output
 from workbench.errors import InputError
 
 __all__ = ["register"]
@@ -33,22 +33,7 @@ def _timestamp(text: str | None, option: str) -> dt.datetime:
 
 
 def _as_of(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--as-of: expected a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _emit(text: str, output: str | None) -> None:
-    if output:
-        from workbench._atomic import atomic_write_text
-
-        atomic_write_text(Path(output), text)
-        print(f"wrote {output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    return date_option(text, "--as-of")
 
 
 def _source(target: str, rule_dirs: list[str]) -> Any:
@@ -85,7 +70,7 @@ def cmd_export_stix(args: argparse.Namespace) -> int:
     bundle = export_stix(
         source, created=_timestamp(args.created, "--created"), as_of=_as_of(args.as_of)
     )
-    _emit(stix_text(bundle), args.output)
+    write_output(stix_text(bundle), args.output)
     return 0
 
 
@@ -100,7 +85,7 @@ def cmd_export_navigator(args: argparse.Namespace) -> int:
         name=args.name,
         custom_data_url=args.custom_data_url,
     )
-    _emit(layer_text(layer), args.output)
+    write_output(layer_text(layer), args.output)
     if args.layer_format != "4.3" and args.output:
         from workbench.export.navigator import NAVIGATOR5_NOTE
 
@@ -124,7 +109,7 @@ def cmd_export_aibom(args: argparse.Namespace) -> int:
     bom = aibom(
         model, timestamp=_timestamp(args.timestamp, "--timestamp"), serial_seed=args.serial_seed
     )
-    _emit(aibom_text(bom), args.output)
+    write_output(aibom_text(bom), args.output)
     return 0
 
 
@@ -132,7 +117,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from workbench.diff import diff_paths
 
     result = diff_paths(args.old, args.new, rule_dirs=args.rules)
-    _emit(result.to_json() if args.format == "json" else result.to_text(), args.output)
+    write_output(result.to_json() if args.format == "json" else result.to_text(), args.output)
     return 1 if args.exit_code and result else 0
 
 
@@ -191,7 +176,12 @@ def register(subparsers: Any) -> None:
         return 0
 
     export.set_defaults(handler=cmd_export_help)
+    _register_exports(kinds)
+    _register_report(subparsers)
+    _register_diff(subparsers)
 
+
+def _register_exports(kinds: Any) -> None:
     p = kinds.add_parser(
         "stix",
         help="STIX 2.1 bundle: ATLAS techniques (official ids), chosen mitigations, findings, "
@@ -252,6 +242,8 @@ def register(subparsers: Any) -> None:
     _add_output(p)
     p.set_defaults(handler=cmd_export_aibom)
 
+
+def _register_report(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "report",
         help="a project's report for its risk owner: HTML (self-contained), Markdown or PDF",
@@ -287,6 +279,8 @@ def register(subparsers: Any) -> None:
     )
     p.set_defaults(handler=cmd_report)
 
+
+def _register_diff(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "diff",
         help="what changed between two models or projects: elements, findings, risk, decisions",

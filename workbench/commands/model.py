@@ -112,15 +112,9 @@ def _one_line(text: str) -> str:
 
 
 def _load(args: argparse.Namespace) -> Any:
-    from workbench.model import load_model, load_template
+    from workbench.commands.analysis import load_model_argument
 
-    if args.template and args.model:
-        raise InputError("give a MODEL file or --template NAME, not both")
-    if args.template:
-        return load_template(args.template)
-    if not args.model:
-        raise InputError("give a MODEL file, or --template NAME for a bundled example system")
-    return load_model(args.model)
+    return load_model_argument(args)
 
 
 def _reached_from(model: Any, entries: list[str], limit: int = 25) -> dict[str, list[str]]:
@@ -228,8 +222,8 @@ def _heading(title: str) -> str:
     return f"\n{title}\n{'=' * len(title)}\n"
 
 
-def render_summary(data: dict[str, Any], model: Any, limit: int = _DEFAULT_LIMIT) -> str:
-    """The summary as text for people."""
+def _summary_head(data: dict[str, Any]) -> str:
+    """The system's title, description and owner, and the counts in two sentences."""
     out: list[str] = []
     system = data["system"]
     counts = data["counts"]
@@ -247,6 +241,32 @@ def render_summary(data: dict[str, Any], model: Any, limit: int = _DEFAULT_LIMIT
         f"of {counts['components']} components; {counts['crown_jewels']} crown jewels; "
         f"{counts['unstated_attributes']} security attributes unstated.\n"
     )
+    return "".join(out)
+
+
+def _summary_tail(data: dict[str, Any]) -> str:
+    """The unstated attributes in one paragraph, and the notices."""
+    out: list[str] = []
+    counts = data["counts"]
+    unstated = data["unstated"]
+    if unstated:
+        worst = sorted(unstated.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:5]
+        listed = ", ".join(f"{cid} ({len(names)})" for cid, names in worst)
+        text = (
+            f"Unstated security attributes: {counts['unstated_attributes']} on "
+            f"{len(unstated)} components; most on {listed}. Rules assume the insecure "
+            "value until you state them (--format json lists them)."
+        )
+        out.append("\n" + textwrap.fill(text, width=88) + "\n")
+    for notice in data["notices"]:
+        out.append(f"\nnote: {_one_line(notice)}\n")
+    return "".join(out)
+
+
+def render_summary(data: dict[str, Any], model: Any, limit: int = _DEFAULT_LIMIT) -> str:
+    """The summary as text for people."""
+    counts = data["counts"]
+    out = [_summary_head(data)]
 
     out.append(_heading(f"Components by kind ({counts['components']})"))
     rows = [
@@ -319,18 +339,7 @@ def render_summary(data: dict[str, Any], model: Any, limit: int = _DEFAULT_LIMIT
                             ["CROWN JEWEL", "KIND", "ZONE", "REACHABLE", "WHY"]) + more if rows
                else "  none\n")
 
-    unstated = data["unstated"]
-    if unstated:
-        worst = sorted(unstated.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:5]
-        listed = ", ".join(f"{cid} ({len(names)})" for cid, names in worst)
-        text = (
-            f"Unstated security attributes: {counts['unstated_attributes']} on "
-            f"{len(unstated)} components; most on {listed}. Rules assume the insecure "
-            "value until you state them (--format json lists them)."
-        )
-        out.append("\n" + textwrap.fill(text, width=88) + "\n")
-    for notice in data["notices"]:
-        out.append(f"\nnote: {_one_line(notice)}\n")
+    out.append(_summary_tail(data))
     return "".join(out)
 
 

@@ -11,7 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench._output import add_format_argument, date_option, render_table, to_json
+from workbench._output import (
+    add_format_argument,
+    date_option,
+    render_table,
+    to_json,
+    write_output,
+)
 from workbench.commands.keys import add_key_argument, signed_handler
 from workbench.errors import InputError
 
@@ -78,7 +84,7 @@ def cmd_register(args: argparse.Namespace) -> int:
         text = to_json(
             {
                 "system": project.model.id,
-                "rows": reg.rows(),
+                "rows": [row.to_dict() for row in reg.rows()],
                 "decision_log": {"records": len(project.log), "head": project.log.head()},
             }
         )
@@ -88,13 +94,7 @@ def cmd_register(args: argparse.Namespace) -> int:
             ["id", "band", "score", "residual_band", "status", "treatment", "owner"],
             ["FINDING", "BAND", "SCORE", "RESIDUAL", "STATUS", "TREATMENT", "OWNER"],
         )
-    if args.output:
-        from workbench._atomic import atomic_write_text
-
-        atomic_write_text(Path(args.output), text)
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_output(text, args.output)
     return 0
 
 
@@ -227,13 +227,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             ["mitigation", "status", "owner", "due", "findings", "effect"],
             ["MITIGATION", "STATUS", "OWNER", "DUE", "FINDINGS", "EFFECT (L/I)"],
         ) if table else "no mitigation chosen yet\n"
-    if args.output:
-        from workbench._atomic import atomic_write_text
-
-        atomic_write_text(Path(args.output), text)
-        print(f"wrote {args.output} ({len(items)} plan item(s))", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_output(text, args.output, note=f" ({len(items)} plan item(s))")
     return 0
 
 

@@ -135,6 +135,69 @@ def _level(band: str) -> str:
     return BAND_LEVELS.get(band, "warning")
 
 
+def _result(
+    row: Mapping[str, Any], lines: Mapping[tuple[str, str], int], index: Mapping[str, int]
+) -> dict[str, Any]:
+    """One SARIF result: a register row at its element's line in model.yaml."""
+    rule_id = str(row.get("rule") or "manual")
+    element = str(row.get("element") or "")
+    element_type = row.get("element_type") or "component"
+    section = "flows" if element_type == "flow" else "components"
+    other = "components" if section == "flows" else "flows"
+    if (section, element) not in lines and (other, element) in lines:
+        section = other  # the element is of the other kind: trust the model file
+    line = lines.get((section, element), 1)
+    band = str(row.get("band") or "")
+    technique = str(row.get("technique") or "")
+    technique_name = str(row.get("technique_name") or "")
+    about = f"{technique} {technique_name}".strip()
+    text = (
+        f"{row.get('title') or rule_id} on {row.get('element_name') or element}"
+        + (f" ({about})" if about else "")
+        + f": {band} risk, score {row.get('score')}, {row.get('status') or 'open'}."
+    )
+    reason = " ".join(str(row.get("reason") or "").split())
+    if reason:
+        text += " " + reason
+    properties: dict[str, Any] = {
+        "finding": row.get("id"),
+        "score": row.get("score"),
+        "band": band,
+        "likelihood": row.get("likelihood"),
+        "impact": row.get("impact"),
+        "technique": technique,
+        "techniques": list(row.get("techniques") or []),
+        "status": row.get("status"),
+        "element": element,
+        "elementType": element_type,
+    }
+    if band in _SECURITY_SEVERITY:
+        properties["security-severity"] = _SECURITY_SEVERITY[band]
+    return {
+        "ruleId": rule_id,
+        "ruleIndex": index[rule_id],
+        "level": _level(band),
+        "message": {"text": text},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": MODEL_FILE, "uriBaseId": URI_BASE},
+                    "region": {"startLine": int(line)},
+                },
+                "logicalLocations": [
+                    {
+                        "name": element,
+                        "fullyQualifiedName": f"{section}/{element}",
+                        "kind": "element",
+                    }
+                ],
+            }
+        ],
+        "partialFingerprints": {"workbenchFinding/v1": str(row.get("id"))},
+        "properties": {k: v for k, v in properties.items() if v is not None},
+    }
+
+
 def sarif_report(project: Any, rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The SARIF 2.1.0 log (a dict) of *rows* (register rows, e.g. ``project.undecided()``).
 
@@ -156,67 +219,7 @@ def sarif_report(project: Any, rows: Iterable[Mapping[str, Any]]) -> dict[str, A
             descriptors[rule_id] = _rule_descriptor(rule_id, rules, catalog, row)
     order = sorted(descriptors)
     index = {rule_id: i for i, rule_id in enumerate(order)}
-    results = []
-    for row in rows:
-        rule_id = str(row.get("rule") or "manual")
-        element = str(row.get("element") or "")
-        element_type = row.get("element_type") or "component"
-        section = "flows" if element_type == "flow" else "components"
-        other = "components" if section == "flows" else "flows"
-        if (section, element) not in lines and (other, element) in lines:
-            section = other  # the element is of the other kind: trust the model file
-        line = lines.get((section, element), 1)
-        band = str(row.get("band") or "")
-        technique = str(row.get("technique") or "")
-        technique_name = str(row.get("technique_name") or "")
-        about = f"{technique} {technique_name}".strip()
-        text = (
-            f"{row.get('title') or rule_id} on {row.get('element_name') or element}"
-            + (f" ({about})" if about else "")
-            + f": {band} risk, score {row.get('score')}, {row.get('status') or 'open'}."
-        )
-        reason = " ".join(str(row.get("reason") or "").split())
-        if reason:
-            text += " " + reason
-        properties: dict[str, Any] = {
-            "finding": row.get("id"),
-            "score": row.get("score"),
-            "band": band,
-            "likelihood": row.get("likelihood"),
-            "impact": row.get("impact"),
-            "technique": technique,
-            "techniques": list(row.get("techniques") or []),
-            "status": row.get("status"),
-            "element": element,
-            "elementType": element_type,
-        }
-        if band in _SECURITY_SEVERITY:
-            properties["security-severity"] = _SECURITY_SEVERITY[band]
-        results.append(
-            {
-                "ruleId": rule_id,
-                "ruleIndex": index[rule_id],
-                "level": _level(band),
-                "message": {"text": text},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": MODEL_FILE, "uriBaseId": URI_BASE},
-                            "region": {"startLine": int(line)},
-                        },
-                        "logicalLocations": [
-                            {
-                                "name": element,
-                                "fullyQualifiedName": f"{section}/{element}",
-                                "kind": "element",
-                            }
-                        ],
-                    }
-                ],
-                "partialFingerprints": {"workbenchFinding/v1": str(row.get("id"))},
-                "properties": {k: v for k, v in properties.items() if v is not None},
-            }
-        )
+    results = [_result(row, lines, index) for row in rows]
     run: dict[str, Any] = {
         "tool": {
             "driver": {

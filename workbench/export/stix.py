@@ -51,6 +51,7 @@ from typing import Any
 
 from workbench._atomic import atomic_write_text
 from workbench.errors import InputError
+from workbench.interop._common import plain_data
 
 __all__ = [
     "EXTENSION_TYPES",
@@ -236,9 +237,113 @@ def element_kind(model: Any, element: str) -> str | None:
 # --------------------------------------------------------------------------- stix2 types
 
 
-@functools.cache
-def _types() -> dict[str, Any]:
-    """Register the custom object types and the decision extension with stix2 (once)."""
+#: The properties of the custom object types, in order: ``str``, ``bool``,
+#: ``dict``, ``strs`` (a list of strings), ``dicts``, ``phases`` (kill chain
+#: phases), ``int:MIN``, ``ref:TYPE,...`` and ``refs:TYPE,...``; a trailing
+#: ``!`` marks a required property.
+_OBJECT_PROPERTIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "x-ai-system": (
+        ("name", "str!"),
+        ("description", "str"),
+        ("system_id", "str!"),
+        ("owner", "str"),
+        ("facts", "dict"),
+        ("project_name", "str"),
+        ("atlas_version", "str"),
+        ("rules_digest", "str"),
+        ("decision_log_head", "str"),
+        ("decision_log_records", "int:0"),
+    ),
+    "x-ai-trust-zone": (
+        ("name", "str!"),
+        ("description", "str"),
+        ("zone_id", "str!"),
+        ("trust_level", "int:0!"),
+        ("system_ref", "ref:x-ai-system!"),
+    ),
+    "x-ai-component": (
+        ("name", "str!"),
+        ("description", "str"),
+        ("component_id", "str!"),
+        ("kind", "str!"),
+        ("attributes", "dict"),
+        ("entry_point", "bool"),
+        ("crown_jewel", "bool"),
+        ("zone_ref", "ref:x-ai-trust-zone!"),
+        ("system_ref", "ref:x-ai-system!"),
+    ),
+    "x-ai-data-flow": (
+        ("name", "str!"),
+        ("description", "str"),
+        ("flow_id", "str!"),
+        ("data", "strs"),
+        ("encrypted", "bool"),
+        ("authenticated", "bool"),
+        ("protocol", "str"),
+        ("crosses_boundary", "bool"),
+        ("source_ref", "ref:x-ai-component!"),
+        ("target_ref", "ref:x-ai-component!"),
+        ("system_ref", "ref:x-ai-system!"),
+    ),
+    "x-ai-threat-finding": (
+        ("name", "str!"),
+        ("description", "str"),
+        ("finding_id", "str!"),
+        ("rule", "str!"),
+        ("manual", "bool"),
+        ("element_type", "str!"),
+        ("target_ref", "ref:x-ai-component,x-ai-data-flow"),
+        ("attack_pattern_ref", "ref:attack-pattern"),
+        ("technique_refs", "refs:attack-pattern"),
+        ("precondition_refs", "refs:attack-pattern"),
+        ("kill_chain_phases", "phases"),
+        ("likelihood", "int:1"),
+        ("impact", "int:1"),
+        ("score", "int:1"),
+        ("band", "str"),
+        ("status", "str"),
+        ("residual_score", "int:1"),
+        ("residual_band", "str"),
+        ("candidate_mitigations", "strs"),
+        ("course_of_action_refs", "refs:course-of-action"),
+        ("chosen_mitigations", "dicts"),
+        ("guidelines", "strs"),
+        ("assumptions", "strs"),
+        ("system_ref", "ref:x-ai-system!"),
+    ),
+    "x-ai-attack-path": (
+        ("name", "str!"),
+        ("path_id", "str!"),
+        ("entry_ref", "ref:x-ai-component!"),
+        ("target_ref", "ref:x-ai-component!"),
+        ("component_refs", "refs:x-ai-component"),
+        ("flow_refs", "refs:x-ai-data-flow"),
+        ("technique_refs", "refs:attack-pattern"),
+        ("finding_refs", "refs:x-ai-threat-finding"),
+        ("precondition_refs", "refs:attack-pattern"),
+        ("exposure", "int:0"),
+        ("max_score", "int:0"),
+        ("system_ref", "ref:x-ai-system!"),
+    ),
+}
+#: The properties of the decision extension on notes, in the same notation.
+_DECISION_PROPERTIES: tuple[tuple[str, str], ...] = (
+    ("decision_id", "str!"),
+    ("finding_ids", "strs!"),
+    ("treatment", "str!"),
+    ("rationale", "str!"),
+    ("owner", "str"),
+    ("decided_by", "str!"),
+    ("date", "str!"),
+    ("review_by", "str"),
+    ("links", "strs"),
+    ("supersedes", "str"),
+    ("recorded_at", "str"),
+)
+
+
+def _property(spec: str) -> Any:
+    """The stix2 property that a spec of :data:`_OBJECT_PROPERTIES` names."""
     from stix2.properties import (
         BooleanProperty,
         DictionaryProperty,
@@ -247,103 +352,36 @@ def _types() -> dict[str, Any]:
         ReferenceProperty,
         StringProperty,
     )
-    from stix2.v21 import CustomExtension, CustomObject, KillChainPhase
+    from stix2.v21 import KillChainPhase
 
-    def ref(*types: str, required: bool = False) -> Any:
-        return ReferenceProperty(valid_types=list(types), spec_version="2.1", required=required)
-
-    def refs(*types: str) -> Any:
-        return ListProperty(ReferenceProperty(valid_types=list(types), spec_version="2.1"))
-
-    strings = functools.partial(ListProperty, StringProperty)
-    element_types = ("x-ai-component", "x-ai-data-flow")
-    props: dict[str, list[tuple[str, Any]]] = {
-        "x-ai-system": [
-            ("name", StringProperty(required=True)),
-            ("description", StringProperty()),
-            ("system_id", StringProperty(required=True)),
-            ("owner", StringProperty()),
-            ("facts", DictionaryProperty()),
-            ("project_name", StringProperty()),
-            ("atlas_version", StringProperty()),
-            ("rules_digest", StringProperty()),
-            ("decision_log_head", StringProperty()),
-            ("decision_log_records", IntegerProperty(min=0)),
-        ],
-        "x-ai-trust-zone": [
-            ("name", StringProperty(required=True)),
-            ("description", StringProperty()),
-            ("zone_id", StringProperty(required=True)),
-            ("trust_level", IntegerProperty(required=True, min=0)),
-            ("system_ref", ref("x-ai-system", required=True)),
-        ],
-        "x-ai-component": [
-            ("name", StringProperty(required=True)),
-            ("description", StringProperty()),
-            ("component_id", StringProperty(required=True)),
-            ("kind", StringProperty(required=True)),
-            ("attributes", DictionaryProperty()),
-            ("entry_point", BooleanProperty()),
-            ("crown_jewel", BooleanProperty()),
-            ("zone_ref", ref("x-ai-trust-zone", required=True)),
-            ("system_ref", ref("x-ai-system", required=True)),
-        ],
-        "x-ai-data-flow": [
-            ("name", StringProperty(required=True)),
-            ("description", StringProperty()),
-            ("flow_id", StringProperty(required=True)),
-            ("data", strings()),
-            ("encrypted", BooleanProperty()),
-            ("authenticated", BooleanProperty()),
-            ("protocol", StringProperty()),
-            ("crosses_boundary", BooleanProperty()),
-            ("source_ref", ref("x-ai-component", required=True)),
-            ("target_ref", ref("x-ai-component", required=True)),
-            ("system_ref", ref("x-ai-system", required=True)),
-        ],
-        "x-ai-threat-finding": [
-            ("name", StringProperty(required=True)),
-            ("description", StringProperty()),
-            ("finding_id", StringProperty(required=True)),
-            ("rule", StringProperty(required=True)),
-            ("manual", BooleanProperty()),
-            ("element_type", StringProperty(required=True)),
-            ("target_ref", ref(*element_types)),
-            ("attack_pattern_ref", ref("attack-pattern")),
-            ("technique_refs", refs("attack-pattern")),
-            ("precondition_refs", refs("attack-pattern")),
-            ("kill_chain_phases", ListProperty(KillChainPhase)),
-            ("likelihood", IntegerProperty(min=1)),
-            ("impact", IntegerProperty(min=1)),
-            ("score", IntegerProperty(min=1)),
-            ("band", StringProperty()),
-            ("status", StringProperty()),
-            ("residual_score", IntegerProperty(min=1)),
-            ("residual_band", StringProperty()),
-            ("candidate_mitigations", strings()),
-            ("course_of_action_refs", refs("course-of-action")),
-            ("chosen_mitigations", ListProperty(DictionaryProperty)),
-            ("guidelines", strings()),
-            ("assumptions", strings()),
-            ("system_ref", ref("x-ai-system", required=True)),
-        ],
-        "x-ai-attack-path": [
-            ("name", StringProperty(required=True)),
-            ("path_id", StringProperty(required=True)),
-            ("entry_ref", ref("x-ai-component", required=True)),
-            ("target_ref", ref("x-ai-component", required=True)),
-            ("component_refs", refs("x-ai-component")),
-            ("flow_refs", refs("x-ai-data-flow")),
-            ("technique_refs", refs("attack-pattern")),
-            ("finding_refs", refs("x-ai-threat-finding")),
-            ("precondition_refs", refs("attack-pattern")),
-            ("exposure", IntegerProperty(min=0)),
-            ("max_score", IntegerProperty(min=0)),
-            ("system_ref", ref("x-ai-system", required=True)),
-        ],
+    required = spec.endswith("!")
+    kind, _, arg = spec.rstrip("!").partition(":")
+    if kind in ("ref", "refs"):
+        one = ReferenceProperty(
+            valid_types=arg.split(","), spec_version="2.1", required=required and kind == "ref"
+        )
+        return one if kind == "ref" else ListProperty(one)
+    if kind == "int":
+        return IntegerProperty(required=required, min=int(arg))
+    simple: dict[str, Any] = {
+        "str": lambda: StringProperty(required=required),
+        "bool": BooleanProperty,
+        "dict": DictionaryProperty,
+        "strs": lambda: ListProperty(StringProperty, required=required),
+        "dicts": lambda: ListProperty(DictionaryProperty),
+        "phases": lambda: ListProperty(KillChainPhase),
     }
+    return simple[kind]()
+
+
+@functools.cache
+def _types() -> dict[str, Any]:
+    """Register the custom object types and the decision extension with stix2 (once)."""
+    from stix2.v21 import CustomExtension, CustomObject
+
     classes: dict[str, Any] = {}
-    for type_name, properties in props.items():
+    for type_name, specs in _OBJECT_PROPERTIES.items():
+        properties = [(name, _property(spec)) for name, spec in specs]
 
         class _Obj:
             pass
@@ -355,19 +393,7 @@ def _types() -> dict[str, Any]:
 
     @CustomExtension(
         _ext_id(DECISION_EXTENSION),
-        [
-            ("decision_id", StringProperty(required=True)),
-            ("finding_ids", ListProperty(StringProperty, required=True)),
-            ("treatment", StringProperty(required=True)),
-            ("rationale", StringProperty(required=True)),
-            ("owner", StringProperty()),
-            ("decided_by", StringProperty(required=True)),
-            ("date", StringProperty(required=True)),
-            ("review_by", StringProperty()),
-            ("links", ListProperty(StringProperty)),
-            ("supersedes", StringProperty()),
-            ("recorded_at", StringProperty()),
-        ],
+        [(name, _property(spec)) for name, spec in _DECISION_PROPERTIES],
     )
     class RiskDecision:
         extension_type = "property-extension"
@@ -398,12 +424,6 @@ def _parse_time(text: Any, fallback: dt.datetime) -> dt.datetime:
     return fallback
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(value[k]) for k in sorted(value)}
-    return value
 
 
 def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -472,6 +492,13 @@ class _Builder:
         }
 
     # -- ATLAS objects
+    def catalog_stamps(self, object_id: str) -> dict[str, Any]:
+        """``created`` and ``modified`` of a catalog object: the bundle's, else the export's."""
+        created, modified = self.dates.get(object_id, (None, None))
+        if created:
+            return {"created": created, "modified": modified}
+        return {"created": self.created, "modified": self.created}
+
     def attack_pattern(self, technique_id: str) -> str | None:
         import stix2
 
@@ -479,16 +506,11 @@ class _Builder:
             return None
         t = self.catalog.technique(technique_id)
         if t.stix_id not in self.attack_patterns:
-            created, modified = self.dates.get(t.stix_id, (None, None))
             phases = [
                 {"kill_chain_name": "mitre-atlas", "phase_name": self.catalog.tactic(x).shortname}
                 for x in t.tactics
             ]
-            extra = (
-                {"created": created, "modified": modified}
-                if created
-                else {"created": self.created, "modified": self.created}
-            )
+            extra = self.catalog_stamps(t.stix_id)
             self.attack_patterns[t.stix_id] = stix2.AttackPattern(
                 id=t.stix_id,
                 name=t.name,
@@ -506,12 +528,7 @@ class _Builder:
         if mitigation_id in self.catalog:
             m = self.catalog.mitigation(mitigation_id)
             if m.stix_id not in self.courses:
-                created, modified = self.dates.get(m.stix_id, (None, None))
-                extra = (
-                    {"created": created, "modified": modified}
-                    if created
-                    else {"created": self.created, "modified": self.created}
-                )
+                extra = self.catalog_stamps(m.stix_id)
                 self.courses[m.stix_id] = stix2.CourseOfAction(
                     id=m.stix_id,
                     name=m.name,
@@ -587,11 +604,30 @@ class _Builder:
 
     # -- the bundle
     def build(self) -> list[Any]:
+        objects = self.header()
+        objects.append(self.system())
+        objects += self.model_objects()
+        findings = [self.finding(f) for f in self.data.findings]
+        paths = [self.attack_path(p) for p in self.data.attack_paths]
+        notes = [self.note(d) for d in self.data.decisions]
+        relationships = self.relationships()
+        objects += [self.attack_patterns[k] for k in sorted(self.attack_patterns)]
+        objects += [self.courses[k] for k in sorted(self.courses)]
+        objects += relationships + findings + paths + notes
+        return objects
+
+    def custom(
+        self, type_name: str, object_id: str, values: Mapping[str, Any], **extra: Any
+    ) -> Any:
+        """One object of a custom type, without its ``None`` values, stamped."""
+        return self.types[type_name](
+            id=object_id, **_drop_none(values), **self.stamps(), **extra
+        )
+
+    def header(self) -> list[Any]:
+        """The tool's identity and the extension definitions."""
         import stix2
 
-        t = self.types
-        model = self.model
-        data = self.data
         objects: list[Any] = [
             stix2.Identity(
                 id=TOOL_IDENTITY_ID,
@@ -611,95 +647,73 @@ class _Builder:
                 DECISION_EXTENSION, _DECISION_DESCRIPTION, "property-extension"
             )
         )
-        facts = {k: _plain(v) for k, v in model.facts.items() if k not in ("name", "description")}
+        return objects
+
+    def system(self) -> Any:
+        model, data = self.model, self.data
+        facts = {k: plain_data(v) for k, v in model.facts.items() if k not in ("name", "description")}
         log = data.decision_log or {}
-        objects.append(
-            t["x-ai-system"](
-                id=self.system_id(),
-                **_drop_none(
-                    {
-                        "name": model.name,
-                        "description": model.description,
-                        "system_id": model.id,
-                        "owner": model.fact("owner"),
-                        "facts": facts,
-                        "project_name": data.project_name,
-                        "atlas_version": data.atlas_version,
-                        "rules_digest": data.rules_digest,
-                        "decision_log_head": log.get("head"),
-                        "decision_log_records": log.get("records"),
-                    }
-                ),
-                **self.stamps(),
-            )
-        )
-        for z in model.zones():
-            objects.append(
-                t["x-ai-trust-zone"](
-                    id=self.zone_id(z.id),
-                    **_drop_none(
-                        {
-                            "name": z.name,
-                            "description": z.description,
-                            "zone_id": z.id,
-                            "trust_level": z.trust,
-                            "system_ref": self.system_id(),
-                        }
-                    ),
-                    **self.stamps(),
-                    allow_custom=True,
-                )
-            )
+        return self.custom("x-ai-system", self.system_id(), {
+            "name": model.name,
+            "description": model.description,
+            "system_id": model.id,
+            "owner": model.fact("owner"),
+            "facts": facts,
+            "project_name": data.project_name,
+            "atlas_version": data.atlas_version,
+            "rules_digest": data.rules_digest,
+            "decision_log_head": log.get("head"),
+            "decision_log_records": log.get("records"),
+        })
+
+    def model_objects(self) -> list[Any]:
+        """The trust zones, components and data flows of the model."""
+        model = self.model
+        objects = [
+            self.custom("x-ai-trust-zone", self.zone_id(z.id), {
+                "name": z.name,
+                "description": z.description,
+                "zone_id": z.id,
+                "trust_level": z.trust,
+                "system_ref": self.system_id(),
+            }, allow_custom=True)
+            for z in model.zones()
+        ]
         entries = {c.id for c in model.entry_points()}
         jewels = {c.id for c in model.crown_jewels()}
         for c in model.components():
-            attrs = {k: _plain(v) for k, v in c.attrs.items() if k not in ("name", "description")}
-            objects.append(
-                t["x-ai-component"](
-                    id=self.component_id(c.id),
-                    **_drop_none(
-                        {
-                            "name": c.name,
-                            "description": c.description,
-                            "component_id": c.id,
-                            "kind": c.kind,
-                            "attributes": dict(sorted(attrs.items())),
-                            "entry_point": c.id in entries,
-                            "crown_jewel": c.id in jewels,
-                            "zone_ref": self.zone_id(c.zone),
-                            "system_ref": self.system_id(),
-                        }
-                    ),
-                    **self.stamps(),
-                    allow_custom=True,
-                )
-            )
+            attrs = {k: plain_data(v) for k, v in c.attrs.items() if k not in ("name", "description")}
+            objects.append(self.custom("x-ai-component", self.component_id(c.id), {
+                "name": c.name,
+                "description": c.description,
+                "component_id": c.id,
+                "kind": c.kind,
+                "attributes": dict(sorted(attrs.items())),
+                "entry_point": c.id in entries,
+                "crown_jewel": c.id in jewels,
+                "zone_ref": self.zone_id(c.zone),
+                "system_ref": self.system_id(),
+            }, allow_custom=True))
         for fl in model.flows():
-            objects.append(
-                t["x-ai-data-flow"](
-                    id=self.flow_id(fl.id),
-                    **_drop_none(
-                        {
-                            "name": fl.name,
-                            "description": fl.description,
-                            "flow_id": fl.id,
-                            "data": list(fl.data),
-                            "encrypted": fl.encrypted,
-                            "authenticated": fl.authenticated,
-                            "protocol": fl.protocol,
-                            "crosses_boundary": model.crosses_boundary(fl.id),
-                            "source_ref": self.component_id(fl.source),
-                            "target_ref": self.component_id(fl.target),
-                            "system_ref": self.system_id(),
-                        }
-                    ),
-                    **self.stamps(),
-                    allow_custom=True,
-                )
-            )
-        findings = [self.finding(f) for f in data.findings]
-        paths = [self.attack_path(p) for p in data.attack_paths]
-        notes = [self.note(d) for d in data.decisions]
+            objects.append(self.custom("x-ai-data-flow", self.flow_id(fl.id), {
+                "name": fl.name,
+                "description": fl.description,
+                "flow_id": fl.id,
+                "data": list(fl.data),
+                "encrypted": fl.encrypted,
+                "authenticated": fl.authenticated,
+                "protocol": fl.protocol,
+                "crosses_boundary": model.crosses_boundary(fl.id),
+                "source_ref": self.component_id(fl.source),
+                "target_ref": self.component_id(fl.target),
+                "system_ref": self.system_id(),
+            }, allow_custom=True))
+        return objects
+
+    def relationships(self) -> list[Any]:
+        """One ``mitigates`` relationship per chosen mitigation and technique."""
+        import stix2
+
         relationships = []
         for rel_id in sorted(self.mitigates):
             slot = self.mitigates[rel_id]
@@ -713,10 +727,7 @@ class _Builder:
                     **self.stamps(),
                 )
             )
-        objects += [self.attack_patterns[k] for k in sorted(self.attack_patterns)]
-        objects += [self.courses[k] for k in sorted(self.courses)]
-        objects += relationships + findings + paths + notes
-        return objects
+        return relationships
 
     def extension_definition(self, name: str, description: str, kind: str) -> Any:
         import stix2

@@ -800,5 +800,14 @@ def level_from_percent(value: Any) -> int | None:
     return max(1, min(5, int((float(value) + 19.999) // 20)))
 
 
+def plain_data(value: Any) -> Any:
+    """Tuples as lists and mappings as dicts with text keys in sorted order, for JSON."""
+    if isinstance(value, (list, tuple)):
+        return [plain_data(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): plain_data(value[k]) for k in sorted(value)}
+    return value
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.interop._common import ImportedThreat
+from workbench.risk.manual import manual_finding_id
 
 __all__ = ["CarryResult", "carry_over", "rationale_for"]
 
@@ -110,8 +111,6 @@ def carry_over(
     for t in threats:
         title = t.title
         n = 2
-        from workbench.project import manual_finding_id
-
         while manual_finding_id(title, t.element) in taken:
             title = f"{t.title} ({n})"
             n += 1

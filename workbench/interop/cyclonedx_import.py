@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workbench.errors import InputError
+from workbench.interop._base import Importer, read_and_import
 from workbench.interop._common import (
     IdSpace,
     ImportReport,
@@ -40,7 +41,6 @@ from workbench.interop._common import (
     as_list,
     clean_text,
     label,
-    load_document,
     valid_id,
 )
 from workbench.model.definitions import DATA_KINDS, KINDS, LINKS, LIST, RECORD, RECORDS
@@ -71,8 +71,7 @@ _APPLICATION_TYPES = ("application", "framework", "library", "container", "platf
 
 def import_cyclonedx(path: str | os.PathLike[str]) -> tuple[SystemModel, ImportReport]:
     """Import a CycloneDX JSON file as a model and an import report."""
-    data = load_document(path, expected=EXPECTED, formats=("json",))
-    return cyclonedx_from_data(data, str(path))
+    return read_and_import(path, cyclonedx_from_data, expected=EXPECTED, formats=("json",))
 
 
 def _schema_problems(data: Mapping[str, Any], version: str) -> list[str]:
@@ -113,19 +112,20 @@ def _entity(value: Any) -> str | None:
     return label(value, 200) if isinstance(value, str) else None
 
 
-class _CdxImport:
+class _CdxImport(Importer):
+    tool = "cyclonedx"
+    expected = EXPECTED
+    top_level = "an object"
+
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
-        self.data = data
-        self.name = name
-        self.report = ImportReport(name, "cyclonedx")
-        self.ids = IdSpace()
+        super().__init__(data, name)
         self.refs: dict[str, str] = {}  # bom-ref -> component id
         self.zones: dict[str, int] = {}
         self.pending: list[tuple[str, str, dict[str, Any]]] = []  # (id, kind, attrs+zone)
         self.dataset_refs: list[tuple[str, str]] = []  # (model id, bom-ref)
         self.unmapped_props = Tally()
 
-    def run(self) -> tuple[SystemModel, ImportReport]:
+    def build(self) -> SystemModel:
         data = self.data
         if data.get("bomFormat") != "CycloneDX":
             raise InputError(f"{self.name}: bomFormat is not CycloneDX: expected {EXPECTED}")
@@ -159,10 +159,7 @@ class _CdxImport:
         self._flows(model)
         self.unmapped_props.flush(self.report, {}, "a property the workbench has no attribute "
                                   "for", noun="component")
-        self.report.components = len(model.components())
-        self.report.flows = len(model.flows())
-        self.report.zones = len(model.zones())
-        return model, self.report
+        return model
 
     def _flatten(self, components: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         out: list[Mapping[str, Any]] = []
@@ -450,6 +447,4 @@ def _parse(spec: Any, text: str) -> Any:
 def cyclonedx_from_data(data: Any, name: str = "<cyclonedx>") -> tuple[SystemModel,
                                                                         ImportReport]:
     """Import a CycloneDX document already parsed from JSON (see :func:`import_cyclonedx`)."""
-    if not isinstance(data, Mapping):
-        raise InputError(f"{name}: the top level is not an object: expected {EXPECTED}")
-    return _CdxImport(data, name).run()
+    return _CdxImport.from_data(data, name)

@@ -28,8 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from workbench.errors import InputError
+from workbench.interop._base import Importer
 from workbench.interop._common import (
-    IdSpace,
     ImportReport,
     clean_text,
     label,
@@ -215,14 +215,12 @@ def _names(value: Any) -> list[str]:
     return sorted(str(k)[:100] for k in value if isinstance(k, str) and k.strip())
 
 
-class _McpImport:
-    def __init__(self, data: Mapping[str, Any], name: str) -> None:
-        self.data = data
-        self.name = name
-        self.report = ImportReport(name, "mcp")
-        self.ids = IdSpace()
+class _McpImport(Importer):
+    tool = "mcp"
+    expected = EXPECTED
+    top_level = "an object"
 
-    def run(self) -> tuple[SystemModel, ImportReport]:
+    def build(self) -> SystemModel:
         found = _servers(self.data)
         if found is None:
             raise InputError(f"{self.name}: no mcpServers or servers object: expected {EXPECTED}")
@@ -268,10 +266,7 @@ class _McpImport:
             model.update_component(agent, holds_credentials=True)
             self.report.add("note", agent, "holds_credentials: true",
                             "the configuration passes secrets to its servers")
-        self.report.components = len(model.components())
-        self.report.flows = len(model.flows())
-        self.report.zones = len(model.zones())
-        return model, self.report
+        return model
 
     def _server(self, model: SystemModel, agent: str, server_name: str,
                 entry: Mapping[str, Any], element: str) -> bool:
@@ -370,6 +365,4 @@ class _McpImport:
 
 def mcp_from_data(data: Any, name: str = "<mcp>") -> tuple[SystemModel, ImportReport]:
     """Import an MCP configuration already parsed from JSON (see :func:`import_mcp`)."""
-    if not isinstance(data, Mapping):
-        raise InputError(f"{name}: the top level is not an object: expected {EXPECTED}")
-    return _McpImport(data, name).run()
+    return _McpImport.from_data(data, name)

@@ -85,19 +85,18 @@ import yaml
 
 from workbench._atomic import atomic_write_text
 from workbench.errors import InputError, ModelError
+from workbench.interop._base import Importer, read_and_import
 from workbench.interop._common import (
     IdSpace,
     ImportedThreat,
     ImportReport,
-    Tally,
     as_list,
     as_mapping,
-    clean_text,
     hint,
     is_uuid,
     label,
     level_from_percent,
-    load_document,
+    plain_data,
     plural,
     slugify,
     text_list,
@@ -370,12 +369,6 @@ def rating_to_trust(rating: float) -> int:
 # -- attribute values as text ----------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(value[k]) for k in sorted(value)}
-    return value
 
 
 def encode_value(value: Any, spec: AttrSpec) -> str:
@@ -383,7 +376,7 @@ def encode_value(value: Any, spec: AttrSpec) -> str:
     if spec.type == BOOL:
         return "true" if value else "false"
     if spec.type in (NUMBER, INTEGER, LIST, LINKS, RECORD, RECORDS):
-        return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
+        return json.dumps(plain_data(value), ensure_ascii=False, sort_keys=True)
     return str(value)
 
 
@@ -434,6 +427,61 @@ def export_otm(
     matrix the result was scored with; the bundled one by default) scales
     likelihood and impact to 0–100, and *catalog* names the mitigations.
     """
+    from workbench.layout import layout_model
+
+    layout = layout_model(model)
+    threat_refs = _threat_refs(model, result) if result is not None else {}
+    doc: dict[str, Any] = {
+        "otmVersion": OTM_VERSION,
+        "project": _otm_project(model),
+        "representations": [
+            {
+                "id": "diagram",
+                "name": f"{model.name} diagram",
+                "type": "diagram",
+                "size": {"width": _px(layout.width) + 200, "height": _px(layout.height) + 100},
+            }
+        ],
+        "trustZones": _otm_zones(model, layout),
+        "components": _otm_components(model, layout, threat_refs),
+        "dataflows": _otm_flows(model, threat_refs),
+    }
+    if result is not None:
+        threats, mitigations = _threats(result, matrix, catalog)
+        doc["threats"] = threats
+        doc["mitigations"] = mitigations
+    return doc
+
+
+def _px(value: float) -> int:
+    return round(value * LAYOUT_UNIT)
+
+
+def _encoded(
+    attrs: dict[str, str],
+    values: Mapping[str, Any],
+    specs: Mapping[str, AttrSpec],
+    skip: tuple[str, ...] = ("name", "description"),
+) -> dict[str, str]:
+    """*attrs* with every value of *values* but *skip* encoded under ``workbench:``, sorted."""
+    for key in sorted(values):
+        if key not in skip:
+            attrs[NS + key] = encode_value(values[key], specs[key])
+    return dict(sorted(attrs.items()))
+
+
+def _diagram(ident: str, x: int, y: int, width: int, height: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "representation": "diagram",
+            "id": ident,
+            "position": {"x": x, "y": y},
+            "size": {"width": width, "height": height},
+        }
+    ]
+
+
+def _otm_project(model: SystemModel) -> dict[str, Any]:
     facts = dict(model.facts)
     project: dict[str, Any] = {}
     p_attrs: dict[str, str] = {NS + "schema_version": str(SCHEMA_VERSION)}
@@ -445,21 +493,16 @@ def export_otm(
     owner = facts.pop("owner", None)
     if owner:
         project["owner"] = owner
-    system_specs = {s.name: s for s in SYSTEM_FACTS}
-    for key in sorted(facts):
-        p_attrs[NS + key] = encode_value(facts[key], system_specs[key])
+    p_attrs = _encoded(p_attrs, facts, {s.name: s for s in SYSTEM_FACTS}, ())
     custom = model.to_dict().get("custom_attributes")
     if custom:
         p_attrs[NS + "custom_attributes"] = json.dumps(custom, ensure_ascii=False, sort_keys=True)
     project["attributes"] = dict(sorted(p_attrs.items()))
+    return project
 
-    from workbench.layout import layout_model
 
-    layout = layout_model(model)
-
-    def px(value: float) -> int:
-        return round(value * LAYOUT_UNIT)
-
+def _otm_zones(model: SystemModel, layout: Any) -> list[dict[str, Any]]:
+    boxes = {b.id: b for b in layout.zones}
     zones = []
     for zone in sorted(model.zones(), key=lambda z: z.id):
         z_attrs: dict[str, str] = {NS + "trust": str(zone.trust)}
@@ -469,26 +512,22 @@ def export_otm(
             entry["description"] = zone.description
         entry["risk"] = {"trustRating": trust_to_rating(zone.trust)}
         entry["attributes"] = dict(sorted(z_attrs.items()))
-        zones.append(entry)
-    boxes = {b.id: b for b in layout.zones}
-    for entry in zones:
-        box = boxes.get(entry["id"])
+        box = boxes.get(zone.id)
         if box is not None:
-            entry["representations"] = [
-                {
-                    "representation": "diagram",
-                    "id": f"{box.id}-box",
-                    "position": {"x": px(box.x0), "y": 0},
-                    "size": {"width": px(box.x1 - box.x0), "height": px(box.y1 - box.y0)},
-                }
-            ]
+            entry["representations"] = _diagram(
+                f"{box.id}-box", _px(box.x0), 0, _px(box.x1 - box.x0), _px(box.y1 - box.y0)
+            )
+        zones.append(entry)
+    return zones
 
-    threat_refs = _threat_refs(model, result) if result is not None else {}
+
+def _otm_components(
+    model: SystemModel, layout: Any, threat_refs: Mapping[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     components = []
     for comp in sorted(model.components(), key=lambda c: c.id):
-        table = model.attributes_for(comp.kind)
         c_attrs: dict[str, str] = {NS + "kind": comp.kind}
-        entry = {"id": comp.id}
+        entry: dict[str, Any] = {"id": comp.id}
         _named(entry, c_attrs, comp.attrs.get("name"), comp.id)
         entry["type"] = KIND_TO_TYPE[comp.kind]
         if comp.description:
@@ -496,66 +535,40 @@ def export_otm(
         entry["parent"] = {"trustZone": comp.zone}
         if "tags" in comp.attrs:
             entry["tags"] = list(comp.attrs["tags"])
-        for key in sorted(comp.attrs):
-            if key in ("name", "description", "tags"):
-                continue
-            c_attrs[NS + key] = encode_value(comp.attrs[key], table[key])
-        entry["attributes"] = dict(sorted(c_attrs.items()))
+        entry["attributes"] = _encoded(
+            c_attrs, comp.attrs, model.attributes_for(comp.kind), ("name", "description", "tags")
+        )
         if comp.id in layout.positions:
             x, y = layout.positions[comp.id]
             w, h = SHAPE_SIZE
-            entry["representations"] = [
-                {
-                    "representation": "diagram",
-                    "id": f"{comp.id}-shape",
-                    "position": {"x": px(x) - w // 2, "y": px(layout.height - y) - h // 2},
-                    "size": {"width": w, "height": h},
-                }
-            ]
+            entry["representations"] = _diagram(
+                f"{comp.id}-shape", _px(x) - w // 2, _px(layout.height - y) - h // 2, w, h
+            )
         if comp.id in threat_refs:
             entry["threats"] = threat_refs[comp.id]
         components.append(entry)
+    return components
 
+
+def _otm_flows(
+    model: SystemModel, threat_refs: Mapping[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     flow_specs = {s.name: s for s in FLOW_ATTRIBUTES}
     dataflows = []
     for flow in sorted(model.flows(), key=lambda f: f.id):
         f_attrs: dict[str, str] = {}
-        entry = {"id": flow.id}
+        entry: dict[str, Any] = {"id": flow.id}
         _named(entry, f_attrs, flow.attrs.get("name"), flow.id)
         if flow.description:
             entry["description"] = flow.description
         entry["source"] = flow.source
         entry["destination"] = flow.target
         entry["bidirectional"] = False
-        for key in sorted(flow.attrs):
-            if key in ("name", "description"):
-                continue
-            f_attrs[NS + key] = encode_value(flow.attrs[key], flow_specs[key])
-        entry["attributes"] = dict(sorted(f_attrs.items()))
+        entry["attributes"] = _encoded(f_attrs, flow.attrs, flow_specs)
         if flow.id in threat_refs:
             entry["threats"] = threat_refs[flow.id]
         dataflows.append(entry)
-
-    doc: dict[str, Any] = {
-        "otmVersion": OTM_VERSION,
-        "project": project,
-        "representations": [
-            {
-                "id": "diagram",
-                "name": f"{model.name} diagram",
-                "type": "diagram",
-                "size": {"width": px(layout.width) + 200, "height": px(layout.height) + 100},
-            }
-        ],
-        "trustZones": zones,
-        "components": components,
-        "dataflows": dataflows,
-    }
-    if result is not None:
-        threats, mitigations = _threats(result, matrix, catalog)
-        doc["threats"] = threats
-        doc["mitigations"] = mitigations
-    return doc
+    return dataflows
 
 
 def _state(status: str) -> str:
@@ -698,10 +711,13 @@ def import_otm(path: str | os.PathLike[str]) -> tuple[SystemModel, ImportReport]
 
     Raises :class:`~workbench.errors.InputError` for a file that is not OTM.
     """
-    data = load_document(path, expected=EXPECTED)
-    return otm_from_data(data, str(path))
+    return read_and_import(path, otm_from_data, expected=EXPECTED)
 
 
+#: The sections of an OTM document that are lists.
+_LIST_SECTIONS = (
+    "trustZones", "components", "dataflows", "threats", "mitigations", "assets", "representations"
+)
 _ZONE_KEYS = {"id", "name", "description", "risk", "attributes", "representations"}
 _COMPONENT_KEYS = {
     "id",
@@ -781,19 +797,19 @@ def _confidentiality_to_sensitivity(value: float) -> str:
     return "confidential"
 
 
-class _OtmImport:
+class _OtmImport(Importer):
+    tool = "otm"
+    expected = EXPECTED
+
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
-        self.data = data
-        self.name = name
-        self.report = ImportReport(name, "otm")
-        self.unmapped = Tally()
+        super().__init__(data, name)
         self.native = False
         self.used_threats: set[Any] = set()
         self.container_zone: dict[Any, str] = {}
 
     # -- the whole document ------------------------------------------------------------
 
-    def run(self) -> tuple[SystemModel, ImportReport]:
+    def build(self) -> SystemModel:
         data = self.data
         if "otmVersion" not in data:
             raise InputError(
@@ -808,15 +824,7 @@ class _OtmImport:
             raise InputError(
                 f"{self.name}: no 'project' mapping with name and id (expected {EXPECTED})"
             )
-        for section in (
-            "trustZones",
-            "components",
-            "dataflows",
-            "threats",
-            "mitigations",
-            "assets",
-            "representations",
-        ):
+        for section in _LIST_SECTIONS:
             value = data.get(section)
             if value is not None and not isinstance(value, list):
                 raise InputError(f"{self.name}: '{section}' must be a list")
@@ -832,21 +840,12 @@ class _OtmImport:
         self._flows(model)
         self._rest()
         self.unmapped.flush(self.report, {}, "no place in a workbench model: not imported")
-        self.report.components = len(model.components())
-        self.report.flows = len(model.flows())
-        self.report.zones = len(model.zones())
-        model.source = self.name
-        return model, self.report
-
-    def _text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
-        return clean_text(
-            value, report=self.report, element=element, field_name=field_name, single_line=single
-        )
+        return model
 
     def _system(self, project: Mapping[str, Any], p_attrs: Mapping[str, Any]) -> SystemModel:
         element = "project"
         raw_id = project.get("id")
-        name = self._text(project.get("name"), element, "name", True)
+        name = self.text(project.get("name"), element, "name", True)
         if valid_id(raw_id) and (self.native or not is_uuid(raw_id)):
             system_id = str(raw_id)
         else:
@@ -861,10 +860,10 @@ class _OtmImport:
         facts: dict[str, Any] = {}
         if name and not (self.native and p_attrs.get(NS + "unnamed") == "true"):
             facts["name"] = name
-        description = self._text(project.get("description"), element, "description", False)
+        description = self.text(project.get("description"), element, "description", False)
         if description:
             facts["description"] = description
-        owner = self._text(project.get("owner"), element, "owner", True)
+        owner = self.text(project.get("owner"), element, "owner", True)
         if owner:
             facts["owner"] = owner
         specs = {s.name: s for s in SYSTEM_FACTS}
@@ -914,18 +913,10 @@ class _OtmImport:
     def _zones(self, model: SystemModel) -> None:
         nested: list[tuple[str, str, Mapping[str, Any]]] = []
         rated = False
-        for i, z in enumerate(as_list(self.data.get("trustZones"))):
-            if not isinstance(z, dict):
-                self.report.add(
-                    "unmapped",
-                    f"trustZones[{i}]",
-                    "entry",
-                    "expected a mapping with id, name and risk",
-                )
-                continue
+        for i, z in self.mappings("trustZones", "id, name and risk"):
             element = _label("trustZones", z, i)
             raw_id = z.get("id")
-            name = self._text(z.get("name"), element, "name", True)
+            name = self.text(z.get("name"), element, "name", True)
             attrs = as_mapping(z.get("attributes"))
             zid = self._claim(self.zone_ids, raw_id, name, "zone")
             trust = None
@@ -962,7 +953,7 @@ class _OtmImport:
                         "trust",
                         "no risk.trustRating: trust 0 (least trusted) assumed",
                     )
-            description = self._text(z.get("description"), element, "description", False)
+            description = self.text(z.get("description"), element, "description", False)
             display = None if attrs.get(NS + "unnamed") == "true" else name
             model.add_zone(zid, trust, name=display, description=description)
             if raw_id is not None:
@@ -1037,15 +1028,7 @@ class _OtmImport:
 
     def _components(self, model: SystemModel) -> None:
         entries = []
-        for i, c in enumerate(as_list(self.data.get("components"))):
-            if not isinstance(c, dict):
-                self.report.add(
-                    "unmapped",
-                    f"components[{i}]",
-                    "entry",
-                    "expected a mapping with id, name, type and parent",
-                )
-                continue
+        for i, c in self.mappings("components", "id, name, type and parent"):
             entries.append((i, c))
         by_id = {c.get("id"): c for _, c in entries if c.get("id") is not None}
         containers = []
@@ -1058,7 +1041,7 @@ class _OtmImport:
         for i, c, found in containers:
             element = _label("components", c, i)
             around = self._zone_of(c, by_id, element, model)
-            name = self._text(c.get("name"), element, "name", True)
+            name = self.text(c.get("name"), element, "name", True)
             zid = self.zone_ids.claim(
                 c.get("id") if valid_id(c.get("id")) and not is_uuid(c.get("id")) else None,
                 slugify(name),
@@ -1127,7 +1110,7 @@ class _OtmImport:
 
     def _component(self, model: SystemModel, c: Mapping[str, Any], element: str, zone: str) -> None:
         raw_id = c.get("id")
-        name = self._text(c.get("name"), element, "name", True)
+        name = self.text(c.get("name"), element, "name", True)
         attrs = as_mapping(c.get("attributes"))
         kind = None
         native_kind = attrs.get(NS + "kind")
@@ -1161,12 +1144,7 @@ class _OtmImport:
                     found, kind, how = by_name, str(by_name.kind), "recognised"
             if how == "recognised" and found is not None:
                 implied = dict(found.attributes)
-                self.report.add(
-                    "guessed",
-                    element,
-                    f"kind {kind}",
-                    f"{found.basis}" + (": check it" if found.ai else ""),
-                )
+                self.guessed_kind(element, kind, found)
             elif how == "unknown":
                 self.report.add(
                     "guessed",
@@ -1181,30 +1159,18 @@ class _OtmImport:
         values: dict[str, Any] = {}
         if name and attrs.get(NS + "unnamed") != "true":
             values["name"] = name
-        description = self._text(c.get("description"), element, "description", False)
+        description = self.text(c.get("description"), element, "description", False)
         if description:
             values["description"] = description
         values.update({k: v for k, v in implied.items() if k in table})
         tags = text_list(c.get("tags"))
         if tags or (self.native and isinstance(c.get("tags"), list)):
             values["tags"] = tags
-        for key, raw in attrs.items():
-            key = str(key)
-            if not key.startswith(NS):
-                if not self._security(key, raw, kind, table, values, element):
-                    self.unmapped.add(f"component attribute {key!r}", element)
-                continue
-            short = key[len(NS) :]
-            if short in ("kind", "unnamed"):
-                continue
-            spec = table.get(short)
-            if spec is None or short in ("name", "description", "tags"):
-                self.report.add("unmapped", element, key, f"not an attribute of {kind}")
-                continue
-            try:
-                values[short] = decode_value(raw, spec)
-            except ValueError as exc:
-                self.report.add("unmapped", element, key, f"invalid value: {exc}")
+        self._decode(
+            attrs, values, element, kind=kind, table=table, noun="component",
+            skip=("kind", "unnamed"), own=("name", "description", "tags"),
+            not_one=f"not an attribute of {kind}",
+        )
         self._assets(c, element, kind, table, values)
         self._threat_refs(cid, c, element)
         for key in c:
@@ -1248,15 +1214,7 @@ class _OtmImport:
 
     def _flows(self, model: SystemModel) -> None:
         flow_specs = {s.name: s for s in FLOW_ATTRIBUTES}
-        for i, f in enumerate(as_list(self.data.get("dataflows"))):
-            if not isinstance(f, dict):
-                self.report.add(
-                    "unmapped",
-                    f"dataflows[{i}]",
-                    "entry",
-                    "expected a mapping with id, name, source and destination",
-                )
-                continue
+        for i, f in self.mappings("dataflows", "id, name, source and destination"):
             element = _label("dataflows", f, i)
             source_ref = f.get("source")
             target_ref = f.get("destination", f.get("target"))
@@ -1273,32 +1231,19 @@ class _OtmImport:
                 )
             if len(ends) != 2:
                 continue
-            name = self._text(f.get("name"), element, "name", True)
+            name = self.text(f.get("name"), element, "name", True)
             attrs = as_mapping(f.get("attributes"))
             fid = self._claim(self.ids, f.get("id"), name, "flow")
             values: dict[str, Any] = {}
             if name and attrs.get(NS + "unnamed") != "true":
                 values["name"] = name
-            description = self._text(f.get("description"), element, "description", False)
+            description = self.text(f.get("description"), element, "description", False)
             if description:
                 values["description"] = description
-            for key, raw in attrs.items():
-                key = str(key)
-                if not key.startswith(NS):
-                    if not self._security(key, raw, None, flow_specs, values, element):
-                        self.unmapped.add(f"dataflow attribute {key!r}", element)
-                    continue
-                short = key[len(NS) :]
-                if short == "unnamed":
-                    continue
-                spec = flow_specs.get(short)
-                if spec is None or short in ("name", "description"):
-                    self.report.add("unmapped", element, key, "not a flow attribute")
-                    continue
-                try:
-                    values[short] = decode_value(raw, spec)
-                except ValueError as exc:
-                    self.report.add("unmapped", element, key, f"invalid value: {exc}")
+            self._decode(
+                attrs, values, element, kind=None, table=flow_specs, noun="dataflow",
+                skip=("unnamed",), own=("name", "description"), not_one="not a flow attribute",
+            )
             for key in ("tags", "assets"):
                 if _present(f.get(key)):
                     self.unmapped.add(f"dataflow {key}", element)
@@ -1316,6 +1261,40 @@ class _OtmImport:
                 )
 
     # -- security attributes -------------------------------------------------------------
+
+    def _decode(
+        self,
+        attrs: Mapping[Any, Any],
+        values: dict[str, Any],
+        element: str,
+        *,
+        kind: str | None,
+        table: Mapping[str, AttrSpec],
+        noun: str,
+        skip: tuple[str, ...],
+        own: tuple[str, ...],
+        not_one: str,
+    ) -> None:
+        """Attributes of a component or flow into *values*: ``workbench:`` ones decoded
+        by *table* (*skip* ignored, *own* kept elsewhere), the others read as
+        security attributes where they are known."""
+        for key, raw in attrs.items():
+            key = str(key)
+            if not key.startswith(NS):
+                if not self._security(key, raw, kind, table, values, element):
+                    self.unmapped.add(f"{noun} attribute {key!r}", element)
+                continue
+            short = key[len(NS) :]
+            if short in skip:
+                continue
+            spec = table.get(short)
+            if spec is None or short in own:
+                self.report.add("unmapped", element, key, not_one)
+                continue
+            try:
+                values[short] = decode_value(raw, spec)
+            except ValueError as exc:
+                self.report.add("unmapped", element, key, f"invalid value: {exc}")
 
     def _security(
         self,
@@ -1386,7 +1365,7 @@ class _OtmImport:
             threat = as_mapping(known.get(tid))
             self.used_threats.add(tid)
             where = f"{element} threat {tid!r}"
-            title = self._text(threat.get("name"), where, "name", True) or str(
+            title = self.text(threat.get("name"), where, "name", True) or str(
                 tid or "Untitled threat"
             )
             state = str(ref.get("state") or "exposed").strip().lower()
@@ -1397,7 +1376,7 @@ class _OtmImport:
                 info = as_mapping(mitigations.get(m.get("mitigation")))
                 mname = label(info.get("name"), 120) or str(m.get("mitigation"))
                 chosen.append(f"{mname} ({m.get('state') or 'recommended'})")
-            description = self._text(threat.get("description"), where, "description", False)
+            description = self.text(threat.get("description"), where, "description", False)
             found = technique_for(
                 title, description, " ".join(map(str, as_list(threat.get("categories"))))
             )
@@ -1456,17 +1435,7 @@ class _OtmImport:
                 plural(len(representations), "representation"),
                 "diagram layout and code references are not kept",
             )
-        known = {
-            "otmVersion",
-            "project",
-            "trustZones",
-            "components",
-            "dataflows",
-            "threats",
-            "mitigations",
-            "assets",
-            "representations",
-        }
+        known = {"otmVersion", "project", *_LIST_SECTIONS}
         for key in self.data:
             if key not in known and _present(self.data[key]):
                 self.report.add("unmapped", str(key), "section", "not part of OTM 0.2.0")
@@ -1474,6 +1443,4 @@ class _OtmImport:
 
 def otm_from_data(data: Mapping[str, Any], name: str = "<otm>") -> tuple[SystemModel, ImportReport]:
     """Import an OTM document already parsed into plain data (see :func:`import_otm`)."""
-    if not isinstance(data, Mapping):
-        raise InputError(f"{name}: the top level is not a mapping: expected {EXPECTED}")
-    return _OtmImport(data, name).run()
+    return _OtmImport.from_data(data, name)

@@ -97,14 +97,12 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import InputError
+from workbench.interop._base import Importer
 from workbench.interop._common import (
-    IdSpace,
     ImportedThreat,
     ImportReport,
-    Tally,
     as_list,
     as_mapping,
-    clean_text,
     hint,
     label,
     load_document,
@@ -516,24 +514,64 @@ def _name_of(key: Any, entry: Mapping[str, Any]) -> Any:
     return key if isinstance(key, str) and key.strip() else entry.get("id")
 
 
-class _ThreagileImport:
+class _BoundaryLevels:
+    """The trust level and nesting depth of each trust boundary, worked out when asked."""
+
+    def __init__(
+        self,
+        report: ImportReport,
+        boundaries: Mapping[str, tuple[Any, Mapping[str, Any]]],
+        parent: Mapping[str, str],
+    ) -> None:
+        self.report = report
+        self.boundaries = boundaries
+        self.parent = parent
+        self.trust: dict[str, int] = {}
+        self.depth: dict[str, int] = {}
+
+    def trust_of(self, ident: str) -> int:
+        if ident in self.trust:
+            return self.trust[ident]
+        key, entry = self.boundaries[ident]
+        btype = _norm(entry.get("type"))
+        up = self.parent.get(ident)
+        above = self.trust_of(up) if up is not None else None
+        self.depth[ident] = 0 if up is None else self.depth[up] + 1
+        if btype == _EXECUTION_ENVIRONMENT:
+            value = above if above is not None else _TOP_LEVEL_DEFAULT
+        else:
+            base = BOUNDARY_TRUST.get(btype)
+            if base is None:
+                base = _TOP_LEVEL_DEFAULT
+                self.report.add(
+                    "assumption",
+                    f"trust boundary {label(key)!r}",
+                    f"type {entry.get('type')!r}",
+                    f"unknown boundary type: trust {base} assumed",
+                )
+            value = base if above is None else max(base, above + 1)
+            if above is not None:
+                self.report.add(
+                    "note",
+                    f"trust boundary {label(key)!r}",
+                    f"trust {value}",
+                    f"a network boundary nested in one of trust {above}: more trusted than "
+                    "the boundary around it (it protects what it holds); confirm it",
+                )
+        self.trust[ident] = value
+        return value
+
+
+class _ThreagileImport(Importer):
+    tool = "threagile"
+    expected = EXPECTED
+
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
-        self.data = data
-        self.name = name
-        self.report = ImportReport(name, "threagile")
-        self.ids = IdSpace()
-        self.zone_ids = IdSpace()
+        super().__init__(data, name)
         self.asset_map: dict[str, str] = {}
-        self.unmapped = Tally()
-        self.notes = Tally()
         self.internet: str | None = None
 
-    def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
-        return clean_text(
-            value, report=self.report, element=element, field_name=field_name, single_line=single
-        )
-
-    def run(self) -> tuple[SystemModel, ImportReport]:
+    def build(self) -> SystemModel:
         data = self.data
         assets = data.get("technical_assets")
         if "technical_assets" not in data and "threagile_version" not in data:
@@ -600,11 +638,7 @@ class _ThreagileImport:
             noun="element",
         )
         self.notes.flush(self.report, _NOTE_WHY, "imported", category="note", noun="element")
-        self.report.components = len(model.components())
-        self.report.flows = len(model.flows())
-        self.report.zones = len(model.zones())
-        model.source = self.name
-        return model, self.report
+        return model
 
     # -- system ----------------------------------------------------------------------
 
@@ -690,6 +724,7 @@ class _ThreagileImport:
     # -- trust boundaries --------------------------------------------------------------
 
     def _boundaries(self, model: SystemModel) -> dict[str, str]:
+        """Trust boundaries as zones; returns the zone of each asset a boundary holds."""
         boundaries = {}
         for key, entry in as_mapping(self.data.get("trust_boundaries")).items():
             if not isinstance(entry, dict):
@@ -702,6 +737,36 @@ class _ThreagileImport:
                 continue
             ident = str(entry.get("id", key))
             boundaries[ident] = (key, entry)
+        levels = _BoundaryLevels(self.report, boundaries, self._nesting(boundaries))
+        zone_of_boundary: dict[str, str] = {}
+        for ident, (key, entry) in boundaries.items():
+            element = f"trust boundary {label(key)!r}"
+            name = self.text(_name_of(key, entry), element, "name", True)
+            zid = self.zone_ids.claim(
+                ident if valid_id(ident) else None, slugify(name), default="boundary"
+            )
+            description = self.text(entry.get("description"), element, "description", False)
+            model.add_zone(zid, levels.trust_of(ident), name=name, description=description)
+            zone_of_boundary[ident] = zid
+            tags = text_list(entry.get("tags"))
+            if tags:
+                self.unmapped.add("trust boundary tags", element)
+        if boundaries:
+            self.report.add(
+                "assumption",
+                "trust_boundaries",
+                "trust levels",
+                "by boundary type: network-dedicated-hoster, network-cloud-provider 2; "
+                "network-on-prem, network-virtual-lan, network-cloud-security-group, "
+                "network-policy-namespace-isolation 3; nested network boundaries at least one "
+                "above their parent; execution-environment as its parent (2 at top level); "
+                "outside all boundaries: internet 0",
+            )
+        holder = self._holders(boundaries, levels.depth)
+        return {self.asset_map[ref]: zone_of_boundary[ident] for ref, ident in holder.items()}
+
+    def _nesting(self, boundaries: Mapping[str, tuple[Any, Mapping[str, Any]]]) -> dict[str, str]:
+        """The boundary each boundary is nested in; a cycle of nesting is broken."""
         parent: dict[str, str] = {}
         for ident, (key, entry) in boundaries.items():
             for child in as_list(entry.get("trust_boundaries_nested")):
@@ -720,11 +785,8 @@ class _ThreagileImport:
                         f"nested boundary {child!r}",
                         f"already nested in {parent[child]!r}: kept there",
                     )
-                elif child == ident:
-                    continue
-                else:
+                elif child != ident:
                     parent[child] = ident
-        # break cycles
         for ident in list(parent):
             seen = {ident}
             node = parent.get(ident)
@@ -740,67 +802,12 @@ class _ThreagileImport:
                     break
                 seen.add(node)
                 node = parent.get(node)
-        trust: dict[str, int] = {}
-        depth: dict[str, int] = {}
+        return parent
 
-        def level(ident: str) -> int:
-            if ident in trust:
-                return trust[ident]
-            key, entry = boundaries[ident]
-            btype = _norm(entry.get("type"))
-            up = parent.get(ident)
-            above = level(up) if up is not None else None
-            depth[ident] = 0 if up is None else depth[up] + 1
-            if btype == _EXECUTION_ENVIRONMENT:
-                value = above if above is not None else _TOP_LEVEL_DEFAULT
-            else:
-                base = BOUNDARY_TRUST.get(btype)
-                if base is None:
-                    base = _TOP_LEVEL_DEFAULT
-                    self.report.add(
-                        "assumption",
-                        f"trust boundary {label(key)!r}",
-                        f"type {entry.get('type')!r}",
-                        f"unknown boundary type: trust {base} assumed",
-                    )
-                value = base if above is None else max(base, above + 1)
-                if above is not None:
-                    self.report.add(
-                        "note",
-                        f"trust boundary {label(key)!r}",
-                        f"trust {value}",
-                        f"a network boundary nested in one of trust {above}: more trusted than "
-                        "the boundary around it (it protects what it holds); confirm it",
-                    )
-            trust[ident] = value
-            return value
-
-        zone_of_boundary: dict[str, str] = {}
-        for ident, (key, entry) in boundaries.items():
-            element = f"trust boundary {label(key)!r}"
-            name = self.text(_name_of(key, entry), element, "name", True)
-            zid = self.zone_ids.claim(
-                ident if valid_id(ident) else None, slugify(name), default="boundary"
-            )
-            description = self.text(entry.get("description"), element, "description", False)
-            model.add_zone(zid, level(ident), name=name, description=description)
-            zone_of_boundary[ident] = zid
-            tags = text_list(entry.get("tags"))
-            if tags:
-                self.unmapped.add("trust boundary tags", element)
-        if boundaries:
-            self.report.add(
-                "assumption",
-                "trust_boundaries",
-                "trust levels",
-                "by boundary type: network-dedicated-hoster, network-cloud-provider 2; "
-                "network-on-prem, network-virtual-lan, network-cloud-security-group, "
-                "network-policy-namespace-isolation 3; nested network boundaries at least one "
-                "above their parent; execution-environment as its parent (2 at top level); "
-                "outside all boundaries: internet 0",
-            )
-        # which boundary holds each asset: the deepest one listing it
-        zone_of: dict[str, str] = {}
+    def _holders(
+        self, boundaries: Mapping[str, tuple[Any, Mapping[str, Any]]], depth: Mapping[str, int]
+    ) -> dict[str, str]:
+        """Which boundary holds each asset: the deepest one listing it."""
         holder: dict[str, str] = {}
         for ident, (key, entry) in boundaries.items():
             for ref in as_list(entry.get("technical_assets_inside")):
@@ -823,9 +830,7 @@ class _ThreagileImport:
                         "trust boundaries",
                         f"listed in {current!r} and {ident!r}: placed in {current!r}",
                     )
-        for ref, ident in holder.items():
-            zone_of[self.asset_map[ref]] = zone_of_boundary[ident]
-        return zone_of
+        return holder
 
     def _internet(self, model: SystemModel) -> str:
         if self.internet is None:
@@ -846,45 +851,7 @@ class _ThreagileImport:
         raw_id = asset.get("id")
         cid = self.asset_map[str(raw_id if raw_id is not None else key)]
         element = f"technical asset {label(key)!r}"
-        techs = [t for t in text_list(asset.get("technologies"))]
-        techs += [t for t in text_list(asset.get("technology")) if t not in techs]
-        kind, tech = kind_for_asset(asset.get("type"), techs)
-        implied: dict[str, Any] = {}
-        if kind in ("application", "data_store", "external_service") or tech is None:
-            # the shared recogniser: AI services and infrastructure in the name
-            found = recognise(
-                type=" ".join(techs) or None,
-                name=_name_of(key, asset),
-                description=asset.get("description"),
-                accept=STORE_KINDS
-                if kind == "data_store"
-                else set(KINDS) - STORE_KINDS - {"actor"},
-                zones=False,
-            )
-            if found is not None and found.kind is not None and found.kind != kind:
-                kind, tech = str(found.kind), found.entry
-                implied = dict(found.attributes)
-                self.report.add(
-                    "guessed",
-                    element,
-                    f"kind {kind}",
-                    f"{found.basis}" + (": check it" if found.ai else ""),
-                )
-        if tech is None:
-            shown = ", ".join(techs) if techs else "none"
-            self.report.add(
-                "guessed",
-                element,
-                f"technology {shown}",
-                f"not recognised: kind {kind} from type {asset.get('type')!r}",
-            )
-        elif kind == "model":
-            self.report.add(
-                "note",
-                element,
-                f"technology {tech}",
-                "imported as a model: state model_type and origin",
-            )
+        kind, implied = self._asset_kind(key, asset, element)
         table = model.attributes_for(kind)
         values: dict[str, Any] = {k: v for k, v in implied.items() if k in table}
         name = self.text(_name_of(key, asset), element, "name", True)
@@ -952,6 +919,46 @@ class _ThreagileImport:
             self.unmapped.add(str(field_name), element)
         zone = zone_of.get(cid) or self._internet(model)
         model.add_component(cid, kind, zone, **values)
+
+    def _asset_kind(
+        self, key: Any, asset: Mapping[str, Any], element: str
+    ) -> tuple[str, dict[str, Any]]:
+        """The kind of a technical asset, and the attributes its recognition implies."""
+        techs = [t for t in text_list(asset.get("technologies"))]
+        techs += [t for t in text_list(asset.get("technology")) if t not in techs]
+        kind, tech = kind_for_asset(asset.get("type"), techs)
+        implied: dict[str, Any] = {}
+        if kind in ("application", "data_store", "external_service") or tech is None:
+            # the shared recogniser: AI services and infrastructure in the name
+            found = recognise(
+                type=" ".join(techs) or None,
+                name=_name_of(key, asset),
+                description=asset.get("description"),
+                accept=STORE_KINDS
+                if kind == "data_store"
+                else set(KINDS) - STORE_KINDS - {"actor"},
+                zones=False,
+            )
+            if found is not None and found.kind is not None and found.kind != kind:
+                kind, tech = str(found.kind), found.entry
+                implied = dict(found.attributes)
+                self.guessed_kind(element, kind, found)
+        if tech is None:
+            shown = ", ".join(techs) if techs else "none"
+            self.report.add(
+                "guessed",
+                element,
+                f"technology {shown}",
+                f"not recognised: kind {kind} from type {asset.get('type')!r}",
+            )
+        elif kind == "model":
+            self.report.add(
+                "note",
+                element,
+                f"technology {tech}",
+                "imported as a model: state model_type and origin",
+            )
+        return kind, implied
 
     # -- communication links -------------------------------------------------------------
 
@@ -1237,6 +1244,4 @@ def threagile_from_data(
     data: Mapping[str, Any], name: str = "<threagile>"
 ) -> tuple[SystemModel, ImportReport]:
     """Import a Threagile document already parsed (see :func:`import_threagile`)."""
-    if not isinstance(data, Mapping):
-        raise InputError(f"{name}: the top level is not a mapping: expected {EXPECTED}")
-    return _ThreagileImport(data, name).run()
+    return _ThreagileImport.from_data(data, name)

@@ -44,17 +44,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.errors import InputError
+from workbench.interop._base import Importer, read_and_import
 from workbench.interop._common import (
-    IdSpace,
     ImportedThreat,
     ImportReport,
-    Tally,
     as_list,
     as_mapping,
-    clean_text,
     hint,
     label,
-    load_document,
     plural,
     shown_id,
     slugify,
@@ -389,8 +386,7 @@ def import_threat_dragon(path: str | os.PathLike[str]) -> tuple[SystemModel, Imp
 
     Raises :class:`~workbench.errors.InputError` for a file that is none of them.
     """
-    data = load_document(path, expected=EXPECTED, formats=("json",))
-    return threat_dragon_from_data(data, str(path))
+    return read_and_import(path, threat_dragon_from_data, expected=EXPECTED, formats=("json",))
 
 
 def _check_version(data: Mapping[str, Any], name: str) -> None:
@@ -423,29 +419,21 @@ class _Curve:
     line: _Line
 
 
-class _TdImport:
+class _TdImport(Importer):
+    tool = "threat-dragon"
+    expected = EXPECTED
+
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
-        self.data = data
-        self.name = name
-        self.report = ImportReport(name, "threat-dragon")
-        self.ids = IdSpace()
-        self.zone_ids = IdSpace()
+        super().__init__(data, name)
         self.cell_to_component: dict[str, str] = {}
         self.rects: dict[str, _Rect] = {}
         self.outside: str | None = None
         self.unnamed = 0
-        self.notes = Tally()
-        self.unmapped = Tally()
         self.pending_threats: list[tuple[str, str, list[Any]]] = []
         self.keep_ids = False
         self.grid: dict[tuple[int, int], list[str]] | None = None
 
-    def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
-        return clean_text(
-            value, report=self.report, element=element, field_name=field_name, single_line=single
-        )
-
-    def run(self) -> tuple[SystemModel, ImportReport]:
+    def build(self) -> SystemModel:
         if isinstance(self.data.get("detail"), dict) and _is_v1(self.data):
             self.data = v1_to_v2(self.data)
             self.report.add(
@@ -502,11 +490,7 @@ class _TdImport:
             )
         for element, shown, threats in self.pending_threats:
             self._threats(element, shown, threats)
-        self.report.components = len(model.components())
-        self.report.flows = len(model.flows())
-        self.report.zones = len(model.zones())
-        model.source = self.name
-        return model, self.report
+        return model
 
     # -- one diagram -----------------------------------------------------------------
 
@@ -636,6 +620,43 @@ class _TdImport:
         where: str,
     ) -> dict[int, str]:
         """The zone of each shape (by its index in *shapes*); adds the zones to *model*."""
+        region_of, region_trust, region_zone = self._regions(
+            model, shapes, curves, public_ends, where
+        )
+        zone_of_box = self._box_zones(model, boxes, curves, region_trust)
+        out: dict[int, str] = {}
+        for i, (cell, _shape) in enumerate(shapes):
+            rect = _rect(cell)
+            if rect is None:
+                self.report.add(
+                    "assumption",
+                    self._element(cell, _shape),
+                    "zone",
+                    "no position and size: placed outside every trust boundary",
+                )
+                out[i] = self._outside(model)
+                continue
+            cx, cy = rect.centre
+            holders = [(r.area, j) for j, (_, r) in enumerate(boxes) if r.contains_point(cx, cy)]
+            if holders:
+                out[i] = zone_of_box[min(holders)[1]]
+            elif i in region_of and region_of[i] in region_zone:
+                out[i] = region_zone[region_of[i]]
+            else:
+                out[i] = self._outside(model)
+        return out
+
+    def _regions(
+        self,
+        model: SystemModel,
+        shapes: list[tuple[Mapping[str, Any], str]],
+        curves: list[_Curve],
+        public_ends: set[str],
+        where: str,
+    ) -> tuple[
+        dict[int, tuple[int, ...]], dict[tuple[int, ...], int], dict[tuple[int, ...], str]
+    ]:
+        """The regions the boundary curves cut: each shape's, and each region's trust and zone."""
         region_of: dict[int, tuple[int, ...]] = {}
         for i, (cell, _) in enumerate(shapes):
             rect = _rect(cell)
@@ -696,7 +717,16 @@ class _TdImport:
                     f"trust {trust}",
                     f"inferred from the trust-boundary curves of the {where}: {how}; confirm it",
                 )
-        # boxes
+        return region_of, region_trust, region_zone
+
+    def _box_zones(
+        self,
+        model: SystemModel,
+        boxes: list[tuple[Mapping[str, Any], _Rect]],
+        curves: list[_Curve],
+        region_trust: Mapping[tuple[int, ...], int],
+    ) -> dict[int, str]:
+        """A zone for each trust-boundary box, more trusted than what is around it."""
         zone_of_box: dict[int, str] = {}
         for i, (cell, rect) in enumerate(boxes):
             depth = sum(
@@ -733,27 +763,7 @@ class _TdImport:
                 + " (more trusted than the area around it, as boxes are drawn to protect "
                 "what they hold); confirm it",
             )
-        out: dict[int, str] = {}
-        for i, (cell, _shape) in enumerate(shapes):
-            rect = _rect(cell)
-            if rect is None:
-                self.report.add(
-                    "assumption",
-                    self._element(cell, _shape),
-                    "zone",
-                    "no position and size: placed outside every trust boundary",
-                )
-                out[i] = self._outside(model)
-                continue
-            cx, cy = rect.centre
-            holders = [(r.area, j) for j, (_, r) in enumerate(boxes) if r.contains_point(cx, cy)]
-            if holders:
-                out[i] = zone_of_box[min(holders)[1]]
-            elif i in region_of and region_of[i] in region_zone:
-                out[i] = region_zone[region_of[i]]
-            else:
-                out[i] = self._outside(model)
-        return out
+        return zone_of_box
 
     def _outside(self, model: SystemModel, inferred: bool = False) -> str:
         if self.outside is None:

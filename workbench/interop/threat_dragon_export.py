@@ -68,105 +68,12 @@ def export_threat_dragon(
         if row.get("element"):
             by_element.setdefault(str(row["element"]), []).append(row)
     layout = layout_model(model)
-    height = layout.height
-
-    def threats(element: str) -> list[dict[str, Any]]:
-        out = []
-        for row in sorted(by_element.get(element, ()), key=lambda r: str(r.get("id"))):
-            out.append(
-                {
-                    "id": str(row.get("id")),
-                    "title": str(row.get("title") or row.get("id")),
-                    "status": _STATUS.get(str(row.get("treatment") or ""), "Open"),
-                    "severity": _SEVERITY.get(str(row.get("band") or ""), "TBD"),
-                    "type": str(row.get("technique") or "ATLAS"),
-                    "description": str(row.get("reason") or ""),
-                    "mitigation": "; ".join(str(m) for m in row.get("mitigations") or ()),
-                    "modelType": "Generic",
-                    "new": False,
-                }
-            )
-        return out
-
-    cells: list[dict[str, Any]] = []
-    for box in layout.zones:
-        if box.trust <= 0:
-            continue
-        cells.append(
-            {
-                "id": f"zone-{box.id}",
-                "shape": "trust-boundary-box",
-                "zIndex": -1,
-                "position": {"x": round(box.x0 * _UNIT) + 10, "y": 10},
-                "size": {
-                    "width": round((box.x1 - box.x0) * _UNIT) - 20,
-                    "height": round((box.y1 - box.y0) * _UNIT) - 20,
-                },
-                "attrs": {"label": {"text": box.name}},
-                "data": {
-                    "type": "tm.BoundaryBox",
-                    "name": box.name,
-                    "description": f"Zone {box.id} (trust {box.trust})",
-                    "isTrustBoundary": True,
-                    "hasOpenThreats": False,
-                },
-            }
-        )
-    for comp in model.components():
-        shape = _shape(comp.kind)
-        w, h = _SIZE[shape]
-        x, y = layout.positions.get(comp.id, (0.5, 0.5))
-        found = threats(comp.id)
-        cells.append(
-            {
-                "id": comp.id,
-                "shape": shape,
-                "zIndex": 1,
-                "position": {
-                    "x": round(x * _UNIT) - w // 2,
-                    "y": round((height - y) * _UNIT) - h // 2,
-                },
-                "size": {"width": w, "height": h},
-                "attrs": {"text": {"text": comp.name}},
-                "data": {
-                    "type": _TYPE[shape],
-                    "name": comp.name,
-                    "description": comp.description or "",
-                    "outOfScope": False,
-                    "isTrustBoundary": False,
-                    "hasOpenThreats": any(t["status"] == "Open" for t in found),
-                    "threats": found,
-                    "workbench:kind": comp.kind,
-                    **({"isEncrypted": True} if comp.get("encrypted_at_rest") is True else {}),
-                },
-            }
-        )
-    for flow in model.flows():
-        found = threats(flow.id)
-        cells.append(
-            {
-                "id": flow.id,
-                "shape": "flow",
-                "zIndex": 10,
-                "source": {"cell": flow.source},
-                "target": {"cell": flow.target},
-                "vertices": [],
-                "labels": [flow.name],
-                "data": {
-                    "type": "tm.Flow",
-                    "name": flow.name,
-                    "description": flow.description or "",
-                    "isEncrypted": flow.get("encrypted") is True,
-                    "protocol": flow.get("protocol") or "",
-                    "isPublicNetwork": False,
-                    "isBidirectional": False,
-                    "outOfScope": False,
-                    "isTrustBoundary": False,
-                    "hasOpenThreats": any(t["status"] == "Open" for t in found),
-                    "threats": found,
-                },
-            }
-        )
+    cells = [_box_cell(box) for box in layout.zones if box.trust > 0]
+    cells += [
+        _component_cell(comp, layout, _threats(by_element.get(comp.id, ())))
+        for comp in model.components()
+    ]
+    cells += [_flow_cell(flow, _threats(by_element.get(flow.id, ()))) for flow in model.flows()]
     return {
         "version": TD_VERSION,
         "summary": {
@@ -193,6 +100,98 @@ def export_threat_dragon(
             "diagramTop": 1,
             "reviewer": "",
             "threatTop": sum(len(v) for v in by_element.values()),
+        },
+    }
+
+
+def _threats(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The Threat Dragon threats of one element's register rows, by finding id."""
+    return [
+        {
+            "id": str(row.get("id")),
+            "title": str(row.get("title") or row.get("id")),
+            "status": _STATUS.get(str(row.get("treatment") or ""), "Open"),
+            "severity": _SEVERITY.get(str(row.get("band") or ""), "TBD"),
+            "type": str(row.get("technique") or "ATLAS"),
+            "description": str(row.get("reason") or ""),
+            "mitigation": "; ".join(str(m) for m in row.get("mitigations") or ()),
+            "modelType": "Generic",
+            "new": False,
+        }
+        for row in sorted(rows, key=lambda r: str(r.get("id")))
+    ]
+
+
+def _box_cell(box: Any) -> dict[str, Any]:
+    return {
+        "id": f"zone-{box.id}",
+        "shape": "trust-boundary-box",
+        "zIndex": -1,
+        "position": {"x": round(box.x0 * _UNIT) + 10, "y": 10},
+        "size": {
+            "width": round((box.x1 - box.x0) * _UNIT) - 20,
+            "height": round((box.y1 - box.y0) * _UNIT) - 20,
+        },
+        "attrs": {"label": {"text": box.name}},
+        "data": {
+            "type": "tm.BoundaryBox",
+            "name": box.name,
+            "description": f"Zone {box.id} (trust {box.trust})",
+            "isTrustBoundary": True,
+            "hasOpenThreats": False,
+        },
+    }
+
+
+def _component_cell(comp: Any, layout: Any, found: list[dict[str, Any]]) -> dict[str, Any]:
+    shape = _shape(comp.kind)
+    w, h = _SIZE[shape]
+    x, y = layout.positions.get(comp.id, (0.5, 0.5))
+    return {
+        "id": comp.id,
+        "shape": shape,
+        "zIndex": 1,
+        "position": {
+            "x": round(x * _UNIT) - w // 2,
+            "y": round((layout.height - y) * _UNIT) - h // 2,
+        },
+        "size": {"width": w, "height": h},
+        "attrs": {"text": {"text": comp.name}},
+        "data": {
+            "type": _TYPE[shape],
+            "name": comp.name,
+            "description": comp.description or "",
+            "outOfScope": False,
+            "isTrustBoundary": False,
+            "hasOpenThreats": any(t["status"] == "Open" for t in found),
+            "threats": found,
+            "workbench:kind": comp.kind,
+            **({"isEncrypted": True} if comp.get("encrypted_at_rest") is True else {}),
+        },
+    }
+
+
+def _flow_cell(flow: Any, found: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": flow.id,
+        "shape": "flow",
+        "zIndex": 10,
+        "source": {"cell": flow.source},
+        "target": {"cell": flow.target},
+        "vertices": [],
+        "labels": [flow.name],
+        "data": {
+            "type": "tm.Flow",
+            "name": flow.name,
+            "description": flow.description or "",
+            "isEncrypted": flow.get("encrypted") is True,
+            "protocol": flow.get("protocol") or "",
+            "isPublicNetwork": False,
+            "isBidirectional": False,
+            "outOfScope": False,
+            "isTrustBoundary": False,
+            "hasOpenThreats": any(t["status"] == "Open" for t in found),
+            "threats": found,
         },
     }
 

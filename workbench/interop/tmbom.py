@@ -31,14 +31,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from workbench.errors import InputError
+from workbench.interop._base import Importer, read_and_import
 from workbench.interop._common import (
-    IdSpace,
     ImportReport,
     as_list,
     as_mapping,
-    clean_text,
     label,
-    load_document,
     plural,
     slugify,
 )
@@ -59,8 +57,7 @@ _RANK = ("public", "internal", "confidential", "personal", "secret")
 
 def import_tmbom(path: str | os.PathLike[str]) -> tuple[SystemModel, ImportReport]:
     """Import a TM-BOM JSON file as a model and an import report."""
-    data = load_document(path, expected=EXPECTED, formats=("json",))
-    return tmbom_from_data(data, str(path))
+    return read_and_import(path, tmbom_from_data, expected=EXPECTED, formats=("json",))
 
 
 def tmbom_from_data(
@@ -75,25 +72,19 @@ def tmbom_from_data(
         )
     if not isinstance(data.get("scope"), dict):
         raise InputError(f"{name}: no 'scope' mapping: expected {EXPECTED}")
-    return _TmbomImport(data, name).run()
+    return _TmbomImport.from_data(data, name)
 
 
-class _TmbomImport:
+class _TmbomImport(Importer):
+    tool = "tmbom"
+    expected = EXPECTED
+
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
-        self.data = data
-        self.name = name
-        self.report = ImportReport(name, "tmbom")
-        self.ids = IdSpace()
-        self.zone_ids = IdSpace()
+        super().__init__(data, name)
         self.zone_map: dict[str, str] = {}
         self.refs: dict[str, str] = {}
 
-    def text(self, value: Any, element: str, field_name: str, single: bool) -> str | None:
-        return clean_text(
-            value, report=self.report, element=element, field_name=field_name, single_line=single
-        )
-
-    def run(self) -> tuple[SystemModel, ImportReport]:
+    def build(self) -> SystemModel:
         scope = self.data["scope"]
         title = self.text(scope.get("title"), "scope", "title", True)
         facts: dict[str, Any] = {}
@@ -116,11 +107,7 @@ class _TmbomImport:
         self._data_sets(model)
         self._flows(model)
         self._rest()
-        self.report.components = len(model.components())
-        self.report.flows = len(model.flows())
-        self.report.zones = len(model.zones())
-        model.source = self.name
-        return model, self.report
+        return model
 
     def _zone(self, model: SystemModel, ref: str, trust: int, name: str | None = None) -> str:
         if ref not in self.zone_map:

@@ -52,11 +52,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.model.definitions import at_least
+from workbench.risk.decisions import decision_status
+from workbench.rules.context import Context
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from workbench.catalog.guidelines import GuidelineCatalog
+    from workbench.catalog.guidelines import CheckSpec, GuidelineCatalog
     from workbench.model.system import Component, SystemModel
 
 __all__ = [
@@ -428,7 +430,13 @@ class _Check:
 
 
 class _Ctx:
-    """The model and the analysis facts every check reads."""
+    """The model and the analysis facts every check reads.
+
+    The model's indexes (components by kind, flows in and out, the closure of
+    a set of components along flows) are the rules engine's
+    :class:`~workbench.rules.context.Context`; a finding's status is
+    :func:`workbench.risk.decisions.decision_status` of its decision.
+    """
 
     def __init__(
         self,
@@ -448,54 +456,33 @@ class _Ctx:
         self.decisions = decisions
         self.statuses = statuses
         self.bands: dict[str, str] | None = None
-        self.components = model.components()
-        self.order = {c.id: i for i, c in enumerate(self.components)}
-        self.flows = model.flows()
-        self._downstream: dict[str, set[str]] = {}
-        # adjacency built once, so that checks stay linear in the size of the model
-        self.flows_in: dict[str, list[Any]] = {c.id: [] for c in self.components}
-        self.flows_out: dict[str, list[Any]] = {c.id: [] for c in self.components}
-        for f in self.flows:
-            self.flows_out[f.source].append(f)
-            self.flows_in[f.target].append(f)
-        self._by_kind: dict[str, list[Component]] = {}
-        for c in self.components:
-            self._by_kind.setdefault(c.kind, []).append(c)
+        self.graph = Context(model)
+        self.components: list[Component] = list(self.graph.components.values())
+        self.order = self.graph.order
+        self.flows = list(self.graph.flows.values())
+        self._by_guideline: dict[str, list[Any]] | None = None
 
     def of(self, *kinds: str) -> list[Component]:
-        if len(kinds) == 1:
-            return list(self._by_kind.get(kinds[0], ()))
-        return [c for c in self.components if c.kind in kinds]
+        """The components of *kinds*, in model order."""
+        return self.graph.of_kinds(frozenset(kinds))
+
+    def flows_into(self, cid: str) -> list[Any]:
+        return [self.graph.flows[fid] for fid, _source in self.graph.in_adj[cid]]
 
     def upstream_of_any(self, targets: set[str]) -> set[str]:
         """Components from which a directed path of flows leads to one of *targets*."""
-        seen: set[str] = set()
-        queue = list(targets)
-        while queue:
-            node = queue.pop()
-            for f in self.flows_in.get(node, ()):
-                if f.source not in seen:
-                    seen.add(f.source)
-                    queue.append(f.source)
-        return seen
+        return self.graph.closure(targets, forward=False)
 
     def comp(self, cid: str) -> Component:
-        return self.model.component(cid)
+        return self.graph.components[cid]
 
     def neighbours(self, cid: str, kind: str) -> list[Component]:
         """Components of *kind* joined to *cid* by a flow either way, in model order."""
-        ids = {f.target for f in self.flows_out.get(cid, ())}
-        ids |= {f.source for f in self.flows_in.get(cid, ())}
+        ids = {*self.graph.succ[cid], *self.graph.pred[cid]}
         return sorted(
-            (self.model.component(i) for i in ids if self.model.component(i).kind == kind),
+            (self.comp(i) for i in ids if self.comp(i).kind == kind),
             key=lambda c: self.order[c.id],
         )
-
-    def downstream(self, cid: str) -> set[str]:
-        found = self._downstream.get(cid)
-        if found is None:
-            found = self._downstream[cid] = self.model.downstream(cid)
-        return found
 
     def band(self, finding: Any) -> Any:
         """The finding's current band where given, else its own."""
@@ -514,13 +501,16 @@ class _Ctx:
         given = self.statuses.get(finding_id) if self.statuses is not None else None
         if given:
             return str(given)
-        decision = self.decision(finding_id)
-        if decision is None:
-            return "open"
-        review_by = _as_date(_field(decision, "review_by"))
-        if review_by is not None and review_by < self.as_of:
-            return "review_due"
-        return "decided"
+        return decision_status(self.decision(finding_id), as_of=self.as_of)
+
+    def related(self, number: str) -> list[Any]:
+        """The findings that name guideline *number* (indexed once for all guidelines)."""
+        if self._by_guideline is None:
+            self._by_guideline = {}
+            for f in self.findings:
+                for g in {str(g).strip() for g in (_field(f, "guidelines") or ())}:
+                    self._by_guideline.setdefault(g, []).append(f)
+        return self._by_guideline.get(number, [])
 
 
 def _public_registry(comp: Component) -> bool:
@@ -649,38 +639,68 @@ def _monitoring(ctx: _Ctx, attr: str, what: str) -> _Check:
 
 # -- the checks ---------------------------------------------------------------------
 
-CheckFn = Callable[[_Ctx], _Check]
-_CHECKS: dict[str, CheckFn] = {}
+#: A check adds its outcomes to the :class:`_Check` it is given.
+CheckFn = Callable[[_Ctx, _Check], None]
+#: Check id -> (the function, what the check is about when it is not applicable).
+_CHECKS: dict[str, tuple[CheckFn, str]] = {}
 
 
-def _check(check_id: str) -> Callable[[CheckFn], CheckFn]:
+def _check(check_id: str, not_applicable: str = "") -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
-        _CHECKS[check_id] = fn
+        _CHECKS[check_id] = (fn, not_applicable)
         return fn
 
     return register
 
 
+def _run(ctx: _Ctx, check_id: str) -> _Check | None:
+    """The outcomes of the check *check_id* evaluated here, or ``None`` for another check."""
+    found = _CHECKS.get(check_id)
+    if found is None:
+        return None
+    fn, not_applicable = found
+    check = _Check(ctx, not_applicable)
+    fn(ctx, check)
+    return check
+
+
 def evaluated_checks() -> list[str]:
-    """Ids of the checks this module knows how to evaluate."""
-    return list(_CHECKS)
+    """Ids of the checks evaluated here or declared in the bundled guideline catalog."""
+    from workbench.catalog import load_guidelines
+
+    return [*_CHECKS, *(c.id for c in load_guidelines().checks() if c.evaluate is not None)]
+
+
+def _declared(ctx: _Ctx, spec: CheckSpec) -> _Check:
+    """Evaluate a check declared in the guideline catalog (see ``CHECK_WORDS`` there)."""
+    if spec.kind == "monitoring":
+        return _monitoring(ctx, spec.attribute, spec.what)
+    check = _Check(ctx, spec.not_applicable)
+    if spec.kind == "provided":
+        check.add(_PASS, spec.what)
+    elif spec.kind == "fact":
+        value = ctx.model.fact(spec.attribute)
+        if value:
+            check.add(_PASS, f"the system references {spec.attribute} {value}")
+        else:
+            check.add(_UNKNOWN, f"the system does not state {spec.attribute}")
+    for comp in ctx.of(*spec.kinds):
+        if spec.skip_hosted and _is_hosted(comp):
+            continue
+        if spec.kind == "flag":
+            check.flag(comp, spec.attribute, good=spec.good)
+        elif spec.kind == "records":
+            _records(check, comp, spec.records, spec.what)
+        else:
+            _integrity(check, comp)
+    return check
 
 
 # 1.1 Raise staff awareness of threats and risks
 
 
-@_check("training-material")
-def _training_material(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
-    check.add(
-        _PASS, "the workbench ships tutorial and workshop notebooks on AI threats (notebooks/)"
-    )
-    return check
-
-
-@_check("staff-training-recorded")
-def _staff_training(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
+@_check("staff-training-recorded", "")
+def _staff_training(ctx: _Ctx, check: _Check) -> None:
     day = _as_date(ctx.model.fact("staff_training"))
     cutoff = _year_before(ctx.as_of)
     if day is None:
@@ -696,26 +716,24 @@ def _staff_training(ctx: _Ctx) -> _Check:
             _PASS,
             f"staff_training {day.isoformat()} is within 12 months of {ctx.as_of.isoformat()}",
         )
-    return check
 
 
 # 1.2 Model the threats to your system
 
 
-@_check("components-analysed")
-def _components_analysed(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
+@_check("components-analysed", "")
+def _components_analysed(ctx: _Ctx, check: _Check) -> None:
     if not ctx.analysed:
         check.add(
             _UNKNOWN,
             "no analysis given: pass the findings (or the AnalysisResult) of "
             "workbench.analyze(model)",
         )
-        return check
+        return
     result = ctx.analysis
     if result is None:
         check.add(_PASS, f"{len(ctx.findings)} findings from an analysis were given")
-        return check
+        return
     if getattr(result, "system", ctx.model.id) != ctx.model.id:
         check.add(_UNKNOWN, f"the analysis is of system {result.system!r}, not {ctx.model.id!r}")
     analysed = set(getattr(result, "element_order", ()) or ())
@@ -736,15 +754,13 @@ def _components_analysed(ctx: _Ctx) -> _Check:
             )
         else:
             check.add(_PASS, f"{_label(comp)} analysed", comp.id)
-    return check
 
 
-@_check("high-threats-decided")
-def _high_threats_decided(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no high or critical findings")
+@_check("high-threats-decided", "no high or critical findings")
+def _high_threats_decided(ctx: _Ctx, check: _Check) -> None:
     if not ctx.analysed:
         check.add(_UNKNOWN, "no analysis given: the high and critical findings are not known")
-        return check
+        return
     for f in ctx.findings:
         band = str(ctx.band(f) or "").lower()
         if band not in _HIGH_BANDS:
@@ -769,15 +785,13 @@ def _high_threats_decided(ctx: _Ctx) -> _Check:
                 f"{_field(decision, 'owner')} ({ctx.status(fid)})",
                 element,
             )
-    return check
 
 
-@_check("decisions-documented")
-def _decisions_documented(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no decisions taken yet")
+@_check("decisions-documented", "no decisions taken yet")
+def _decisions_documented(ctx: _Ctx, check: _Check) -> None:
     if ctx.decisions is None:
         check.add(_UNKNOWN, "no decisions given")
-        return check
+        return
     elements = {str(_field(f, "id")): _field(f, "element") for f in ctx.findings}
     # one decision may cover several findings: judge it once
     grouped: dict[Any, tuple[Any, list[str]]] = {}
@@ -805,22 +819,20 @@ def _decisions_documented(ctx: _Ctx) -> _Check:
             check.add(_PASS, f"{what} has a rationale", element)
         else:
             check.add(_FAIL, f"{what} has no rationale", element)
-    return check
 
 
 # 1.3 Design your system for security as well as functionality and performance
 
 
-@_check("untrusted-weights-safe")
-def _untrusted_weights(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models whose weights are loaded")
+@_check("untrusted-weights-safe", "no models whose weights are loaded")
+def _untrusted_weights(ctx: _Ctx, check: _Check) -> None:
     for model in ctx.of("model"):
         if _is_hosted(model):
             continue
         origin = model.get("origin")
         public_sources = [
             ctx.comp(f.source).id
-            for f in ctx.flows_in[model.id]
+            for f in ctx.flows_into(model.id)
             if ctx.comp(f.source).kind == "model_registry"
             and ctx.comp(f.source).get("public") is True
         ]
@@ -853,14 +865,10 @@ def _untrusted_weights(ctx: _Ctx) -> _Check:
             )
         else:
             _integrity(check, model, f"serialization: {fmt}, {where}")
-    return check
 
 
-@_check("external-data-controlled")
-def _external_data(ctx: _Ctx) -> _Check:
-    check = _Check(
-        ctx, "no personal or confidential data flows to external services or hosted models"
-    )
+@_check("external-data-controlled", "no personal or confidential data flows to external services or hosted models")
+def _external_data(ctx: _Ctx, check: _Check) -> None:
     for flow in ctx.flows:
         target, source = ctx.comp(flow.target), ctx.comp(flow.source)
         if not (target.kind == "external_service" or _is_hosted(target)):
@@ -891,14 +899,10 @@ def _external_data(ctx: _Ctx) -> _Check:
                 f"{carried}; {_label(target)} does not state due_diligence_done",
                 target.id,
             )
-    return check
 
 
-@_check("inputs-sanitised")
-def _inputs_sanitised(ctx: _Ctx) -> _Check:
-    check = _Check(
-        ctx, "no application, endpoint or pipeline that untrusted input reaches feeds a model"
-    )
+@_check("inputs-sanitised", "no application, endpoint or pipeline that untrusted input reaches feeds a model")
+def _inputs_sanitised(ctx: _Ctx, check: _Check) -> None:
     reachable = ctx.model.reachable_from_untrusted()
     feeds_ai = ctx.upstream_of_any({c.id for c in ctx.of("model", "agent")})
     for comp in ctx.components:
@@ -910,12 +914,10 @@ def _inputs_sanitised(ctx: _Ctx) -> _Check:
         if attr is None or comp.id not in reachable or comp.id not in feeds_ai:
             continue
         check.flag(comp, attr, why="reachable from untrusted input, feeds a model")
-    return check
 
 
-@_check("ai-actions-restricted")
-def _ai_actions(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no agents or code-running tools")
+@_check("ai-actions-restricted", "no agents or code-running tools")
+def _ai_actions(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.components:
         if comp.kind == "agent":
             _agent_restriction(check, ctx, comp, capability="tools with side effects")
@@ -928,20 +930,10 @@ def _ai_actions(ctx: _Ctx) -> _Check:
                 )
         elif comp.kind == "tool" and comp.get("side_effects") == "execute_code":
             check.flag(comp, "sandboxed", why="side_effects: execute_code")
-    return check
 
 
-@_check("least-privilege")
-def _least_privilege(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no agents")
-    for agent in ctx.of("agent"):
-        check.flag(agent, "permissions", good=("single_user", "multi_user"))
-    return check
-
-
-@_check("output-guardrails")
-def _output_guardrails(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no application receives model output")
+@_check("output-guardrails", "no application receives model output")
+def _output_guardrails(ctx: _Ctx, check: _Check) -> None:
     receivers = {f.target for f in ctx.flows if "model_output" in f.data}
     for app in ctx.of("application"):
         rendered = app.get("renders_model_output_as")
@@ -949,23 +941,13 @@ def _output_guardrails(ctx: _Ctx) -> _Check:
             continue
         why = f"renders model output as {rendered}" if rendered else "receives model output"
         check.flag(app, "filters_outputs", why=why)
-    return check
 
 
 # 1.4 Consider security benefits and trade-offs when selecting your AI model
 
 
-@_check("model-selection-rationale")
-def _selection_rationale(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models")
-    for model in ctx.of("model"):
-        _records(check, model, ["selection_rationale"])
-    return check
-
-
-@_check("model-origin-known")
-def _origin_known(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models")
+@_check("model-origin-known", "no models")
+def _origin_known(ctx: _Ctx, check: _Check) -> None:
     for model in ctx.of("model"):
         origin, fmt = model.get("origin"), model.get("serialization")
         if fmt == "unknown":
@@ -986,7 +968,6 @@ def _origin_known(ctx: _Ctx) -> _Check:
         else:
             shown = f"origin: {origin}" + (f", serialization: {fmt}" if fmt else "")
             check.add(_PASS, f"{_label(model)} has {shown}", model.id)
-    return check
 
 
 # 2.1 Secure your supply chain
@@ -1012,9 +993,8 @@ def _in_house(comp: Component) -> bool:
     return comp.get("origin") in ("in_house", "fine_tuned", "internal", "user_generated")
 
 
-@_check("suppliers-vetted")
-def _suppliers_vetted(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no third-party models, datasets, tools or services")
+@_check("suppliers-vetted", "no third-party models, datasets, tools or services")
+def _suppliers_vetted(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.of("model", "dataset", "tool", "external_service"):
         third = _third_party(comp)
         if third is False:
@@ -1040,12 +1020,10 @@ def _suppliers_vetted(ctx: _Ctx) -> _Check:
             check.add(
                 _PASS, f"{what}: supplier {comp.get('supplier')}, due_diligence_done: true", comp.id
             )
-    return check
 
 
-@_check("ai-bom")
-def _ai_bom(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models, datasets or third-party tools")
+@_check("ai-bom", "no models, datasets or third-party tools")
+def _ai_bom(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.of("model", "dataset", "tool"):
         if comp.kind == "tool" and _third_party(comp) is not True:
             continue
@@ -1064,12 +1042,10 @@ def _ai_bom(ctx: _Ctx) -> _Check:
             source = comp.get("supplier") or f"origin {comp.get('origin')}"
             ident = comp.get("version") or f"sha256 {str(comp.get('sha256'))[:12]}…"
             check.add(_PASS, f"{_label(comp)}: {source}, {ident}", comp.id)
-    return check
 
 
-@_check("supplier-failover")
-def _supplier_failover(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no external services or hosted models")
+@_check("supplier-failover", "no external services or hosted models")
+def _supplier_failover(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.components:
         if not (comp.kind == "external_service" or _is_hosted(comp)):
             continue
@@ -1092,15 +1068,13 @@ def _supplier_failover(ctx: _Ctx) -> _Check:
             )
         else:
             check.flag(comp, "failover", why=f"criticality: {criticality}")
-    return check
 
 
 # 2.2 Identify, track and protect your assets
 
 
-@_check("assets-inventoried")
-def _assets_inventoried(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models, datasets or prompts")
+@_check("assets-inventoried", "no models, datasets or prompts")
+def _assets_inventoried(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.of("model", "dataset", "prompt"):
         names = ["owner", "location"]
         if comp.kind == "dataset":
@@ -1112,66 +1086,26 @@ def _assets_inventoried(ctx: _Ctx) -> _Check:
         if not _is_hosted(comp):
             names.append("sha256")
         _records(check, comp, names)
-    return check
 
 
-@_check("known-good-state")
-def _known_good(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no datasets, data stores, registries or prompts")
+@_check("known-good-state", "no datasets, data stores, registries or prompts")
+def _known_good(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.components:
         if comp.kind in _DATA_KINDS and not _public_registry(comp):
             check.flag(comp, "backed_up")
         elif comp.kind == "prompt":
             check.flag(comp, "versioned")
-    return check
-
-
-# 2.3 Document your data, models and prompts
-
-
-@_check("model-data-cards")
-def _cards(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models or datasets")
-    for comp in ctx.of("model", "dataset"):
-        _records(check, comp, ["docs"], "model or data card")
-    return check
-
-
-@_check("hashes-recorded")
-def _hashes(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no model files or datasets")
-    for comp in ctx.of("model", "dataset"):
-        if not _is_hosted(comp):
-            _records(check, comp, ["sha256"])
-    return check
-
-
-@_check("retention-stated")
-def _retention(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no datasets")
-    for comp in ctx.of("dataset"):
-        _records(check, comp, ["retention"])
-    return check
-
-
-@_check("data-provenance")
-def _provenance(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no datasets")
-    for comp in ctx.of("dataset"):
-        check.flag(comp, "provenance_tracked")
-    return check
 
 
 # 2.4 Manage your technical debt
 
 
-@_check("debt-recorded")
-def _debt(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
+@_check("debt-recorded", "")
+def _debt(ctx: _Ctx, check: _Check) -> None:
     debt = ctx.model.fact("debt")
     if not debt:
         check.add(_UNKNOWN, "the system records no debt list (none known, or not recorded?)")
-        return check
+        return
     for entry in debt:
         item = str(_field(entry, "item") or "")
         owner = _field(entry, "owner")
@@ -1179,15 +1113,13 @@ def _debt(ctx: _Ctx) -> _Check:
             check.add(_PASS, f'debt item "{item}" has owner {owner}')
         else:
             check.add(_FAIL, f'debt item "{item}" has no owner')
-    return check
 
 
 # 3.1 Secure your infrastructure
 
 
-@_check("access-control")
-def _access_control(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no endpoints, registries or data stores")
+@_check("access-control", "no endpoints, registries or data stores")
+def _access_control(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.components:
         if comp.kind == "inference_endpoint":
             check.flag(comp, "authenticated")
@@ -1209,40 +1141,13 @@ def _access_control(ctx: _Ctx) -> _Check:
                 check.flag(comp, "per_document_access_control", why="multi_tenant: true")
             else:
                 check.add(_UNKNOWN, f"{_label(comp)} does not state multi_tenant", comp.id)
-    return check
-
-
-@_check("environments-segregated")
-def _segregated(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no training pipelines")
-    for comp in ctx.of("training_pipeline"):
-        check.flag(comp, "isolated")
-    return check
 
 
 # 3.2 Protect your model continuously
 
 
-@_check("model-integrity")
-def _model_integrity(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no model files (hosted models only)")
-    for model in ctx.of("model"):
-        if not _is_hosted(model):
-            _integrity(check, model)
-    return check
-
-
-@_check("query-interface-controls")
-def _query_controls(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no inference endpoints")
-    for comp in ctx.of("inference_endpoint"):
-        check.flag(comp, "rate_limited")
-    return check
-
-
-@_check("confidentiality-controls")
-def _confidentiality(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no confidential data stores or models trained on confidential data")
+@_check("confidentiality-controls", "no confidential data stores or models trained on confidential data")
+def _confidentiality(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.components:
         if comp.kind == "data_store" and at_least(
             "sensitivity", comp.get("sensitivity"), "confidential"
@@ -1258,44 +1163,24 @@ def _confidentiality(ctx: _Ctx) -> _Check:
                     good=False,
                     why=f'serves model "{comp.id}" trained on {comp.get("trained_on")} data',
                 )
-    return check
 
 
 # 3.3 Develop incident management procedures
 
 
-@_check("incident-plan")
-def _incident_plan(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
-    plan = ctx.model.fact("incident_plan")
-    if plan:
-        check.add(_PASS, f"the system references incident_plan {plan}")
-    else:
-        check.add(_UNKNOWN, "the system does not state incident_plan")
-    return check
-
-
-@_check("audit-logs")
-def _audit_logs(ctx: _Ctx) -> _Check:
-    return _monitoring(ctx, "audit_logs", "keeps audit logs")
-
-
-@_check("offline-backups")
-def _offline_backups(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no crown jewels among datasets, data stores and registries")
+@_check("offline-backups", "no crown jewels among datasets, data stores and registries")
+def _offline_backups(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.model.crown_jewels():
         if comp.kind in _DATA_KINDS:
             reasons = ", ".join(ctx.model.crown_jewel_reasons(comp.id))
             check.flag(comp, "backed_up", why=f"crown jewel: {reasons}")
-    return check
 
 
 # 3.4 Release AI responsibly
 
 
-@_check("release-evaluation")
-def _release_evaluation(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
+@_check("release-evaluation", "")
+def _release_evaluation(ctx: _Ctx, check: _Check) -> None:
     record = ctx.model.fact("release_evaluation") or {}
     link, day = _field(record, "link"), _field(record, "date")
     when = _as_date(day)
@@ -1308,23 +1193,13 @@ def _release_evaluation(ctx: _Ctx) -> _Check:
         check.add(_FAIL, f"release_evaluation {link} is dated {day}, after {ctx.as_of.isoformat()}")
     else:
         check.add(_PASS, f"release_evaluation {link} dated {day}")
-    return check
-
-
-@_check("limitations-stated")
-def _limitations(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models")
-    for model in ctx.of("model"):
-        _records(check, model, ["docs"], "where limitations are stated")
-    return check
 
 
 # 3.5 Make it easy for users to do the right things
 
 
-@_check("secure-defaults")
-def _secure_defaults(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no agents and no application rendering model output as markdown or html")
+@_check("secure-defaults", "no agents and no application rendering model output as markdown or html")
+def _secure_defaults(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.components:
         if comp.kind == "agent":
             hitl = comp.get("human_in_the_loop")
@@ -1366,24 +1241,20 @@ def _secure_defaults(ctx: _Ctx) -> _Check:
                 "filters_outputs",
                 why=f"renders model output as {comp.get('renders_model_output_as')}",
             )
-    return check
 
 
-@_check("risky-capabilities-opt-in")
-def _risky_opt_in(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no agents")
+@_check("risky-capabilities-opt-in", "no agents")
+def _risky_opt_in(ctx: _Ctx, check: _Check) -> None:
     for agent in ctx.of("agent"):
         _agent_restriction(check, ctx, agent, capability="risky capabilities")
-    return check
 
 
-@_check("user-responsibilities-stated")
-def _user_data_use(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no user data flows into datasets or training")
+@_check("user-responsibilities-stated", "no user data flows into datasets or training")
+def _user_data_use(ctx: _Ctx, check: _Check) -> None:
     for comp in ctx.components:
         if comp.kind not in ("dataset", "training_pipeline"):
             continue
-        carried = sorted({d for f in ctx.flows_in[comp.id] for d in f.data if d in _USER_DATA})
+        carried = sorted({d for f in ctx.flows_into(comp.id) for d in f.data if d in _USER_DATA})
         if comp.kind == "dataset" and comp.get("origin") == "user_generated":
             carried = ["user-generated data", *carried]
         if not carried:
@@ -1399,40 +1270,20 @@ def _user_data_use(ctx: _Ctx) -> _Check:
             )
         else:
             check.add(_PASS, f"{what}; {' and '.join(names)} stated", comp.id)
-    return check
-
-
-# 4.1 Monitor your system's behaviour
-
-
-@_check("outputs-monitored")
-def _outputs_monitored(ctx: _Ctx) -> _Check:
-    return _monitoring(ctx, "covers_outputs", "watches model outputs")
-
-
-@_check("drift-detected")
-def _drift(ctx: _Ctx) -> _Check:
-    return _monitoring(ctx, "drift_detection", "detects drift")
-
-
-@_check("monitoring-alerts")
-def _alerts(ctx: _Ctx) -> _Check:
-    return _monitoring(ctx, "alerting", "alerts people")
 
 
 # 4.2 Monitor your system's inputs
 
 
-@_check("inputs-logged")
-def _inputs_logged(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models")
+@_check("inputs-logged", "no models")
+def _inputs_logged(ctx: _Ctx, check: _Check) -> None:
     if not ctx.of("model", "agent"):
-        return check
+        return
     monitors = [m for m in ctx.of("monitoring") if m.get("covers_inputs") is True]
     if monitors:
         for m in monitors:
             check.add(_PASS, f"{_label(m)} has covers_inputs: true", m.id)
-        return check
+        return
     endpoints = ctx.of("inference_endpoint")
     unstated = [m for m in ctx.of("monitoring") if m.get("covers_inputs") is None]
     if not endpoints:
@@ -1443,7 +1294,7 @@ def _inputs_logged(ctx: _Ctx) -> _Check:
                 _FAIL,
                 "nothing logs inputs (the model has no monitoring component or inference endpoint)",
             )
-        return check
+        return
     # each endpoint logs its inputs, or a monitoring component covers them
     unstated_names = ", ".join(_label(m) for m in unstated)
     for e in endpoints:
@@ -1465,28 +1316,13 @@ def _inputs_logged(ctx: _Ctx) -> _Check:
                 f"{_label(e)} has logs_inputs: false and no monitoring component covers inputs",
                 e.id,
             )
-    return check
-
-
-@_check("adversarial-inputs-detected")
-def _adversarial(ctx: _Ctx) -> _Check:
-    return _monitoring(ctx, "detects_adversarial_inputs", "detects adversarial inputs")
 
 
 # 4.3 Follow a secure by design approach to updates
 
 
-@_check("model-versions-tracked")
-def _versions(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models")
-    for model in ctx.of("model"):
-        _records(check, model, ["version"])
-    return check
-
-
-@_check("updates-evaluated")
-def _updates_evaluated(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no models")
+@_check("updates-evaluated", "no models")
+def _updates_evaluated(ctx: _Ctx, check: _Check) -> None:
     evaluated = _field(ctx.model.fact("release_evaluation"), "link")
     for model in ctx.of("model"):
         if _is_hosted(model):
@@ -1530,12 +1366,10 @@ def _updates_evaluated(ctx: _Ctx) -> _Check:
                 f"release_evaluation",
                 model.id,
             )
-    return check
 
 
-@_check("automated-updates")
-def _automated_updates(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no automatically updated or device-deployed models")
+@_check("automated-updates", "no automatically updated or device-deployed models")
+def _automated_updates(ctx: _Ctx, check: _Check) -> None:
     for model in ctx.of("model"):
         on_devices = model.get("deployment") in ("edge_device", "client")
         auto = model.get("auto_updated")
@@ -1543,30 +1377,13 @@ def _automated_updates(ctx: _Ctx) -> _Check:
             _integrity(check, model, "auto_updated: true")
         elif on_devices:
             check.flag(model, "auto_updated", why=f"deployment: {model.get('deployment')}")
-    return check
-
-
-@_check("versioned-apis")
-def _versioned_apis(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "no inference endpoints")
-    for comp in ctx.of("inference_endpoint"):
-        check.flag(comp, "versioned")
-    return check
 
 
 # 4.4 Collect and share lessons learned
 
 
-@_check("findings-shareable")
-def _shareable(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
-    check.add(_PASS, "the workbench exports findings as a STIX 2.1 bundle")
-    return check
-
-
-@_check("disclosure-contact")
-def _disclosure(ctx: _Ctx) -> _Check:
-    check = _Check(ctx, "")
+@_check("disclosure-contact", "")
+def _disclosure(ctx: _Ctx, check: _Check) -> None:
     contact = str(ctx.model.fact("disclosure_contact") or "").strip()
     if not contact:
         check.add(_UNKNOWN, "the system does not state disclosure_contact")
@@ -1577,7 +1394,6 @@ def _disclosure(ctx: _Ctx) -> _Check:
             _FAIL,
             f"disclosure_contact {contact!r} is neither a mail address nor a URL outsiders can use",
         )
-    return check
 
 
 # -- entry point -------------------------------------------------------------------
@@ -1585,14 +1401,7 @@ def _disclosure(ctx: _Ctx) -> _Check:
 
 def _related(ctx: _Ctx, number: str) -> list[dict[str, Any]]:
     out = []
-    by_guideline = ctx.__dict__.get("_by_guideline")
-    if by_guideline is None:  # index the findings by guideline once, not once per guideline
-        by_guideline = {}
-        for f in ctx.findings:
-            for g in {str(g).strip() for g in (_field(f, "guidelines") or ())}:
-                by_guideline.setdefault(g, []).append(f)
-        ctx.__dict__["_by_guideline"] = by_guideline
-    for f in by_guideline.get(number, ()):
+    for f in ctx.related(number):
         fid = str(_field(f, "id"))
         decision = ctx.decision(fid)
         out.append(
@@ -1669,8 +1478,9 @@ def guideline_coverage(
     for g in guidelines:
         checks = []
         for c in g.checks:
-            fn = _CHECKS.get(c.id)
-            if fn is None:
+            spec = getattr(c, "evaluate", None)
+            outcome = _declared(ctx, spec) if spec is not None else _run(ctx, c.id)
+            if outcome is None:
                 checks.append(
                     CheckResult(
                         c.id,
@@ -1680,7 +1490,7 @@ def guideline_coverage(
                     )
                 )
                 continue
-            checks.append(fn(ctx).result(c.id, c.text))
+            checks.append(outcome.result(c.id, c.text))
         statuses_seen = {c.status for c in checks}
         state = (
             _FAIL if _FAIL in statuses_seen else _UNKNOWN if _UNKNOWN in statuses_seen else _PASS

@@ -30,6 +30,7 @@ or LibreOffice; the edits merge into the project by finding id:
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import shutil
@@ -178,6 +179,10 @@ _DECISION_COLUMNS = {
     "due": "due", "carrier": "carrier", "design_change": "design_change",
     "confirmed_by": "confirmed_by", "date": "decided_on", "decided_by": "decided_by",
 }
+#: The files of a project folder an import may change, in the order they are
+#: copied back (``project.yaml`` last), and those of them the project keeps a hash of (its ``PROJECT_FILES``).
+COPIED_BACK = ("model.yaml", "assessment.yaml", "decisions.jsonl", "project.yaml")
+HASHED_FILES = frozenset({"project.yaml", "model.yaml", "assessment.yaml"})
 _DECISION_FIELDS = ("treatment", "rationale", "owner", "review_by", "links", "due", "carrier",
                     "design_change", "confirmed_by")
 
@@ -188,8 +193,7 @@ def _links(value: str) -> list[str]:
 
 def import_register_csv(project: Any, path: str | Path, *, by: str | None = None) -> ImportReport:
     """Merge the edits of a register CSV into *project*; all or nothing."""
-    from workbench.project import PROJECT_FILES, Project, _sha
-
+    project_type = type(project)
     who = project.actor(by)
     header, rows, notices = read_register_csv(path)
     filename = str(path)
@@ -200,7 +204,7 @@ def import_register_csv(project: Any, path: str | Path, *, by: str | None = None
     with tempfile.TemporaryDirectory(prefix="wb-import-") as tmp:
         work = Path(tmp) / "project"
         shutil.copytree(project.path, work)
-        copy = Project.open(work, clock=project.clock)
+        copy = project_type.open(work, clock=project.clock)
         copy._catalog, copy._rules, copy._matrix = project._catalog, project._rules, project._matrix
         first_line: dict[str, int] = {}
         for line, raw in rows:
@@ -266,16 +270,16 @@ def import_register_csv(project: Any, path: str | Path, *, by: str | None = None
             )
         # all rows went in: copy the changed files back, after one more revision check
         project._check_revision()
-        for name in (*PROJECT_FILES[1:], "decisions.jsonl", "project.yaml"):
+        for name in COPIED_BACK:
             src = work / name
             if src.exists():
                 data = src.read_bytes()
                 dst = project.path / name
                 if not dst.exists() or dst.read_bytes() != data:
                     atomic_write_bytes(dst, data)
-                if name in PROJECT_FILES:
-                    project._hashes[name] = _sha(data)
-    reopened = Project.open(project.path, clock=project.clock)
+                if name in HASHED_FILES:
+                    project._hashes[name] = hashlib.sha256(data).hexdigest()
+    reopened = project_type.open(project.path, clock=project.clock)
     project.settings, project.model, project.assessment = (
         reopened.settings,
         reopened.model,

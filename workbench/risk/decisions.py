@@ -85,6 +85,7 @@ __all__ = [
     "VerifyResult",
     "current_decisions",
     "decision_problems",
+    "decision_status",
     "finding_status",
     "orphaned",
     "placeholder_problem",
@@ -1321,11 +1322,26 @@ def finding_status(
     """
     if isinstance(as_of, _dt.datetime):
         as_of = as_of.date()
-    decision = current.get(finding_id)
+    return decision_status(current.get(finding_id), as_of=as_of)
+
+
+def decision_status(decision: Any, *, as_of: _dt.date) -> str:
+    """The status of a finding whose current decision is *decision* (``None``: open).
+
+    *decision* is a :class:`Decision` or a mapping with ``review_by`` (a date
+    or ``YYYY-MM-DD`` text): ``review_due`` when that is before *as_of*, else
+    ``decided``.
+    """
     if decision is None:
         return "open"
-    if decision.review_by:
-        day, _ = _parse_date(decision.review_by)
-        if day is not None and day < as_of:
-            return "review_due"
+    review_by = (
+        decision.get("review_by") if isinstance(decision, Mapping)
+        else getattr(decision, "review_by", None)
+    )
+    if isinstance(review_by, _dt.datetime):
+        review_by = review_by.date()
+    if isinstance(review_by, str) and review_by.strip():
+        review_by, _ = _parse_date(review_by.strip()[:10])
+    if isinstance(review_by, _dt.date) and review_by < as_of:
+        return "review_due"
     return "decided"

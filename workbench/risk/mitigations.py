@@ -392,6 +392,19 @@ class CoverageReport:
     ranking: list[dict[str, Any]] = field(default_factory=list)
 
 
+
+def _ranking_row(mid: str, name: str, source: str) -> dict[str, Any]:
+    return {
+        "id": mid,
+        "name": name,
+        "source": source,
+        "findings": 0,
+        "candidate_score": 0,
+        "chosen_findings": 0,
+        "chosen_score": 0,
+    }
+
+
 def mitigation_coverage(
     findings: Sequence[Any],
     chosen: Mapping[str, Sequence[ChosenMitigation]],
@@ -411,33 +424,11 @@ def mitigation_coverage(
         if not mine:
             report.unmitigated.append(f.id)
         for cand in candidates_for(f, catalog, controls):
-            row = table.setdefault(
-                cand.id,
-                {
-                    "id": cand.id,
-                    "name": cand.name,
-                    "source": cand.source,
-                    "findings": 0,
-                    "candidate_score": 0,
-                    "chosen_findings": 0,
-                    "chosen_score": 0,
-                },
-            )
+            row = table.setdefault(cand.id, _ranking_row(cand.id, cand.name, cand.source))
             row["findings"] += 1
             row["candidate_score"] += f.score
         for c in mine:
-            row = table.setdefault(
-                c.id,
-                {
-                    "id": c.id,
-                    "name": c.id,
-                    "source": "chosen",
-                    "findings": 0,
-                    "candidate_score": 0,
-                    "chosen_findings": 0,
-                    "chosen_score": 0,
-                },
-            )
+            row = table.setdefault(c.id, _ranking_row(c.id, c.id, "chosen"))
             row["chosen_findings"] += 1
             row["chosen_score"] += f.score
     report.ranking = sorted(

@@ -76,79 +76,13 @@ def scan_updates(
     date: dt.date | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The attribute changes :func:`apply_scan` makes (``None`` unsets), and their list."""
-    if report.errors:
-        raise InputError(
-            f"the scan refused {len(report.errors)} file(s) ({report.errors[0]}): nothing "
-            "recorded on the model"
-        )
-    if component_id not in model:
-        raise InputError(f"no component {component_id!r} in the model")
-    component = model.component(component_id)
-    if component.kind != "model":
-        raise InputError(
-            f"component {component_id!r} is a {component.kind}: scan results describe a model "
-            "component (kind: model)"
-        )
-    files = [f for f in report.files if f.error is None]
-    if not files:
-        raise InputError(f"{', '.join(report.paths)}: no model file found: nothing recorded")
+    component, files = _scanned(model, component_id, report)
     day = (date or dt.date.today()).isoformat()
     previous = component.get("artifact_scan") or {}
     owned = set(previous.get("stated") or ())
-    values: dict[str, Any] = {}
     changes: list[str] = []
-
-    formats = sorted({f.serialization or "unknown" for f in files}, key=_RISK.index)
-    values["serialization"] = formats[0]
-    if len(formats) > 1:
-        changes.append(
-            f"the files are in {len(formats)} formats ({', '.join(formats)}): serialization is "
-            f"{formats[0]}, the one that can do most when loaded; remove the files you do not "
-            "ship and scan again"
-        )
-    weights = [f for f in files if f.sha256]
-    if len(weights) == 1:
-        digest = weights[0].sha256
-        stated = component.get("sha256")
-        if stated and stated.lower() != digest and "sha256" not in owned:
-            raise InputError(
-                f"component {component_id!r} states sha256 {stated}, but {weights[0].path} has "
-                f"{digest}: the scanned file is not the one the model names; correct or remove "
-                "sha256 and scan again"
-            )
-        if stated and stated.lower() == digest:
-            changes.append(f"sha256 matches the stated value ({weights[0].path})")
-        values["sha256"] = digest
-    else:
-        changes.append(f"{len(weights)} model files: sha256 not stated (it names one artifact)")
-
-    folder_facts: dict[str, Any] = {}
-    docs: list[str] = []
-    for info in report.folders:
-        for key, value in (
-            ("architecture", info.architecture),
-            ("base_model", tuple(info.base_model) or None),
-            ("license", info.license),
-            ("datasets", tuple(info.datasets) or None),
-            ("supplier", info.supplier),
-            ("version", info.version),
-        ):
-            if value and key not in folder_facts:
-                folder_facts[key] = value
-        if info.model_card and _link_ok(info.model_card):
-            docs.append(info.model_card)
-    for f in files:
-        raw_meta = f.details.get("metadata")
-        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-        for key, source in (
-            ("supplier", "general.organization"),
-            ("supplier", "general.author"),
-            ("version", "general.version"),
-            ("architecture", "general.architecture"),
-            ("license", "general.license"),
-        ):
-            if meta.get(source) and key not in folder_facts:
-                folder_facts[key] = str(meta[source])
+    values = _format_and_digest(component, files, owned, changes)
+    folder_facts, docs = _folder_facts(report, files)
     values.update(folder_facts)
 
     calls = [f"{f.path}: {c.text()}" for f in files for c in f.calls if c.safety != "safe"]
@@ -200,6 +134,90 @@ def scan_updates(
         "stated": tuple(sorted(set(stated_now))),
     }
     return updates, changes
+
+
+def _scanned(model: SystemModel, component_id: str, report: ScanReport) -> tuple[Any, list[Any]]:
+    """The model component and the files the scan read, or why nothing can be recorded."""
+    if report.errors:
+        raise InputError(
+            f"the scan refused {len(report.errors)} file(s) ({report.errors[0]}): nothing "
+            "recorded on the model"
+        )
+    if component_id not in model:
+        raise InputError(f"no component {component_id!r} in the model")
+    component = model.component(component_id)
+    if component.kind != "model":
+        raise InputError(
+            f"component {component_id!r} is a {component.kind}: scan results describe a model "
+            "component (kind: model)"
+        )
+    files = [f for f in report.files if f.error is None]
+    if not files:
+        raise InputError(f"{', '.join(report.paths)}: no model file found: nothing recorded")
+    return component, files
+
+
+def _format_and_digest(
+    component: Any, files: list[Any], owned: set[str], changes: list[str]
+) -> dict[str, Any]:
+    """``serialization`` (the riskiest format) and ``sha256`` (of a single model file)."""
+    values: dict[str, Any] = {}
+    formats = sorted({f.serialization or "unknown" for f in files}, key=_RISK.index)
+    values["serialization"] = formats[0]
+    if len(formats) > 1:
+        changes.append(
+            f"the files are in {len(formats)} formats ({', '.join(formats)}): serialization is "
+            f"{formats[0]}, the one that can do most when loaded; remove the files you do not "
+            "ship and scan again"
+        )
+    weights = [f for f in files if f.sha256]
+    if len(weights) == 1:
+        digest = weights[0].sha256
+        stated = component.get("sha256")
+        if stated and stated.lower() != digest and "sha256" not in owned:
+            raise InputError(
+                f"component {component.id!r} states sha256 {stated}, but {weights[0].path} has "
+                f"{digest}: the scanned file is not the one the model names; correct or remove "
+                "sha256 and scan again"
+            )
+        if stated and stated.lower() == digest:
+            changes.append(f"sha256 matches the stated value ({weights[0].path})")
+        values["sha256"] = digest
+    else:
+        changes.append(f"{len(weights)} model files: sha256 not stated (it names one artifact)")
+    return values
+
+
+def _folder_facts(report: ScanReport, files: list[Any]) -> tuple[dict[str, Any], list[str]]:
+    """Facts of the model folders (model cards, configs) and of the files' metadata; docs."""
+    folder_facts: dict[str, Any] = {}
+    docs: list[str] = []
+    for info in report.folders:
+        for key, value in (
+            ("architecture", info.architecture),
+            ("base_model", tuple(info.base_model) or None),
+            ("license", info.license),
+            ("datasets", tuple(info.datasets) or None),
+            ("supplier", info.supplier),
+            ("version", info.version),
+        ):
+            if value and key not in folder_facts:
+                folder_facts[key] = value
+        if info.model_card and _link_ok(info.model_card):
+            docs.append(info.model_card)
+    for f in files:
+        raw_meta = f.details.get("metadata")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+        for key, source in (
+            ("supplier", "general.organization"),
+            ("supplier", "general.author"),
+            ("version", "general.version"),
+            ("architecture", "general.architecture"),
+            ("license", "general.license"),
+        ):
+            if meta.get(source) and key not in folder_facts:
+                folder_facts[key] = str(meta[source])
+    return folder_facts, docs
 
 
 def _show(value: Any) -> str:
