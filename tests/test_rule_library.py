@@ -54,7 +54,7 @@ COVERAGE: dict[str, list[str]] = {
     "N7": ["security-detector-evasion"],
 }
 
-#: Items of several separate conditions, each its own rule.
+#: Items the brief splits into several separate conditions, each its own rule.
 SPLIT_ITEMS = {"2": 3, "15": 2}
 
 THREAT_ITEMS = [str(i) for i in range(1, 24)] + [f"N{i}" for i in range(1, 8)]
@@ -121,7 +121,7 @@ def test_rule_examples_behave(rule: Rule, rules: RuleSet, catalog: Any) -> None:
         )
 
 
-def test_every_threat_item_is_covered(rules: RuleSet) -> None:
+def test_every_brief_item_is_covered(rules: RuleSet) -> None:
     known = {r.id for r in rules}
     assert sorted(COVERAGE) == sorted(THREAT_ITEMS)
     for item, rule_ids in COVERAGE.items():
@@ -132,7 +132,7 @@ def test_every_threat_item_is_covered(rules: RuleSet) -> None:
         assert len(COVERAGE[item]) >= count, f"threat item {item} is {count} separate conditions"
 
 
-def test_every_rule_implements_a_threat_item(rules: RuleSet) -> None:
+def test_every_rule_implements_a_brief_item(rules: RuleSet) -> None:
     covered = {r for ids in COVERAGE.values() for r in ids}
     orphans = sorted(r.id for r in rules if r.id not in covered)
     assert not orphans, f"rules not mapped to a threat item in COVERAGE: {orphans}"
