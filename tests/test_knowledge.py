@@ -171,8 +171,7 @@ def test_each_threat_item_lists_exactly_the_rules_that_cite_it() -> None:
     citing: dict[str, set[str]] = {item: set() for item in ITEMS}
     for rule in load_rules():
         items = set(re.findall(r"threats\.md#item-(\w+)|(?<![\w/])#item-(\w+)", rule.description))
-        cited = {a or b for a, b in items}
-        assert cited, f"{rule.location}: {rule.id}: the description cites no threat item"
+        cited = {a or b for a, b in items}  # none for a rule of a threat class of its own
         assert cited <= set(ITEMS), f"{rule.id}: unknown items {sorted(cited - set(ITEMS))}"
         for item in cited:
             citing[item].add(rule.id)
