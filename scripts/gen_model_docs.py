@@ -26,6 +26,7 @@ from workbench.model.definitions import (  # noqa: E402
     FLOW_ATTRIBUTES,
     ID_RULE,
     KINDS,
+    SCHEMA_2_ATTRIBUTES,
     SCHEMA_VERSION,
     SENSITIVITY,
     SYSTEM_FACTS,
@@ -248,9 +249,62 @@ def render_docs() -> str:
     add("| version | layout |")
     add("|---|---|")
     add("| 0 | as version 1, but flows were listed under `edges` with `source` and `target` |")
-    add("| 1 | the current layout |")
+    add("| 1 | `flows` with `from` and `to` |")
+    add("| 2 | the current layout: version 1 with the facts below |")
     add("")
+    out.extend(_schema_2_section())
     return "\n".join(out)
+
+
+def _schema_2_section() -> list[str]:
+    out = [
+        "### Schema version 2",
+        "",
+        "Version 2 adds facts that version 1 could not state: what executes model output, "
+        "resource limits, identity and ownership checks, approval modes and command lists, "
+        "read tools that send parameters out, guardrails on models, egress control, who "
+        "provides a model, execution sandboxes, clients on devices others hold, and "
+        "multi-agent communication. It changes no version-1 fact, so a version-1 file loads "
+        "into the same model and gets the same findings; `workbench validate` says that it "
+        "upgraded the file (`note: ... migrated from schema version 1 to 2 ...`), and saving "
+        "writes `schema_version: 2`. The JSON Schema accepts both versions.",
+        "",
+        "Every fact is optional. Its description ends with how the bundled rules read it "
+        "when it is unstated: a missing safeguard (timeout, quota, cap, ownership check, "
+        "sender check, action log, egress control, tamper resistance) is assumed absent and "
+        "the finding records the assumption; a capability or identity (what it executes, "
+        "whose identity it uses, whether it runs outsiders' files) is never assumed.",
+        "",
+        "An agent-to-agent flow is a flow between two components of kind `agent`; state "
+        "`authenticated` on it when the receiver verifies the sender, and `distinct_identity` "
+        "on each agent that has a credential of its own. Retrieval that honours each user's "
+        "own rights is `per_document_access_control` on the vector store; `acts_as` says the "
+        "same of agents, tools and applications.",
+        "",
+        "The table lists each new attribute, and each one version 2 extended to more kinds; "
+        "where an attribute means something different on another kind, that row is shown "
+        "too. The fix to `contains_secrets` on prompts is a description only.",
+        "",
+        "| attribute | on | type | meaning, and how the rules read it unstated |",
+        "|---|---|---|---|",
+    ]
+    for name in SCHEMA_2_ATTRIBUTES:
+        specs: dict[str, AttrSpec] = {}
+        kinds: list[str] = []
+        for kind in KINDS:
+            spec = attributes_for(kind).get(name)
+            if spec is not None:
+                kinds.append(kind)
+                specs.setdefault(spec.description, spec)
+        for spec in specs.values():
+            on = ", ".join(k for k in kinds if attributes_for(k)[name] is spec)
+            values = _values(spec)
+            kind_text = f"{spec.type}: {values}" if values else spec.type
+            out.append(f"| `{name}` | {on} | {kind_text} | {spec.description} |")
+    zone = next(s for s in ZONE_ATTRIBUTES if s.name == "egress_controlled")
+    out.append(f"| `egress_controlled` | zones | {zone.type} | {zone.description} |")
+    out.append("")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -133,6 +133,13 @@ CASES: dict[str, tuple[dict[str, Any], str, str, Any]] = {
     "flow-encrypted": (credentials(authenticated=False), "flow-credentials-unprotected@key", "key", False),
     "pipeline-validates-inputs": (data(), "public-dataset-poisoning@ds", "prep", False),
     "dataset-integrity-checked": (data(), "public-dataset-poisoning@ds", "ds", False),
+    # schema version 2 facts
+    "model-inputs-filtered": (chat(), "llm-direct-prompt-injection@llm", "llm", False),
+    "model-outputs-filtered": (chat_with_documents(), "llm-rendered-output@app", "llm", False),
+    "requests-rate-limited": (chat(), "llm-cost-harvesting@llm", "app", False),
+    "spend-capped": (chat(), "llm-cost-harvesting@llm", "llm", False),
+    "approval-per-action": (agent(), "agent-tool-misuse@tool", "agent", "per_batch"),
+    "egress-controlled": (chat({"executes_model_output": ["sql"]}), "model-output-executed@app", "app", False),
 }
 
 

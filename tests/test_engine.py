@@ -455,8 +455,9 @@ def test_also_adds_guidelines_and_raises_the_hints(tmp_path, model, catalog):
 
 
 def test_an_attribute_a_kind_does_not_have_never_matches(tmp_path, model, catalog):
-    # tools have "sandboxed", agents and models do not: no assumption is made for them
-    found = fired(tmp_path, model, catalog, "attr: sandboxed\nequals: false\nunstated: matches")
+    # tools have "network_egress", applications, agents and models do not: no assumption is
+    # made for them ("sandboxed" is on applications too since schema version 2)
+    found = fired(tmp_path, model, catalog, "attr: network_egress\nequals: true\nunstated: matches")
     assert set(found) == {"tool"}
 
 

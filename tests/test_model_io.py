@@ -74,7 +74,7 @@ def test_saved_layout_is_stable_and_readable() -> None:
     m.add_component("a", "actor", "z")
     m.add_flow("f", "a", "b", data=["user_input"], encrypted=False)
     text = dumps_model(m)
-    assert text.startswith("schema_version: 1\nsystem:\n  id: s\n")
+    assert text.startswith("schema_version: 2\nsystem:\n  id: s\n")
     assert "Café ☕" in text  # unicode kept
     assert "staff_training: 2025-01-02\n" in text  # a date, unquoted
     assert "version: '1.10'" in text  # text that looks like a number is quoted
@@ -239,7 +239,7 @@ def test_missing_sections_and_wrong_shapes() -> None:
     with pytest.raises(ModelError) as err:
         loads_model("zones: {}\ncomponents: [1]\nflows: [{id: f}]\n")
     messages = [str(i) for i in err.value.issues]
-    assert "<string>:1: missing schema_version: add 'schema_version: 1'" in messages
+    assert "<string>:1: missing schema_version: add 'schema_version: 2'" in messages
     assert "<string>:1: missing system: add 'system:' with at least an id" in messages
     assert any("zones: expected a list of mappings" in m for m in messages)
     assert any("components[0]: expected a component mapping" in m for m in messages)
@@ -277,16 +277,17 @@ def test_old_version_is_migrated_with_a_notice(tmp_path: Path) -> None:
     assert [f.id for f in model.flows()] == ["request", "response"]
     assert model.flow("request").source == "user"
     assert len(model.notices) == 1
-    assert "migrated from schema version 0 to 1" in model.notices[0]
+    assert "migrated from schema version 0 to 2" in model.notices[0]
+    assert "'edges' are now 'flows'" in model.notices[0]
     save_model(model, fixed)
-    assert "schema_version: 1" in fixed.read_text()
+    assert "schema_version: 2" in fixed.read_text()
     assert load_model(fixed).notices == []
 
 
 def test_newer_version_is_refused() -> None:
     with pytest.raises(InputError) as err:
         load_model(FIXTURES / "future.yaml")
-    assert "version 7" in str(err.value) and "up to 1" in str(err.value)
+    assert "version 7" in str(err.value) and "up to 2" in str(err.value)
     assert err.value.exit_code == 2
 
 

@@ -103,7 +103,7 @@ def test_schema_rejects_what_the_validator_rejects(
 ) -> None:
     base = {"schema_version": 1, "system": {"id": "x"}, "zones": [{"id": "z", "trust": 1}]}
     bad_components = [
-        {"id": "a", "kind": "model", "zone": "z", "rate_limited": True},
+        {"id": "a", "kind": "model", "zone": "z", "sandboxed": True},
         {"id": "a", "kind": "modle", "zone": "z"},
         {"id": "a", "kind": "tool", "zone": "z", "side_effects": "everything"},
         {"id": "bad id", "kind": "actor", "zone": "z"},

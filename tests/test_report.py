@@ -50,6 +50,8 @@ def signed_project(folder: Path) -> Project:
     p = fixture_project(folder)
     # unstated per_document_access_control: the cross-tenant finding rests on an assumption
     p.edit_model(lambda m: m.update_component("vector-store", per_document_access_control=None))
+    # the hosted model's own guardrails are stated absent, so the question above stays the top one
+    p.edit_model(lambda m: m.update_component("llm", filters_inputs=False))
     p.set_report_settings(
         classification="OFFICIAL-SENSITIVE",
         owner="Dana Risk (Head of Support Engineering)",

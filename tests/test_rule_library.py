@@ -54,6 +54,23 @@ COVERAGE: dict[str, list[str]] = {
     "N7": ["security-detector-evasion"],
 }
 
+#: The agentic and LLM threat classes of model schema version 2, each with its rules.
+THREAT_CLASSES: dict[str, list[str]] = {
+    "disclosure through the LLM context": ["llm-context-leakage", "read-tool-exfiltration"],
+    "excessive agency, confused deputy": ["agent-confused-deputy"],
+    "unbounded consumption": ["agent-unbounded-steps", "code-execution-exhaustion",
+                              "llm-cost-harvesting"],
+    "model output executed": ["model-output-executed"],
+    "cascading hallucination": ["agent-cascading-hallucination"],
+    "misaligned or deceptive agent": ["agent-misaligned-action"],
+    "repudiation": ["agent-action-repudiation"],
+    "identity spoofing": ["agent-mails-as-user", "spoofed-inbound-sender", "cross-user-store-write"],
+    "manipulated or overloaded approver": ["agent-approver-manipulation", "agent-approval-fatigue"],
+    "multi-agent": ["inter-agent-message-poisoning", "rogue-agent", "agent-message-spoofing"],
+    "client on an attacker-held device": ["client-tampering"],
+    "sandbox escape and evasion": ["sandbox-evasion"],
+}
+
 #: Items the brief splits into several separate conditions, each its own rule.
 SPLIT_ITEMS = {"2": 3, "15": 2}
 
@@ -133,7 +150,7 @@ def test_every_brief_item_is_covered(rules: RuleSet) -> None:
 
 
 def test_every_rule_implements_a_brief_item(rules: RuleSet) -> None:
-    covered = {r for ids in COVERAGE.values() for r in ids}
+    covered = {r for ids in (*COVERAGE.values(), *THREAT_CLASSES.values()) for r in ids}
     orphans = sorted(r.id for r in rules if r.id not in covered)
     assert not orphans, f"rules not mapped to a threat item in COVERAGE: {orphans}"
 

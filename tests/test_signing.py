@@ -337,6 +337,10 @@ def test_check_require_signed_fails_on_unsigned_decisions_at_the_gate(project, a
     capsys.readouterr()
     assert main([*args, "--require-signed"]) == 0
     assert "every decision at or above high is signed" in capsys.readouterr().out
+    with signing_with(alice):  # the other medium findings are decided and signed
+        for n, fid in enumerate(r["id"] for r in project.undecided("medium")):
+            accept(project, fid, 200 + n)
+    capsys.readouterr()
     assert main([*args, "--require-signed", "--fail-on", "medium", "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in data["unsigned"]] == [MEDIUM] and data["undecided"] == []

@@ -4,7 +4,13 @@ Version history:
 
 - **0** - the first drafts: the same layout, but flows were listed under
   ``edges`` and named their ends ``source`` and ``target``.
-- **1** - the current layout: ``flows`` with ``from`` and ``to``.
+- **1** - ``flows`` with ``from`` and ``to``.
+- **2** - the current layout: the same as version 1, with more optional facts
+  (execution of model output, resource limits, identity, approval modes,
+  command lists, egress control, providers, sandboxes, clients on devices
+  others hold, multi-agent communication). No version-1 fact changes meaning,
+  so the upgrade only sets the version: the model, and every finding on it,
+  stay the same.
 
 A newer version than this workbench knows is refused with an
 :class:`~workbench.errors.InputError` naming both versions.
@@ -12,7 +18,7 @@ A newer version than this workbench knows is refused with an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from workbench.errors import InputError
@@ -37,8 +43,9 @@ def _rename_paths(
 
 
 def _v0_to_v1(
-    data: dict[str, Any], lines: dict[Path, int]
-) -> tuple[dict[str, Any], dict[Path, int]]:
+    data: dict[str, Any], line_map: Mapping[Path, int]
+) -> tuple[dict[str, Any], Mapping[Path, int]]:
+    lines = dict(line_map)
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key == "edges":
@@ -65,7 +72,25 @@ def _v0_to_v1(
     return out, lines
 
 
-_STEPS = {0: _v0_to_v1}
+def _v1_to_v2(
+    data: dict[str, Any], lines: Mapping[Path, int]
+) -> tuple[dict[str, Any], Mapping[Path, int]]:
+    # Version 2 only adds optional facts: the paths, and the line map, stay.
+    data["schema_version"] = 2  # ``migrate`` hands each step its own copy
+    return data, lines
+
+
+Step = Callable[
+    [dict[str, Any], Mapping[Path, int]], tuple[dict[str, Any], Mapping[Path, int]]
+]
+
+#: Each step, with what it changes in words (for the notice).
+_STEPS: dict[int, tuple[Step, str]] = {
+    0: (_v0_to_v1, "'edges' are now 'flows' with 'from' and 'to'"),
+    1: (_v1_to_v2, "every fact kept as it was; version 2 adds optional facts: execution of "
+        "model output, resource limits, identity, approval modes, egress control, providers, "
+        "sandboxes, clients on devices, multi-agent communication"),
+}
 
 
 def migrate(
@@ -96,12 +121,15 @@ def migrate(
         return data, line_map, notices
     current = dict(data)
     start = version
+    changes: list[str] = []
     while version < SCHEMA_VERSION:
-        current, line_map = _STEPS[version](current, dict(line_map))
+        step, change = _STEPS[version]
+        current, line_map = step(current, line_map)
+        changes.append(change)
         version += 1
     if start != SCHEMA_VERSION:
         notices.append(
             f"{name}: migrated from schema version {start} to {SCHEMA_VERSION} "
-            "('edges' are now 'flows' with 'from' and 'to'); save the model to upgrade the file"
+            f"({'; '.join(changes)}); save the model to upgrade the file"
         )
     return current, line_map, notices

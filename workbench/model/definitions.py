@@ -37,6 +37,7 @@ __all__ = [
     "ID_PATTERN",
     "KINDS",
     "RESERVED_KEYS",
+    "SCHEMA_2_ATTRIBUTES",
     "SCHEMA_VERSION",
     "SENSITIVITY",
     "SYSTEM_FACTS",
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 #: The version of the model file layout this workbench writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Ids of components, flows, zones and systems.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -460,12 +461,17 @@ _KIND_SPECS: tuple[AttrSpec, ...] = (
                 "engineering_console", "code_assistant", "gateway", "other")),
     _a("holds_ai_api_keys", BOOL, "Holds API keys for hosted AI services.", "application"),
     _a("filters_inputs", BOOL, "Screens incoming content for prompt injection or adversarial "
-       "input before it reaches a model.", "application", "inference_endpoint"),
+       "input before it reaches a model; on a model (also the model behind an agent service), "
+       "the provider's guardrails (prompt shields, content filters) screen what it is sent. "
+       "Unstated is read as no screening.", "application", "inference_endpoint", "model"),
     _a("filters_outputs", BOOL, "Applies guardrails to model output (moderation, sanitising, "
-       "schema checks) before it is used.", "application", "inference_endpoint"),
+       "schema checks) before it is used; on a model (also the model behind an agent service), "
+       "the provider's content filters screen what it returns. Unstated is read as no "
+       "guardrail.", "application", "inference_endpoint", "model"),
     # inference_endpoint
-    _a("rate_limited", BOOL, "Limits the number of queries per caller and time.",
-       "inference_endpoint"),
+    _a("rate_limited", BOOL, "Limits the number of queries, requests or tool calls per caller "
+       "and time; unstated is read as not limited.",
+       "inference_endpoint", "application", "agent", "tool", "model"),
     _a("returns_scores", BOOL, "Exposes confidence scores, probabilities or logits, not only "
        "labels.", "inference_endpoint"),
     _a("logs_inputs", BOOL, "Logs the inputs it receives.", "inference_endpoint"),
@@ -534,7 +540,8 @@ _KIND_SPECS: tuple[AttrSpec, ...] = (
     _a("side_effects", ENUM, "The most consequential thing the tool can do.", "tool",
        choices=("none", "read", "write", "execute_code", "send_messages", "payments", "delete")),
     _a("origin", ENUM, "Who built the tool.", "tool", choices=("in_house", "third_party")),
-    _a("sandboxed", BOOL, "Runs in a sandbox isolated from the host.", "tool"),
+    _a("sandboxed", BOOL, "Runs in a sandbox isolated from the host; unstated is read as not "
+       "sandboxed.", "tool", "application"),
     _a("network_egress", BOOL, "Can open connections to the internet.", "tool"),
     _a("mcp_server", BOOL, "Provided as an MCP server.", "tool"),
     _a("fetches_external_content", BOOL, "Fetches content live from the web or other outside "
@@ -559,8 +566,10 @@ _KIND_SPECS: tuple[AttrSpec, ...] = (
     _a("isolated", BOOL, "Runs segregated from production and other workloads.",
        "training_pipeline"),
     _a("internet_access", BOOL, "Can reach the internet while it runs.", "training_pipeline"),
-    _a("secrets_in_environment", BOOL, "Credentials are available to jobs (environment, files, "
-       "mounted tokens).", "training_pipeline"),
+    _a("secrets_in_environment", BOOL, "Credentials are available to what runs there "
+       "(environment variables, files, mounted tokens, instance metadata); unstated is read as "
+       "present wherever model-written or untrusted code runs.",
+       "training_pipeline", "application", "agent", "tool"),
     # model_registry
     _a("access_control", BOOL, "Access is restricted to authorised principals.",
        "model_registry", "data_store"),
@@ -577,7 +586,9 @@ _KIND_SPECS: tuple[AttrSpec, ...] = (
     _a("tenants_can_write", BOOL, "Tenants or users can add documents to the index.",
        "vector_store"),
     _a("contains_secrets", BOOL, "Indexed documents contain secrets (keys, passwords).",
-       "vector_store", "prompt"),
+       "vector_store"),
+    _a("contains_secrets", BOOL, "The prompt text holds secrets (keys, passwords, internal "
+       "URLs or confidential facts) that anyone who extracts it learns.", "prompt"),
     # knowledge_source
     _a("writable_by_outsiders", BOOL, "People outside the organisation can write its content "
        "(customers, senders, the public).", "knowledge_source"),
@@ -665,8 +676,110 @@ _SCOPE_SPECS: tuple[AttrSpec, ...] = (
        "data_store", "vector_store"),
 )
 
+# Facts added in schema version 2: execution of model output, resource limits,
+# identity, approvals, egress, providers, sandboxes, clients on devices others
+# hold and multi-agent communication. Each description ends with how the
+# bundled rules read it when it is unstated.
+_EXECUTION_KINDS = ("code", "sql", "shell", "template")
+_CAPABILITIES = ("code_interpreter", "browsing", "computer_use", "persistent_memory",
+                 "execute_code", "send_messages", "write", "delete", "payments")
+_V2_SPECS: tuple[AttrSpec, ...] = (
+    # execution of model output
+    _a("executes_model_output", LIST, "What model output it runs, not only shows: code, sql "
+       "(queries), shell (commands) or template (server-side templates); unstated is read as "
+       "none beyond side_effects execute_code and code_interpreter.",
+       "application", "tool", "agent", choices=_EXECUTION_KINDS),
+    # resource limits
+    _a("time_limited", BOOL, "Each request, tool call or run is stopped after a set time "
+       "(a timeout); unstated is read as no timeout.", "application", "agent", "tool"),
+    _a("compute_quota", BOOL, "CPU and memory are capped per run or per caller; unstated is "
+       "read as no quota.", "application", "agent", "tool"),
+    _a("spend_capped", BOOL, "A hard cap on spend (per user, day or month) stops use when it is "
+       "reached; unstated is read as no cap.", "application", "agent", "model",
+       "inference_endpoint"),
+    _a("max_steps", INTEGER, "The most planning steps or tool calls the agent takes for one "
+       "task before it stops; unstated is read as no limit.", "agent", minimum=1),
+    # identity
+    _a("acts_as", ENUM, "Whose identity it uses towards the systems it reaches: user (the "
+       "signed-in user's own delegated identity, so their rights apply), service (its own "
+       "identity, shared by every user it serves) or privileged_service (its own identity with "
+       "rights beyond any one user's); unstated, the rules read permissions instead and never "
+       "assume that it speaks in the user's name.",
+       "agent", "tool", "application", choices=("user", "service", "privileged_service")),
+    _a("ownership_checked", BOOL, "Every read or write checks that the record (thread, session "
+       "or document id) belongs to the caller; unstated is read as not checked.",
+       "data_store", "vector_store"),
+    # approvals and command lists
+    _a("approval_mode", ENUM, "How people approve what it does: per_action (each action), "
+       "per_batch (a plan or batch at once) or continuous (a person watches and can stop it); "
+       "unstated, the rules read human_in_the_loop and autonomy instead.",
+       "agent", "tool", choices=("per_action", "per_batch", "continuous")),
+    _a("allowed_commands", LIST, "The only commands, programs or operations it may run (an "
+       "allow list); unstated is read as no allow list.", "agent", "tool"),
+    _a("denied_commands", LIST, "Commands, programs or operations it refuses (a deny list, "
+       "which new spellings can get round, so the rules do not count it as a limit); unstated "
+       "is read as no deny list.", "agent", "tool"),
+    _a("disabled_capabilities", LIST, "Capabilities it has but which are switched off in its "
+       "configuration; rules on them still fire, since whoever changes the configuration turns "
+       "them on again. Unstated is read as none disabled.", "agent", "tool",
+       choices=_CAPABILITIES),
+    # egress of read tools
+    _a("sends_parameters_out", BOOL, "Its call parameters (search terms, URLs, queries) go to "
+       "an outside party even when it only reads (web search, browse, fetch URL), so whoever "
+       "steers the agent can put data in them; unstated is read as true for tools that fetch "
+       "external content and false otherwise.", "tool"),
+    # egress control
+    _a("egress_controlled", BOOL, "Outbound connections are restricted (firewall allow list, "
+       "private endpoints, no internet route); unstated is read as open egress, unless its zone "
+       "states egress_controlled.", "application", "agent", "tool", "model"),
+    # providers
+    _a("provider", ENUM, "Who runs the model for the system: platform_native (the cloud AI "
+       "platform the system is built on, in the organisation's tenancy), third_party (an outside "
+       "provider's service) or in_house (the organisation's own serving); unstated, the rules "
+       "read origin instead. Tools state the same fact with origin and platform_native.",
+       "model", choices=("platform_native", "third_party", "in_house")),
+    # sandboxes
+    _a("sandbox_kind", ENUM, "What isolates the sandbox: container (shared kernel), "
+       "user_space_kernel (e.g. gVisor), micro_vm (e.g. Firecracker), virtual_machine, wasm, "
+       "language_runtime (an interpreter's own restrictions) or other; unstated with sandboxed "
+       "true is read as a container.", "tool", "application",
+       choices=("container", "user_space_kernel", "micro_vm", "virtual_machine", "wasm",
+                "language_runtime", "other")),
+    _a("executes_untrusted_files", BOOL, "Opens or runs files that outsiders supplied "
+       "(malware samples, uploaded scripts or documents) to see what they do; unstated is read "
+       "as false.", "application", "tool", "data_pipeline"),
+    # clients on devices others hold
+    _a("deployment", ENUM, "Where the application runs; edge_device and client put it on "
+       "devices that others hold, who can inspect, modify or cut it off; unstated is read as "
+       "server.", "application", choices=("server", "edge_device", "client")),
+    _a("tamper_resistant", BOOL, "Resists tampering on the device (signed code, integrity "
+       "checks, attestation, protection against being stopped or debugged); unstated is read as "
+       "not tamper resistant.", "application", "model"),
+    _a("offline_fallback", ENUM, "What it does when it cannot reach its server: fail_open "
+       "(lets everything through), fail_closed (blocks) or local_decision (decides alone with "
+       "the local model or cached rules); unstated is read as fail_open.",
+       "application", "model", choices=("fail_open", "fail_closed", "local_decision")),
+    # multi-agent communication and accountability
+    _a("distinct_identity", BOOL, "The agent has its own credential, distinct from other "
+       "agents and from users, which the agents and tools it talks to verify; unstated is read "
+       "as false.", "agent"),
+    _a("senders_authenticated", BOOL, "Each message's sender is verified before the content is "
+       "used (DMARC-aligned mail, signed or authenticated messages); unstated is read as "
+       "unverified.", "knowledge_source"),
+    _a("logs_actions", BOOL, "Each action is recorded with the principal it served (user, agent "
+       "and request), where the agent cannot change the record; unstated is read as not "
+       "recorded.", "agent", "tool"),
+)
+
+#: Attributes that schema version 2 added, or extended to more kinds (zones: egress_controlled).
+SCHEMA_2_ATTRIBUTES: tuple[str, ...] = tuple(dict.fromkeys(
+    [s.name for s in _V2_SPECS]
+    + ["rate_limited", "filters_inputs", "filters_outputs", "secrets_in_environment", "sandboxed",
+       "contains_secrets"]
+))
+
 #: Every built-in component attribute (common ones first).
-ATTRIBUTES: tuple[AttrSpec, ...] = COMMON_ATTRIBUTES + _KIND_SPECS + _SCOPE_SPECS
+ATTRIBUTES: tuple[AttrSpec, ...] = COMMON_ATTRIBUTES + _KIND_SPECS + _SCOPE_SPECS + _V2_SPECS
 
 
 def _build_kind_table() -> dict[str, dict[str, AttrSpec]]:
@@ -674,7 +787,7 @@ def _build_kind_table() -> dict[str, dict[str, AttrSpec]]:
     for spec in COMMON_ATTRIBUTES:
         for kind in KINDS:
             table[kind][spec.name] = spec
-    for spec in _KIND_SPECS + _SCOPE_SPECS:
+    for spec in _KIND_SPECS + _SCOPE_SPECS + _V2_SPECS:
         for kind in spec.kinds:
             if kind not in table:  # pragma: no cover - guards the table above
                 raise ValueError(f"{spec.name}: unknown kind {kind}")
@@ -713,6 +826,9 @@ ZONE_ATTRIBUTES: tuple[AttrSpec, ...] = (
        "dmz 2, internal 3, restricted 4).", required=True, minimum=0),
     _a("name", TEXT, "Display name."),
     _a("description", TEXT, "What lives in the zone and who can reach it."),
+    _a("egress_controlled", BOOL, "Outbound connections from the zone are restricted (firewall "
+       "allow list, private endpoints, no internet route); unstated is read as open egress "
+       "(schema version 2)."),
 )
 
 #: Attributes of a flow (besides ``id``, ``from`` and ``to``).

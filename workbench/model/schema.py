@@ -130,7 +130,7 @@ def _component(strict: bool) -> dict[str, Any]:
 
 
 def model_json_schema() -> dict[str, Any]:
-    """The JSON Schema of model files (schema version 1), as a dict."""
+    """The JSON Schema of model files (schema version 2, which also accepts 1), as a dict."""
     system_props: dict[str, Any] = {}
     for spec in SYSTEM_FACTS:
         system_props[spec.name] = (
@@ -163,7 +163,11 @@ def model_json_schema() -> dict[str, Any]:
         "required": ["schema_version", "system"],
         "additionalProperties": False,
         "properties": {
-            "schema_version": {"const": SCHEMA_VERSION},
+            "schema_version": {
+                "enum": [1, SCHEMA_VERSION],
+                "description": f"The layout version; this workbench writes {SCHEMA_VERSION} and "
+                "upgrades version-1 files (the same layout with fewer facts) when it reads them.",
+            },
             "system": {
                 "type": "object",
                 "required": ["id"],

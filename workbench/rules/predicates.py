@@ -229,11 +229,40 @@ def only_author_in_context(ctx: Context, element: Any) -> Match | None:
     )
 
 
+def egress_open(ctx: Context, element: Any) -> Match | None:
+    """A component whose outbound connections nobody restricts: neither it nor
+    its zone states ``egress_controlled: true``. Unstated on both is read as
+    open, and the finding records the assumption.
+    """
+    comp = ctx.components.get(element.id)
+    if comp is None:
+        return None
+
+    def zone_egress() -> dict[str, Any]:
+        return {z.id: z.attrs.get("egress_controlled") for z in ctx.model.zones()}
+
+    zones: dict[str, Any] = ctx.cached(("pred", "zone_egress"), zone_egress)
+    has_own = ctx.has_attribute(comp.kind, "egress_controlled")
+    own = comp.get("egress_controlled") if has_own else None
+    in_zone = zones.get(comp.zone)
+    if own is True or in_zone is True:
+        return None
+    if own is False or in_zone is False:
+        where = ctx.name(element.id) if own is False else f"its zone {comp.zone}"
+        return Match(evidence=[f"outbound connections are not restricted ({where})"])
+    return Match(
+        assumptions=[f"egress_controlled not stated on it or its zone {comp.zone} "
+                     "(assumed open egress)"],
+        unstated=[(element.id, "egress_controlled")] if has_own else [],
+    )
+
+
 def builtin_predicates() -> dict[str, PredicateFn]:
     return {
         "llm_output_feeds_llm_source": llm_output_feeds_llm_source,
         "helper_llm": helper_llm,
         "only_author_in_context": only_author_in_context,
+        "egress_open": egress_open,
     }
 
 
