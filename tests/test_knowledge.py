@@ -10,6 +10,7 @@ catalog's; and no sentence is upstream ATLAS text.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import json
 import re
@@ -96,6 +97,7 @@ def _anchors(page: Path) -> set[str]:
     return headings | explicit
 
 
+@functools.cache
 def _citations() -> list[tuple[Path, int, Path, list[str]]]:
     """Every citation of docs/: (file, line, target, anchors)."""
     found = []
@@ -180,6 +182,17 @@ def test_each_threat_item_lists_exactly_the_rules_that_cite_it() -> None:
         assert rules_line, f"item {item} has no rules line"
         listed = set(re.findall(r"`([a-z0-9-]+)`", rules_line.group(1)))
         assert listed == citing[item], f"item {item}: listed {sorted(listed)}, cited by {sorted(citing[item])}"
+
+
+def test_every_rule_is_named_on_the_threats_page_and_every_name_is_a_rule() -> None:
+    text = THREATS.read_text(encoding="utf-8")
+    classes = text.split('<a id="threat-classes"></a>')[1]
+    named = set(re.findall(r"(?m)^- \*\*Rules:\*\* (.+)$", text))
+    ids = {r for line in named for r in re.findall(r"`([a-z0-9-]+)`", line)}
+    ids |= {r for row in re.findall(r"(?m)^\|(.+)\|$", classes) for r in re.findall(r"`([a-z0-9-]+)`", row)}
+    known = {rule.id for rule in load_rules()}
+    assert sorted(known - ids) == [], "rules the threats page does not name"
+    assert sorted(ids - known) == [], "names on the threats page that are no rule"
 
 
 def test_atlas_identifiers_and_names_on_the_pages_are_the_catalogs(catalog: Any) -> None:
