@@ -205,7 +205,8 @@ def test_missing_texts(tmp_path: Path) -> None:
         ("stages: [\n", "not valid YAML"),
         ("- just\n- a list\n", "expected a mapping with a 'stages' list"),
         ("stages:\n  - 42\n", "expected a mapping"),
-        ("x: !!python/object/apply:os.system ['echo hacked']\n", "not valid YAML"),
+        ("x: !!python/object/apply:os.system ['echo hacked']\n", "tags are not allowed"),
+        ("a: &a [x, x]\nb: [*a, *a]\n", "YAML anchors are not allowed"),
     ],
 )
 def test_unusable_files(tmp_path: Path, content: str, expected: str) -> None:

@@ -24,8 +24,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workbench._input import yaml as _event_yaml
 from workbench.errors import InputError
-from workbench.model import _yaml
 from workbench.model._yaml import dump_yaml, parse_yaml
 from workbench.model._yaml_fast import fast_dump, fast_parse
 from workbench.model.io import load_model, loads_model
@@ -205,12 +205,12 @@ def test_json_errors_still_name_their_line() -> None:
 def test_event_parser_gives_the_same_with_libyaml_and_pure_python(data: dict[str, Any]) -> None:
     text = dump_yaml(data)
     with_c = _event_parse(text)
-    saved = _yaml._Loader
-    _yaml._Loader = yaml.SafeLoader  # the pure-Python parser, as without libyaml
+    saved = _event_yaml._Loader
+    _event_yaml._Loader = yaml.SafeLoader  # the pure-Python parser, as without libyaml
     try:
         pure = _event_parse(text)
     finally:
-        _yaml._Loader = saved
+        _event_yaml._Loader = saved
     assert _same_data(with_c[0], pure[0]) and with_c[1] == pure[1]
 
 

@@ -16,11 +16,12 @@ code  meaning
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 __all__ = [
     "CatalogError",
+    "DecisionError",
     "InputError",
     "Issue",
     "ModelError",
@@ -37,12 +38,15 @@ class Issue:
     ``file`` is the file name (or ``None`` for objects built in Python), ``line``
     the 1-based line number where known, ``path`` the place in the document
     (``components[3].zone``) and ``message`` what is wrong and what was expected.
+    ``code`` names the kind of problem for code that reacts to it (never the
+    message text); it takes no part in comparisons.
     """
 
     file: str | None
     line: int | None
     path: str
     message: str
+    code: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = []
@@ -56,9 +60,23 @@ class Issue:
 
 
 class WorkbenchError(Exception):
-    """Base class of every error the workbench raises on purpose."""
+    """Base class of every error the workbench raises on purpose.
+
+    ``issues`` lists the problems one by one (an empty list when the message
+    says it all); every error has it, so callers never need to ask which kind
+    of error they hold.
+    """
 
     exit_code = 3
+
+    @property
+    def issues(self) -> list[Issue]:
+        found: list[Issue] = self.__dict__.get("_issues", [])
+        return found
+
+    @issues.setter
+    def issues(self, value: Iterable[Issue]) -> None:
+        self.__dict__["_issues"] = list(value)
 
 
 class InputError(WorkbenchError):
@@ -75,7 +93,7 @@ class _IssuesError(WorkbenchError):
     """An error that carries a list of :class:`Issue` objects."""
 
     def __init__(self, message: str, issues: Iterable[Issue] = ()) -> None:
-        self.issues: list[Issue] = list(issues)
+        self.issues = list(issues)
         self.summary = message
         text = message
         if self.issues:
@@ -99,3 +117,34 @@ class ProjectError(WorkbenchError):
     """A project directory cannot be opened or saved as asked."""
 
     exit_code = 2
+
+
+class DecisionError(WorkbenchError):
+    """A decision (or rename, or note) is invalid; nothing was written.
+
+    ``issues`` holds one :class:`Issue` per field (its ``path`` is the field
+    name); ``problems`` maps each field name to what is wrong with it, so a form
+    can show every message next to its field.
+    """
+
+    exit_code = 1
+
+    def __init__(
+        self, problems: Mapping[str, str] | Iterable[Issue], what: str = "decision"
+    ) -> None:
+        if isinstance(problems, Mapping):
+            issues = [Issue(None, None, str(k), str(v)) for k, v in problems.items()]
+        else:
+            issues = list(problems)
+        self.issues = issues
+        text = f"invalid {what}: " + "; ".join(f"{i.path}: {i.message}" for i in issues)
+        super().__init__(text)
+
+    @property
+    def problems(self) -> dict[str, str]:
+        """Field name -> message (several messages of one field joined with '; ')."""
+        out: dict[str, str] = {}
+        for issue in self.issues:
+            key = issue.path
+            out[key] = f"{out[key]}; {issue.message}" if key in out else issue.message
+        return out

@@ -31,8 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from workbench._atomic import atomic_write_text
-from workbench.errors import InputError, ProjectError
-from workbench.model._yaml import dump_yaml, parse_yaml
+from workbench._input.check import Field, RecordSpec
+from workbench._input.locate import Locator, parse_path
+from workbench._input.read import decode_text
+from workbench._input.yaml import parse_yaml
+from workbench.errors import DecisionError, InputError, Issue, ProjectError
+from workbench.model._yaml import dump_yaml
 from workbench.risk.manual import manual_finding_id
 from workbench.risk.mitigations import ChosenMitigation, MitigationError, residual_risk
 from workbench.rules.findings import Finding
@@ -148,106 +152,130 @@ class ReportSettings:
         return out
 
 
-_REPORT_KEYS = ("classification", "owner", "authors", "reviewers", "scope", "gate")
+#: The ``report:`` settings of ``project.yaml``: adding a setting is one row here
+#: (and a field of :class:`ReportSettings`).
+REPORT_SPEC = RecordSpec(
+    "report",
+    (
+        Field("classification", "any"),
+        Field("owner", "any"),
+        Field("authors", "any"),
+        Field("reviewers", "any"),
+        Field("scope", "any"),
+        Field("gate", "any"),
+    ),
+)
+_REPORT_KEYS = REPORT_SPEC.names
+_SCOPE_ITEM = "a list of items (text, or a mapping with item and why)"
+
+
+class _ReportReader:
+    """Reads the ``report:`` settings; every problem names the file, its line and the field."""
+
+    def __init__(self, where: str, lines: Mapping[Any, int]) -> None:
+        self.where = where
+        self.loc = Locator(where, lines)
+
+    def bad(self, path: tuple[Any, ...], expected: str, got: Any) -> None:
+        self.loc.add(path, f"expected {expected}, got {got!r}")
+
+    def error(self) -> InputError:
+        def at(issue: Issue) -> str:
+            return f"{self.where} line {issue.line}" if issue.line is not None else self.where
+
+        error = InputError("; ".join(
+            f"{at(i)}: {'.'.join(map(str, parse_path(i.path)))}: {i.message}"
+            for i in self.loc.issues
+        ))
+        error.issues = self.loc.issues
+        return error
+
+    def text(self, path: tuple[Any, ...], value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.bad(path, "text", value)
+            return ""
+        return str(value).strip()
+
+    def listed(self, path: tuple[Any, ...], value: Any, expected: str) -> list[Any]:
+        """A list value; one text is a list of one."""
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list):
+            self.bad(path, expected, value)
+            return []
+        return value
+
+    def names(self, path: tuple[Any, ...], value: Any) -> tuple[str, ...]:
+        items = self.listed(path, value, "a list of names")
+        out = [self.text((*path, i), v) for i, v in enumerate(items)]
+        return tuple(v for v in out if v)
+
+    def scope_items(self, path: tuple[Any, ...], value: Any) -> tuple[ScopeItem, ...]:
+        out = []
+        for i, v in enumerate(self.listed(path, value, _SCOPE_ITEM)):
+            if not isinstance(v, dict):
+                item = self.text((*path, i), v)
+                if item:
+                    out.append(ScopeItem(item))
+                continue
+            unknown = sorted(set(map(str, v)) - {"item", "why"})
+            if unknown:
+                self.bad((*path, i), "the keys item and why", ", ".join(unknown))
+            item = self.text((*path, i, "item"), v.get("item"))
+            if not item:
+                self.bad((*path, i, "item"), "what is in or out of scope", v.get("item"))
+                continue
+            out.append(ScopeItem(item, self.text((*path, i, "why"), v.get("why"))))
+        return tuple(out)
+
+    def scope(self, scope: Any) -> tuple[tuple[ScopeItem, ...], tuple[ScopeItem, ...]]:
+        path = ("report", "scope")
+        if scope is None:
+            return (), ()
+        if not isinstance(scope, dict):
+            self.bad(path, "a mapping with in and out", scope)
+            return (), ()
+        extra = sorted(set(map(str, scope)) - {"in", "out"})
+        if extra:
+            self.bad(path, "the keys in and out", ", ".join(extra))
+        return (
+            self.scope_items((*path, "in"), scope.get("in")),
+            self.scope_items((*path, "out"), scope.get("out")),
+        )
 
 
 def report_settings_from(
     data: Any, where: str = "project.yaml", lines: Mapping[Any, int] | None = None
 ) -> ReportSettings:
     """Validate the ``report:`` settings; every problem names the file, its line and the field."""
-    lines = lines or {}
-    problems: list[str] = []
-
-    def at(path: tuple[Any, ...]) -> str:
-        for n in range(len(path), 0, -1):
-            if path[:n] in lines:
-                return f"{where} line {lines[path[:n]]}"
-        return where
-
-    def bad(path: tuple[Any, ...], expected: str, got: Any) -> None:
-        field_name = ".".join(str(p) for p in path)
-        problems.append(f"{at(path)}: {field_name}: expected {expected}, got {got!r}")
-
-    def text(path: tuple[Any, ...], value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            bad(path, "text", value)
-            return ""
-        return str(value).strip()
-
-    def names(path: tuple[Any, ...], value: Any) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            bad(path, "a list of names", value)
-            return ()
-        out = [text((*path, i), v) for i, v in enumerate(value)]
-        return tuple(v for v in out if v)
-
-    def scope_items(path: tuple[Any, ...], value: Any) -> tuple[ScopeItem, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            bad(path, "a list of items (text, or a mapping with item and why)", value)
-            return ()
-        out = []
-        for i, v in enumerate(value):
-            if isinstance(v, dict):
-                unknown = sorted(set(map(str, v)) - {"item", "why"})
-                if unknown:
-                    bad((*path, i), "the keys item and why", ", ".join(unknown))
-                item = text((*path, i, "item"), v.get("item"))
-                if not item:
-                    bad((*path, i, "item"), "what is in or out of scope", v.get("item"))
-                    continue
-                out.append(ScopeItem(item, text((*path, i, "why"), v.get("why"))))
-            else:
-                item = text((*path, i), v)
-                if item:
-                    out.append(ScopeItem(item))
-        return tuple(out)
-
+    reader = _ReportReader(where, lines or {})
     root = ("report",)
     if data is None:
         return ReportSettings()
     if not isinstance(data, dict):
-        raise InputError(
-            f"{at(root)}: report: expected a mapping with {', '.join(_REPORT_KEYS)}, got {data!r}"
-        )
+        reader.loc.add(root, f"expected a mapping with {', '.join(_REPORT_KEYS)}, got {data!r}")
+        raise reader.error()
     unknown = sorted(set(map(str, data)) - set(_REPORT_KEYS))
     if unknown:
-        problems.append(
-            f"{at(root)}: report: unknown setting {', '.join(unknown)} "
-            f"(expected {', '.join(_REPORT_KEYS)})"
+        reader.loc.add(
+            root, f"unknown setting {', '.join(unknown)} (expected {', '.join(_REPORT_KEYS)})"
         )
-    scope = data.get("scope")
-    scope_in: tuple[ScopeItem, ...] = ()
-    scope_out: tuple[ScopeItem, ...] = ()
-    if isinstance(scope, dict):
-        extra = sorted(set(map(str, scope)) - {"in", "out"})
-        if extra:
-            bad((*root, "scope"), "the keys in and out", ", ".join(extra))
-        scope_in = scope_items((*root, "scope", "in"), scope.get("in"))
-        scope_out = scope_items((*root, "scope", "out"), scope.get("out"))
-    elif scope is not None:
-        bad((*root, "scope"), "a mapping with in and out", scope)
-    gate = text((*root, "gate"), data.get("gate")) or "high"
+    scope_in, scope_out = reader.scope(data.get("scope"))
     settings = ReportSettings(
-        classification=text((*root, "classification"), data.get("classification")),
-        owner=text((*root, "owner"), data.get("owner")),
-        authors=names((*root, "authors"), data.get("authors")),
-        reviewers=names((*root, "reviewers"), data.get("reviewers")),
+        classification=reader.text((*root, "classification"), data.get("classification")),
+        owner=reader.text((*root, "owner"), data.get("owner")),
+        authors=reader.names((*root, "authors"), data.get("authors")),
+        reviewers=reader.names((*root, "reviewers"), data.get("reviewers")),
         scope_in=scope_in,
         scope_out=scope_out,
-        gate=gate,
+        gate=reader.text((*root, "gate"), data.get("gate")) or "high",
     )
-    if problems:
-        raise InputError("; ".join(problems))
+    if reader.loc.issues:
+        raise reader.error()
     return settings
 
 
@@ -367,7 +395,9 @@ class Project:
             )
         project = cls(folder, clock=clock)
         raw = project._read("project.yaml")
-        data, lines, _dups = parse_yaml(raw.decode("utf-8-sig"), str(folder / "project.yaml"))
+        name = str(folder / "project.yaml")
+        text = decode_text(raw, name, expected="the project settings")
+        data, lines, _dups = parse_yaml(text, name, expected="the project settings")
         if not isinstance(data, dict):
             raise InputError(f"{folder / 'project.yaml'}: expected a mapping of settings")
         project._setting_lines = lines
@@ -383,7 +413,9 @@ class Project:
         project.model = load_model(folder / "model.yaml")
         if (folder / "assessment.yaml").exists():
             raw = project._read("assessment.yaml")
-            adata, _l, _d = parse_yaml(raw.decode("utf-8-sig"), str(folder / "assessment.yaml"))
+            name = str(folder / "assessment.yaml")
+            text = decode_text(raw, name, expected="the assessment")
+            adata, _l, _d = parse_yaml(text, name, expected="the assessment")
             project.assessment = Assessment.from_dict(adata, str(folder / "assessment.yaml"))
         else:
             project._hashes["assessment.yaml"] = None
@@ -748,8 +780,6 @@ class Project:
         if not reason or not str(reason).strip():
             problems["reason"] = "say why you override the prefilled value"
         if problems:
-            from workbench.risk.decisions import DecisionError
-
             raise DecisionError(problems)
         entry = dict(self.assessment.overrides.get(finding_id, {}))
         if likelihood is not None:
@@ -987,8 +1017,6 @@ class Project:
             and m.strip() not in self.rules.controls
         ]
         if unknown:
-            from workbench.risk.decisions import DecisionError
-
             raise DecisionError({"mitigations": (
                 f"unknown mitigation or control {', '.join(map(repr, unknown))}: use an ATLAS "
                 "mitigation id (AML.M0000) or a control id from the controls catalog"
@@ -1119,8 +1147,6 @@ class Project:
         if any(m["id"] == fid for m in self.assessment.manual_findings):
             problems["title"] = f"a manual finding {fid} exists already; choose another title"
         if problems:
-            from workbench.risk.decisions import DecisionError
-
             raise DecisionError(problems)
         entry = {
             "id": fid,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import WorkbenchError
+from workbench.errors import DecisionError, WorkbenchError
 
 __all__ = ["PAGE_SIZE", "ActionResult", "Session"]
 
@@ -51,19 +51,12 @@ class ActionResult:
 
 
 def _errors_of(exc: Exception) -> dict[str, str]:
-    problems = getattr(exc, "problems", None)
-    if isinstance(problems, dict):
-        return {str(k): str(v) for k, v in problems.items()}
-    issues = getattr(exc, "issues", None)
-    if issues:  # a ModelError: the field is the last part of each issue's path
-        out: dict[str, str] = {}
-        for issue in issues:
-            path = str(getattr(issue, "path", "") or "")
-            key = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1]) or "model"
-            message = str(getattr(issue, "message", issue))
-            out[key] = f"{out[key]}; {message}" if key in out else message
-        return out
-    return {}
+    """Field -> message from an error's issues (the field is the last part of the path)."""
+    out: dict[str, str] = {}
+    for issue in exc.issues if isinstance(exc, WorkbenchError) else ():
+        key = re.sub(r"\[\d+\]$", "", issue.path.rsplit(".", 1)[-1]) or "model"
+        out[key] = f"{out[key]}; {issue.message}" if key in out else issue.message
+    return out
 
 
 def _remembered_actor(project: Any) -> str | None:
@@ -139,7 +132,7 @@ class Session:
             value = action()
         except WorkbenchError as exc:
             errors = _errors_of(exc)
-            if errors and not getattr(exc, "issues", None):
+            if errors and isinstance(exc, DecisionError):
                 message = "please correct the fields marked"
             else:
                 message = str(exc).split("\n")[0]

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench._input.read import read_text
 from workbench._resources import catalog_path
 from workbench.catalog.atlas import UnknownIdError
-from workbench.errors import CatalogError
+from workbench.errors import CatalogError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -240,25 +241,16 @@ def load_guidelines(source: str | Path | None = None) -> GuidelineCatalog:
     problems when the file is unreadable or does not describe the four stages
     and seventeen guidelines.
     """
-    import yaml
+    from workbench._input.yaml import parse_yaml  # YAML only when a catalog is read
 
     path = catalog_path("guidelines.yaml") if source is None else Path(source)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise CatalogError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise CatalogError(f"{path}: not valid YAML ({problem}{where})") from None
+    try:  # the one safe reader: size limit, UTF-8, no tags, anchors or aliases
+        text = read_text(path, expected="a guideline catalog")
+        data = parse_yaml(text, str(path), expected="a guideline catalog")[0]
+    except InputError as exc:
+        error = CatalogError(str(exc))
+        error.issues = exc.issues
+        raise error from None
     stages, guidelines, problems = _parse(data)
     if problems:
         shown = "; ".join(problems[:5])

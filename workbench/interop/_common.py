@@ -3,12 +3,11 @@
 * :class:`ImportReport` and :class:`ReportEntry`: what an import could not map,
   what it guessed or assumed, and what it shortened. Nothing from the source
   file is dropped without an entry here.
-* Reading foreign files safely: a size limit, UTF-8 only, JSON without
-  ``NaN``/``Infinity``, YAML through :func:`workbench.model._yaml.parse_yaml`
-  (no tags, anchors, aliases, bombs). Threagile models use YAML anchors and
-  merge keys (``<<: *base``) on purpose, so YAML that the strict reader refuses
-  only for anchors or aliases is read again by :func:`load_yaml_with_aliases`,
-  which expands them with a bound on the number of nodes copied.
+* Reading foreign files safely, through the input package
+  (:mod:`workbench._input`): a size limit, UTF-8 only, JSON without
+  ``NaN``/``Infinity``, YAML without tags or bombs. Threagile models use YAML
+  anchors and merge keys (``<<: *base``) on purpose, so foreign YAML is read
+  with them expanded, with a bound on the number of nodes copied.
 * Ids: :func:`slugify` and :class:`IdSpace` turn display names into stable,
   valid, unique ids.
 * Text: :func:`clean_text` keeps names and descriptions as plain text (never
@@ -20,8 +19,6 @@ file and what was expected.
 
 from __future__ import annotations
 
-import copy
-import json
 import os
 import re
 import unicodedata
@@ -30,11 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml import events as ev
-
+from workbench._input.read import DEFAULT_MAX_BYTES, parse_json, read_text
+from workbench._input.yaml import MAX_ALIAS_NODES, parse_yaml
 from workbench.errors import InputError
-from workbench.model._yaml import MAX_DEPTH, _events, _scalar, parse_yaml
 from workbench.model.definitions import ID_PATTERN
 
 __all__ = [
@@ -62,14 +57,10 @@ __all__ = [
     "sniff",
 ]
 
-#: Largest file an importer reads (10 MB), as for model files.
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 #: Longest display name kept; longer names are truncated (and reported).
 MAX_NAME = 200
 #: Longest description kept; longer ones are truncated (and reported).
 MAX_DESCRIPTION = 10_000
-#: Most nodes that YAML aliases may copy while a file is expanded.
-MAX_ALIAS_NODES = 200_000
 
 #: Kinds of report entries, in the order reports list them.
 CATEGORIES = ("unmapped", "guessed", "assumption", "truncated", "note")
@@ -420,98 +411,17 @@ class IdSpace:
 # -- reading files -----------------------------------------------------------------
 
 
-def read_text(
-    path: str | os.PathLike[str], *, expected: str, max_bytes: int = DEFAULT_MAX_BYTES
-) -> str:
-    """The UTF-8 text of *path*; :class:`InputError` naming *expected* otherwise."""
-    p = Path(path)
-    name = str(path)
-    try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                f"{name}: too large ({size:,} bytes): the limit is "
-                f"{max_bytes:,} bytes for {expected}"
-            )
-        with p.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file (expected {expected})") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a folder, not {expected}") from None
-    except PermissionError:
-        raise InputError(f"{name}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > max_bytes:
-        raise InputError(f"{name}: too large: the limit is {max_bytes:,} bytes for {expected}")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{name}: not UTF-8 text (byte {exc.start}): expected {expected}"
-        ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\x00" in text:
-        raise InputError(f"{name}: not a text file (contains NUL bytes): expected {expected}")
-    return text
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
-def _depth_ok(data: Any, limit: int = MAX_DEPTH) -> bool:
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, (dict, list)):
-            if depth > limit:
-                return False
-            children = value.values() if isinstance(value, dict) else value
-            stack.extend((v, depth + 1) for v in children)
-    return True
-
-
 def parse_json_text(text: str, name: str, *, expected: str) -> Any:
     """Parse JSON text; :class:`InputError` (one line, naming *expected*) otherwise."""
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{name}:{exc.lineno}: not valid JSON ({exc.msg}, column "
-            f"{exc.colno}): expected {expected}"
-        ) from None
-    except RecursionError:
-        raise InputError(f"{name}: nested too deeply (limit {MAX_DEPTH} levels)") from None
-    except ValueError as exc:
-        raise InputError(f"{name}: not valid JSON ({exc}): expected {expected}") from None
-    if not _depth_ok(data):
-        raise InputError(f"{name}: nested deeper than {MAX_DEPTH} levels")
-    return data
+    return parse_json(text, name, expected=expected)[0]
 
 
 def parse_yaml_text(text: str, name: str, *, expected: str, aliases: bool = True) -> Any:
-    """Parse one YAML document safely.
+    """Parse one YAML document safely; anchors and aliases are expanded when *aliases*.
 
-    The strict reader (:func:`workbench.model._yaml.parse_yaml`) comes first. A
-    document it refuses only for anchors or aliases is read again with
-    :func:`load_yaml_with_aliases` when *aliases* is true. Syntax errors name
-    *expected*.
+    Syntax errors name *expected*.
     """
-    try:
-        data, _, _ = parse_yaml(text, name)
-        return data
-    except InputError as exc:
-        message = str(exc)
-        if aliases and (
-            "YAML anchors are not allowed" in message or "YAML aliases are not allowed" in message
-        ):
-            return load_yaml_with_aliases(text, name)
-        if "not valid YAML" in message:
-            raise InputError(f"{message}: expected {expected}") from None
-        raise
+    return parse_yaml(text, name, aliases=aliases, expected=expected)[0]
 
 
 def load_document(
@@ -546,158 +456,15 @@ def load_document(
     return data
 
 
-# -- YAML with anchors and aliases ---------------------------------------------------
-
-_CORE = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
-
-
-class _Frame:
-    __slots__ = ("anchor", "container", "key", "merge", "merges", "pending_key", "size")
-
-    def __init__(self, container: Any, anchor: str | None) -> None:
-        self.container = container
-        self.anchor = anchor
-        self.key: Any = None
-        self.pending_key = True
-        self.merge = False
-        self.merges: list[Any] = []
-        self.size = 1
-
-
-def _check_tag(tag: str | None, filename: str, line: int) -> None:
-    if tag not in (None, "!") and tag not in _ALLOWED_TAGS:
-        shown = "!!" + tag[len(_CORE) :] if tag and tag.startswith(_CORE) else tag
-        raise InputError(f"{filename}:{line}: tags are not allowed ({shown})")
-
-
-def _merged(frame: _Frame, filename: str, line: int) -> dict[Any, Any]:
-    out: dict[Any, Any] = {}
-    sources: list[Any] = []
-    for value in frame.merges:
-        sources.extend(value if isinstance(value, list) else [value])
-    for source in reversed(sources):  # earlier sources win over later ones
-        if not isinstance(source, dict):
-            raise InputError(
-                f"{filename}:{line}: a merge key (<<) needs a mapping or a list of mappings"
-            )
-        out.update(source)
-    out.update(frame.container)  # keys written in the mapping win over merged ones
-    return out
-
-
 def load_yaml_with_aliases(
     text: str, filename: str = "<string>", *, max_nodes: int = MAX_ALIAS_NODES
 ) -> Any:
     """Parse one YAML document, expanding anchors, aliases and merge keys (``<<``).
 
-    Built on the parser's event stream, as :func:`workbench.model._yaml.parse_yaml`:
-    only plain data (no tags), one document, at most ``MAX_DEPTH`` levels. Each
-    alias is replaced by a copy of its anchor's value; the copies may add at most
-    *max_nodes* nodes in all, which stops alias bombs ("billion laughs") before
-    they grow. An alias to a node that is not finished yet (a recursive
-    structure) is refused.
+    See :func:`workbench._input.yaml.parse_yaml` (``aliases=True``): the copies
+    may add at most *max_nodes* nodes in all.
     """
-    anchors: dict[str, tuple[Any, int]] = {}
-    stack: list[_Frame] = []
-    root: Any = None
-    documents = 0
-    copied = 0
-    line = 1
-
-    def place(value: Any, size: int) -> None:
-        nonlocal root
-        if not stack:
-            root = value
-            return
-        frame = stack[-1]
-        frame.size += size
-        if isinstance(frame.container, dict):
-            if frame.merge:
-                frame.merges.append(value)
-            else:
-                frame.container[frame.key] = value
-            frame.pending_key = True
-            frame.merge = False
-        else:
-            frame.container.append(value)
-
-    try:
-        for event in _events(text):
-            mark = event.start_mark
-            line = mark.line + 1 if mark is not None else line
-            if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)):
-                continue
-            if isinstance(event, ev.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise InputError(f"{filename}:{line}: more than one YAML document")
-                continue
-            in_key = bool(stack) and isinstance(stack[-1].container, dict) and stack[-1].pending_key
-            if isinstance(event, ev.AliasEvent):
-                entry = anchors.get(str(event.anchor))
-                if entry is None:
-                    raise InputError(
-                        f"{filename}:{line}: alias *{event.anchor} refers to no finished "
-                        "anchor (undefined, or a recursive structure)"
-                    )
-                if in_key:
-                    raise InputError(
-                        f"{filename}:{line}: aliases as mapping keys are not supported"
-                    )
-                value, size = entry
-                copied += size
-                if copied > max_nodes:
-                    raise InputError(
-                        f"{filename}:{line}: YAML aliases expand to more than {max_nodes:,} "
-                        "nodes; refused (alias bomb?)"
-                    )
-                place(copy.deepcopy(value), size)
-                continue
-            if isinstance(event, ev.ScalarEvent):
-                _check_tag(event.tag, filename, line)
-                if in_key:
-                    frame = stack[-1]
-                    frame.key = event.value
-                    frame.merge = (
-                        event.value == "<<"
-                        and event.tag is None
-                        and bool(event.implicit and event.implicit[0])
-                    )
-                    frame.pending_key = False
-                    continue
-                value = _scalar(event, filename, line)
-                if event.anchor is not None:
-                    anchors[str(event.anchor)] = (value, 1)
-                place(value, 1)
-                continue
-            if isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
-                _check_tag(event.tag, filename, line)
-                if in_key:
-                    raise InputError(f"{filename}:{line}: mapping keys must be plain text")
-                if len(stack) >= MAX_DEPTH:
-                    raise InputError(f"{filename}:{line}: nested deeper than {MAX_DEPTH} levels")
-                container: Any = {} if isinstance(event, ev.MappingStartEvent) else []
-                stack.append(_Frame(container, event.anchor))
-                continue
-            if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
-                frame = stack.pop()
-                value = frame.container
-                if isinstance(value, dict) and frame.merges:
-                    value = _merged(frame, filename, line)
-                if frame.anchor is not None:
-                    anchors[str(frame.anchor)] = (value, frame.size)
-                place(value, frame.size)
-                continue
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{filename}:{mark.line + 1}" if mark is not None else filename
-        problem = exc.problem or exc.context or "syntax error"
-        raise InputError(f"{where}: not valid YAML: {problem}") from None
-    except yaml.YAMLError as exc:
-        message = " ".join(str(exc).split())
-        raise InputError(f"{filename}: not valid YAML: {message}") from None
-    return root
+    return parse_yaml(text, filename, fast=False, aliases=True, max_nodes=max_nodes)[0]
 
 
 # -- recognising formats -----------------------------------------------------------

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from workbench._atomic import atomic_write_text
-from workbench.errors import InputError, Issue, ModelError
-from workbench.model._migrate import migrate
-from workbench.model._yaml import MAX_DEPTH, LazyLines, dump_yaml, parse_yaml
-from workbench.model.system import SystemModel
-from workbench.model.validate import format_path, validate_data
+from workbench._input.locate import format_path
+from workbench._input.read import DEFAULT_MAX_BYTES, check_text_size, parse_json, read_text
+from workbench._input.yaml import LazyLines, parse_yaml
+from workbench.errors import InputError, Issue
+from workbench.model._yaml import dump_yaml
+from workbench.model.system import SystemModel, model_from_data
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -36,11 +37,9 @@ __all__ = [
     "save_model",
 ]
 
-#: Largest model file read unless ``max_bytes`` says otherwise (10 MB).
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-
 LineMap = dict[tuple[str | int, ...], int]
 _FORMATS = ("yaml", "json")
+_EXPECTED = "a model file"
 
 
 def _format_for(path: Path, format: str | None) -> str:
@@ -54,22 +53,6 @@ def _format_for(path: Path, format: str | None) -> str:
     if suffix == ".json":
         return "json"
     raise InputError(f"{path}: cannot tell the format from the suffix: use .yaml, .yml or .json")
-
-
-def _depth_ok(data: Any, limit: int = MAX_DEPTH) -> bool:
-    if type(data) is not dict and type(data) is not list:
-        return True
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        value, depth = pop()
-        if depth > limit:
-            return False
-        for child in value.values() if type(value) is dict else value:
-            kind = type(child)
-            if kind is dict or kind is list:
-                push((child, depth + 1))
-    return True
 
 
 # JSON escapes surrogate pairs (emoji) as two \u escapes; YAML refuses them. The
@@ -90,10 +73,6 @@ def _json_lines(
     return {}, []  # valid JSON that YAML 1.1 reads differently: lines unknown
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
 def parse_model_text(
     text: str, *, format: str = "yaml", filename: str = "<string>"
 ) -> tuple[Any, Mapping[tuple[str | int, ...], int], list[Issue]]:
@@ -108,26 +87,7 @@ def parse_model_text(
     duplicates: list[tuple[tuple[str | int, ...], int, str]] = []
     lines: Mapping[tuple[str | int, ...], int]
     if format == "json":
-        repeated: list[bool] = []
-
-        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-            mapping = dict(items)
-            if len(mapping) != len(items):
-                repeated.append(True)
-            return mapping
-
-        try:
-            data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=pairs)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{filename}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno})"
-            ) from None
-        except RecursionError:
-            raise InputError(f"{filename}: nested too deeply (limit {MAX_DEPTH} levels)") from None
-        except ValueError as exc:
-            raise InputError(f"{filename}: not valid JSON: {exc}") from None
-        if not _depth_ok(data):
-            raise InputError(f"{filename}: nested deeper than {MAX_DEPTH} levels")
+        data, repeated = parse_json(text, filename)
         if repeated:  # a key given twice: report it at its line
             lines, duplicates = _json_lines(text, filename)
         else:
@@ -153,27 +113,6 @@ def parse_model_text(
     return data, lines, issues
 
 
-def model_from_data(
-    data: Any,
-    lines: Mapping[tuple[str | int, ...], int] | None,
-    filename: str | None,
-    extra_issues: list[Issue] | None = None,
-) -> SystemModel:
-    """Migrate, validate and build a model from parsed data (see :func:`loads_model`)."""
-    data, line_map, notices = migrate(data, lines, filename)
-    issues = list(extra_issues or []) + validate_data(data, line_map, filename)
-    if issues:
-        issues.sort(key=lambda i: (i.line is None, i.line or 0))
-        n = len(issues)
-        raise ModelError(
-            f"{filename or 'model'}: invalid model, {n} problem{'s' if n != 1 else ''}", issues
-        )
-    model = SystemModel._build(data)
-    model.notices = notices
-    model.source = filename
-    return model
-
-
 def loads_model(
     text: str | bytes,
     *,
@@ -192,32 +131,9 @@ def loads_model(
     >>> m.component("app").kind
     'application'
     """
-    if isinstance(text, bytes):
-        if len(text) > max_bytes:
-            raise InputError(_too_large(filename, len(text), max_bytes))
-        text = _decode(text, filename)
-    else:
-        if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-            raise InputError(_too_large(filename, None, max_bytes))
+    text = check_text_size(text, filename, max_bytes, expected=_EXPECTED)
     data, lines, issues = parse_model_text(text, format=format, filename=filename)
     return model_from_data(data, lines, filename, issues)
-
-
-def _too_large(filename: str, size: int | None, max_bytes: int) -> str:
-    shown = f" ({size:,} bytes)" if size is not None else ""
-    return f"{filename}: too large{shown}: the limit is {max_bytes:,} bytes (max_bytes)"
-
-
-def _decode(raw: bytes, filename: str) -> str:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{filename}: not UTF-8 text (byte {exc.start})") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\x00" in text:
-        raise InputError(f"{filename}: not a text file (contains NUL bytes)")
-    return text
 
 
 def load_model(
@@ -232,26 +148,9 @@ def load_model(
     all and :class:`ModelError` (exit code 1) listing every problem of an
     invalid model.
     """
-    p = Path(path)
     name = str(path)
-    fmt = _format_for(p, format)
-    try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise InputError(_too_large(name, size, max_bytes))
-        with p.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a folder, not a model file") from None
-    except PermissionError:
-        raise InputError(f"{name}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > max_bytes:
-        raise InputError(_too_large(name, None, max_bytes))
-    text = _decode(raw, name)
+    fmt = _format_for(Path(path), format)
+    text = read_text(path, expected=_EXPECTED, max_bytes=max_bytes)
     data, lines, issues = parse_model_text(text, format=fmt, filename=name)
     return model_from_data(data, lines, name, issues)
 

@@ -31,16 +31,15 @@ from typing import Any
 
 import networkx as nx
 
+from workbench._input.locate import format_path
 from workbench.errors import Issue, ModelError
+from workbench.model._migrate import migrate
 from workbench.model.definitions import (
     BOOL,
     CUSTOM_ATTR_TYPES,
     ENUM,
-    FLOW_ATTRIBUTES,
     KINDS,
     SCHEMA_VERSION,
-    SYSTEM_FACTS,
-    ZONE_ATTRIBUTES,
     AttrSpec,
     at_least,
     attributes_for,
@@ -49,29 +48,39 @@ from workbench.model.definitions import (
     custom_spec,
     nearest,
 )
-from workbench.model.validate import format_path, unknown_attribute_message
+from workbench.model.validate import (
+    _FACTS,
+    _FLOW,
+    _SYSTEM,
+    _ZONE_FIELDS,
+    check_values,
+    unknown_attribute_message,
+    unknown_message,
+    validate_data,
+)
 
-__all__ = ["Component", "Flow", "SystemModel", "Zone"]
+__all__ = ["Component", "Flow", "SystemModel", "Zone", "model_from_data"]
 
-_SYSTEM = {s.name: s for s in SYSTEM_FACTS}
-_ZONE = {s.name: s for s in ZONE_ATTRIBUTES}
-_FLOW = {s.name: s for s in FLOW_ATTRIBUTES}
+
+def _unknown_fact(key: str) -> str:
+    return unknown_message(key, _FACTS, "system fact")
+
+
+def _unknown_zone(key: str) -> str:
+    return unknown_message(key, _ZONE_FIELDS, "zone field")
+
+
+def _unknown_flow_attribute(key: str) -> str:
+    return unknown_message(key, ["source", "target", *_FLOW], "flow attribute")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _DATA_BEARING_SENSITIVITY = "confidential"
 
 
-@dataclass(frozen=True)
-class Component:
-    """A read-only view of one component.
-
-    ``attrs`` holds the stated attributes only (``name`` and ``description``
-    included); :meth:`get` returns ``None`` for an unstated attribute.
-    """
+class _Stated:
+    """What components, flows and zones share: an id and the stated attributes."""
 
     id: str
-    kind: str
-    zone: str
-    attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    attrs: Mapping[str, Any]
 
     @property
     def name(self) -> str:
@@ -86,6 +95,20 @@ class Component:
         """The value of *attr*, or *default* (``None``) when it is unstated."""
         return self.attrs.get(attr, default)
 
+
+@dataclass(frozen=True)
+class Component(_Stated):
+    """A read-only view of one component.
+
+    ``attrs`` holds the stated attributes only (``name`` and ``description``
+    included); :meth:`get` returns ``None`` for an unstated attribute.
+    """
+
+    id: str
+    kind: str
+    zone: str
+    attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
     def __hash__(self) -> int:
         return hash((self.id, self.kind, self.zone))
 
@@ -97,7 +120,7 @@ class Component:
 
 
 @dataclass(frozen=True)
-class Flow:
+class Flow(_Stated):
     """A read-only view of one flow: data moving from ``source`` to ``target``.
 
     ``data`` is a tuple of data kinds (empty when unstated); ``encrypted`` and
@@ -114,18 +137,6 @@ class Flow:
     protocol: str | None = None
     attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
-    @property
-    def name(self) -> str:
-        """Display name: the ``name`` attribute, or the id."""
-        return str(self.attrs.get("name") or self.id)
-
-    @property
-    def description(self) -> str | None:
-        return self.attrs.get("description")
-
-    def get(self, attr: str, default: Any = None) -> Any:
-        return self.attrs.get(attr, default)
-
     def __hash__(self) -> int:
         return hash((self.id, self.source, self.target))
 
@@ -137,21 +148,12 @@ class Flow:
 
 
 @dataclass(frozen=True)
-class Zone:
+class Zone(_Stated):
     """A trust zone: higher ``trust`` is more trusted."""
 
     id: str
     trust: int
     attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
-
-    @property
-    def name(self) -> str:
-        """Display name: the ``name`` attribute, or the id."""
-        return str(self.attrs.get("name") or self.id)
-
-    @property
-    def description(self) -> str | None:
-        return self.attrs.get("description")
 
     def __hash__(self) -> int:
         return hash((self.id, self.trust))
@@ -211,9 +213,24 @@ class SystemModel:
         for i, entry in enumerate(custom_attributes):
             self._declare(entry, errors, ("custom_attributes", i))
         errors.raise_if_any()
-        self._zones: dict[str, Zone] = {}
-        self._g: nx.MultiDiGraph = nx.MultiDiGraph()
-        self._flows: dict[str, tuple[str, str]] = {}
+        self._init_state(id, self._facts, self._custom)
+
+    def _init_state(
+        self,
+        id: str,
+        facts: dict[str, Any],
+        custom: dict[str, AttrSpec],
+        zones: dict[str, Zone] | None = None,
+        graph: nx.MultiDiGraph | None = None,
+        flows: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
+        """The one list of what a model holds (``__init__``, ``_build`` and ``copy`` use it)."""
+        self._id = id
+        self._facts = facts
+        self._custom = custom
+        self._zones: dict[str, Zone] = zones if zones is not None else {}
+        self._g: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
+        self._flows: dict[str, tuple[str, str]] = flows if flows is not None else {}
         self._views: dict[str, Component] = {}
         self._flow_views: dict[str, Flow] = {}
         self._cache: dict[Any, Any] = {}
@@ -251,23 +268,12 @@ class SystemModel:
         return self._facts.get(name)
 
     def _set_facts(self, facts: Mapping[str, Any], errors: _Errors) -> None:
-        for key, value in facts.items():
-            spec = _SYSTEM.get(key)
-            if spec is None or key == "id":
-                msg = f"unknown system fact {key!r}"
-                guess = nearest(key, [k for k in _SYSTEM if k != "id"])
-                if guess:
-                    msg += f"; did you mean {guess!r}?"
-                errors.add(("system", key), msg)
-                continue
+        checked = check_values(facts, _FACTS, ("system",), errors.add, _unknown_fact)
+        for key, value in checked.items():
             if value is None:
                 self._facts.pop(key, None)
-                continue
-            norm, sub = spec.check(value)
-            for rel, message in sub:
-                errors.add(("system", key, *rel), message)
-            if not sub:
-                self._facts[key] = norm
+            else:
+                self._facts[key] = value
 
     def update_system(self, **facts: Any) -> None:
         """Change system facts (``id`` included); ``None`` unsets a fact."""
@@ -374,25 +380,10 @@ class SystemModel:
     def _check_zone_fields(
         self, id: str, fields: Mapping[str, Any], errors: _Errors
     ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in fields.items():
-            spec = _ZONE.get(key)
-            if spec is None or key == "id":
-                msg = f"unknown zone field {key!r}"
-                guess = nearest(key, ["trust", "name", "description"])
-                if guess:
-                    msg += f"; did you mean {guess!r}?"
-                errors.add(("zones", id, key), msg)
-                continue
-            if value is None:
-                if key == "trust":
-                    errors.add(("zones", id, "trust"), "a zone needs a trust level")
-                continue
-            norm, sub = spec.check(value)
-            for rel, message in sub:
-                errors.add(("zones", id, key, *rel), message)
-            out[key] = norm
-        return out
+        checked = check_values(fields, _ZONE_FIELDS, ("zones", id), errors.add, _unknown_zone)
+        if "trust" in checked and checked["trust"] is None:
+            errors.add(("zones", id, "trust"), "a zone needs a trust level")
+        return {k: v for k, v in checked.items() if v is not None}
 
     def update_zone(self, id: str, **changes: Any) -> Zone:
         """Change a zone's ``trust``, ``name`` or ``description`` (``None`` unsets text)."""
@@ -443,23 +434,13 @@ class SystemModel:
     ) -> dict[str, Any]:
         """Validate and normalise *attrs* for *kind*; ``None`` values are kept (unset)."""
         table = attributes_for(kind, self._custom)
-        out: dict[str, Any] = {}
-        for key, value in attrs.items():
-            spec = table.get(key)
-            if spec is None:
-                errors.add(
-                    ("components", cid, key),
-                    unknown_attribute_message(key, kind, table, self._custom),
-                )
-                continue
-            if value is None:
-                out[key] = None
-                continue
-            norm, sub = spec.check(value)
-            for rel, message in sub:
-                errors.add(("components", cid, key, *rel), message)
-            out[key] = norm
-        return out
+        return check_values(
+            attrs,
+            table,
+            ("components", cid),
+            errors.add,
+            lambda key: unknown_attribute_message(key, kind, table, self._custom),
+        )
 
     def _check_kind_zone(self, cid: str, kind: Any, zone: Any, errors: _Errors) -> bool:
         ok = True
@@ -616,26 +597,13 @@ class SystemModel:
     def _check_flow_attrs(
         self, fid: str, attrs: Mapping[str, Any], errors: _Errors
     ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in attrs.items():
-            spec = _FLOW.get(key)
-            if spec is None:
-                msg = f"unknown flow attribute {key!r}"
-                guess = nearest(key, ["source", "target", *_FLOW])
-                if guess:
-                    msg += f"; did you mean {guess!r}?"
-                errors.add(("flows", fid, key), msg)
-                continue
-            if key == "data" and isinstance(value, str):
-                value = (value,)
-            if value is None or (key == "data" and len(value) == 0):
-                out[key] = None
-                continue
-            norm, sub = spec.check(value)
-            for rel, message in sub:
-                errors.add(("flows", fid, key, *rel), message)
-            out[key] = norm
-        return out
+        values = dict(attrs)
+        data = values.get("data")
+        if isinstance(data, str):
+            values["data"] = (data,)
+        elif data is not None and len(data) == 0:
+            values["data"] = None  # no data kinds: unstated
+        return check_values(values, _FLOW, ("flows", fid), errors.add, _unknown_flow_attribute)
 
     def _check_ends(self, fid: str, source: Any, target: Any, errors: _Errors) -> None:
         for end, value in (("source", source), ("target", target)):
@@ -957,22 +925,15 @@ class SystemModel:
         Older schema versions are migrated (see ``notices``); every problem is
         reported at once in a :class:`~workbench.errors.ModelError`.
         """
-        from workbench.model.io import model_from_data
-
         return model_from_data(data, {}, source)
 
     @classmethod
     def _build(cls, data: Mapping[str, Any]) -> SystemModel:
         """Build from data that :func:`validate_data` accepted (no re-validation)."""
         system = dict(data["system"])
-        model = cls.__new__(cls)
-        model.revision = 0
-        model._id = system.pop("id")
-        model._facts = {}
-        for key, value in system.items():
-            if value is not None:
-                model._facts[key] = _SYSTEM[key].check(value)[0]
-        model._custom = {}
+        model_id = system.pop("id")
+        facts = {k: _SYSTEM[k].check(v)[0] for k, v in system.items() if v is not None}
+        custom: dict[str, AttrSpec] = {}
         for entry in data.get("custom_attributes") or ():
             spec = custom_spec(
                 entry["name"],
@@ -981,18 +942,18 @@ class SystemModel:
                 description=entry.get("description"),
                 choices=entry.get("choices"),
             )
-            model._custom[spec.name] = spec
-        model._zones = {}
+            custom[spec.name] = spec
+        zones = {}
         for entry in data.get("zones") or ():
             attrs = {k: v for k, v in entry.items() if k not in ("id", "trust") and v is not None}
-            model._zones[entry["id"]] = Zone(entry["id"], entry["trust"], MappingProxyType(attrs))
+            zones[entry["id"]] = Zone(entry["id"], entry["trust"], MappingProxyType(attrs))
         graph = nx.MultiDiGraph()
         tables: dict[str, dict[str, AttrSpec]] = {}
         for entry in data.get("components") or ():
             kind = entry["kind"]
             table = tables.get(kind)
             if table is None:
-                table = tables[kind] = attributes_for(kind, model._custom)
+                table = tables[kind] = attributes_for(kind, custom)
             attrs = {}
             for key, value in entry.items():
                 if key in ("id", "kind", "zone") or value is None:
@@ -1010,28 +971,23 @@ class SystemModel:
                 attrs[key] = _FLOW[key].normalise(value)
             graph.add_edge(entry["from"], entry["to"], key=entry["id"], **attrs)
             flows[entry["id"]] = (entry["from"], entry["to"])
-        model._g = graph
-        model._flows = flows
-        model._views = {}
-        model._flow_views = {}
-        model._cache = {}
-        model.notices = []
-        model.source = None
+        model = cls.__new__(cls)
+        model._init_state(model_id, facts, custom, zones, graph, flows)
         return model
 
     def copy(self) -> SystemModel:
         """An independent copy of the model."""
         other = SystemModel.__new__(SystemModel)
-        other._id = self._id
-        other._facts = dict(self._facts)
-        other._custom = dict(self._custom)
-        other._zones = dict(self._zones)
-        other._g = self._g.copy()
-        other._flows = dict(self._flows)
+        other._init_state(
+            self._id,
+            dict(self._facts),
+            dict(self._custom),
+            dict(self._zones),
+            self._g.copy(),
+            dict(self._flows),
+        )
         other._views = dict(self._views)
         other._flow_views = dict(self._flow_views)
-        other._cache = {}
-        other.revision = 0
         other.notices = list(self.notices)
         other.source = self.source
         return other
@@ -1048,3 +1004,24 @@ class SystemModel:
             f"<SystemModel {self._id!r}: {len(self._zones)} zones, "
             f"{self._g.number_of_nodes()} components, {len(self._flows)} flows>"
         )
+
+
+def model_from_data(
+    data: Any,
+    lines: Mapping[tuple[str | int, ...], int] | None,
+    filename: str | None,
+    extra_issues: list[Issue] | None = None,
+) -> SystemModel:
+    """Migrate, validate and build a model from parsed data (see ``loads_model``)."""
+    data, line_map, notices = migrate(data, lines, filename)
+    issues = list(extra_issues or []) + validate_data(data, line_map, filename)
+    if issues:
+        issues.sort(key=lambda i: (i.line is None, i.line or 0))
+        n = len(issues)
+        raise ModelError(
+            f"{filename or 'model'}: invalid model, {n} problem{'s' if n != 1 else ''}", issues
+        )
+    model = SystemModel._build(data)
+    model.notices = notices
+    model.source = filename
+    return model

@@ -8,9 +8,10 @@ first problem.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from workbench._input.locate import Locator, format_path
 from workbench.errors import Issue
 from workbench.model.definitions import (
     FLOW_ATTRIBUTES,
@@ -29,7 +30,7 @@ from workbench.model.definitions import (
     nearest,
 )
 
-__all__ = ["TOP_LEVEL_KEYS", "format_path", "validate_data"]
+__all__ = ["TOP_LEVEL_KEYS", "check_values", "format_path", "unknown_message", "validate_data"]
 
 #: Keys allowed at the top of a model file, in the order files are written.
 TOP_LEVEL_KEYS = ("schema_version", "system", "custom_attributes", "zones", "components", "flows")
@@ -39,16 +40,54 @@ Path = tuple[str | int, ...]
 _SYSTEM = {s.name: s for s in SYSTEM_FACTS}
 _ZONE = {s.name: s for s in ZONE_ATTRIBUTES}
 _FLOW = {s.name: s for s in FLOW_ATTRIBUTES}
+_FACTS = {k: v for k, v in _SYSTEM.items() if k != "id"}
+_ZONE_FIELDS = {k: v for k, v in _ZONE.items() if k != "id"}
+_FLOW_ENDS = {"source": "from", "target": "to"}
 
 
-def format_path(path: Path) -> str:
-    """``("components", 3, "zone")`` → ``components[3].zone``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
+def _unknown_flow_field(key: str) -> str:
+    if key in _FLOW_ENDS:
+        return f"unknown flow field {key!r}; did you mean {_FLOW_ENDS[key]!r}?"
+    return unknown_message(key, ["id", "from", "to", *_FLOW], "flow field")
+
+
+Add = Callable[[Path, str], None]
+
+
+def unknown_message(key: Any, allowed: Iterable[str], what: str) -> str:
+    """``unknown zone field 'trst'; did you mean 'trust'?``"""
+    msg = f"unknown {what} {str(key)!r}"
+    guess = nearest(str(key), list(allowed))
+    return msg + f"; did you mean {guess!r}?" if guess else msg
+
+
+def check_values(
+    values: Mapping[str, Any],
+    table: Mapping[str, AttrSpec],
+    path: Path,
+    add: Add,
+    unknown: Callable[[str], str],
+) -> dict[str, Any]:
+    """Check each value against its spec in *table*; the one loop of model checking.
+
+    Files (:func:`validate_data`) and Python calls (``SystemModel.add_component``
+    ...) both check attributes here. A key without a spec is reported with
+    ``unknown(key)``; each problem goes to ``add(path, message)``. Returns the
+    normalised values; ``None`` (unstated) stays ``None``.
+    """
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        spec = table.get(key)
+        if spec is None:
+            add((*path, key), unknown(str(key)))
+            continue
+        if value is None:
+            out[key] = None
+            continue
+        norm, sub = spec.check(value)
+        for rel, message in sub:
+            add((*path, key, *rel), message)
+        out[key] = norm
     return out
 
 
@@ -72,36 +111,28 @@ def validate_data(
 
 class _Checker:
     def __init__(self, line_map: Mapping[Path, int], filename: str | None) -> None:
-        self.lines = line_map
-        self.filename = filename
-        self.issues: list[Issue] = []
+        self.locator = Locator(filename, line_map)
+        self.issues: list[Issue] = self.locator.issues
+        self.line = self.locator.line
+        self.add = self.locator.add
         self.custom: dict[str, AttrSpec] = {}
         self._kind_tables: dict[str, dict[str, AttrSpec]] = {}
 
     # -- helpers ------------------------------------------------------------
-
-    def line(self, path: Path) -> int | None:
-        while True:
-            found = self.lines.get(path)
-            if found is not None:
-                return found
-            if not path:
-                return None
-            path = path[:-1]
-
-    def add(self, path: Path, message: str) -> None:
-        self.issues.append(Issue(self.filename, self.line(path), format_path(path), message))
 
     def add_sub(self, path: Path, sub: list[SubIssue]) -> None:
         for rel, message in sub:
             self.add((*path, *rel), message)
 
     def unknown_key(self, path: Path, key: Any, allowed: list[str], what: str) -> None:
-        msg = f"unknown {what} {str(key)!r}"
-        guess = nearest(str(key), allowed)
-        if guess:
-            msg += f"; did you mean {guess!r}?"
-        self.add(path, msg)
+        self.add(path, unknown_message(key, allowed, what))
+
+    @staticmethod
+    def unknown(allowed: list[str], what: str) -> Callable[[str], str]:
+        return lambda key: unknown_message(key, allowed, what)
+
+    def unknown_attribute(self, kind: str, table: Mapping[str, AttrSpec]) -> Callable[[str], str]:
+        return lambda key: unknown_attribute_message(key, kind, table, self.custom)
 
     def table(self, kind: str) -> dict[str, AttrSpec]:
         table = self._kind_tables.get(kind)
@@ -138,6 +169,17 @@ class _Checker:
             return []
         return value
 
+    def entries(
+        self, value: Any, name: str, expected: str
+    ) -> Iterator[tuple[int, Path, Mapping[str, Any]]]:
+        """The mappings of a section with their index and path; anything else is a problem."""
+        for i, entry in enumerate(self.section(value, name)):
+            path: Path = (name, i)
+            if isinstance(entry, Mapping):
+                yield i, path, entry
+            else:
+                self.add(path, f"expected {expected}, got {_describe(entry)}")
+
     def check_system(self, system: Any) -> None:
         path: Path = ("system",)
         if system is None:
@@ -146,20 +188,12 @@ class _Checker:
         if not isinstance(system, Mapping):
             self.add(path, f"expected a mapping of system facts, got {_describe(system)}")
             return
-        for key, value in system.items():
-            spec = _SYSTEM.get(key)
-            if spec is None:
-                self.unknown_key((*path, key), key, list(_SYSTEM), "system fact")
-                continue
-            if value is None:
-                continue
-            if key == "id":
-                problem = check_id(value)
-                if problem:
-                    self.add((*path, key), problem)
-                continue
-            _, sub = spec.check(value)
-            self.add_sub((*path, key), sub)
+        facts = {k: v for k, v in system.items() if k != "id"}
+        check_values(facts, _FACTS, path, self.add, self.unknown(list(_SYSTEM), "system fact"))
+        if system.get("id") is not None:
+            problem = check_id(system["id"])
+            if problem:
+                self.add((*path, "id"), problem)
         if system.get("id") is None:
             self.add(path, "missing id")
 
@@ -184,18 +218,11 @@ class _Checker:
 
     def check_zones(self, entries: Any) -> dict[str, int]:
         seen: dict[str, int] = {}
-        for i, entry in enumerate(self.section(entries, "zones")):
-            path: Path = ("zones", i)
-            if not isinstance(entry, Mapping):
-                self.add(path, f"expected a zone mapping (id, trust), got {_describe(entry)}")
-                continue
+        for i, path, entry in self.entries(entries, "zones", "a zone mapping (id, trust)"):
             self.check_id_field(entry, path, seen, "zone", i)
-            for key, value in entry.items():
-                spec = _ZONE.get(key)
-                if spec is None:
-                    self.unknown_key((*path, key), key, list(_ZONE), "zone field")
-                elif key != "id" and value is not None:
-                    self.add_sub((*path, key), spec.check(value)[1])
+            fields = {k: v for k, v in entry.items() if k != "id"}
+            check_values(fields, _ZONE_FIELDS, path, self.add,
+                         self.unknown(list(_ZONE), "zone field"))
             if entry.get("trust") is None:
                 self.add(path, "missing trust (a whole number, higher is more trusted)")
         return seen
@@ -221,12 +248,9 @@ class _Checker:
 
     def check_components(self, entries: Any, zones: Mapping[str, int]) -> dict[str, int]:
         seen: dict[str, int] = {}
-        for i, entry in enumerate(self.section(entries, "components")):
-            path: Path = ("components", i)
-            if not isinstance(entry, Mapping):
-                self.add(path, f"expected a component mapping (id, kind, zone, attributes), "
-                               f"got {_describe(entry)}")
-                continue
+        for i, path, entry in self.entries(
+            entries, "components", "a component mapping (id, kind, zone, attributes)"
+        ):
             self.check_id_field(entry, path, seen, "component", i)
             kind = entry.get("kind")
             table: dict[str, AttrSpec] | None = None
@@ -249,29 +273,15 @@ class _Checker:
                 if guess:
                     msg += f"; did you mean {guess!r}?"
                 self.add((*path, "zone"), msg)
-            for key, value in entry.items():
-                if key in ("id", "kind", "zone"):
-                    continue
-                if table is None:
-                    continue  # attributes cannot be checked without a valid kind
-                spec = table.get(key)
-                if spec is None:
-                    self.add((*path, key), unknown_attribute_message(str(key), str(kind), table,
-                                                                     self.custom))
-                    continue
-                if value is None:
-                    continue
-                self.add_sub((*path, key), spec.check(value)[1])
+            if table is None:
+                continue  # attributes cannot be checked without a valid kind
+            attrs = {k: v for k, v in entry.items() if k not in ("id", "kind", "zone")}
+            check_values(attrs, table, path, self.add, self.unknown_attribute(str(kind), table))
         return seen
 
     def check_flows(self, entries: Any, components: Mapping[str, int]) -> None:
         seen: dict[str, int] = {}
-        for i, entry in enumerate(self.section(entries, "flows")):
-            path: Path = ("flows", i)
-            if not isinstance(entry, Mapping):
-                self.add(path, f"expected a flow mapping (id, from, to, data), got "
-                               f"{_describe(entry)}")
-                continue
+        for i, path, entry in self.entries(entries, "flows", "a flow mapping (id, from, to, data)"):
             ident = self.check_id_field(entry, path, seen, "flow", i)
             if ident is not None and ident in components:
                 self.add((*path, "id"), f"flow id {ident!r} is also a component id; component "
@@ -286,22 +296,8 @@ class _Checker:
                     if guess:
                         msg += f"; did you mean {guess!r}?"
                     self.add((*path, end), msg)
-            for key, value in entry.items():
-                if key in ("id", "from", "to"):
-                    continue
-                spec = _FLOW.get(key)
-                if spec is None:
-                    allowed = ["id", "from", "to", *_FLOW]
-                    if key == "source":
-                        self.add((*path, key), "unknown flow field 'source'; did you mean 'from'?")
-                    elif key == "target":
-                        self.add((*path, key), "unknown flow field 'target'; did you mean 'to'?")
-                    else:
-                        self.unknown_key((*path, key), key, allowed, "flow field")
-                    continue
-                if value is None:
-                    continue
-                self.add_sub((*path, key), spec.check(value)[1])
+            attrs = {k: v for k, v in entry.items() if k not in ("id", "from", "to")}
+            check_values(attrs, _FLOW, path, self.add, _unknown_flow_field)
 
 
 def unknown_attribute_message(

@@ -70,13 +70,16 @@ from pathlib import Path
 from typing import Any
 
 from workbench._atomic import fsync_dir
-from workbench.errors import InputError, WorkbenchError
+from workbench._input.check import Field, RecordSpec, is_int, type_problem
+from workbench.errors import DecisionError, InputError
 
 __all__ = [
     "DETAIL_FIELDS",
     "HIGH_BANDS",
+    "RECORD_SPECS",
     "RECORD_TYPES",
     "TREATMENTS",
+    "VERIFY_CODES",
     "ZERO_HASH",
     "Decision",
     "DecisionError",
@@ -102,19 +105,40 @@ RECORD_TYPES: tuple[str, ...] = ("decision", "rename", "note")
 ZERO_HASH = "0" * 64
 #: Fields every record has.
 COMMON_FIELDS: tuple[str, ...] = ("seq", "type", "prev", "recorded_at", "by")
-_DECISION_FIELDS: tuple[str, ...] = (
-    "id", "findings", "treatment", "rationale", "owner", "date", "review_by", "links",
-    "supersedes",
-)
-#: Optional decision fields, written only when set (older logs do not have them).
-DETAIL_FIELDS: tuple[str, ...] = ("mitigations", "due", "carrier", "design_change", "confirmed_by")
-_TYPE_FIELDS: dict[str, tuple[str, ...]] = {
-    "decision": _DECISION_FIELDS,
-    "rename": ("old_id", "new_id"),
-    "note": ("text",),
+_TEXT = "a text"
+_OR_NULL = "a text or null"
+#: The type-specific fields of each record type, in the order they are checked:
+#: adding a field is one row here (``required=False``: records written before it
+#: existed lack it, and it is written only when set).
+RECORD_SPECS: dict[str, RecordSpec] = {
+    "decision": RecordSpec("decision", (
+        Field("id", required=True),
+        Field("findings", "nonempty texts", required=True,
+              expected="a non-empty list of finding ids"),
+        Field("links", "texts", required=True),
+        Field("treatment", "text", required=True, expected=_TEXT, choices=TREATMENTS),
+        Field("rationale", "text", required=True, expected=_TEXT),
+        Field("date", "text", required=True, expected=_TEXT),
+        Field("mitigations", "texts"),
+        Field("due", "optional text"),
+        Field("carrier", "optional text"),
+        Field("design_change", "optional text"),
+        Field("confirmed_by", "optional text"),
+        Field("owner", "optional text", required=True),
+        Field("review_by", "optional text", required=True),
+        Field("supersedes", "optional text", required=True),
+    )),
+    "rename": RecordSpec("rename", (
+        Field("old_id", "nonempty text", required=True),
+        Field("new_id", "nonempty text", required=True),
+    )),
+    "note": RecordSpec("note", (Field("text", "text", required=True, expected=_TEXT),)),
 }
-#: Fields a record of a type may have (records written before they existed lack them).
-_OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {"decision": DETAIL_FIELDS, "rename": (), "note": ()}
+#: Optional decision fields, written only when set (older logs do not have them).
+DETAIL_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in RECORD_SPECS["decision"].fields if not f.required
+)
+_TYPE_FIELDS: dict[str, tuple[str, ...]] = {k: v.required for k, v in RECORD_SPECS.items()}
 #: The optional signature of a record (any type); see :mod:`workbench.risk.signing`.
 SIGNATURE_FIELD = "sig"
 _SIGNATURE_SIZES = {"key": 32, "value": 64}
@@ -138,21 +162,6 @@ _WORD_RE = re.compile(r"[^\W_]+")
 
 
 # --------------------------------------------------------------------------- errors
-
-
-class DecisionError(WorkbenchError):
-    """A decision (or rename, or note) is invalid; nothing was written.
-
-    ``problems`` maps each field name to what is wrong with it, so a form can show
-    every message next to its field.
-    """
-
-    exit_code = 1
-
-    def __init__(self, problems: Mapping[str, str], what: str = "decision") -> None:
-        self.problems: dict[str, str] = dict(problems)
-        text = f"invalid {what}: " + "; ".join(f"{k}: {v}" for k, v in self.problems.items())
-        super().__init__(text)
 
 
 class DecisionLogError(InputError):
@@ -270,6 +279,131 @@ def _either(names: Iterable[str]) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
+#: For a high-band finding, what each treatment needs: (field, what is missing).
+HIGH_BAND_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "accept": (("owner", "a named risk owner"), ("review_by", "a review date")),
+    "mitigate": (
+        ("mitigations",
+         "at least one chosen mitigation (an ATLAS mitigation or a project control)"),
+        ("owner", "a named owner"),
+        ("due", "a due date"),
+    ),
+    "transfer": (
+        ("owner", "a named risk owner"),
+        ("carrier", "the party that carries the risk (insurer, supplier, customer)"),
+    ),
+    "avoid": (("design_change", "the design change that removes the risk"),),
+    "not_applicable": (("confirmed_by", "a named person who confirms it does not apply"),),
+}
+_VERBS = {
+    "accept": "accepting", "mitigate": "mitigating", "transfer": "transferring",
+    "avoid": "avoiding", "not_applicable": "marking not_applicable",
+}
+
+
+class _Problems:
+    """Collects the problems of a decision, field -> messages."""
+
+    def __init__(self) -> None:
+        self.out: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.out.setdefault(field, []).append(message)
+
+    def joined(self) -> dict[str, str]:
+        return {field: "; ".join(messages) for field, messages in self.out.items()}
+
+    def findings(self, findings: Any) -> None:
+        if not isinstance(findings, tuple) or not findings:
+            self.add("findings", "name at least one finding id (<rule-id>@<element-id>)")
+            return
+        seen: set[str] = set()
+        for fid in findings:
+            if not isinstance(fid, str) or not fid.strip():
+                self.add("findings", f"{fid!r} is not a finding id (<rule-id>@<element-id>)")
+                continue
+            rule, sep, element = fid.rpartition("@")
+            if not sep or not rule or not element or any(c.isspace() for c in fid):
+                self.add("findings", f"{fid!r} is not a finding id (<rule-id>@<element-id>)")
+            elif fid in seen:
+                self.add("findings", f"{fid!r} is listed twice")
+            seen.add(fid)
+
+    def text(self, name: str, value: Any, what: str = "a text") -> str | None:
+        """Optional text: blank is absent, anything but text a problem."""
+        value = _opt_text(value)
+        if value is not None and not isinstance(value, str):
+            self.add(name, f"expected {what}, got {value!r}")
+            return None
+        return value
+
+    def later_date(self, name: str, value: Any, day: _dt.date | None, date: Any) -> Any:
+        """An optional date on or after the decision date *day*."""
+        value = _opt_text(_date_text(value))
+        if value is not None:
+            later, problem = _parse_date(value)
+            if problem:
+                self.add(name, problem)
+            elif day is not None and later is not None and later < day:
+                self.add(name, f"{value} is before the decision date {date}")
+        return value
+
+    def links(self, links: Any) -> None:
+        if isinstance(links, str):
+            self.add("links", "expected a list of links, got one text")
+            return
+        try:
+            link_list = list(links or ())
+        except TypeError:
+            self.add("links", f"expected a list of links, got {links!r}")
+            return
+        for link in link_list:
+            if not isinstance(link, str) or not link.strip():
+                self.add("links", f"{link!r} is not a link (ticket, document or URL as text)")
+
+    def stamp(self, name: str, value: Any) -> None:
+        stamp = _timestamp_text(value)
+        try:
+            if not isinstance(stamp, str):
+                raise ValueError
+            _dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            self.add(name, f"expected an ISO timestamp, got {value!r}")
+
+    def mitigations(self, mitigations: Any) -> list[Any]:
+        if isinstance(mitigations, str):
+            mitigations = (mitigations,)
+        try:
+            chosen = [m for m in (mitigations or ()) if not _blank(m)]
+        except TypeError:
+            self.add("mitigations",
+                     f"expected a list of mitigation or control ids, got {mitigations!r}")
+            return []
+        for m in chosen:
+            if not isinstance(m, str) or any(c.isspace() for c in m.strip()):
+                self.add("mitigations", f"{m!r} is not a mitigation or control id")
+        return chosen
+
+    def high_band(
+        self, findings: tuple[Any, ...], treatment: str, bands: Mapping[str, str],
+        high_bands: Iterable[str], given: Mapping[str, bool],
+    ) -> None:
+        """What accepting (mitigating, ...) a finding of a high band needs besides."""
+        high = tuple(str(b).lower() for b in high_bands)
+        rated = [
+            f"{fid} is {bands[fid]}"
+            for fid in findings
+            if isinstance(fid, str) and fid in bands and str(bands[fid]).lower() in high
+        ]
+        if not rated:
+            return
+        what = f"{_VERBS[treatment]} a {_either(high)} risk requires"
+        why = "; ".join(rated)
+        for name, text in HIGH_BAND_NEEDS[treatment]:
+            if not given[name]:
+                self.add(name, f"{what} {text} ({why})")
+
+
 def _problems(
     findings: Any,
     treatment: Any,
@@ -292,154 +426,45 @@ def _problems(
     confirmed_by: Any = None,
 ) -> dict[str, str]:
     """Every problem of a decision, field -> message (several joined with '; ')."""
-    out: dict[str, list[str]] = {}
-
-    def add(field: str, message: str) -> None:
-        out.setdefault(field, []).append(message)
-
+    p = _Problems()
     findings = _findings_tuple(findings)
-    if not isinstance(findings, tuple) or not findings:
-        add("findings", "name at least one finding id (<rule-id>@<element-id>)")
-    else:
-        seen: set[str] = set()
-        for fid in findings:
-            if not isinstance(fid, str) or not fid.strip():
-                add("findings", f"{fid!r} is not a finding id (<rule-id>@<element-id>)")
-                continue
-            rule, sep, element = fid.rpartition("@")
-            if not sep or not rule or not element or any(c.isspace() for c in fid):
-                add("findings", f"{fid!r} is not a finding id (<rule-id>@<element-id>)")
-            elif fid in seen:
-                add("findings", f"{fid!r} is listed twice")
-            seen.add(fid)
-
+    p.findings(findings)
     if treatment not in TREATMENTS:
-        add("treatment", f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENTS)}")
-
+        p.add("treatment", f"unknown treatment {treatment!r}; allowed: {', '.join(TREATMENTS)}")
     problem = placeholder_problem(rationale)
     if problem:
-        add("rationale", problem)
-
+        p.add("rationale", problem)
     if not isinstance(decided_by, str) or not decided_by.strip():
-        add("decided_by", "name who records the decision (it is never guessed)")
-
-    owner = _opt_text(owner)
-    if owner is not None and not isinstance(owner, str):
-        add("owner", f"expected the risk owner's name as text, got {owner!r}")
-        owner = None
-
+        p.add("decided_by", "name who records the decision (it is never guessed)")
+    owner = p.text("owner", owner, "the risk owner's name as text")
     date = _date_text(date)
     day, problem = _parse_date(date)
     if problem:
-        add("date", problem)
-
-    review_by = _opt_text(_date_text(review_by))
-    review_day = None
-    if review_by is not None:
-        review_day, problem = _parse_date(review_by)
-        if problem:
-            add("review_by", problem)
-        elif day is not None and review_day is not None and review_day < day:
-            add("review_by", f"{review_by} is before the decision date {date}")
-
-    if isinstance(links, str):
-        add("links", "expected a list of links, got one text")
-    else:
-        try:
-            link_list = list(links or ())
-        except TypeError:
-            link_list = None
-            add("links", f"expected a list of links, got {links!r}")
-        for link in link_list or ():
-            if not isinstance(link, str) or not link.strip():
-                add("links", f"{link!r} is not a link (ticket, document or URL as text)")
-
+        p.add("date", problem)
+    review_by = p.later_date("review_by", review_by, day, date)
+    p.links(links)
     supersedes = _opt_text(supersedes)
     if supersedes is not None and (
         not isinstance(supersedes, str) or not _DECISION_ID_RE.fullmatch(supersedes)
     ):
-        add("supersedes", f"expected a decision id such as D-0001, got {supersedes!r}")
-
+        p.add("supersedes", f"expected a decision id such as D-0001, got {supersedes!r}")
     if check_recorded_at:
-        stamp = _timestamp_text(recorded_at)
-        try:
-            if not isinstance(stamp, str):
-                raise ValueError
-            _dt.datetime.fromisoformat(stamp)
-        except ValueError:
-            add("recorded_at", f"expected an ISO timestamp, got {recorded_at!r}")
-
-    if isinstance(mitigations, str):
-        mitigations = (mitigations,)
-    try:
-        mitigation_list = [m for m in (mitigations or ()) if not _blank(m)]
-    except TypeError:
-        mitigation_list = []
-        add("mitigations", f"expected a list of mitigation or control ids, got {mitigations!r}")
-    for m in mitigation_list:
-        if not isinstance(m, str) or any(c.isspace() for c in m.strip()):
-            add("mitigations", f"{m!r} is not a mitigation or control id")
-
-    due = _opt_text(_date_text(due))
-    if due is not None:
-        due_day, problem = _parse_date(due)
-        if problem:
-            add("due", problem)
-        elif day is not None and due_day is not None and due_day < day:
-            add("due", f"{due} is before the decision date {date}")
-
-    texts = {"carrier": carrier, "design_change": design_change, "confirmed_by": confirmed_by}
-    for name, value in texts.items():
-        value = _opt_text(value)
-        if value is not None and not isinstance(value, str):
-            add(name, f"expected a text, got {value!r}")
-            value = None
-        texts[name] = value
-
+        p.stamp("recorded_at", recorded_at)
+    chosen = p.mitigations(mitigations)
+    due = p.later_date("due", due, day, date)
+    texts = {
+        "carrier": p.text("carrier", carrier),
+        "design_change": p.text("design_change", design_change),
+        "confirmed_by": p.text("confirmed_by", confirmed_by),
+    }
     if treatment in TREATMENTS and bands and isinstance(findings, tuple):
-        high = tuple(str(b).lower() for b in high_bands)
-        rated = [
-            f"{fid} is {bands[fid]}"
-            for fid in findings
-            if isinstance(fid, str) and fid in bands and str(bands[fid]).lower() in high
-        ]
-        if rated:
-            verb = {
-                "accept": "accepting", "mitigate": "mitigating", "transfer": "transferring",
-                "avoid": "avoiding", "not_applicable": "marking not_applicable",
-            }[str(treatment)]
-            what = f"{verb} a {_either(high)} risk requires"
-            why = "; ".join(rated)
-            needs: list[tuple[str, bool, str]] = {
-                "accept": [
-                    ("owner", owner is None, "a named risk owner"),
-                    ("review_by", review_by is None, "a review date"),
-                ],
-                "mitigate": [
-                    ("mitigations", not mitigation_list,
-                     "at least one chosen mitigation (an ATLAS mitigation or a project control)"),
-                    ("owner", owner is None, "a named owner"),
-                    ("due", due is None, "a due date"),
-                ],
-                "transfer": [
-                    ("owner", owner is None, "a named risk owner"),
-                    ("carrier", texts["carrier"] is None,
-                     "the party that carries the risk (insurer, supplier, customer)"),
-                ],
-                "avoid": [
-                    ("design_change", texts["design_change"] is None,
-                     "the design change that removes the risk"),
-                ],
-                "not_applicable": [
-                    ("confirmed_by", texts["confirmed_by"] is None,
-                     "a named person who confirms it does not apply"),
-                ],
-            }[str(treatment)]
-            for name, missing, text in needs:
-                if missing:
-                    add(name, f"{what} {text} ({why})")
-
-    return {field: "; ".join(messages) for field, messages in out.items()}
+        given = {
+            "owner": owner is not None, "review_by": review_by is not None,
+            "mitigations": bool(chosen), "due": due is not None,
+            **{name: value is not None for name, value in texts.items()},
+        }
+        p.high_band(findings, str(treatment), bands, high_bands, given)
+    return p.joined()
 
 
 def placeholder_problem(rationale: Any) -> str | None:
@@ -519,6 +544,13 @@ def decision_problems(
 # --------------------------------------------------------------------------- verify
 
 
+#: The kinds of problem :func:`verify` reports (``VerifyResult.code``).
+VERIFY_CODES = (
+    "unreadable", "record", "sequence", "chain", "line-ends", "edited", "partial-tail",
+    "truncated", "head", "signature",
+)
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     """Outcome of checking a decision log.
@@ -535,16 +567,16 @@ class VerifyResult:
     first_bad_line: int | None = None
     problem: str | None = None
     first_bad_seq: int | None = None
+    #: What kind of problem it is, for code that reacts to it (one of
+    #: :data:`VERIFY_CODES`; never read the message text for that).
+    code: str | None = dataclasses.field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "records": self.records,
-            "head": self.head,
-            "first_bad_line": self.first_bad_line,
-            "first_bad_seq": self.first_bad_seq,
-            "problem": self.problem,
-        }
+        return {name: getattr(self, name) for name in _VERIFY_KEYS}
+
+
+#: What :meth:`VerifyResult.to_dict` writes, in this order.
+_VERIFY_KEYS = ("ok", "records", "head", "first_bad_line", "first_bad_seq", "problem")
 
 
 def _hash(line: bytes) -> str:
@@ -583,8 +615,7 @@ def _parse_line(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
     return value, None
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+_is_int = is_int
 
 
 def _common_problem(rec: Mapping[str, Any]) -> str | None:
@@ -605,17 +636,17 @@ def _common_problem(rec: Mapping[str, Any]) -> str | None:
 
 
 def _type_problem(rec: Mapping[str, Any], decision_ids: list[str]) -> str | None:
-    """Problems of the type-specific fields of a known record type."""
+    """Problems of the type-specific fields of a known record type (see RECORD_SPECS)."""
     kind = rec["type"]
-    fields = _TYPE_FIELDS.get(kind)
-    if fields is None:
+    spec = RECORD_SPECS.get(kind)
+    if spec is None:
         return (f"unknown record type {kind!r}: this version reads only "
                 f"{_either(RECORD_TYPES)} records (the record was added by hand, "
                 "or by a newer workbench)")
-    missing = [k for k in fields if k not in rec]
+    missing = [k for k in spec.required if k not in rec]
     if missing:
         return f"{kind} record: missing field(s) {', '.join(missing)}"
-    allowed = {*COMMON_FIELDS, *fields, *_OPTIONAL_FIELDS.get(kind, ())}
+    allowed = {*COMMON_FIELDS, *spec.names}
     unknown = sorted(set(rec) - allowed - {SIGNATURE_FIELD})
     if unknown:
         return (f"{kind} record: unknown field(s) {', '.join(unknown)}; a {kind} record has "
@@ -624,45 +655,22 @@ def _type_problem(rec: Mapping[str, Any], decision_ids: list[str]) -> str | None
         problem = _signature_shape_problem(rec[SIGNATURE_FIELD])
         if problem:
             return f"{kind} record: {problem}"
-
-    def text(k: str, optional: bool = False) -> bool:
-        return isinstance(rec[k], str) or (optional and rec[k] is None)
-
-    def texts(k: str) -> bool:
-        return isinstance(rec[k], list) and all(isinstance(x, str) for x in rec[k])
-
     if kind == "decision":
         expected = f"D-{len(decision_ids) + 1:04d}"
         if rec["id"] != expected:
             return (f"decision record: id is {rec['id']!r}, expected {expected} "
                     "(decisions are numbered in order)")
-        if not texts("findings") or not rec["findings"]:
-            return "decision record: findings must be a non-empty list of finding ids"
-        if not texts("links"):
-            return "decision record: links must be a list of texts"
-        for k in ("treatment", "rationale", "date"):
-            if not text(k):
-                return f"decision record: {k} must be a text"
-        if rec["treatment"] not in TREATMENTS:
-            return (f"decision record: unknown treatment {rec['treatment']!r}; "
-                    f"allowed: {', '.join(TREATMENTS)}")
-        if "mitigations" in rec and not texts("mitigations"):
-            return "decision record: mitigations must be a list of texts"
-        for k in DETAIL_FIELDS[1:]:
-            if k in rec and not text(k, optional=True):
-                return f"decision record: {k} must be a text or null"
-        for k in ("owner", "review_by", "supersedes"):
-            if not text(k, optional=True):
-                return f"decision record: {k} must be a text or null"
-        if rec["supersedes"] is not None and rec["supersedes"] not in decision_ids:
-            return (f"decision record: supersedes {rec['supersedes']!r}, "
-                    "which is not an earlier decision")
-    elif kind == "rename":
-        for k in ("old_id", "new_id"):
-            if not text(k) or not rec[k]:
-                return f"rename record: {k} must be a non-empty text"
-    elif kind == "note" and not text("text"):
-        return "note record: text must be a text"
+    bad = type_problem(spec, rec)
+    if bad is not None:
+        if bad.fits_type(rec[bad.name]):  # a value outside its choices
+            return (f"{kind} record: unknown {bad.name} {rec[bad.name]!r}; "
+                    f"allowed: {', '.join(map(str, bad.choices or ()))}")
+        return f"{kind} record: {bad.name} must be {bad.words}"
+    if kind == "decision" and rec["supersedes"] is not None and (
+        rec["supersedes"] not in decision_ids
+    ):
+        return (f"decision record: supersedes {rec['supersedes']!r}, "
+                "which is not an earlier decision")
     return None
 
 
@@ -695,8 +703,8 @@ def _verify_data(
     count = len(lines)
     head = _hash(lines[-1]) if lines else ZERO_HASH
 
-    def bad(line: int, seq: int | None, problem: str) -> VerifyResult:
-        return VerifyResult(False, count, head, line, problem, seq)
+    def bad(line: int, seq: int | None, problem: str, code: str) -> VerifyResult:
+        return VerifyResult(False, count, head, line, problem, seq, code)
 
     prev_hash = ZERO_HASH
     prev_seq = 0
@@ -704,12 +712,12 @@ def _verify_data(
     for i, line in enumerate(lines, start=1):
         rec, problem = _parse_line(line)
         if rec is None:
-            return bad(i, None, f"line {i}: {problem}")
+            return bad(i, None, f"line {i}: {problem}", "unreadable")
         seq = rec.get("seq") if _is_int(rec.get("seq")) else None
         where = f"line {i} (seq {seq})" if seq is not None else f"line {i}"
         problem = _common_problem(rec)
         if problem:
-            return bad(i, seq, f"{where}: {problem}")
+            return bad(i, seq, f"{where}: {problem}", "record")
         if seq != prev_seq + 1:
             assert seq is not None
             if i == 1:
@@ -720,7 +728,7 @@ def _verify_data(
             else:
                 why = (f"seq {seq} follows seq {prev_seq}: "
                        "the records were reordered, or a record was inserted or copied")
-            return bad(i, seq, f"{where}: {why}")
+            return bad(i, seq, f"{where}: {why}", "sequence")
         if rec["prev"] != prev_hash:
             if i == 1:
                 why = ("prev must be 64 zeros in the first record: "
@@ -728,17 +736,18 @@ def _verify_data(
             else:
                 why = (f"prev does not match the hash of line {i - 1}: the record before it "
                        "was edited, or a record was inserted or deleted here")
-            return bad(i, seq, f"{where}: {why}")
+            return bad(i, seq, f"{where}: {why}", "chain")
         if _canonical(rec) != line:
             if line.endswith(b"\r"):
                 return bad(i, seq, f"{where}: the line ends with CR LF: an editor or git "
                                    "(core.autocrlf) converted the line ends; keep the log "
-                                   "byte for byte (.gitattributes: decisions.jsonl -text)")
+                                   "byte for byte (.gitattributes: decisions.jsonl -text)",
+                       "line-ends")
             return bad(i, seq, f"{where}: not in canonical form (sorted keys, no spaces, "
-                               "UTF-8, one line): the record was edited")
+                               "UTF-8, one line): the record was edited", "edited")
         problem = _type_problem(rec, decision_ids)
         if problem:
-            return bad(i, seq, f"{where}: {problem}")
+            return bad(i, seq, f"{where}: {problem}", "record")
         if rec["type"] == "decision":
             decision_ids.append(rec["id"])
         prev_hash = _hash(line)
@@ -750,6 +759,7 @@ def _verify_data(
             f"line {count + 1}: partial last line ({len(partial)} bytes without a newline): "
             "a write was interrupted; DecisionLog.repair_partial_tail() moves the bytes "
             "to a side file",
+            "partial-tail",
         )
     if expected_records is not None and count < expected_records:
         lost = expected_records - count
@@ -757,28 +767,42 @@ def _verify_data(
             count + 1, None,
             f"the log ends after line {count} (seq {count}) but {expected_records} records "
             f"were expected: the last {lost} record(s) were deleted (the log was truncated)",
+            "truncated",
         )
-    if expected_head is not None:
-        want = expected_head.lower()
-        if expected_records is not None:
-            n = expected_records
-            got = _hash(lines[n - 1]) if n > 0 else ZERO_HASH
-            if got != want and n == 0:
-                return bad(1, None, f"the expected head {want[:16]}... does not fit an "
-                                    "expected count of 0 records")
-            if got != want:
-                return bad(
-                    n, n,
-                    f"line {n} (seq {n}): its hash is not the expected head {want[:16]}...: "
-                    "the last records were edited or deleted, or the log was replaced",
-                )
-        elif want != ZERO_HASH and want not in {_hash(x) for x in lines}:
-            return bad(
-                count + 1 if count else 1, None,
+    off_head = _head_problem(lines, expected_head, expected_records)
+    if off_head is not None:
+        line_no, bad_seq, why = off_head
+        return bad(line_no, bad_seq, why, "head")
+    return VerifyResult(True, count, head)
+
+
+def _head_problem(
+    lines: list[bytes], expected_head: str | None, expected_records: int | None
+) -> tuple[int, int | None, str] | None:
+    """``(line, seq, problem)`` when the log does not hold the expected head."""
+    if expected_head is None:
+        return None
+    want = expected_head.lower()
+    if expected_records is None:
+        if want != ZERO_HASH and want not in {_hash(x) for x in lines}:
+            return (
+                len(lines) + 1 if lines else 1, None,
                 f"the expected head {want[:16]}... is not the hash of any record: "
                 "the last records were deleted or edited, or the log was replaced",
             )
-    return VerifyResult(True, count, head)
+        return None
+    n = expected_records
+    got = _hash(lines[n - 1]) if n > 0 else ZERO_HASH
+    if got == want:
+        return None
+    if n == 0:
+        return (1, None, f"the expected head {want[:16]}... does not fit an "
+                         "expected count of 0 records")
+    return (
+        n, n,
+        f"line {n} (seq {n}): its hash is not the expected head {want[:16]}...: "
+        "the last records were edited or deleted, or the log was replaced",
+    )
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -814,7 +838,9 @@ def verify(
         bad = first_bad_signature(_split(data)[0])
         if bad is not None:
             line, seq, problem = bad
-            return VerifyResult(False, result.records, result.head, line, problem, seq)
+            return VerifyResult(
+                False, result.records, result.head, line, problem, seq, "signature"
+            )
     return result
 
 
@@ -888,25 +914,19 @@ def _rename_finding(fid: str, old: str, new: str) -> str:
     return fid
 
 
+#: Decision attributes that hold lists in the record, and the record key of decided_by.
+_TUPLE_ATTRS = frozenset({"findings", "links", "mitigations"})
+_RECORD_KEY = {"decided_by": "by"}
+_DECISION_ATTRS = tuple(f.name for f in dataclasses.fields(Decision) if f.name != "unchanged")
+
+
 def _decision_from_record(rec: Mapping[str, Any]) -> Decision:
-    return Decision(
-        id=rec["id"],
-        findings=tuple(rec["findings"]),
-        treatment=rec["treatment"],
-        rationale=rec["rationale"],
-        owner=rec["owner"],
-        decided_by=rec["by"],
-        date=rec["date"],
-        review_by=rec["review_by"],
-        links=tuple(rec["links"]),
-        supersedes=rec["supersedes"],
-        recorded_at=rec["recorded_at"],
-        mitigations=tuple(rec.get("mitigations") or ()),
-        due=rec.get("due"),
-        carrier=rec.get("carrier"),
-        design_change=rec.get("design_change"),
-        confirmed_by=rec.get("confirmed_by"),
-    )
+    """The typed decision of a checked record (older records lack the detail fields)."""
+    values: dict[str, Any] = {}
+    for name in _DECISION_ATTRS:
+        value = rec.get(_RECORD_KEY.get(name, name))
+        values[name] = tuple(value or ()) if name in _TUPLE_ATTRS else value
+    return Decision(**values)
 
 
 class DecisionLog:
@@ -1146,15 +1166,11 @@ class DecisionLog:
 
     @staticmethod
     def _check_by_and_stamp(by: Any, recorded_at: Any, problems: dict[str, str]) -> None:
+        p = _Problems()
         if not isinstance(by, str) or not by.strip():
-            problems["by"] = "name who records this (it is never guessed)"
-        stamp = _timestamp_text(recorded_at)
-        try:
-            if not isinstance(stamp, str):
-                raise ValueError
-            _dt.datetime.fromisoformat(stamp)
-        except ValueError:
-            problems["recorded_at"] = f"expected an ISO timestamp, got {recorded_at!r}"
+            p.add("by", "name who records this (it is never guessed)")
+        p.stamp("recorded_at", recorded_at)
+        problems.update(p.joined())
 
     def _append(self, build: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> dict[str, Any]:
         """Lock, re-read, check, build the record from the real log, write one line."""
@@ -1176,7 +1192,7 @@ class DecisionLog:
                 result = _verify_data(data)
                 if not result.ok:
                     hint = ""
-                    if result.problem and "partial last line" in result.problem:
+                    if result.code == "partial-tail":
                         hint = " (repair it with DecisionLog.repair_partial_tail())"
                     raise DecisionLogError(
                         f"{path}: refusing to append: {result.problem}{hint}"

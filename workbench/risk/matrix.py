@@ -20,8 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from workbench._input.yaml import parse_yaml
 from workbench._resources import catalog_path
 from workbench.errors import InputError
 
@@ -209,10 +208,6 @@ def _load(path: Path) -> RiskMatrix:
         raise InputError(f"{path}: cannot read the risk matrix: {exc}") from None
     if len(text) > 1_000_000:
         raise InputError(f"{path}: a risk matrix file must be under 1 MB")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}{line}: not valid YAML or JSON") from None
+    # the one safe reader: no tags, anchors or aliases (no alias bombs)
+    data = parse_yaml(text, str(path), expected="a risk matrix (YAML or JSON)")[0]
     return matrix_from_dict(data, str(path))

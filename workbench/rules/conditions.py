@@ -60,10 +60,12 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from workbench._input.locate import Locator, parse_path
+from workbench._input.locate import Path as LinePath
 from workbench.errors import Issue
 from workbench.model.definitions import CRITICALITY, SENSITIVITY
 from workbench.rules.context import EMPTY, Context, Match
@@ -593,26 +595,21 @@ class Compiler:
     def __init__(
         self,
         file: str | None,
-        lines: dict[str, int],
+        lines: Mapping[LinePath, int],
         known: dict[str, Any],
         predicates: dict[str, Callable[[Context, Any], Match | None]],
     ) -> None:
-        self.file = file
-        self.lines = lines
+        self.locator = Locator(file, lines)
         self.known = known  # kinds, data kinds, attributes per kind, flow attributes
         self.predicates = predicates
-        self.issues: list[Issue] = []
+        self.issues: list[Issue] = self.locator.issues
 
     def problem(self, path: str, message: str, at: str | None = None) -> None:
-        line = self.lines.get(at or path)
+        """An issue at *path*, on the line of *at* (or of *path* or the nearest enclosing entry)."""
+        line = self.locator.lines.get(parse_path(at)) if at else None
         if line is None:
-            # fall back to the nearest enclosing path with a known line
-            parent = path
-            while line is None and ("." in parent or "[" in parent):
-                cut = max(parent.rfind("."), parent.rfind("["))
-                parent = parent[:cut]
-                line = self.lines.get(parent)
-        self.issues.append(Issue(self.file, line, path, message))
+            line = self.locator.line(parse_path(path))
+        self.issues.append(Issue(self.locator.file, line, path, message))
 
     def compile(self, raw: Any, path: str, on: str) -> Condition | None:
         """Compile *raw* as a condition on a ``component`` or a ``flow``."""
@@ -804,7 +801,7 @@ def compile_condition(
     predicates: dict[str, Callable[[Context, Any], Match | None]] | None = None,
     *,
     file: str | None = None,
-    lines: dict[str, int] | None = None,
+    lines: Mapping[LinePath, int] | None = None,
     path: str = "when",
 ) -> tuple[Condition | None, list[Issue]]:
     """Compile one condition; return it (or ``None``) and the issues found."""

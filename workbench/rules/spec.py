@@ -13,12 +13,20 @@ technique), ``related`` (more techniques and sub-techniques), ``preconditions``
 ``string.Template`` text: ``$name``, ``$kind``, ``$zone``, ``$entry``,
 ``$path``, ``$other``, ...), ``likelihood`` and ``impact`` hints (1 to 5),
 optional ``also`` (techniques, mitigations and controls added when a further
-condition holds) and optional ``examples`` (small models on which the rule
-must or must not fire; ``workbench rules check`` runs them).
+condition holds), optional ``examples`` (small models on which the rule
+must or must not fire; ``workbench rules check`` runs them) and optional
+``frameworks`` (framework id -> the items of that framework the rule covers,
+e.g. ``{owasp-llm: [LLM01]}``).
+
+The keys and their types are the tables :data:`RULE_SPEC`, :data:`ALSO_SPEC`,
+:data:`EXAMPLE_SPEC`, :data:`EFFECT_SPEC` and :data:`CONTROL_SPEC`, checked by
+the one record checker of :mod:`workbench._input.check`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import re
 import string
@@ -27,9 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench._input.check import Field, RecordSpec, check_record
+from workbench._input.locate import Locator, format_path
+from workbench._input.locate import Path as LinePath
+from workbench._input.read import read_text
+from workbench._input.yaml import parse_yaml
 from workbench._resources import catalog_path
 from workbench.errors import InputError, Issue, RuleError
-from workbench.model._yaml import parse_yaml
 from workbench.rules.conditions import All, Condition, compile_condition, kinds_of
 
 __all__ = [
@@ -43,46 +55,73 @@ __all__ = [
     "load_rules",
 ]
 
-RULE_KEYS = (
-    "id",
-    "title",
-    "description",
-    "element",
-    "when",
-    "technique",
-    "related",
-    "preconditions",
-    "mitigations",
-    "controls",
-    "guidelines",
-    "rationale",
-    "likelihood",
-    "impact",
+_IDS = "a list of {} ids"
+
+#: The fields of a rule: adding a field is one row here.
+RULE_SPEC = RecordSpec(
+    "rule",
+    (
+        Field("id", "text", required=True),
+        Field("title", "text", required=True),
+        Field("description", "text", default=""),
+        Field("element", "text", default="component", expected="component or flow",
+              choices=("component", "flow")),
+        Field("when", required=True),
+        Field("technique", "text", required=True, expected="one ATLAS technique id"),
+        Field("related", "texts", default=[], ids="technique", expected=_IDS.format("technique")),
+        Field("preconditions", "texts", default=[], ids="precondition",
+              expected=_IDS.format("precondition")),
+        Field("mitigations", "texts", default=[], ids="mitigation",
+              expected=_IDS.format("mitigation")),
+        Field("controls", "texts", default=[], ids="control", expected=_IDS.format("control")),
+        Field("guidelines", "texts", required=True, default=[], ids="guideline",
+              expected=_IDS.format("guideline")),
+        Field("rationale", "text", required=True, default=""),
+        Field("likelihood", "level", required=True, default=3),
+        Field("impact", "level", required=True, default=3),
+        Field("also", "list", default=[],
+              expected="a list of {when, techniques, mitigations, controls}"),
+        Field("examples", "list", default=[], expected="a list of examples"),
+        Field("references"),
+        Field("frameworks", "text lists", default={},
+              expected="a mapping of framework id to a list of item ids, "
+                       "e.g. {owasp-llm: [LLM01]}"),
+    ),
+    unknown="unknown rule key {key!r}{hint}",
+)
+#: What a rule adds when a further condition holds.
+ALSO_SPEC = RecordSpec(
     "also",
-    "examples",
-    "references",
+    (
+        Field("when", required=True),
+        Field("techniques", "texts", default=[], ids="technique",
+              expected=_IDS.format("technique")),
+        Field("mitigations", "texts", default=[], ids="mitigation",
+              expected=_IDS.format("mitigation")),
+        Field("controls", "texts", default=[], ids="control", expected=_IDS.format("control")),
+        Field("preconditions", "texts", default=[], ids="precondition",
+              expected=_IDS.format("precondition")),
+        Field("guidelines", "texts", default=[], ids="guideline",
+              expected=_IDS.format("guideline")),
+        Field("likelihood", "level"),
+        Field("impact", "level"),
+    ),
 )
-REQUIRED_KEYS = (
-    "id",
-    "title",
-    "when",
-    "technique",
-    "guidelines",
-    "rationale",
-    "likelihood",
-    "impact",
+#: A small model on which a rule must (or must not) fire.
+EXAMPLE_SPEC = RecordSpec(
+    "example",
+    (
+        Field("name", "any"),
+        Field("expect", "text", required=True, expected="fire or no_fire",
+              choices=("fire", "no_fire")),
+        Field("element", "text", required=True),
+        Field("model", "mapping", required=True),
+    ),
 )
-ALSO_KEYS = (
-    "when",
-    "techniques",
-    "mitigations",
-    "controls",
-    "preconditions",
-    "guidelines",
-    "likelihood",
-    "impact",
-)
-EXAMPLE_KEYS = ("name", "expect", "element", "model")
+RULE_KEYS = RULE_SPEC.names
+REQUIRED_KEYS = RULE_SPEC.required
+ALSO_KEYS = ALSO_SPEC.names
+EXAMPLE_KEYS = EXAMPLE_SPEC.names
 TEMPLATE_VARS = frozenset(
     {
         "id",
@@ -153,23 +192,89 @@ class ControlEffect:
         return f"{value:+d} {self.text} ({self.attribute} = {shown}{on})"
 
 
-EFFECT_KEYS = (
-    "id",
-    "attribute",
-    "equals",
-    "kinds",
-    "where",
-    "techniques",
-    "rules",
-    "text",
-    "removes",
-    "only_if_unstated",
-    "likelihood",
-    "impact",
-    "group",
-    "disabled",
-)
 EFFECT_WHERE = ("element", "path", "near")
+#: The fields of a control effect: adding a field is one row here.
+EFFECT_SPEC = RecordSpec(
+    "effect",
+    (
+        Field("id", "text", required=True),
+        Field("attribute", "any"),
+        Field("equals", "any"),
+        Field("kinds", "any", default=[]),
+        Field("where", "text", default="element", choices=EFFECT_WHERE,
+              expected="one of " + ", ".join(EFFECT_WHERE)),
+        Field("techniques", "texts", default=[], ids="technique",
+              expected="a list of ATLAS technique ids"),
+        Field("rules", "texts", default=[], expected="a list of rule ids"),
+        Field("text", "nonblank", default="",
+              expected="the words for the reason, e.g. 'outputs filtered'"),
+        Field("removes", "bool", default=False),
+        Field("only_if_unstated", "texts", default=[], expected="a list of attribute names"),
+        Field("likelihood", "step", default=0),
+        Field("impact", "step", default=0),
+        Field("group", "optional text"),
+        Field("disabled", "bool", default=False),
+    ),
+)
+EFFECT_KEYS = EFFECT_SPEC.names
+
+
+class _EffectChecker:
+    """Checks the effects of one file against :data:`EFFECT_SPEC` and what is known."""
+
+    def __init__(self, catalog: Any, rule_ids: Iterable[str] | None) -> None:
+        from workbench.model import definitions as d
+
+        self.catalog = catalog
+        self.known_attrs = set(d.all_attribute_names()) | {a.name for a in d.FLOW_ATTRIBUTES}
+        self.known_kinds = set(d.KINDS) | {"flow"}
+        self.rules = set(rule_ids) if rule_ids is not None else None
+
+    def effect(self, item: Any, loc: Locator, path: LinePath, source: str) -> Any:
+        """The checked effect, ``None`` for a disabled one, ``False`` for an unusable entry."""
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            loc.add(path, "expected an effect {id, attribute, equals, where, ...}")
+            return False
+        v = check_record(item, EFFECT_SPEC, loc, path)
+        if v["disabled"] is True:
+            return None
+        if v["attribute"] not in self.known_attrs:
+            loc.add((*path, "attribute"), f"unknown attribute {v['attribute']!r}")
+        if "equals" not in item:
+            loc.add((*path, "equals"), "missing equals: the value that states the control")
+        kinds = v["kinds"] or []
+        if not isinstance(kinds, list) or any(k not in self.known_kinds for k in kinds):
+            loc.add((*path, "kinds"), f"expected a list of component kinds (or flow): {kinds!r}")
+            kinds = []
+        for t in v["techniques"]:
+            if self.catalog is not None and t not in self.catalog:
+                loc.add((*path, "techniques"), f"unknown ATLAS technique {t!r}")
+        known_rules = self.rules
+        for r in v["rules"] if known_rules is not None else ():
+            if known_rules is not None and r not in known_rules:
+                loc.add((*path, "rules"), f"unknown rule {r!r}")
+        if not v["techniques"] and not v["rules"]:
+            loc.add(path, "name the findings it acts on: techniques: [...] or rules: [...]")
+        if v["removes"] is not True and not v["likelihood"] and not v["impact"]:
+            loc.add(
+                path, "an effect removes the finding (removes: true) or moves likelihood or impact"
+            )
+        return ControlEffect(
+            id=v["id"],
+            attribute=str(v["attribute"]),
+            equals=v["equals"],
+            kinds=tuple(kinds),
+            where=str(v["where"]),
+            techniques=tuple(v["techniques"]),
+            rules=tuple(v["rules"]),
+            text=str(v["text"]).strip(),
+            removes=v["removes"] is True,
+            only_if_unstated=tuple(v["only_if_unstated"]),
+            likelihood=v["likelihood"],
+            impact=v["impact"],
+            group=v["group"],
+            source=source,
+        )
 
 
 def load_control_effects(
@@ -184,105 +289,23 @@ def load_control_effects(
     effect with a bundled id replaces it (``disabled: true`` removes it). Every
     problem is collected and raised as one :class:`RuleError` with file and line.
     """
-    from workbench.model import definitions as d
-
     files = [catalog_path("control-effects.yaml"), *(paths or [])]
-    known_attrs = set(d.all_attribute_names()) | {a.name for a in d.FLOW_ATTRIBUTES}
-    known_kinds = set(d.KINDS) | {"flow"}
-    rules = set(rule_ids) if rule_ids is not None else None
+    checker = _EffectChecker(catalog, rule_ids)
     effects: dict[str, ControlEffect] = {}
     issues: list[Issue] = []
     for file in files:
-        data, lines = _read_yaml(file)
+        data, loc = _read_yaml(file, issues)
         if not isinstance(data, dict):
-            issues.append(Issue(str(file), None, "", "expected a mapping with effects:"))
+            loc.add((), "expected a mapping with effects:")
             continue
-        items = data.get("effects")
-        if items is None and file != files[0]:
-            continue  # an organisation control file without effects
-        if not isinstance(items, list):
-            issues.append(Issue(str(file), lines.get("effects"), "effects", "expected a list"))
-            continue
-        source = str(data.get("source", file.name))
+        # an organisation control file may have no effects
+        items, source = _section(data, loc, file, "effects", "expected a list", file != files[0])
         for i, item in enumerate(items):
-            path = f"effects[{i}]"
-
-            def problem(
-                key: str,
-                message: str,
-                path: str = path,
-                file: Path = file,
-                lines: dict[str, int] = lines,
-            ) -> None:
-                where = f"{path}.{key}" if key else path
-                line = lines.get(where) or lines.get(path)
-                issues.append(Issue(str(file), line, where, message))
-
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                problem("", "expected an effect {id, attribute, equals, where, ...}")
-                continue
-            for key in item:
-                if key not in EFFECT_KEYS:
-                    problem(str(key), f"unknown key {key!r} (allowed: {', '.join(EFFECT_KEYS)})")
-            if item.get("disabled") is True:
+            effect = checker.effect(item, loc, ("effects", i), source)
+            if effect is None:
                 effects.pop(item["id"], None)
-                continue
-            attr = item.get("attribute")
-            if attr not in known_attrs:
-                problem("attribute", f"unknown attribute {attr!r}")
-            if "equals" not in item:
-                problem("equals", "missing equals: the value that states the control")
-            kinds = item.get("kinds") or []
-            if not isinstance(kinds, list) or any(k not in known_kinds for k in kinds):
-                problem("kinds", f"expected a list of component kinds (or flow): {kinds!r}")
-                kinds = []
-            where = item.get("where", "element")
-            if where not in EFFECT_WHERE:
-                problem("where", f"expected one of {', '.join(EFFECT_WHERE)}")
-            techniques = item.get("techniques") or []
-            for t in techniques:
-                if catalog is not None and t not in catalog:
-                    problem("techniques", f"unknown ATLAS technique {t!r}")
-            named_rules = item.get("rules") or []
-            if rules is not None:
-                for r in named_rules:
-                    if r not in rules:
-                        problem("rules", f"unknown rule {r!r}")
-            if not techniques and not named_rules:
-                problem("", "name the findings it acts on: techniques: [...] or rules: [...]")
-            steps = {}
-            for key in ("likelihood", "impact"):
-                value = item.get(key, 0)
-                if not (
-                    isinstance(value, int) and not isinstance(value, bool) and -2 <= value <= 2
-                ):
-                    problem(key, "expected a whole number of steps from -2 to 2")
-                    value = 0
-                steps[key] = value
-            removes = item.get("removes", False) is True
-            if not removes and not steps["likelihood"] and not steps["impact"]:
-                problem(
-                    "",
-                    "an effect removes the finding (removes: true) or moves likelihood or impact",
-                )
-            if not isinstance(item.get("text"), str) or not item["text"].strip():
-                problem("text", "expected the words for the reason, e.g. 'outputs filtered'")
-            effects[item["id"]] = ControlEffect(
-                id=item["id"],
-                attribute=str(attr),
-                equals=item.get("equals"),
-                kinds=tuple(kinds),
-                where=str(where),
-                techniques=tuple(techniques),
-                rules=tuple(named_rules),
-                text=str(item.get("text", "")).strip(),
-                removes=removes,
-                only_if_unstated=tuple(item.get("only_if_unstated") or ()),
-                likelihood=steps["likelihood"],
-                impact=steps["impact"],
-                group=item.get("group"),
-                source=source,
-            )
+            elif effect is not False:
+                effects[effect.id] = effect
     if issues:
         raise RuleError(f"{len(issues)} problem(s) in the control effects", issues)
     return list(effects.values())
@@ -335,6 +358,8 @@ class Rule:
     file: str | None = None
     line: int | None = None
     kinds: frozenset[str] | None = None  # the kinds a component rule can fire on
+    #: Framework id -> the items of that framework the rule covers (``{"owasp-llm": ("LLM01",)}``).
+    frameworks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def location(self) -> str:
@@ -362,53 +387,74 @@ class RuleSet:
         raise KeyError(rule_id)
 
 
-def _path_text(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+def _section(
+    data: dict[str, Any], loc: Locator, file: Path, key: str, expected: str, optional: bool
+) -> tuple[list[Any], str]:
+    """The list under *key* (empty when it is missing and *optional*) and the file's source."""
+    items = data.get(key)
+    if not isinstance(items, list):
+        if items is not None or not optional:
+            loc.add((key,), expected)
+        items = []
+    return items, str(data.get("source", file.name))
 
 
-def _read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_RULE_FILE_BYTES:
-        raise InputError(f"{path}: a rule file must be under {MAX_RULE_FILE_BYTES // 1_000_000} MB")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+def _read_yaml(path: Path, issues: list[Issue] | None = None) -> tuple[Any, Locator]:
+    """The data of a rule or control file and a locator for its problems (into *issues*)."""
+    text = read_text(path, expected="a rule or control file", max_bytes=MAX_RULE_FILE_BYTES)
     data, lines, _dups = parse_yaml(text, str(path))
-    return data, {_path_text(p): n for p, n in lines.items()}
+    return data, Locator(str(path), lines, issues)
+
+
+#: The fields of a project- or organisation-defined control: one row per field.
+CONTROL_SPEC = RecordSpec(
+    "control",
+    (
+        Field("id", "text", required=True),
+        Field("title", "text"),
+        Field("description", "text", default=""),
+        Field("guidelines", "texts", default=[], expected="a list of guideline ids"),
+    ),
+)
 
 
 def load_controls(paths: Iterable[Path] | None = None) -> dict[str, Control]:
-    """Load the project-defined controls and any organisation control files."""
+    """Load the project-defined controls and any organisation control files.
+
+    Every problem of every file is collected; :class:`InputError` lists them,
+    each with its file and line.
+    """
     files = [catalog_path("controls.yaml"), *(paths or [])]
     controls: dict[str, Control] = {}
+    issues: list[Issue] = []
     for file in files:
-        data, lines = _read_yaml(file)
-        items = data.get("controls") if isinstance(data, dict) else None
-        if items is None and isinstance(data, dict) and "effects" in data:
-            continue  # a file of control effects only
-        if not isinstance(items, list):
-            raise InputError(f"{file}: expected a list under 'controls:'")
-        source = str(data.get("source", file.name))
+        data, loc = _read_yaml(file, issues)
+        # a file of control effects only has no controls
+        optional = isinstance(data, dict) and "effects" in data
+        items, source = _section(
+            data if isinstance(data, dict) else {}, loc, file, "controls",
+            "expected a list under 'controls:'", optional,
+        )
         for i, item in enumerate(items):
-            where = f"{file}:{lines.get(f'controls[{i}]', '?')}"
+            path = ("controls", i)
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                raise InputError(f"{where}: controls[{i}]: expected {{id, title, description}}")
-            if item["id"] in controls:
-                raise InputError(f"{where}: controls[{i}].id: duplicate control id {item['id']!r}")
-            controls[item["id"]] = Control(
-                id=item["id"],
-                title=str(item.get("title", item["id"])),
-                description=str(item.get("description", "")),
-                guidelines=tuple(str(g) for g in item.get("guidelines", [])),
+                loc.add(path, "expected {id, title, description}")
+                continue
+            v = check_record(item, CONTROL_SPEC, loc, path)
+            if v["id"] in controls:
+                loc.add((*path, "id"), f"duplicate control id {v['id']!r}")
+                continue
+            controls[v["id"]] = Control(
+                id=v["id"],
+                title=v["title"] or v["id"],
+                description=v["description"],
+                guidelines=tuple(v["guidelines"]),
                 source=source,
             )
+    if issues:
+        error = InputError("\n".join(str(issue) for issue in issues))
+        error.issues = issues
+        raise error
     return controls
 
 
@@ -424,7 +470,24 @@ def known_vocabulary() -> dict[str, Any]:
     }
 
 
+#: Rule fields built from their checked value in :meth:`_Checker.rule` (not taken as given).
+_RULE_FIELDS_BUILT = frozenset({"related", "rationale", "also", "examples", "frameworks"})
+
+
+@functools.cache
+def _rule_fields_as_given() -> tuple[str, ...]:
+    """The fields of :data:`RULE_SPEC` that a :class:`Rule` holds as they were checked.
+
+    A new rule field is a row of :data:`RULE_SPEC` and an attribute of
+    :class:`Rule`; nothing else.
+    """
+    attrs = {f.name for f in dataclasses.fields(Rule)}
+    return tuple(n for n in RULE_SPEC.names if n in attrs and n not in _RULE_FIELDS_BUILT)
+
+
 class _Checker:
+    """Checks rules against :data:`RULE_SPEC`, the catalog, the controls and the vocabulary."""
+
     def __init__(
         self, catalog: Any, controls: dict[str, Control], predicates: dict[str, Any]
     ) -> None:
@@ -433,28 +496,23 @@ class _Checker:
         self.predicates = predicates
         self.known = known_vocabulary()
         self.issues: list[Issue] = []
-        self.file: str | None = None
-        self.lines: dict[str, int] = {}
+        self.loc = Locator(None, {}, self.issues)
 
-    def problem(self, path: str, message: str) -> None:
-        line = self.lines.get(path)
-        parent = path
-        while line is None and ("." in parent or "[" in parent):
-            parent = parent[: max(parent.rfind("."), parent.rfind("["))]
-            line = self.lines.get(parent)
-        self.issues.append(Issue(self.file, line, path, message))
+    def start(self, file: str, loc: Locator) -> None:
+        """Check the rules of *file* next (its problems go to :attr:`issues`)."""
+        self.loc = Locator(file, loc.lines, self.issues)
 
-    def ids(self, value: Any, path: str, what: str) -> list[str]:
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problem(path, f"expected a list of {what} ids")
-            return []
-        for i, v in enumerate(value):
-            self.check_id(v, f"{path}[{i}]", what)
-        return list(value)
+    def problem(self, path: LinePath, message: str) -> None:
+        self.loc.add(path, message)
 
-    def check_id(self, value: str, path: str, what: str) -> None:
+    def id_lists(self, spec: RecordSpec, values: dict[str, Any], path: LinePath) -> None:
+        """Check every id in the id-list fields of *spec* (unknown ids are problems)."""
+        for f in spec.fields:
+            if f.ids is not None:
+                for i, value in enumerate(values[f.name] or ()):
+                    self.check_id(value, (*path, f.name, i), f.ids)
+
+    def check_id(self, value: str, path: LinePath, what: str) -> None:
         if what == "control":
             if value not in self.controls:
                 self.problem(path, f"unknown control {value!r} (not in catalogs/controls.yaml)")
@@ -476,207 +534,133 @@ class _Checker:
                 f"unknown ATLAS {what} {value!r} in catalog ATLAS {self.catalog.atlas_version}",
             )
             return
-        if what == "precondition":
-            tactics = set(self.catalog.technique(value).tactics)
-            if not tactics & PRE_TACTICS:
-                self.problem(
-                    path, f"{value} is not a reconnaissance or resource-development technique"
-                )
-        if what == "technique":
-            tactics = set(self.catalog.technique(value).tactics)
-            if tactics and tactics <= PRE_TACTICS:
-                self.problem(
-                    path,
-                    f"{value} is a reconnaissance or resource-development technique: "
-                    "list it under preconditions (it is never scored as a threat)",
-                )
+        if what not in ("precondition", "technique"):
+            return
+        tactics = set(self.catalog.technique(value).tactics)
+        if what == "precondition" and not tactics & PRE_TACTICS:
+            self.problem(path, f"{value} is not a reconnaissance or resource-development technique")
+        if what == "technique" and tactics and tactics <= PRE_TACTICS:
+            self.problem(
+                path,
+                f"{value} is a reconnaissance or resource-development technique: "
+                "list it under preconditions (it is never scored as a threat)",
+            )
 
-    def rule(self, raw: Any, path: str, seen: dict[str, str]) -> Rule | None:
+    def condition(self, raw: Any, path: LinePath, element: str) -> Condition | None:
+        cond, issues = compile_condition(
+            raw,
+            element,
+            self.known,
+            self.predicates,
+            file=self.loc.file,
+            lines=self.loc.lines,
+            path=format_path(path),
+        )
+        self.issues.extend(issues)
+        return cond
+
+    def rule_id(self, v: dict[str, Any], path: LinePath, seen: dict[str, str]) -> None:
+        rid = v["id"]
+        if rid is None:
+            return
+        if not _RULE_ID.match(rid):
+            self.problem(
+                (*path, "id"), "rule ids are lower-case letters, digits and '-' (2-80 chars)"
+            )
+        elif rid in seen:
+            self.problem((*path, "id"), f"duplicate rule id {rid!r} (also at {seen[rid]})")
+        else:
+            seen[rid] = f"{self.loc.file}:{self.loc.lines.get((*path, 'id'), '?')}"
+
+    def rationale(self, text: str, path: LinePath) -> string.Template:
+        template = string.Template(text)
+        if not template.is_valid():
+            self.problem(path, "invalid $-placeholder (write $$ for a dollar sign)")
+            return template
+        unknown = set(template.get_identifiers()) - TEMPLATE_VARS
+        if unknown:
+            self.problem(
+                path,
+                f"unknown placeholder(s) {', '.join('$' + u for u in sorted(unknown))}; "
+                f"available: {', '.join('$' + v for v in sorted(TEMPLATE_VARS))}",
+            )
+        return template
+
+    def rule(self, raw: Any, path: LinePath, seen: dict[str, str]) -> Rule | None:
         start = len(self.issues)
         if not isinstance(raw, dict):
             self.problem(path, "expected a rule (a mapping with id, title, when, technique, ...)")
             return None
-        for key in raw:
-            if key not in RULE_KEYS:
-                import difflib
-
-                close = difflib.get_close_matches(str(key), RULE_KEYS, n=1)
-                hint = f"; did you mean {close[0]}?" if close else ""
-                self.problem(f"{path}.{key}", f"unknown rule key {key!r}{hint}")
-        for key in REQUIRED_KEYS:
-            if key not in raw:
-                self.problem(path, f"missing required key {key!r}")
-        rid = raw.get("id")
-        if isinstance(rid, str):
-            if not _RULE_ID.match(rid):
-                self.problem(
-                    f"{path}.id", "rule ids are lower-case letters, digits and '-' (2-80 chars)"
-                )
-            elif rid in seen:
-                self.problem(f"{path}.id", f"duplicate rule id {rid!r} (also at {seen[rid]})")
-            else:
-                seen[rid] = f"{self.file}:{self.lines.get(path + '.id', '?')}"
-        elif "id" in raw:
-            self.problem(f"{path}.id", "expected text")
-        element = raw.get("element", "component")
-        if element not in ("component", "flow"):
-            self.problem(f"{path}.element", "expected component or flow")
-            element = "component"
-        cond = None
-        if "when" in raw:
-            cond, issues = compile_condition(
-                raw["when"],
-                element,
-                self.known,
-                self.predicates,
-                file=self.file,
-                lines=self.lines,
-                path=f"{path}.when",
-            )
-            self.issues.extend(issues)
-        technique = raw.get("technique")
-        if isinstance(technique, str):
-            self.check_id(technique, f"{path}.technique", "technique")
-        elif "technique" in raw:
-            self.problem(f"{path}.technique", "expected one ATLAS technique id")
-        related = self.ids(raw.get("related"), f"{path}.related", "technique")
-        pre = self.ids(raw.get("preconditions"), f"{path}.preconditions", "precondition")
-        mitigations = self.ids(raw.get("mitigations"), f"{path}.mitigations", "mitigation")
-        controls = self.ids(raw.get("controls"), f"{path}.controls", "control")
-        guidelines = self.ids(raw.get("guidelines"), f"{path}.guidelines", "guideline")
-        if "guidelines" in raw and not guidelines:
-            self.problem(f"{path}.guidelines", "name at least one guideline (1.1 to 4.4)")
-        levels = {}
-        for key in ("likelihood", "impact"):
-            value = raw.get(key)
-            if key in raw and not (
-                isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
-            ):
-                self.problem(f"{path}.{key}", "expected a whole number from 1 to 5")
-            levels[key] = value if isinstance(value, int) else 3
-        rationale = raw.get("rationale")
-        template = string.Template("")
-        if isinstance(rationale, str):
-            template = string.Template(rationale)
-            if not template.is_valid():
-                self.problem(
-                    f"{path}.rationale", "invalid $-placeholder (write $$ for a dollar sign)"
-                )
-            else:
-                unknown = set(template.get_identifiers()) - TEMPLATE_VARS
-                if unknown:
-                    self.problem(
-                        f"{path}.rationale",
-                        f"unknown placeholder(s) {', '.join('$' + u for u in sorted(unknown))}; "
-                        f"available: {', '.join('$' + v for v in sorted(TEMPLATE_VARS))}",
-                    )
-        elif "rationale" in raw:
-            self.problem(f"{path}.rationale", "expected text")
-        also = self.also(raw.get("also"), f"{path}.also", element)
-        examples = self.examples(raw.get("examples"), f"{path}.examples")
-        if len(self.issues) > start or cond is None or not isinstance(technique, str):
+        v = check_record(raw, RULE_SPEC, self.loc, path)
+        self.rule_id(v, path, seen)
+        element = v["element"]
+        cond = self.condition(raw["when"], (*path, "when"), element) if "when" in raw else None
+        technique = v["technique"]
+        if technique is not None:
+            self.check_id(technique, (*path, "technique"), "technique")
+        self.id_lists(RULE_SPEC, v, path)
+        if "guidelines" in raw and not v["guidelines"]:
+            self.problem((*path, "guidelines"), "name at least one guideline (1.1 to 4.4)")
+        template = self.rationale(v["rationale"], (*path, "rationale"))
+        also = self.also(v["also"], (*path, "also"), element)
+        examples = self.examples(v["examples"], (*path, "examples"))
+        if len(self.issues) > start or cond is None or technique is None:
             return None
         return Rule(
-            id=str(rid),
-            title=str(raw["title"]),
-            element=element,
+            **{name: v[name] for name in _rule_fields_as_given()},
             condition=cond,
-            technique=technique,
-            related=[t for t in related if t != technique],
-            preconditions=pre,
-            mitigations=mitigations,
-            controls=controls,
-            guidelines=guidelines,
+            related=[t for t in v["related"] if t != technique],
             rationale=template,
-            likelihood=levels["likelihood"],
-            impact=levels["impact"],
             also=also,
             examples=examples,
-            description=str(raw.get("description", "")),
-            file=self.file,
-            line=self.lines.get(path),
+            file=self.loc.file,
+            line=self.loc.lines.get(path),
             kinds=kinds_of(cond) if element == "component" else None,
+            frameworks={k: tuple(items) for k, items in sorted(v["frameworks"].items())},
         )
 
-    def also(self, raw: Any, path: str, element: str) -> list[Extra]:
-        if raw is None:
-            return []
-        if not isinstance(raw, list):
-            self.problem(path, "expected a list of {when, techniques, mitigations, controls}")
-            return []
+    def also(self, raw: list[Any], path: LinePath, element: str) -> list[Extra]:
         out = []
         for i, item in enumerate(raw):
-            sub = f"{path}[{i}]"
+            sub = (*path, i)
             if not isinstance(item, dict) or "when" not in item:
                 self.problem(sub, "expected {when: CONDITION, techniques: [...], ...}")
                 continue
-            for key in item:
-                if key not in ALSO_KEYS:
-                    self.problem(
-                        f"{sub}.{key}", f"unknown key {key!r} (allowed: {', '.join(ALSO_KEYS)})"
-                    )
-            cond, issues = compile_condition(
-                item["when"],
-                element,
-                self.known,
-                self.predicates,
-                file=self.file,
-                lines=self.lines,
-                path=f"{sub}.when",
+            v = check_record(item, ALSO_SPEC, self.loc, sub)
+            cond = self.condition(item["when"], (*sub, "when"), element)
+            self.id_lists(ALSO_SPEC, v, sub)
+            out.append(
+                Extra(
+                    condition=cond if cond is not None else All([]),
+                    techniques=v["techniques"],
+                    mitigations=v["mitigations"],
+                    controls=v["controls"],
+                    preconditions=v["preconditions"],
+                    guidelines=v["guidelines"],
+                    likelihood=v["likelihood"],
+                    impact=v["impact"],
+                )
             )
-            self.issues.extend(issues)
-            extra = Extra(
-                condition=cond if cond is not None else All([]),
-                techniques=self.ids(item.get("techniques"), f"{sub}.techniques", "technique"),
-                mitigations=self.ids(item.get("mitigations"), f"{sub}.mitigations", "mitigation"),
-                controls=self.ids(item.get("controls"), f"{sub}.controls", "control"),
-                preconditions=self.ids(
-                    item.get("preconditions"), f"{sub}.preconditions", "precondition"
-                ),
-                guidelines=self.ids(item.get("guidelines"), f"{sub}.guidelines", "guideline"),
-            )
-            for key in ("likelihood", "impact"):
-                if key in item:
-                    value = item[key]
-                    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
-                        setattr(extra, key, value)
-                    else:
-                        self.problem(f"{sub}.{key}", "expected a whole number from 1 to 5")
-            out.append(extra)
         return out
 
-    def examples(self, raw: Any, path: str) -> list[Example]:
-        if raw is None:
-            return []
-        if not isinstance(raw, list):
-            self.problem(path, "expected a list of examples")
-            return []
+    def examples(self, raw: list[Any], path: LinePath) -> list[Example]:
         out = []
         for i, item in enumerate(raw):
-            sub = f"{path}[{i}]"
+            sub = (*path, i)
             if not isinstance(item, dict):
                 self.problem(sub, "expected {name, expect: fire|no_fire, element, model}")
                 continue
-            for key in item:
-                if key not in EXAMPLE_KEYS:
-                    self.problem(
-                        f"{sub}.{key}", f"unknown key {key!r} (allowed: {', '.join(EXAMPLE_KEYS)})"
-                    )
-            if item.get("expect") not in ("fire", "no_fire"):
-                self.problem(f"{sub}.expect", "expected fire or no_fire")
-                continue
-            if not isinstance(item.get("element"), str) or not isinstance(item.get("model"), dict):
-                self.problem(
-                    sub, "an example needs element: ID and model: {zones, components, flows}"
-                )
+            start = len(self.issues)
+            v = check_record(item, EXAMPLE_SPEC, self.loc, sub)
+            if len(self.issues) > start:
                 continue
             out.append(
                 Example(
-                    name=str(item.get("name", f"example {i + 1}")),
-                    expect=item["expect"],
-                    element=item["element"],
-                    model=item["model"],
-                    line=self.lines.get(sub),
+                    name=str(v["name"] or f"example {i + 1}"),
+                    expect=v["expect"],
+                    element=v["element"],
+                    model=v["model"],
+                    line=self.loc.lines.get(sub),
                 )
             )
         return out
@@ -684,6 +668,23 @@ class _Checker:
 
 def bundled_rules_dir() -> Path:
     return catalog_path("rules")
+
+
+def _signature(files: list[Path], control_files: Iterable[str | Path], catalog: Any) -> Any:
+    """What a checked rule set depends on: the files (paths, times, sizes) and the catalog."""
+    return (
+        tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files),
+        tuple(
+            (str(f), f.stat().st_mtime_ns)
+            for f in [
+                catalog_path("controls.yaml"),
+                catalog_path("control-effects.yaml"),
+                *map(Path, control_files),
+            ]
+        ),
+        getattr(catalog, "sha256", None) or id(catalog),
+        catalog.atlas_version,
+    )
 
 
 def load_rules(
@@ -722,19 +723,7 @@ def load_rules(
     for f in files:  # a folder named twice (or the bundled one named again) loads once
         unique.setdefault(f.resolve(), f)
     files = list(unique.values())
-    signature = (
-        tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files),
-        tuple(
-            (str(f), f.stat().st_mtime_ns)
-            for f in [
-                catalog_path("controls.yaml"),
-                catalog_path("control-effects.yaml"),
-                *map(Path, control_files),
-            ]
-        ),
-        getattr(catalog, "sha256", None) or id(catalog),
-        catalog.atlas_version,
-    )
+    signature = _signature(files, control_files, catalog)
     cached = _CACHE.get(signature)
     if cached is not None:
         return cached
@@ -743,19 +732,19 @@ def load_rules(
     seen: dict[str, str] = {}
     digest = hashlib.sha256()
     for file in files:
-        data, lines = _read_yaml(file)
+        data, loc = _read_yaml(file)
         digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
-        checker.file, checker.lines = str(file), lines
+        checker.start(str(file), loc)
         if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-            checker.problem("rules", "expected a list under 'rules:'")
+            checker.problem(("rules",), "expected a list under 'rules:'")
             continue
         for key in data:
             if key not in ("rules", "description"):
                 checker.problem(
-                    str(key), f"unknown top-level key {key!r} (allowed: rules, description)"
+                    (str(key),), f"unknown top-level key {key!r} (allowed: rules, description)"
                 )
         for i, raw in enumerate(data["rules"]):
-            rule = checker.rule(raw, f"rules[{i}]", seen)
+            rule = checker.rule(raw, ("rules", i), seen)
             if rule is not None:
                 rules.append(rule)
     if checker.issues:
