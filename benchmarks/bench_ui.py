@@ -1,7 +1,7 @@
 """Benchmark of the workbench UI on a large project: 200 components, about 2,000 findings.
 
-Prints each figure beside its target (no assertions): every action handled
-within 150 ms, the first build within 1.5 s.
+Prints each median beside its limit with PASS or FAIL (no assertions): every
+action handled within 150 ms, the first build within 1.5 s.
 
 * building the workbench in a fresh Python process (imports included), and a
   warm build (a new Session and Workbench in a process that has built one);
@@ -9,7 +9,8 @@ within 150 ms, the first build within 1.5 s.
   register row, a risk matrix cell, filtering by band, changing a score (the
   scoring form's Apply) and recording a decision (the decision form's Record),
   each timed from the widget event until every view is redrawn;
-* the graph drawn at a new width (the browser reports its area's width).
+* the graph drawn at a new width (the browser reports its area's width);
+* a model edit (the component form's Save: the project is analysed again).
 
 The rule library finds far fewer than 2,000 findings on a 200-component model,
 so the benchmark adds manual findings (spread over the components) up to the
@@ -108,12 +109,21 @@ ACTION_TARGET_MS = 150
 BUILD_TARGET_S = 1.5
 
 
+RESULTS: list[tuple[str, bool]] = []
+
+
+def verdict(name: str, value: float, limit: float) -> str:
+    """PASS or FAIL (the median against its limit), remembered for the summary."""
+    ok = value <= limit
+    RESULTS.append((name, ok))
+    return "PASS" if ok else "FAIL"
+
+
 def report(name: str, times: list[float], target: float = ACTION_TARGET_MS) -> None:
     median = statistics.median(times)
-    flag = "ok" if median <= target else "OVER"
     print(
-        f"  {name:<30} median {median:7.1f} ms   min {min(times):7.1f}   max {max(times):7.1f}"
-        f"   target {target:.0f} ms ({flag})"
+        f"  {name:<30} median {median:7.1f} ms   limit {target:.0f} ms  "
+        f"{verdict(name, median, target)}   (min {min(times):.1f}, max {max(times):.1f})"
     )
 
 
@@ -136,11 +146,11 @@ def main() -> None:
         )
 
         imports, widget, build, rows = cold_build(folder)
-        flag = "ok" if build <= BUILD_TARGET_S else "OVER"
         print(
             f"first build (session + analysis + workbench, fresh process): {build:.2f} s   "
-            f"target {BUILD_TARGET_S} s ({flag}); before it: imports {imports:.2f} s, plotly's "
-            f"widget machinery {widget:.2f} s (once per kernel); {rows} rows"
+            f"limit {BUILD_TARGET_S} s  {verdict('first build', build, BUILD_TARGET_S)}   "
+            f"(before it: imports {imports:.2f} s, plotly's widget machinery {widget:.2f} s, "
+            f"once per kernel; {rows} rows)"
         )
 
         from plotly.callbacks import Points
@@ -155,10 +165,11 @@ def main() -> None:
             t = time.perf_counter()
             wb = Workbench(Session.open(folder, actor="bench", clock=_clock))
             builds.append(time.perf_counter() - t)
-        flag = "ok" if statistics.median(builds) <= BUILD_TARGET_S else "OVER"
+        warm = statistics.median(builds)
         print(
-            f"warm build (new Session + Workbench): median {statistics.median(builds):.2f} s, "
-            f"min {min(builds):.2f} s   target {BUILD_TARGET_S} s ({flag})"
+            f"warm build (new Session + Workbench): median {warm:.2f} s   limit "
+            f"{BUILD_TARGET_S} s  {verdict('warm build', warm, BUILD_TARGET_S)}   "
+            f"(min {min(builds):.2f} s)"
         )
 
         s = wb.session
@@ -231,6 +242,7 @@ def main() -> None:
 
         s.project.save = timing("save", s.project.save)
         s.project.state = timing("analysis", s.project.state)  # analysis and rows
+        s.project._changed = timing("analysis", s.project._changed)  # rows patched after a change
         parts: dict[str, list[float]] = {"save": [], "analysis": [], "redraw": []}
 
         def split(total_ms: float) -> None:
@@ -269,10 +281,24 @@ def main() -> None:
             ("redraw", "workbench redraw (every view)"),
         ):
             print(f"    {label:<46} {statistics.median(parts[name]):7.1f} ms")
+        # a model edit re-analyses the project (the rules run again), then redraws
+        form = wb.editor.components
+        edits = []
+        for n, cid in enumerate(targets):
+            form.pick.value = cid
+            form.description.value = f"edited by the benchmark ({n})"
+            edits.append(timed(form.submit_save))
+            assert "wb-ok" in form.message.value, form.message.value
+        report("edit a component (Edit model)", edits)
         wb.tabs.selected_index = 3
         report("draw the coverage tab", [timed(wb.coverage.refresh) for _ in range(3)])
         report("draw the ATLAS matrix tab", [timed(wb.atlas.refresh) for _ in range(3)])
         report("draw the risk matrix tab", [timed(wb.risk_matrix.refresh) for _ in range(3)])
+        failed = [name for name, ok in RESULTS if not ok]
+        print(
+            f"summary: {len(RESULTS) - len(failed)} of {len(RESULTS)} within their limits"
+            + (f"; FAIL: {', '.join(failed)}" if failed else "")
+        )
 
 
 if __name__ == "__main__":

@@ -279,6 +279,15 @@ def report_settings_from(
     return settings
 
 
+def _as_now(f: Finding, row: dict[str, Any]) -> Finding:
+    """The finding with the scores its register row shows (overrides applied)."""
+    now = copy.copy(f)  # shallow: dataclasses.replace costs several times more
+    now.likelihood, now.impact = row["likelihood"], row["impact"]
+    now.score, now.band = row["score"], row["band"]
+    now.likelihood_reason, now.impact_reason = row["likelihood_reason"], row["impact_reason"]
+    return now
+
+
 @dataclass
 class ProjectState:
     """One analysis of the project with the analyst's work applied.
@@ -298,14 +307,7 @@ class ProjectState:
 
     @cached_property
     def findings(self) -> list[Finding]:
-        out = []
-        for f, row in zip(self.analysed, self.rows, strict=True):
-            now = copy.copy(f)  # shallow: dataclasses.replace costs several times more
-            now.likelihood, now.impact = row["likelihood"], row["impact"]
-            now.score, now.band = row["score"], row["band"]
-            now.likelihood_reason, now.impact_reason = row["likelihood_reason"], row["impact_reason"]
-            out.append(now)
-        return out
+        return [_as_now(f, row) for f, row in zip(self.analysed, self.rows, strict=True)]
 
     def finding(self, finding_id: str) -> Finding:
         for f in self.findings:
@@ -731,8 +733,45 @@ class Project:
 
         return ThreatRegister(self.state(as_of=as_of).rows, system=self.model.id)
 
-    def _changed(self) -> None:
-        self._state = None
+    def _changed(self, *finding_ids: str) -> None:
+        """Forget the derived state after a change.
+
+        With *finding_ids* (a score, mitigation, note or decision on those
+        findings), the analysis and every other row stay: only the rows of those
+        findings, and of any whose current decision the change superseded, are
+        built again.
+        """
+        state, self._state = self._state, None
+        if finding_ids and state is not None:
+            self._state = self._patched(state, set(finding_ids))
+
+    def _patched(self, state: ProjectState, ids: set[str]) -> ProjectState | None:
+        from workbench.risk.decisions import current_decisions, finding_status
+
+        index = {r["id"]: i for i, r in enumerate(state.rows)}
+        current = current_decisions(self.log.decisions())
+        before = state.current
+        ids |= {
+            fid
+            for fid in set(current) | set(before)
+            if getattr(current.get(fid), "id", None) != getattr(before.get(fid), "id", None)
+        }
+        if any(fid not in index for fid in ids):
+            return None  # a decision on a finding no longer there: build everything
+        rows = list(state.rows)
+        for fid in ids:
+            f = state.analysed[index[fid]]
+            status = finding_status(fid, current, as_of=state.as_of)
+            f.status = self._status(fid, current.get(fid), state.as_of, status)
+            rows[index[fid]] = self._row(f, current.get(fid), f.status)
+        patched = ProjectState(state.result, state.analysed, rows, current, state.orphaned,
+                               state.as_of)
+        if "findings" in state.__dict__:  # the findings as they stand: only those rows change
+            findings = list(state.findings)
+            for fid in ids:
+                findings[index[fid]] = _as_now(state.analysed[index[fid]], rows[index[fid]])
+            patched.__dict__["findings"] = findings
+        return patched
 
     def _known_finding(self, finding_id: str) -> Finding:
         """The finding as analysed (prefilled scores); refuses an unknown id."""
@@ -788,14 +827,14 @@ class Project:
             entry["impact"] = impact
         entry.update(reason=str(reason).strip(), by=who, at=self.clock().isoformat())
         self.assessment.overrides[finding_id] = entry
-        self._changed()
+        self._changed(finding_id)
         self.save()
         return entry
 
     def clear_override(self, finding_id: str, *, by: str | None = None) -> None:
         self.actor(by)
         self.assessment.overrides.pop(finding_id, None)
-        self._changed()
+        self._changed(finding_id)
         self.save()
 
     def choose_mitigation(
@@ -832,7 +871,7 @@ class Project:
         self.assessment.mitigations[finding_id] = [
             c for c in items if c.id != mitigation_id
         ] + [chosen]
-        self._changed()
+        self._changed(finding_id)
         self.save()
         return chosen
 
@@ -936,7 +975,7 @@ class Project:
             self.assessment.mitigations[fid] = [c for c in items if c.id != mitigation_id] + [kept]
             changed = True
         if changed:
-            self._changed()
+            self._changed(*ids)
             self.save()
         return [i for i in self.mitigation_plan() if i.mitigation == mitigation_id]
 
@@ -958,13 +997,13 @@ class Project:
             c for c in self.assessment.mitigations.get(finding_id, []) if c.id != mitigation_id
         ]
         self.assessment.mitigations[finding_id] = items
-        self._changed()
+        self._changed(finding_id)
         self.save()
 
     def set_note(self, finding_id: str, text: str, *, by: str | None = None) -> None:
         self.actor(by)
         self.assessment.notes[finding_id] = text
-        self._changed()
+        self._changed(finding_id)
         self.save()
 
     def decide(
@@ -1053,7 +1092,7 @@ class Project:
             design_change=design_change,
             confirmed_by=confirmed_by,
         )
-        self._changed()
+        self._changed(*ids)
         self.save()
         return decision
 

@@ -19,9 +19,15 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.errors import DecisionError, WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.catalog.atlas import Catalog
+    from workbench.model.system import SystemModel
+    from workbench.project import Project, ProjectState
+    from workbench.risk.matrix import RiskMatrix
 
 __all__ = ["PAGE_SIZE", "ActionResult", "Session"]
 
@@ -50,20 +56,29 @@ class ActionResult:
     value: Any = None
 
 
-def _errors_of(exc: Exception) -> dict[str, str]:
-    """Field -> message from an error's issues (the field is the last part of the path)."""
-    out: dict[str, str] = {}
-    for issue in exc.issues if isinstance(exc, WorkbenchError) else ():
+def refusal(exc: WorkbenchError) -> tuple[str, dict[str, str]]:
+    """The message and the errors per form field of a refused action.
+
+    The one place that turns an error into what a form shows: every error
+    lists its ``issues``, and an issue's path ends with the field it is about.
+    A :class:`~workbench.errors.DecisionError` (the decision, score or
+    mitigation form) says "please correct the fields marked"; any other error
+    says its first line.
+    """
+    fields: dict[str, str] = {}
+    for issue in exc.issues:
         key = re.sub(r"\[\d+\]$", "", issue.path.rsplit(".", 1)[-1]) or "model"
-        out[key] = f"{out[key]}; {issue.message}" if key in out else issue.message
-    return out
+        fields[key] = f"{fields[key]}; {issue.message}" if key in fields else issue.message
+    if fields and isinstance(exc, DecisionError):
+        return "please correct the fields marked", fields
+    return str(exc).split("\n")[0], fields
 
 
-def _remembered_actor(project: Any) -> str | None:
+def _remembered_actor(project: Project) -> str | None:
     """The environment's actor (one per JupyterHub user), else the one remembered in project.yaml."""
     import os
 
-    for who in (os.environ.get(ACTOR_ENV), getattr(project, "settings", {}).get("actor")):
+    for who in (os.environ.get(ACTOR_ENV), project.settings.get("actor")):
         if who and str(who).strip():
             return str(who).strip()
     return None
@@ -72,7 +87,7 @@ def _remembered_actor(project: Any) -> str | None:
 class Session:
     """State and actions of one analyst's workbench on one project."""
 
-    def __init__(self, project: Any, *, actor: str | None = None) -> None:
+    def __init__(self, project: Project, *, actor: str | None = None) -> None:
         self.project = project
         self.actor = actor or _remembered_actor(project)
         self.selected_component: str | None = None
@@ -89,6 +104,10 @@ class Session:
         self._listeners: list[Callable[[str], None]] = []
         self._layout: Any = None
         self._layout_key: Any = None
+        #: During a "findings" notification: the findings whose scores, mitigations or
+        #: decisions the action changed, when that is all it changed (the model and the set
+        #: of findings are as before); None when findings may have come or gone.
+        self.changed_findings: frozenset[str] | None = None
 
     # -- construction ----------------------------------------------------------------
     @classmethod
@@ -127,38 +146,46 @@ class Session:
     def _by(self) -> str | None:
         return self.actor or None
 
-    def _run(self, what: str, action: Callable[[], Any], ok_message: str) -> ActionResult:
+    def _run(
+        self,
+        what: str,
+        action: Callable[[], Any],
+        ok_message: str,
+        findings: Iterable[str] | None = None,
+    ) -> ActionResult:
+        """Run a project action; on success tell the listeners *what* changed (and which
+        *findings*, when the change is confined to them)."""
         try:
             value = action()
         except WorkbenchError as exc:
-            errors = _errors_of(exc)
-            if errors and isinstance(exc, DecisionError):
-                message = "please correct the fields marked"
-            else:
-                message = str(exc).split("\n")[0]
+            message, errors = refusal(exc)
             self.last_message = message
             return ActionResult(False, message, errors)
         except (ValueError, KeyError) as exc:
             self.last_message = str(exc)
             return ActionResult(False, str(exc).strip("'\""))
         self.last_message = ok_message
-        self._notify(what)
+        self.changed_findings = frozenset(findings) if findings is not None else None
+        try:
+            self._notify(what)
+        finally:
+            self.changed_findings = None
         return ActionResult(True, ok_message, value=value)
 
     # -- what the analyst sees -------------------------------------------------------------
     @property
-    def model(self) -> Any:
+    def model(self) -> SystemModel:
         return self.project.model
 
     @property
-    def matrix(self) -> Any:
+    def matrix(self) -> RiskMatrix:
         return self.project.matrix
 
     @property
-    def catalog(self) -> Any:
+    def catalog(self) -> Catalog:
         return self.project.catalog
 
-    def state(self) -> Any:
+    def state(self) -> ProjectState:
         return self.project.state()
 
     def all_rows(self) -> list[dict[str, Any]]:
@@ -287,7 +314,7 @@ class Session:
                 best[tech] = (score, band, elements)
         out = []
         for tactic in self.catalog.tactics():
-            techs = []
+            techs: list[dict[str, Any]] = []
             for t in self.catalog.techniques(tactic=tactic.id):
                 if t.id in best:
                     score, band, elements = best[t.id]
@@ -443,6 +470,7 @@ class Session:
                 finding_id, likelihood=likelihood, impact=impact, reason=reason, by=self._by()
             ),
             f"score of {finding_id} overridden",
+            [finding_id],
         )
 
     def clear_override(self, finding_id: str) -> ActionResult:
@@ -450,6 +478,7 @@ class Session:
             "findings",
             lambda: self.project.clear_override(finding_id, by=self._by()),
             f"prefilled score of {finding_id} restored",
+            [finding_id],
         )
 
     def choose_mitigation(
@@ -480,6 +509,7 @@ class Session:
                 by=self._by(),
             ),
             f"{mitigation_id} ({status}) chosen for {finding_id}",
+            [finding_id],
         )
 
     def remove_mitigation(self, finding_id: str, mitigation_id: str) -> ActionResult:
@@ -487,6 +517,7 @@ class Session:
             "findings",
             lambda: self.project.remove_mitigation(finding_id, mitigation_id, by=self._by()),
             f"{mitigation_id} removed from {finding_id}",
+            [finding_id],
         )
 
     def record_decision(
@@ -521,6 +552,7 @@ class Session:
                 by=self._by(),
             ),
             f"decision recorded for {', '.join(ids)} and saved",
+            ids,
         )
         if result.ok and getattr(result.value, "unchanged", False):
             message = (f"unchanged: {result.value.id} already says this for "

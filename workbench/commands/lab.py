@@ -129,9 +129,14 @@ def lab_command(
 
 
 def dashboard_command(
-    notebook: Path, *, port: int, ip: str = LOOPBACK, open_browser: bool = True
+    notebook: Path, *, port: int, ip: str = LOOPBACK, open_browser: bool = True, preheat: int = 0
 ) -> list[str]:
-    """The standalone Voila command line for the participant dashboard."""
+    """The standalone Voila command line for the participant dashboard.
+
+    With *preheat*, Voila keeps that many kernels that have run the notebook
+    already, so a participant's page does not wait for a kernel to start and
+    run it (most of a first load; see benchmarks/bench_dashboard.py).
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -142,6 +147,8 @@ def dashboard_command(
         "--Voila.port_retries=0",
         "--VoilaConfiguration.show_tracebacks=False",
     ]
+    if preheat > 0:
+        cmd += ["--preheat_kernel=True", f"--pool_size={preheat}"]
     if not open_browser:
         cmd.append("--no-browser")
     return cmd
@@ -196,7 +203,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if args.score_from:
         env["WORKBENCH_SCORE_FROM"] = args.score_from
     port = args.port or 8866
-    cmd = dashboard_command(notebook, port=port, ip=args.ip, open_browser=not args.no_browser)
+    cmd = dashboard_command(
+        notebook, port=port, ip=args.ip, open_browser=not args.no_browser, preheat=args.preheat
+    )
     where = env.get(
         "WORKBENCH_PROJECT", "the facilitator notebook's project (notebooks/work/workshop)"
     )
@@ -252,6 +261,15 @@ def register(subparsers: Any) -> None:
         default=LOOPBACK,
         help="address to listen on (default 127.0.0.1; 0.0.0.0 lets participants on the "
         "network connect)",
+    )
+    p.add_argument(
+        "--preheat",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keep N kernels that have run the dashboard already, so a page skips that wait "
+        "(each holds the project as it was when it started: start the dashboard after the "
+        "project is ready)",
     )
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.set_defaults(handler=cmd_dashboard)

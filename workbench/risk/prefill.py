@@ -30,7 +30,6 @@ Prefill, never impose: an analyst's override replaces it and records who and why
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,20 +71,12 @@ class Prefiller:
         self.reached_value, self.witness = self._downstream_values()
 
     def _entry_distances(self) -> tuple[dict[str, int], dict[str, str]]:
+        """Flows from the nearest entry point (people do not relay), and which one it is."""
         ctx = self.ctx
-        dist = {e: 0 for e in ctx.entry_points}
-        nearest = {e: e for e in ctx.entry_points}
-        queue = deque(ctx.entry_points)
-        while queue:
-            node = queue.popleft()
-            if node not in ctx.relays and dist[node] > 0:
-                continue
-            for _f, nxt in ctx.out_adj[node]:
-                if nxt not in dist:
-                    dist[nxt] = dist[node] + 1
-                    nearest[nxt] = nearest[node]
-                    queue.append(nxt)
-        return dist, nearest
+        g = ctx.graph
+        found = g.search(ctx.entry_points, relays_only=True)
+        depth, origin = found.depth, found.origin
+        return g.by_id(depth, depth, as_ids=False), g.by_id(origin, depth, as_ids=True)
 
     def _downstream_values(self) -> tuple[dict[str, int], dict[str, str]]:
         """Highest value reachable from each node (itself included), with a witness.
@@ -98,14 +89,9 @@ class Prefiller:
         value = {cid: _value(c) for cid, c in ctx.components.items()}
 
         def backward(sources: list[str]) -> dict[str, str]:
-            witness = {s: s for s in sources}
-            queue = deque(sources)
-            while queue:
-                node = queue.popleft()
-                for _f, prev in ctx.in_adj[node]:
-                    if prev not in witness:
-                        witness[prev] = witness[node]
-                        queue.append(prev)
+            g = ctx.graph
+            found = g.search(sources, forward=False)
+            witness: dict[str, str] = g.by_id(found.origin, found.origin, as_ids=True)
             return witness
 
         top = backward([c for c in ctx.components if value[c] == 2])

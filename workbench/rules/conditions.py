@@ -59,8 +59,7 @@ Conditions on a propagation:
 from __future__ import annotations
 
 import difflib
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +76,9 @@ __all__ = [
     "Condition",
     "compile_condition",
 ]
+
+#: A set of component or flow ids: anything that answers ``in`` (a set, a dict's keys).
+Ids = Collection[str]
 
 ORDERED_VALUES: dict[str, tuple[str, ...]] = {
     "sensitivity": SENSITIVITY,
@@ -136,6 +138,23 @@ class Condition:
         """A hashable description of the condition: equal conditions share cached sets."""
         return id(self)
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        """Whether :meth:`evaluate` gives a match, without building it (cheaper)."""
+        return self.evaluate(ctx, element) is not None
+
+    def among(self, ctx: Context) -> Ids | None:
+        """A set of element ids that holds every one this condition can hold for, read from
+        what the analysis computes once anyway (None: no such set). Not cached: use
+        :func:`candidate_ids`."""
+        return None
+
+    def cache_key(self) -> Any:
+        """:meth:`key`, computed once (conditions do not change once compiled)."""
+        found = self.__dict__.get("_cache_key")
+        if found is None:
+            found = self.__dict__["_cache_key"] = self.key()
+        return found
+
 
 @dataclass(eq=False)
 class All(Condition):
@@ -158,6 +177,22 @@ class All(Condition):
         for m in found:
             result.merge(m)
         return result
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        for part in self.parts:  # noqa: SIM110 (a loop: cheaper than all() of a generator)
+            if not part.holds(ctx, element):
+                return False
+        return True
+
+    def among(self, ctx: Context) -> Ids | None:
+        found = [s for s in (candidate_ids(ctx, p) for p in self.parts) if s is not None]
+        if not found:
+            return None
+        found.sort(key=len)
+        if len(found) == 1:
+            return found[0]
+        rest = found[1:]
+        return {i for i in found[0] if all(i in other for other in rest)}
 
     def first_failure(self, ctx: Context, element: Any) -> Condition | None:
         for part in self.parts:
@@ -188,6 +223,21 @@ class AnyOf(Condition):
                 assumed = m
         return assumed
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        for part in self.parts:  # noqa: SIM110 (a loop: cheaper than any() of a generator)
+            if part.holds(ctx, element):
+                return True
+        return False
+
+    def among(self, ctx: Context) -> Ids | None:
+        out: set[str] = set()
+        for part in self.parts:
+            found = candidate_ids(ctx, part)
+            if found is None:
+                return None
+            out.update(found)
+        return out
+
     def describe(self) -> str:
         return "any of: " + "; ".join(p.describe() for p in self.parts)
 
@@ -200,10 +250,10 @@ class Not(Condition):
         return ("not", self.part.key())
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
-        m = self.part.evaluate(ctx, element)
-        if m is None:
-            return EMPTY
-        return None
+        return None if self.part.holds(ctx, element) else EMPTY
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        return not self.part.holds(ctx, element)
 
     def describe(self) -> str:
         return f"not ({self.part.describe()})"
@@ -218,6 +268,9 @@ class Kind(Condition):
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         return EMPTY if element.kind in self.kinds else None
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        return element.kind in self.kinds
 
     def describe(self) -> str:
         return "kind is " + " or ".join(sorted(self.kinds))
@@ -262,6 +315,14 @@ class Attr(Condition):
         if test == "at_least":
             return order.index(actual) >= order.index(value)
         return order.index(actual) <= order.index(value)  # at_most
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        if not self.on_flow and not ctx.has_attribute(element.kind, self.name):
+            return False
+        actual = element.get(self.name)
+        if actual is None or actual == []:
+            return self.test == "absent" or (self.test != "present" and self.unstated == "matches")
+        return self.test != "absent" and self._holds(actual)
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         if not self.on_flow and not ctx.has_attribute(element.kind, self.name):
@@ -319,6 +380,12 @@ class ZoneTrust(Condition):
             return None
         return Match(evidence=[f"zone {element.zone} has trust {trust}"])
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        trust = ctx.trust[element.id]
+        return (self.at_most is None or trust <= self.at_most) and (
+            self.at_least is None or trust >= self.at_least
+        )
+
     def describe(self) -> str:
         parts = []
         if self.at_most is not None:
@@ -338,9 +405,9 @@ class Reachable(Condition):
         return ("reachable", kinds, self.expected)
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
-        reached = ctx.reachable_from_entries(element.id, self.entry_kinds)
-        if reached != self.expected:
+        if not self.holds(ctx, element):
             return None
+        reached = self.expected
         if not reached:
             return Match(evidence=["not reachable from any entry point"])
         path = ctx.path_from_entry(element.id, self.entry_kinds)
@@ -356,6 +423,12 @@ class Reachable(Condition):
             path=path,
             vars={"entry": ctx.name(entry), "path": ctx.path_text(path)},
         )
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        return ctx.reachable_from_entries(element.id, self.entry_kinds) == self.expected
+
+    def among(self, ctx: Context) -> Ids | None:
+        return ctx.reach(self.entry_kinds)[0].keys() if self.expected else None
 
     def describe(self) -> str:
         who = (
@@ -381,6 +454,15 @@ class Flag(Condition):
         label = self.which.replace("_", " ")
         return Match(evidence=[f"{'is' if is_it else 'is not'} a {label}"])
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        is_it = element.id in (ctx.entry_set if self.which == "entry_point" else ctx.crown_jewels)
+        return is_it == self.expected
+
+    def among(self, ctx: Context) -> Ids | None:
+        if not self.expected:
+            return None
+        return ctx.entry_set if self.which == "entry_point" else ctx.crown_jewels
+
     def describe(self) -> str:
         return f"{'is' if self.expected else 'is not'} a {self.which.replace('_', ' ')}"
 
@@ -396,24 +478,55 @@ def kinds_of(cond: Condition) -> frozenset[str] | None:
             for k in kinds[1:]:
                 out = out & k
             return out
+    if isinstance(cond, AnyOf):
+        union: frozenset[str] = frozenset()
+        for part in cond.parts:
+            found = kinds_of(part)
+            if found is None:
+                return None
+            union = union | found
+        return union
     return None
 
 
-def _component_matches(ctx: Context, cond: Condition) -> dict[str, Match]:
-    """Evaluate a nested component condition on every component, once per analysis."""
+def candidate_ids(ctx: Context, cond: Condition) -> Ids | None:
+    """:meth:`Condition.among`, once per analysis for all the rules that share *cond*."""
+    key = ("among", cond.cache_key())
+    if key in ctx._sets:
+        found: Ids | None = ctx._sets[key]
+        return found
+    found = ctx._sets[key] = cond.among(ctx)
+    return found
 
-    def compute() -> dict[str, Match]:
-        found = {}
+
+def _matching(ctx: Context, cond: Condition) -> list[str]:
+    """The components a nested component condition holds for, in model order; once per
+    analysis for all the rules that share the condition."""
+
+    def compute() -> list[str]:
         kinds = kinds_of(cond)
         candidates = ctx.components.values() if kinds is None else ctx.of_kinds(kinds)
-        for comp in candidates:
-            m = cond.evaluate(ctx, comp)
-            if m is not None:
-                found[comp.id] = m
-        return found
+        return [comp.id for comp in candidates if _holds_on(ctx, cond, comp.id)]
 
-    result: dict[str, Match] = ctx.cached(("matches", cond.key()), compute)
+    result: list[str] = ctx.cached(("matching", cond.cache_key()), compute)
     return result
+
+
+def _holds_on(ctx: Context, cond: Condition, cid: str) -> bool:
+    """Whether a nested component condition holds for one component, decided once."""
+    memo: dict[str, bool] = ctx.cached(("holds on", cond.cache_key()), dict)
+    found = memo.get(cid)
+    if found is None:
+        found = memo[cid] = cond.holds(ctx, ctx.components[cid])
+    return found
+
+
+def _component_match(ctx: Context, cond: Condition, cid: str) -> Match | None:
+    """The match of a nested component condition on one component, built once."""
+    memo: dict[str, Match | None] = ctx.cached(("match of", cond.cache_key()), dict)
+    if cid not in memo:
+        memo[cid] = cond.evaluate(ctx, ctx.components[cid])
+    return memo[cid]
 
 
 @dataclass(eq=False)
@@ -422,64 +535,57 @@ class Related(Condition):
     where: Condition
     data: frozenset[str] | None = None
 
-    def _related_set(self, ctx: Context) -> dict[str, str]:
-        """Components that stand in the relation, each with one witness."""
-
-        def compute() -> dict[str, str]:
-            targets = _component_matches(ctx, self.where)
-            out: dict[str, str] = {}
-            adj = ctx.in_adj if self.relation == "sends_to" else ctx.out_adj
-            for t in sorted(targets, key=ctx.order.__getitem__):
-                for fid, other in adj[t]:
-                    if self.data is not None and not (set(ctx.flows[fid].data) & self.data):
-                        continue
-                    out.setdefault(other, t)
-            return out
-
+    def _witness(self, ctx: Context, cid: str) -> str | None:
+        """The component matching ``where`` that *cid* stands in the relation to (the first
+        in model order), or None."""
         if self.relation in ("upstream_of", "downstream_of"):
-            return self._closure_witness(ctx)
-        result: dict[str, str] = ctx.cached(("related", self.key()), compute)
-        return result
+            return self._closure_witness(ctx).get(cid)
+        memo: dict[str, str | None] = ctx.cached(("related", self.cache_key()), dict)
+        if cid in memo:
+            return memo[cid]
+        # sends_to: a flow from cid to the witness; receives_from: from the witness to cid
+        edges = ctx.out_adj[cid] if self.relation == "sends_to" else ctx.in_adj[cid]
+        order = ctx.order
+        best: str | None = None
+        for fid, other in edges:
+            if best is not None and order[other] >= order[best]:
+                continue
+            if self.data is not None and self.data.isdisjoint(ctx.flows[fid].data):
+                continue
+            if _holds_on(ctx, self.where, other):
+                best = other
+        memo[cid] = best
+        return best
 
     def _closure_witness(self, ctx: Context) -> dict[str, str]:
         def compute() -> dict[str, str]:
-            targets = _component_matches(ctx, self.where)
+            # multi-source search from the matching components (model order), remembering
+            # which of them each node was first reached from; with data: only along the
+            # flows that carry those data kinds
+            targets = _matching(ctx, self.where)
+            g = ctx.graph
             forward = self.relation == "downstream_of"
-            adj = ctx.succ if forward else ctx.pred
-            if self.data is not None:  # follow only the flows that carry these data kinds
-                edges = ctx.out_adj if forward else ctx.in_adj
-                kinds = self.data
-                adj = {
-                    cid: list(dict.fromkeys(
-                        o for fid, o in pairs if set(ctx.flows[fid].data) & kinds
-                    ))
-                    for cid, pairs in edges.items()
-                }
-            # multi-source BFS remembering which target each node was reached from
-            witness: dict[str, str] = {}
-            queue: deque[str] = deque()
-            for t in sorted(targets, key=ctx.order.__getitem__):
-                for nxt in adj[t]:
-                    if nxt not in witness:
-                        witness[nxt] = t
-                        queue.append(nxt)
-            while queue:
-                node = queue.popleft()
-                w = witness[node]
-                for nxt in adj[node]:
-                    if nxt not in witness:
-                        witness[nxt] = w
-                        queue.append(nxt)
+            found = g.search(targets, forward=forward, data=self.data, mark_sources=False)
+            witness: dict[str, str] = g.by_id(found.origin, found.origin, as_ids=True)
             return witness
 
-        result: dict[str, str] = ctx.cached(("related", self.key()), compute)
+        result: dict[str, str] = ctx.cached(("related", self.cache_key()), compute)
         return result
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        return self._witness(ctx, element.id) is not None
+
+    def among(self, ctx: Context) -> Ids | None:
+        if self.relation in ("upstream_of", "downstream_of"):
+            return self._closure_witness(ctx).keys()
+        return None
+
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
-        witness = self._related_set(ctx).get(element.id)
+        witness = self._witness(ctx, element.id)
         if witness is None:
             return None
-        nested = _component_matches(ctx, self.where)[witness]
+        nested = _component_match(ctx, self.where, witness)
+        assert nested is not None
         words = self.relation.replace("_", " ")
         m = Match(
             evidence=[f"{words} {ctx.name(witness)} ({ctx.components[witness].kind})"],
@@ -531,6 +637,9 @@ class FlowData(Condition):
             return None
         return Match(evidence=[f"carries {', '.join(carried)}"], vars={"data": ", ".join(carried)})
 
+    def holds(self, ctx: Context, element: Any) -> bool:
+        return not self.kinds.isdisjoint(element.data)
+
     def describe(self) -> str:
         return "carries any of " + _fmt(sorted(self.kinds))
 
@@ -545,11 +654,14 @@ class Crosses(Condition):
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
         ts, tt = ctx.trust[element.source], ctx.trust[element.target]
-        value = ts < tt if self.into_higher else ts != tt
-        if value != self.expected:
+        if (ts < tt if self.into_higher else ts != tt) != self.expected:
             return None
         src, dst = ctx.components[element.source].zone, ctx.components[element.target].zone
         return Match(evidence=[f"from zone {src} (trust {ts}) to zone {dst} (trust {tt})"])
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        ts, tt = ctx.trust[element.source], ctx.trust[element.target]
+        return (ts < tt if self.into_higher else ts != tt) == self.expected
 
     def describe(self) -> str:
         what = (
@@ -581,6 +693,26 @@ class Endpoint(Condition):
         out.path = m.path
         out.vars = dict(m.vars)
         return out
+
+    def holds(self, ctx: Context, element: Any) -> bool:
+        cid = element.source if self.end == "source" else element.target
+        return self.where.holds(ctx, ctx.components[cid])
+
+    def among(self, ctx: Context) -> Ids | None:
+        """The flows into (target) or out of (source) the components ``where`` can hold for."""
+        kinds, ids = kinds_of(self.where), candidate_ids(ctx, self.where)
+        if kinds is None and ids is None:
+            return None
+        comps: Ids
+        if kinds is None:
+            assert ids is not None
+            comps = ids
+        else:
+            comps = [c.id for c in ctx.of_kinds(kinds)]
+            if ids is not None:
+                comps = [c for c in comps if c in ids]
+        adj = ctx.in_adj if self.end == "target" else ctx.out_adj
+        return {fid for cid in comps for fid, _other in adj[cid]}
 
     def describe(self) -> str:
         return f"{self.end} component where ({self.where.describe()})"
@@ -861,6 +993,12 @@ class UntrustedContent(Condition):
             return Match(evidence=[text], path=nodes, vars={"entry": start, "path": chain})
         return None
 
+    def among(self, ctx: Context) -> Ids | None:
+        if self.on_flow:
+            return None
+        states = self.states
+        return {node for node, state in ctx.taint.parent if state in states}
+
     def describe(self) -> str:
         what = {
             "direct": "an outsider's input reaches it live (direct)",
@@ -925,6 +1063,9 @@ class ConfidentialData(Condition):
                 )
                 vars_["entry"] = who.name
         return Match(evidence=evidence, path=nodes, vars=vars_)
+
+    def among(self, ctx: Context) -> Ids | None:
+        return None if self.on_flow else ctx.confidentiality.held.keys()
 
     def describe(self) -> str:
         what = "confidential or more sensitive data reaches it"

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.catalog import Catalog
     from workbench.model import SystemModel
+    from workbench.rules._graph import IndexGraph
 
 __all__ = ["EMPTY", "Context", "Match"]
 
@@ -67,19 +69,13 @@ class Context:
         for f in self.flows.values():
             self.out_adj[f.source].append((f.id, f.target))
             self.in_adj[f.target].append((f.id, f.source))
-        # neighbours without flow ids (each once), for the searches that need no flow
-        self.succ: dict[str, list[str]] = {
-            cid: list(dict.fromkeys(t for _f, t in edges)) for cid, edges in self.out_adj.items()
-        }
-        self.pred: dict[str, list[str]] = {
-            cid: list(dict.fromkeys(s for _f, s in edges)) for cid, edges in self.in_adj.items()
-        }
         self.entry_points: list[str] = [c.id for c in model.entry_points()]
         self.entry_set = set(self.entry_points)
         self.crown_jewels: set[str] = {c.id for c in model.crown_jewels()}
         self._reach: dict[Any, tuple[dict[str, str | None], dict[str, str]]] = {}
         self._sets: dict[Any, Any] = {}
         self._taint: Any = None
+        self._graph: IndexGraph | None = None
         self._confidentiality: Any = None
         self._kind_attrs: dict[str, frozenset[str]] = {}
         self.by_kind: dict[str, list[Any]] = {}
@@ -88,6 +84,25 @@ class Context:
         # People pass data on by choice, not automatically: untrusted input that
         # reaches an actor does not flow on through it (it may still be an entry point).
         self.relays = {cid for cid, c in self.components.items() if c.kind != "actor"}
+
+    @cached_property
+    def succ(self) -> dict[str, list[str]]:
+        """Each component's successors, each once, without flow ids."""
+        return {cid: list(dict.fromkeys(t for _f, t in e)) for cid, e in self.out_adj.items()}
+
+    @cached_property
+    def pred(self) -> dict[str, list[str]]:
+        """Each component's predecessors, each once, without flow ids."""
+        return {cid: list(dict.fromkeys(s for _f, s in e)) for cid, e in self.in_adj.items()}
+
+    @property
+    def graph(self) -> IndexGraph:
+        """The graph as integer arrays (:class:`~workbench.rules._graph.IndexGraph`), once."""
+        if self._graph is None:
+            from workbench.rules._graph import IndexGraph  # numpy: only when analysing
+
+            self._graph = IndexGraph(self)
+        return self._graph
 
     @property
     def taint(self) -> Any:
@@ -148,22 +163,10 @@ class Context:
         cached = self._reach.get(kinds)
         if cached is not None:
             return cached
-        sources = self.entries_of_kinds(kinds)
-        parent: dict[str, str | None] = {s: None for s in sources}
-        origin: dict[str, str] = {s: s for s in sources}
-        queue = deque(sources)
-        out_adj = self.out_adj
-        relays = self.relays
-        while queue:
-            node = queue.popleft()
-            if node not in relays and parent[node] is not None:
-                continue
-            o = origin[node]
-            for _flow, nxt in out_adj[node]:
-                if nxt not in parent:
-                    parent[nxt] = node
-                    origin[nxt] = o
-                    queue.append(nxt)
+        g = self.graph
+        found = g.search(self.entries_of_kinds(kinds), relays_only=True)
+        parent: dict[str, str | None] = g.by_id(found.parent, found.origin, as_ids=True)
+        origin: dict[str, str] = g.by_id(found.origin, found.origin, as_ids=True)
         self._reach[kinds] = (parent, origin)
         return parent, origin
 

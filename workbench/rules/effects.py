@@ -58,7 +58,9 @@ class EffectApplier:
         found = self._near.get(cid)
         if found is None:
             ctx = self.ctx
-            ids = dict.fromkeys([cid, *ctx.succ[cid], *ctx.pred[cid]])
+            ids = dict.fromkeys(
+                [cid, *(t for _f, t in ctx.out_adj[cid]), *(s for _f, s in ctx.in_adj[cid])]
+            )
             found = self._near[cid] = [ctx.components[c] for c in ids]
         return found
 

@@ -9,10 +9,12 @@ True
 from __future__ import annotations
 
 import gc
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.rules.conditions import candidate_ids
 from workbench.rules.context import Context, Match
 from workbench.rules.effects import EffectApplier, Pending
 from workbench.rules.findings import AttackPath, Finding, Removed, RuleFailure
@@ -81,6 +83,38 @@ class AnalysisResult:
         }
 
 
+Piece = str | tuple[str, str]  # literal text, or (variable name, the text if it has no value)
+
+
+def _pieces(template: string.Template) -> tuple[Piece, ...]:
+    """A template cut into literals and variables, once, for :func:`_fill`."""
+    text = template.template
+    out: list[Piece] = []
+    last = 0
+    for mo in template.pattern.finditer(text):
+        if mo.start() > last:
+            out.append(text[last : mo.start()])
+        name = mo.group("named") or mo.group("braced")
+        if name is not None:
+            out.append((name, mo.group()))
+        elif mo.group("escaped") is not None:
+            out.append(template.delimiter)
+        else:
+            out.append(mo.group())
+        last = mo.end()
+    if last < len(text):
+        out.append(text[last:])
+    return tuple(out)
+
+
+def _fill(pieces: tuple[Piece, ...], variables: dict[str, str]) -> str:
+    """What ``Template.safe_substitute(variables)`` gives, without scanning the text again."""
+    return "".join(
+        p if isinstance(p, str) else str(variables[p[0]]) if p[0] in variables else p[1]
+        for p in pieces
+    )
+
+
 def _unique(items: list[str]) -> list[str]:
     seen: set[str] = set()
     out = []
@@ -107,6 +141,9 @@ class _Builder:
         self.pending: dict[str, list[Pending]] = {}
         self.unstated: dict[str, list[tuple[str, str]]] = {}
         self._list_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], ...]] = {}
+        self._pieces: dict[str, tuple[Piece, ...]] = {}
+        #: one copy of each prefill reason (thousands of findings give the same few texts)
+        self._texts: dict[str, str] = {}
 
     def _lists(self, rule: Rule, held: tuple[int, ...]) -> tuple[list[str], ...]:
         """Techniques, tactics, mitigations, controls, preconditions and guidelines of *rule*
@@ -143,6 +180,23 @@ class _Builder:
         self._list_cache[key] = out
         return out
 
+    def _also(self, rule: Rule, element: Any, match: Match) -> tuple[list[int], int, int]:
+        """The ``also`` entries of *rule* that hold on *element* (their evidence merged into
+        *match*), and the likelihood and impact hints with theirs."""
+        hint_l, hint_i = rule.likelihood, rule.impact
+        held = []
+        for i, extra in enumerate(rule.also):
+            if not extra.condition.holds(self.ctx, element):
+                continue
+            m = extra.condition.evaluate(self.ctx, element)
+            if m is None:
+                continue
+            match.merge(m)
+            held.append(i)
+            hint_l = max(hint_l, extra.likelihood or 0)
+            hint_i = max(hint_i, extra.impact or 0)
+        return held, hint_l, hint_i
+
     def finding(self, rule: Rule, element: Any, found: Match, element_type: str) -> Finding | None:
         """The finding of *rule* on *element*, or None when a stated control removes it."""
         ctx = self.ctx
@@ -155,16 +209,7 @@ class _Builder:
         assumed = bool(found.unstated or found.assumptions)
         match = Match()  # a fresh match: conditions may return shared ones
         match.merge(found)
-        hint_l, hint_i = rule.likelihood, rule.impact
-        held = []
-        for i, extra in enumerate(rule.also):
-            m = extra.condition.evaluate(ctx, element)
-            if m is None:
-                continue
-            match.merge(m)
-            held.append(i)
-            hint_l = max(hint_l, extra.likelihood or 0)
-            hint_i = max(hint_i, extra.impact or 0)
+        held, hint_l, hint_i = self._also(rule, element, match)
         techniques, tactics, mitigations, controls, pre, guidelines = self._lists(rule, tuple(held))
         if element_type == "component":
             name, kind, zone = element.name, element.kind, element.zone
@@ -189,7 +234,10 @@ class _Builder:
             "technique_name": self.catalog.technique(rule.technique).display_name,
         }
         variables.update(match.vars)
-        text = rule.rationale.safe_substitute(variables).strip()
+        pieces = self._pieces.get(rule.id)
+        if pieces is None:
+            pieces = self._pieces[rule.id] = _pieces(rule.rationale)
+        text = _fill(pieces, variables).strip()
         reason = text
         if match.evidence:
             reason += " Matched: " + "; ".join(match.evidence) + "."
@@ -232,8 +280,10 @@ class _Builder:
             impact=impact,
             score=self.matrix.score(likelihood, impact),
             band=self.matrix.band(likelihood, impact),
-            likelihood_reason=pre_score.likelihood_reason,
-            impact_reason=pre_score.impact_reason,
+            likelihood_reason=self._texts.setdefault(
+                pre_score.likelihood_reason, pre_score.likelihood_reason
+            ),
+            impact_reason=self._texts.setdefault(pre_score.impact_reason, pre_score.impact_reason),
             path=list(match.path),
             assumed=assumed,
             controls_applied=[text for _w, _d, text in applied.adjust],
@@ -339,9 +389,18 @@ def _analyze(
     errors: list[RuleFailure] = []
     total = len(rules.rules)
     for done, rule in enumerate(rules.rules, start=1):
-        for element in _candidates(ctx, rule, by_kind):
+        cond = rule.condition
+        candidates = _candidates(ctx, rule, by_kind)
+        try:
+            among = candidate_ids(ctx, cond)  # a superset of the elements it can hold for
+        except Exception:
+            among = None  # evaluated element by element below, which reports the failure
+        if among is not None:
+            candidates = [el for el in candidates if el.id in among]
+        for element in candidates:
             try:
-                match = rule.condition.evaluate(ctx, element)
+                # most candidates fail: decide first, build the match (texts) only when it holds
+                match = cond.evaluate(ctx, element) if cond.holds(ctx, element) else None
                 if match is not None:
                     finding = builder.finding(rule, element, match, rule.element)
                     if finding is not None:

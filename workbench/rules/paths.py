@@ -38,7 +38,6 @@ path also reads as one sentence (:attr:`AttackPath.sentence`).
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -68,36 +67,87 @@ def hop_techniques() -> dict[str, str]:
     return dict(data["hop_techniques"])
 
 
-def _bfs(ctx: Context, sources: list[str]) -> dict[str, tuple[str | None, str | None]]:
-    """parent pointers: node -> (previous node, flow id)."""
-    parent: dict[str, tuple[str | None, str | None]] = {s: (None, None) for s in sources}
-    queue = deque(sources)
-    out_adj = ctx.out_adj
-    relays = ctx.relays
-    while queue:
-        node = queue.popleft()
-        if node not in relays and parent[node][0] is not None:
-            continue  # a person reached on the way does not pass data on by itself
-        for fid, nxt in out_adj[node]:
-            if nxt not in parent:
-                parent[nxt] = (node, fid)
-                queue.append(nxt)
-    return parent
+def _ranked(
+    ctx: Context,
+    entries: list[str],
+    limits: PathLimits,
+    top_score: dict[str, int],
+    detours: dict[str, tuple[str, str, str]],
+) -> tuple[list[tuple[list[str], list[str]]], int]:
+    """The ``max_paths`` highest-ranked paths and how many more there were.
 
+    The candidates are the shortest paths to the crown jewels from the nearest entry
+    point (one search from all of them), then from each of the ``max_sources`` most
+    exposed entry points: per (entry point, crown jewel) the first found, at most
+    ``max_length`` flows long, through the LLM it prompts where :func:`_through_llm`
+    says so. Each candidate's rank (the highest score on it, its entry point's
+    exposure, its length) is carried down the search tree, so only the paths kept are
+    traced.
+    """
+    import numpy as np
 
-def _trace(
-    parent: dict[str, tuple[str | None, str | None]], node: str
-) -> tuple[list[str], list[str]]:
-    nodes = [node]
-    flows: list[str] = []
-    prev, fid = parent[node]
-    while prev is not None:
-        nodes.append(prev)
-        flows.append(str(fid))
-        prev, fid = parent[prev]
-    nodes.reverse()
-    flows.reverse()
-    return nodes, flows
+    g = ctx.graph
+    ids, flow_ids = g.ids, g.flow_ids
+    jewels = g.numbers(c for c in ctx.components if c in ctx.crown_jewels)
+    node_score = np.fromiter((top_score.get(c, 0) for c in ids), np.int64, len(ids))
+    flow_score = np.fromiter((top_score.get(f, 0) for f in flow_ids), np.int64, len(flow_ids))
+    llms = {d[0] for d in detours.values()}
+    is_llm = np.fromiter((c in llms for c in ids), np.bool_, len(ids))
+    detour_at = np.fromiter((c in detours for c in ids), np.bool_, len(ids))
+    extra = {  # what a detour through the LLM adds: its score, and two flows
+        g.index[c]: max(top_score.get(llm, 0), top_score.get(f_in, 0), top_score.get(f_out, 0))
+        for c, (llm, f_in, f_out) in detours.items()
+    }
+    none = np.full(len(ids), -1, dtype=np.int64)
+    seen: set[tuple[int, int]] = set()
+    ranked: list[tuple[tuple[int, int, int, int, int], int, int]] = []
+    searches = []
+    starts = [entries, *([e] for e in entries[: limits.max_sources])]
+    for number, sources in enumerate(starts):
+        found = g.search(sources, relays_only=True)
+        searches.append(found)
+        top = found.along(
+            node_score,
+            lambda at, new, edge=found.edge: np.maximum(
+                at, np.maximum(node_score[new], flow_score[edge[new]])
+            ),
+        )
+        has_llm = found.along(is_llm, lambda at, new: at | is_llm[new])
+        first = found.along(
+            none, lambda at, new: np.where(at >= 0, at, np.where(detour_at[new], new, -1))
+        )
+        ok = jewels[(found.parent[jewels] >= 0) & (found.depth[jewels] <= limits.max_length)]
+        for j, o, d, score, llm, via in zip(
+            ok.tolist(),
+            found.origin[ok].tolist(),
+            found.depth[ok].tolist(),
+            top[ok].tolist(),
+            has_llm[ok].tolist(),
+            first[found.parent[ok]].tolist(),
+            strict=True,
+        ):
+            if (o, j) in seen:
+                continue
+            seen.add((o, j))
+            if via >= 0 and not llm:
+                d += 2
+                score = max(score, extra[via])
+            if d <= limits.max_length:
+                ranked.append(((-score, ctx.trust[ids[o]], d, o, j), number, j))
+    ranked.sort()
+    kept = []
+    for _key, number, j in ranked[: limits.max_paths]:
+        parent, edge = searches[number].parent, searches[number].edge
+        nodes, flows = [ids[j]], []
+        cur = j
+        while parent[cur] >= 0:
+            flows.append(flow_ids[int(edge[cur])])
+            cur = int(parent[cur])
+            nodes.append(ids[cur])
+        nodes.reverse()
+        flows.reverse()
+        kept.append(_through_llm(nodes, flows, detours) if detours else (nodes, flows))
+    return kept, max(0, len(ranked) - limits.max_paths)
 
 
 def find_attack_paths(
@@ -111,110 +161,22 @@ def find_attack_paths(
     if not jewels or not ctx.entry_points:
         return [], 0
     entries = sorted(ctx.entry_points, key=lambda e: (ctx.trust[e], ctx.order[e]))
-    candidates: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-
-    def collect(parent: dict[str, tuple[str | None, str | None]]) -> None:
-        for jewel in jewels:
-            if jewel not in parent or parent[jewel][0] is None:
-                continue
-            nodes, flows = _trace(parent, jewel)
-            if len(flows) > limits.max_length:
-                continue
-            candidates.setdefault((nodes[0], jewel), (nodes, flows))
-
-    collect(_bfs(ctx, entries))
-    for entry in entries[: limits.max_sources]:
-        collect(_bfs(ctx, [entry]))
-
     by_element: dict[str, list[Finding]] = {}
     for f in findings:
         by_element.setdefault(f.element, []).append(f)
     for items in by_element.values():
         items.sort(key=lambda f: (-f.score, f.id))
-
     detours = _injection_detours(ctx, by_element)
-    if detours:
-        for key, (nodes, flows) in list(candidates.items()):
-            candidates[key] = _through_llm(nodes, flows, detours)
-
     top_score = {el: items[0].score for el, items in by_element.items()}
 
     def max_score(nodes: list[str], flows: list[str]) -> int:
         return max((top_score.get(el, 0) for el in (*nodes, *flows)), default=0)
 
-    ranked = sorted(
-        (nf for nf in candidates.values() if len(nf[1]) <= limits.max_length),
-        key=lambda nf: (
-            -max_score(*nf),
-            ctx.trust[nf[0][0]],
-            len(nf[1]),
-            ctx.order[nf[0][0]],
-            ctx.order[nf[0][-1]],
-        ),
-    )
-    left_out = max(0, len(ranked) - limits.max_paths)
-    defaults = hop_techniques()
-    tactic_order = {t.id: i for i, t in enumerate(catalog.tactics())}
-
-    def _hop_tactics(technique: str) -> list[str]:
-        """The technique's tactics in matrix order, adversary-side ones only if nothing else."""
-        tactics = sorted(catalog.technique(technique).tactics, key=tactic_order.__getitem__)
-        return [t for t in tactics if t not in PRE_TACTICS] or tactics
-
-    def _progress(f: Finding, stage: int) -> tuple[int, int, str]:
-        order = [tactic_order[t] for t in _hop_tactics(f.technique)]
-        ahead = [o for o in order if o >= stage]
-        return (ahead[0] if ahead else 100 + (order[0] if order else 0), -f.score, f.id)
-
+    ranked, left_out = _ranked(ctx, entries, limits, top_score, detours)
+    chooser = _Hops(ctx, catalog, by_element)
     paths = []
-    for nodes, flows in ranked[: limits.max_paths]:
-        hops = []
-        pre: list[str] = []
-        stage = -1
-        for i, fid in enumerate(flows):
-            target = nodes[i + 1]
-            last = i == len(flows) - 1
-            if target in nodes[: i + 1]:
-                options = []  # back at a component already passed: its default move
-            else:
-                # findings on the component entered; on the flow only if it has none
-                options = by_element.get(target, []) or by_element.get(fid, [])
-            if last:
-                # at the target: the impact or exfiltration there, when there is one
-                ends = [f for f in options if set(_hop_tactics(f.technique)) & END_TACTICS]
-                options = ends or options
-            else:
-                options = [f for f in options if not set(_hop_tactics(f.technique)) <= END_TACTICS]
-            if any(f.technique.startswith(_INJECTION) for f in options):
-                # direct injection only if the outsider's words came live, else indirect
-                live = all(ctx.components[n].kind in _LIVE for n in nodes[1 : i + 1]) and (
-                    ctx.components[nodes[0]].kind == "actor"
-                )
-                wanted = "AML.T0051.000" if live else "AML.T0051.001"
-                if any(f.technique == wanted for f in options):
-                    options = [
-                        f
-                        for f in options
-                        if not f.technique.startswith(_INJECTION) or f.technique == wanted
-                    ]
-            # the finding that moves the attacker on: the one whose tactic comes next in
-            # the kill chain (the earliest tactic not before the current stage), then
-            # the highest score
-            finding = min(options, key=lambda f: _progress(f, stage), default=None)
-            technique = finding.technique if finding else defaults[ctx.components[target].kind]
-            tactics = _hop_tactics(technique)
-            later = [t for t in tactics if tactic_order[t] >= stage]
-            tactic = (later or tactics or [""])[0]
-            if tactic:
-                stage = tactic_order[tactic]
-            hops.append(
-                Hop(nodes[i], target, fid, technique, tactic, finding.id if finding else None)
-            )
-            for el in (fid, target):
-                for f in by_element.get(el, ()):
-                    for p in f.preconditions:
-                        if p not in pre:
-                            pre.append(p)
+    for nodes, flows in ranked:
+        hops, pre = chooser.hops(nodes, flows)
         score = max_score(nodes, flows)
         paths.append(
             AttackPath(
@@ -234,6 +196,89 @@ def find_attack_paths(
 
 _INJECTION = ("AML.T0051",)
 _LIVE = frozenset({"application", "agent", "inference_endpoint", "model"})
+
+
+class _Hops:
+    """Labels the hops of a path with the technique that moves the attacker on."""
+
+    def __init__(self, ctx: Context, catalog: Any, by_element: dict[str, list[Finding]]) -> None:
+        self.ctx = ctx
+        self.catalog = catalog
+        self.by_element = by_element
+        self.defaults = hop_techniques()
+        self.tactic_order = {t.id: i for i, t in enumerate(catalog.tactics())}
+
+    def tactics(self, technique: str) -> list[str]:
+        """The technique's tactics in matrix order, adversary-side ones only if nothing else."""
+        order = self.tactic_order
+        tactics = sorted(self.catalog.technique(technique).tactics, key=order.__getitem__)
+        return [t for t in tactics if t not in PRE_TACTICS] or tactics
+
+    def _progress(self, f: Finding, stage: int) -> tuple[int, int, str]:
+        order = [self.tactic_order[t] for t in self.tactics(f.technique)]
+        ahead = [o for o in order if o >= stage]
+        return (ahead[0] if ahead else 100 + (order[0] if order else 0), -f.score, f.id)
+
+    def _options(self, nodes: list[str], flows: list[str], i: int) -> list[Finding]:
+        """The findings that could label hop *i*."""
+        ctx, by_element = self.ctx, self.by_element
+        fid, target = flows[i], nodes[i + 1]
+        if target in nodes[: i + 1]:
+            options: list[Finding] = []  # back at a component already passed: its default move
+        else:
+            # findings on the component entered; on the flow only if it has none
+            options = by_element.get(target, []) or by_element.get(fid, [])
+        if i == len(flows) - 1:
+            # at the target: the impact or exfiltration there, when there is one
+            ends = [f for f in options if set(self.tactics(f.technique)) & END_TACTICS]
+            options = ends or options
+        else:
+            options = [f for f in options if not set(self.tactics(f.technique)) <= END_TACTICS]
+        if any(f.technique.startswith(_INJECTION) for f in options):
+            # direct injection only if the outsider's words came live, else indirect
+            live = all(ctx.components[n].kind in _LIVE for n in nodes[1 : i + 1]) and (
+                ctx.components[nodes[0]].kind == "actor"
+            )
+            wanted = "AML.T0051.000" if live else "AML.T0051.001"
+            if any(f.technique == wanted for f in options):
+                options = [
+                    f
+                    for f in options
+                    if not f.technique.startswith(_INJECTION) or f.technique == wanted
+                ]
+        return options
+
+    def hops(self, nodes: list[str], flows: list[str]) -> tuple[list[Hop], list[str]]:
+        """The hops of a path and the preconditions of the findings along it."""
+        hops = []
+        pre: list[str] = []
+        stage = -1
+        for i, fid in enumerate(flows):
+            target = nodes[i + 1]
+            # the finding that moves the attacker on: the one whose tactic comes next in
+            # the kill chain (the earliest tactic not before the current stage), then
+            # the highest score
+            finding = min(
+                self._options(nodes, flows, i),
+                key=lambda f: self._progress(f, stage),
+                default=None,
+            )
+            kind = self.ctx.components[target].kind
+            technique = finding.technique if finding else self.defaults[kind]
+            tactics = self.tactics(technique)
+            later = [t for t in tactics if self.tactic_order[t] >= stage]
+            tactic = (later or tactics or [""])[0]
+            if tactic:
+                stage = self.tactic_order[tactic]
+            hops.append(
+                Hop(nodes[i], target, fid, technique, tactic, finding.id if finding else None)
+            )
+            for el in (fid, target):
+                for f in self.by_element.get(el, ()):
+                    for p in f.preconditions:
+                        if p not in pre:
+                            pre.append(p)
+        return hops, pre
 
 
 def _injection_detours(

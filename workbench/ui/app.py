@@ -8,13 +8,19 @@ system graph, then tabs: Threats (the table with the open questions under it
 and the finding panel side by side), Risk matrix, ATLAS matrix, Guideline
 coverage, Attack paths, Add finding, Edit model, Export.
 
-Each widget callback calls one :class:`~workbench.session.Session` action; the
-workbench listens to ``session.on_change`` and redraws what depends on it. Tabs
-that summarise the whole register are drawn when they are shown.
+The tabs come from :data:`TABS`, one entry per view. Each widget callback calls
+one :class:`~workbench.session.Session` action; the workbench listens to
+``session.on_change`` and redraws what depends on it: a score, mitigation or
+decision (``session.changed_findings``) redraws the graph's colours, the
+register page, the finding and the header without re-analysing or rebuilding
+the filters. Tabs that summarise the whole register are drawn when they are
+shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +42,50 @@ from workbench.ui.views import (
     RiskMatrixView,
 )
 
-__all__ = ["TAB_TITLES", "Workbench", "open_workbench"]
+__all__ = ["TABS", "TAB_TITLES", "Tab", "Workbench", "open_workbench"]
 
-TAB_TITLES = (
-    "Threats",
-    "Risk matrix",
-    "ATLAS matrix",
-    "Guidelines",
-    "Attack paths",
-    "Add finding",
-    "Edit model",
-    "Export",
-)
-_LAZY = {1: "matrix", 2: "atlas", 3: "coverage", 4: "paths"}
+
+@dataclass(frozen=True)
+class Tab:
+    """One tab under the graph: its title, the Workbench attribute holding its view, how to
+    make the view, and whether it is drawn only when shown (a view of the whole register,
+    with a ``refresh()``, drawn again when shown after a change)."""
+
+    title: str
+    name: str
+    make: Callable[[Workbench], Any]
+    lazy: bool = False
+
+
+#: The tabs, in order: a new view is one more entry (its ``widget`` is the tab's content).
+TABS: list[Tab] = [
+    Tab("Threats", "threats", lambda wb: wb._threats_view()),
+    Tab(
+        "Risk matrix",
+        "risk_matrix",
+        lambda wb: RiskMatrixView(
+            wb.session, on_open=wb._show_threats, width_hint=lambda: wb.graph.probe.width
+        ),
+        lazy=True,
+    ),
+    Tab("ATLAS matrix", "atlas", lambda wb: AtlasMatrixView(wb.session), lazy=True),
+    Tab(
+        "Guidelines",
+        "coverage",
+        lambda wb: CoverageView(wb.session, on_finding=wb.open_finding),
+        lazy=True,
+    ),
+    Tab(
+        "Attack paths",
+        "paths",
+        lambda wb: AttackPathsView(wb.session, wb.say, on_finding=wb.open_finding),
+        lazy=True,
+    ),
+    Tab("Add finding", "manual", lambda wb: ManualFindingForm(wb.session, wb.say)),
+    Tab("Edit model", "editor", lambda wb: ModelEditor(wb.session, wb.say)),
+    Tab("Export", "exports", lambda wb: ExportPanel(wb.session, wb.say)),
+]
+TAB_TITLES = tuple(t.title for t in TABS)
 
 
 def open_workbench(
@@ -68,6 +105,18 @@ def open_workbench(
 class Workbench:
     """All the views over one :class:`Session`; ``view`` is the root widget."""
 
+    session: Session
+    graph: GraphView
+    # the views of the tabs (set from TABS)
+    threats: W.Box
+    risk_matrix: RiskMatrixView
+    atlas: AtlasMatrixView
+    coverage: CoverageView
+    paths: AttackPathsView
+    manual: ManualFindingForm
+    editor: ModelEditor
+    exports: ExportPanel
+
     def __init__(self, session: Session):
         self.session = session
         s = session
@@ -75,75 +124,23 @@ class Workbench:
             rows = s.page_rows()
             if rows:
                 s.selected_finding = rows[0]["id"]
-        say = self.say
-        # header
-        self.title = W.HTML()
-        self.title.add_class("wb-html")
-        self.actor = W.Text(
-            description="acting as",
-            placeholder="your name (recorded with every change)",
-            style={"description_width": "initial"},
-        )
-        self.set_actor = W.Button(description="Set", icon="user")
-        self.actor_prompt = W.HTML()
-        self.actor_prompt.add_class("wb-html")
-        self.message = W.HTML()
-        self.message.add_class("wb-html")
-        self.message.add_class("wb-message")
-        self.set_actor.on_click(lambda _b: self.submit_actor())
-        # parts
-        self.graph = GraphView(s, say)
-        self.table = ThreatTable(s, say)
+        self.graph = GraphView(s, self.say)
+        self.table = ThreatTable(s, self.say)
         self.questions = OpenQuestionsView(s, on_finding=self.open_finding)
-        self.finding = FindingPanel(s, say)
-        self.manual = ManualFindingForm(s, say)
-        self.risk_matrix = RiskMatrixView(
-            s, on_open=self._show_threats, width_hint=lambda: self.graph.probe.width
-        )
-        self.atlas = AtlasMatrixView(s)
-        self.coverage = CoverageView(s, on_finding=self.open_finding)
-        self.paths = AttackPathsView(s, say, on_finding=self.open_finding)
-        self.editor = ModelEditor(s, say)
-        self.exports = ExportPanel(s, say)
-        self._lazy: dict[str, Any] = {
-            "matrix": self.risk_matrix,
-            "atlas": self.atlas,
-            "coverage": self.coverage,
-            "paths": self.paths,
-        }
+        self.finding = FindingPanel(s, self.say)
+        header = self._header()
+        self.tab_specs = list(TABS)
+        views = {}
+        for tab in self.tab_specs:
+            views[tab.name] = view = tab.make(self)
+            setattr(self, tab.name, view)
+        self._lazy: dict[str, Any] = {t.name: views[t.name] for t in self.tab_specs if t.lazy}
         self._dirty: set[str] = set(self._lazy)
-        # side by side when there is room, stacked when not (CSS in style.py)
-        register = W.VBox([self.table.widget, self.questions.widget])
-        register.add_class("wb-table-col")
-        self.finding.widget.add_class("wb-finding-col")
-        self.threats = threats = W.Box([register, self.finding.widget])
-        threats.add_class("wb-threats")
         self.tabs = W.Tab(
-            children=[
-                threats,
-                self.risk_matrix.widget,
-                self.atlas.widget,
-                self.coverage.widget,
-                self.paths.widget,
-                self.manual.widget,
-                self.editor.widget,
-                self.exports.widget,
-            ],
-            titles=list(TAB_TITLES),
+            children=[getattr(v, "widget", v) for v in views.values()],
+            titles=[t.title for t in self.tab_specs],
         )
         self.tabs.observe(self._on_tab, names="selected_index")
-        self.actor.add_class("wb-actor")
-        self.set_actor.add_class("wb-set-actor")
-        header = W.VBox(
-            [
-                self.title,
-                W.HBox(
-                    [self.actor, self.set_actor, self.table.large_type, self.actor_prompt],
-                    layout=W.Layout(align_items="center", flex_flow="row wrap"),
-                ),
-                self.message,
-            ]
-        )
         self.view = W.VBox(
             [W.HTML(CSS), header, self.graph.widget, self.tabs], layout=W.Layout(width="100%")
         )
@@ -152,6 +149,40 @@ class Workbench:
         self._refresh_actor()
         self._apply_large_type()
         s.on_change(self._on_change)
+
+    def _header(self) -> W.VBox:
+        """The project's name and counts, who is acting, and the messages."""
+        self.title = W.HTML()
+        self.title.add_class("wb-html")
+        self.actor = W.Text(
+            description="acting as",
+            placeholder="your name (recorded with every change)",
+            style={"description_width": "initial"},
+        )
+        self.actor.add_class("wb-actor")
+        self.set_actor = W.Button(description="Set", icon="user")
+        self.set_actor.add_class("wb-set-actor")
+        self.set_actor.on_click(lambda _b: self.submit_actor())
+        self.actor_prompt = W.HTML()
+        self.actor_prompt.add_class("wb-html")
+        self.message = W.HTML()
+        self.message.add_class("wb-html")
+        self.message.add_class("wb-message")
+        bar = W.HBox(
+            [self.actor, self.set_actor, self.table.large_type, self.actor_prompt],
+            layout=W.Layout(align_items="center", flex_flow="row wrap"),
+        )
+        return W.VBox([self.title, bar, self.message])
+
+    def _threats_view(self) -> W.Box:
+        """The register with the open questions under it, and the finding panel: side by
+        side when there is room, stacked when not (CSS in style.py)."""
+        register = W.VBox([self.table.widget, self.questions.widget])
+        register.add_class("wb-table-col")
+        self.finding.widget.add_class("wb-finding-col")
+        threats = W.Box([register, self.finding.widget])
+        threats.add_class("wb-threats")
+        return threats
 
     # -- notebook display --------------------------------------------------------------------------
     def _ipython_display_(self) -> None:
@@ -252,7 +283,7 @@ class Workbench:
 
     # -- redrawing ------------------------------------------------------------------------------------
     def _on_tab(self, change: dict[str, Any]) -> None:
-        name = _LAZY.get(change["new"])
+        name = self._tab_name(change["new"])
         if name and name in self._dirty:
             self._draw(name)
 
@@ -260,10 +291,15 @@ class Workbench:
         self._lazy[name].refresh()
         self._dirty.discard(name)
 
+    def _tab_name(self, index: int | None) -> str | None:
+        if index is None or not 0 <= index < len(self.tab_specs):
+            return None
+        return self.tab_specs[index].name
+
     def _invalidate(self, *names: str) -> None:
         self._dirty.update(names)
-        shown = _LAZY.get(self.tabs.selected_index if self.tabs.selected_index is not None else -1)
-        if shown in self._dirty:
+        shown = self._tab_name(self.tabs.selected_index)
+        if shown is not None and shown in self._dirty:
             self._draw(shown)
 
     def _on_change(self, what: str) -> None:
@@ -282,6 +318,15 @@ class Workbench:
         elif what == "path":
             self.graph.refresh()
             self._invalidate("paths")
+        elif what == "findings" and self.session.changed_findings is not None:
+            # scores, mitigations or decisions of known findings: no new element or tactic,
+            # so the filters' options stay; what shows scores or counts findings redraws
+            self.graph.refresh()
+            self.table.refresh()
+            self.finding.refresh()
+            self.questions.refresh()  # its findings' bands
+            self._refresh_header()
+            self._invalidate(*self._lazy)  # every lazy view summarises the register
         elif what in ("findings", "model"):
             self.graph.refresh()
             self.table.refresh_options()
@@ -292,12 +337,12 @@ class Workbench:
                 self.editor.refresh()
                 self._refresh_actor()
             self._refresh_header()
-            self._invalidate("matrix", "atlas", "coverage", "paths")
+            self._invalidate(*self._lazy)  # every lazy view summarises the register
         elif what == "view":
             self._apply_large_type()
             self.graph.refresh()
             self.table.refresh()
-            self._invalidate("matrix")
+            self._invalidate("risk_matrix")
         elif what == "actor":
             self._refresh_actor()
 

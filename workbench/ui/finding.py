@@ -20,7 +20,9 @@ from workbench.ui.style import (
     band_badge,
     esc,
     field_error,
+    html_widget,
     link,
+    result_html,
     technique_link,
     ul,
 )
@@ -30,6 +32,7 @@ __all__ = ["TREATMENTS", "FindingPanel", "ManualFindingForm", "finding_html", "s
 TREATMENTS = ("mitigate", "accept", "transfer", "avoid", "not_applicable")
 SECTION_TITLES = ("Decision", "Scoring", "Mitigations")
 _WIDE = W.Layout(width="98%")
+_WRAP = W.Layout(flex_flow="row wrap", align_items="center")
 _STYLE: dict[str, str] = {}
 
 
@@ -39,15 +42,10 @@ def _heading(text: str, level: int = 4) -> W.HTML:
     return w
 
 
-def _html(value: str = "") -> W.HTML:
-    w = W.HTML(value)
-    w.add_class("wb-html")
-    return w
+_html = html_widget
 
 
-def _message(result: Any) -> str:
-    cls = "wb-ok" if result.ok else "wb-error"
-    return f'<span class="{cls}">{esc(result.message)}</span>'
+_message = result_html
 
 
 def _level_options(matrix: Any, which: str) -> list[tuple[str, int]]:
@@ -142,10 +140,18 @@ class FindingPanel:
         self._shown: str | None = None
         self._drafts: dict[str, dict[str, Any]] = {}
         self._updating = False
-        m = session.matrix
-        # details
         self.details = _html()
-        # scoring
+        self.details.add_class("wb-finding-details")
+        # the decision form sits right under the finding it decides; scoring and
+        # mitigations are one click away instead of a screen further down
+        sections = [self._decision_form(), self._scoring_form(), self._mitigation_form()]
+        self.sections = W.Tab(children=sections, titles=list(SECTION_TITLES))
+        self.sections.add_class("wb-sections")
+        self.widget = W.VBox([self.details, self.sections], layout=W.Layout(padding="0 0 0 8px"))
+        self.refresh()
+
+    def _scoring_form(self) -> W.VBox:
+        m = self.session.matrix
         self.likelihood = W.Dropdown(
             description="Likelihood", options=_level_options(m, "likelihood"), style=_STYLE
         )
@@ -159,27 +165,54 @@ class FindingPanel:
             layout=W.Layout(width="98%"),
             style=_STYLE,
         )
-        self.score_errors = {"likelihood": _html(), "impact": _html(), "reason": _html()}
+        self.score_errors = s = {"likelihood": _html(), "impact": _html(), "reason": _html()}
         self.apply = W.Button(description="Apply override", button_style="primary", icon="check")
         self.restore = W.Button(description="restore prefill", icon="undo")
         self.score_message = _html()
         self.scores = _html()
         self.apply.on_click(lambda _b: self.apply_override())
         self.restore.on_click(lambda _b: self.restore_prefill())
-        # mitigations
+        for w in (self.likelihood, self.impact):
+            w.add_class("wb-level")
+        return W.VBox(
+            [
+                W.HBox([self.likelihood, s["likelihood"], self.impact, s["impact"]], layout=_WRAP),
+                self.score_reasons,
+                W.HBox([self.override_reason, s["reason"]], layout=_WRAP),
+                W.HBox([self.apply, self.restore, self.score_message], layout=_WRAP),
+                self.scores,
+            ]
+        )
+
+    def _mitigation_form(self) -> W.VBox:
         self.candidates_html = _html()
         self.candidate = W.Dropdown(description="Mitigation", layout=_WIDE, style=_STYLE)
         self.mitigation_status = W.Dropdown(
             description="Status", options=list(MITIGATION_STATUSES), style=_STYLE
         )
+        self.mitigation_status.add_class("wb-level")
         self.mitigation_owner = W.Text(
             description="Owner", placeholder="who implements it", style=_STYLE
         )
         self.add_mitigation = W.Button(description="Add mitigation", icon="plus")
+        self.add_mitigation.add_class("wb-add-mitigation")
         self.add_mitigation.on_click(lambda _b: self.choose())
         self.mitigation_message = _html()
         self.chosen_box = W.VBox()
-        # decision form
+        return W.VBox(
+            [
+                self.candidates_html,
+                self.candidate,
+                W.HBox(
+                    [self.mitigation_status, self.mitigation_owner, self.add_mitigation],
+                    layout=_WRAP,
+                ),
+                self.mitigation_message,
+                self.chosen_box,
+            ]
+        )
+
+    def _decision_form(self) -> W.VBox:
         self.treatment = W.Dropdown(description="Treatment", options=list(TREATMENTS), style=_STYLE)
         self.rationale = W.Textarea(
             description="Rationale",
@@ -197,15 +230,14 @@ class FindingPanel:
             layout=W.Layout(width="98%"),
             style=_STYLE,
         )
-        self.decision_errors = {
+        self.decision_errors = e = {
             name: _html() for name in ("treatment", "rationale", "owner", "review_by", "links")
         }
         self.treatment_details = TreatmentDetails(self.treatment)
-        self.history = HistoryView(session)
+        self.history = HistoryView(self.session)
         self.record = W.Button(description="Record decision", button_style="success", icon="save")
         self.record.on_click(lambda _b: self.record_decision())
         self.decision_message = _html()
-
         for w, cls in (
             (self.treatment, "wb-treatment"),
             (self.rationale, "wb-rationale"),
@@ -213,57 +245,24 @@ class FindingPanel:
             (self.review_by, "wb-review-by"),
             (self.links, "wb-links"),
             (self.record, "wb-record"),
-            (self.add_mitigation, "wb-add-mitigation"),
             (self.decision_message, "wb-decision-message"),
-            (self.details, "wb-finding-details"),
+            (self.treatment, "wb-level"),
         ):
             w.add_class(cls)
-        e = self.decision_errors
-        s = self.score_errors
-        wrap = W.Layout(flex_flow="row wrap", align_items="center")
-        for w in (self.likelihood, self.impact, self.treatment, self.mitigation_status):
-            w.add_class("wb-level")
-        decide = W.VBox(
+        return W.VBox(
             [
-                W.HBox([self.treatment, e["treatment"], self.owner, e["owner"]], layout=wrap),
+                W.HBox([self.treatment, e["treatment"], self.owner, e["owner"]], layout=_WRAP),
                 self.rationale,
                 e["rationale"],
-                W.HBox([self.review_by, e["review_by"]], layout=wrap),
+                W.HBox([self.review_by, e["review_by"]], layout=_WRAP),
                 self.treatment_details.widget,
                 self.links,
                 e["links"],
-                W.HBox([self.record, self.decision_message], layout=wrap),
+                W.HBox([self.record, self.decision_message], layout=_WRAP),
                 _heading("Decision history"),
                 self.history.widget,
             ]
         )
-        score = W.VBox(
-            [
-                W.HBox([self.likelihood, s["likelihood"], self.impact, s["impact"]], layout=wrap),
-                self.score_reasons,
-                W.HBox([self.override_reason, s["reason"]], layout=wrap),
-                W.HBox([self.apply, self.restore, self.score_message], layout=wrap),
-                self.scores,
-            ]
-        )
-        mitigate = W.VBox(
-            [
-                self.candidates_html,
-                self.candidate,
-                W.HBox(
-                    [self.mitigation_status, self.mitigation_owner, self.add_mitigation],
-                    layout=wrap,
-                ),
-                self.mitigation_message,
-                self.chosen_box,
-            ]
-        )
-        # the decision form sits right under the finding it decides; scoring and
-        # mitigations are one click away instead of a screen further down
-        self.sections = W.Tab(children=[decide, score, mitigate], titles=list(SECTION_TITLES))
-        self.sections.add_class("wb-sections")
-        self.widget = W.VBox([self.details, self.sections], layout=W.Layout(padding="0 0 0 8px"))
-        self.refresh()
 
     # -- actions ----------------------------------------------------------------------------------
     def apply_override(self) -> Any:

@@ -16,8 +16,8 @@ then  flow labels (what each flow carries), entry point rings, crown
 ====  ===========================================================
 
 The figure is as wide as its area (a :class:`~workbench.ui.clickable.WidthProbe`
-reports it from the browser) and is zoomed with plotly's toolbar and panned by
-dragging (there is no scroll-wheel zoom); a double click fits it again. For
+reports it from the browser) and is zoomed with the scroll wheel (or plotly's
+toolbar) and panned by dragging; a double click fits it to the width again. For
 large systems a zone can be collapsed into one node, and the view filtered to
 the selected attack path or to the selected component and its neighbours.
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as W
@@ -36,7 +37,7 @@ import plotly.graph_objects as go
 
 from workbench.layout import layout_view, route, zone_node
 from workbench.ui.clickable import ClickableHTML, WidthProbe
-from workbench.ui.style import GREY, PATH_COLOUR, esc, sync_figure
+from workbench.ui.style import GREY, PATH_COLOUR, esc, replace_child, sync_figure
 
 __all__ = ["FOCUS_OPTIONS", "KIND_SYMBOLS", "GraphView", "graph_data", "label_lines"]
 
@@ -69,6 +70,7 @@ LABEL_LINE = 18  # characters per label line (two lines, then an ellipsis)
 LABEL_LINE_LARGE = 13
 NODE_SIZE = 20
 LARGE_Y = 1.3
+PAD_X, PAD_Y = 0.3, 0.45  # layout units around the drawing
 FIT_WIDTH = 1100  # pixels: the width drawn until the browser reports the real one
 MIN_WIDTH = 300
 NODE_SIZE_LARGE = 28
@@ -210,6 +212,346 @@ def _polyline(
     return pts
 
 
+@dataclass
+class _Frame:
+    """How one drawing maps the layout onto the figure (pixels per unit, sizes, fonts)."""
+
+    layout: Any
+    where: dict[str, str]
+    collapsed: frozenset[str]
+    focus: str
+    large: bool
+    width: int
+    sx: float
+    sy: float
+    x_extra: float
+    height: int
+    counts: dict[str, int]
+    risk: dict[str, tuple[str, int]]
+    entries: set[str]
+    jewels: set[str]
+    zones: dict[str, Any]
+
+    @property
+    def node_size(self) -> int:
+        return NODE_SIZE_LARGE if self.large else NODE_SIZE
+
+    @property
+    def show_labels(self) -> bool:
+        return self.sx >= LABEL_MIN_PX
+
+
+def _frame(
+    session: Any, *, large: bool, fit_width: int | None, collapsed: Any, focus: str
+) -> _Frame:
+    model = session.model
+    shut = frozenset(z for z in collapsed if any(z == x.id for x in model.zones()))
+    keep = _keep(session, focus)
+    if shut or keep is not None:
+        layout, where = layout_view(model, collapsed=shut, keep=keep)
+    else:
+        layout = session.layout()
+        where = {c: c for c in layout.positions}
+    counts: dict[str, int] = {}
+    for r in session.all_rows():
+        counts[r["element"]] = counts.get(r["element"], 0) + 1
+    width = max(MIN_WIDTH, int(fit_width or FIT_WIDTH))
+    units = layout.width + 2 * PAD_X
+    inner = width - MARGIN["l"] - MARGIN["r"]
+    sx = min(PX_X, inner / units)  # fit to the width: never wider than the area
+    sy = PX_Y * (LARGE_Y if large else 1.0)  # large type: more room between rows
+    return _Frame(
+        layout=layout,
+        where=where,
+        collapsed=shut,
+        focus=focus,
+        large=large,
+        width=width,
+        sx=sx,
+        sy=sy,
+        x_extra=(inner / sx - units) / 2,  # centre a small graph
+        height=int((layout.height + 2 * PAD_Y) * sy) + MARGIN["t"] + MARGIN["b"],
+        counts=counts,
+        risk=session.node_risk(),
+        entries={c.id for c in model.entry_points()},
+        jewels={c.id for c in model.crown_jewels()},
+        zones={z.id: z for z in model.zones()},
+    )
+
+
+def _node_entry(session: Any, fr: _Frame, node: str, comps: list[Any]) -> dict[str, Any]:
+    """Name, hover lines, symbol, size and colour of one drawn node (a component or a zone)."""
+    entries, jewels, zones = fr.entries, fr.jewels, fr.zones
+    first = comps[0]
+    if node.startswith("zone:") and node == zone_node(first.zone) and first.zone in fr.collapsed:
+        zone = zones[first.zone]
+        best = max(
+            (fr.risk[c.id] for c in comps if c.id in fr.risk), key=lambda b: b[1], default=None
+        )
+        n = sum(fr.counts.get(c.id, 0) for c in comps)
+        name = f"{zone.name} ({len(comps)})"
+        hover = [
+            f"<b>{esc(zone.name)}</b> (zone collapsed: click to open it)",
+            f"trust {zone.trust}; {len(comps)} components, {n} findings",
+        ]
+        symbol, size = "square", fr.node_size + 10
+        is_entry = any(c.id in entries for c in comps)
+        is_jewel = any(c.id in jewels for c in comps)
+        roles: list[str] = []
+    else:
+        best = fr.risk.get(first.id)
+        zone = zones.get(first.zone)
+        is_entry, is_jewel = first.id in entries, first.id in jewels
+        roles = [w for w, on in (("entry point", is_entry), ("crown jewel", is_jewel)) if on]
+        name = first.name
+        hover = [
+            f"<b>{esc(first.name)}</b>",
+            f"id: {esc(first.id)}",
+            f"kind: {esc(first.kind)}",
+            f"zone: {esc(f'{zone.name} (trust {zone.trust})' if zone else first.zone)}",
+            f"findings: {fr.counts.get(first.id, 0)}",
+        ]
+        symbol, size = KIND_SYMBOLS.get(first.kind, OTHER_SYMBOL), fr.node_size
+    hover.append(f"highest: {esc(best[0])} (score {best[1]})" if best else "highest: no finding")
+    if roles:
+        hover.append(esc(", ".join(roles)))
+    return {
+        "name": name,
+        "hover": "<br>".join(hover),
+        "colour": session.matrix.colour(best[0]) if best else GREY,
+        "symbol": symbol,
+        "size": size,
+        "entry": is_entry,
+        "jewel": is_jewel,
+    }
+
+
+def _nodes(session: Any, fr: _Frame) -> tuple[dict[str, list[Any]], dict[str, dict[str, list[Any]]]]:
+    """The node trace's columns, and the entry point and crown jewel marks."""
+    members: dict[str, list[Any]] = {}
+    for c in session.model.components():
+        node = fr.where.get(c.id)
+        if node is not None:
+            members.setdefault(node, []).append(c)
+    columns = ("ids", "textposition", "x", "y", "text", "hover", "colour", "symbol", "size")
+    nodes: dict[str, list[Any]] = {k: [] for k in columns}
+    marks: dict[str, dict[str, list[Any]]] = {
+        "entry": {"x": [], "y": []},
+        "jewel": {"x": [], "y": []},
+    }
+    chars = LABEL_LINE_LARGE if fr.large else LABEL_LINE
+    for node, comps in members.items():
+        if node not in fr.layout.positions:
+            continue
+        x, y = fr.layout.positions[node]
+        entry = _node_entry(session, fr, node, comps)
+        nodes["ids"].append(node)
+        nodes["x"].append(x)
+        nodes["y"].append(y)
+        shown = fr.show_labels or entry["entry"] or entry["jewel"]
+        label = label_lines(entry["name"], chars) if shown else ""
+        nodes["text"].append(esc(label).replace("\n", "<br>"))
+        for key in ("hover", "colour", "symbol", "size"):
+            nodes[key].append(entry[key])
+        if entry["entry"]:
+            marks["entry"]["x"].append(x)
+            marks["entry"]["y"].append(y)
+        if entry["jewel"]:
+            marks["jewel"]["x"].append(x + 9 / fr.sx)
+            marks["jewel"]["y"].append(y + 9 / fr.sy)
+    return nodes, marks
+
+
+def _geometry(
+    fr: _Frame, nodes: dict[str, list[Any]]
+) -> tuple[list[str], list[Any], dict[Any, Any]]:
+    """Label places, the boxes they take, and the routed flows (a cache shared by redraws).
+
+    The geometry changes with the drawing, not with scores: it is computed once
+    per layout, width and text, then reused by every redraw (and by a return to
+    a width drawn before, such as the file browser opened and closed again).
+    """
+    key = (
+        tuple(nodes["text"]),
+        fr.sx,
+        fr.sy,
+        fr.large,
+        tuple(sorted(fr.collapsed)),
+        fr.focus,
+        tuple(fr.where),
+    )
+    slot = (id(fr.layout), key)
+    cached = _GEOMETRY.get(slot)
+    if cached is None or cached[0] is not fr.layout:
+        textposition, boxes = _label_positions(
+            list(zip(nodes["x"], nodes["y"], strict=True)),
+            [_plain(t) for t in nodes["text"]],
+            sx=fr.sx,
+            sy=fr.sy,
+            large=fr.large,
+        )
+        cached = (fr.layout, textposition, boxes, {})
+        while len(_GEOMETRY) >= GEOMETRIES_KEPT:
+            del _GEOMETRY[next(iter(_GEOMETRY))]  # the oldest drawing
+        _GEOMETRY[slot] = cached
+    return list(cached[1]), list(cached[2]), cached[3]
+
+
+def _flow_text(model: Any, flows: list[Any], counts: dict[str, int]) -> tuple[str, str]:
+    """The hover text of merged parallel flows, and the label of what they carry."""
+    text = []
+    carried: list[str] = []
+    for f in flows:
+        src, dst = model.component(f.source).name, model.component(f.target).name
+        n = counts.get(f.id, 0)
+        text += [
+            f"<b>{esc(f.name)}</b>: {esc(src)} → {esc(dst)}",
+            f"data: {esc(', '.join(f.data) or 'unstated')}",
+            f"encrypted: {_yes_no(f.encrypted)}, authenticated: {_yes_no(f.authenticated)}"
+            + (f", protocol: {esc(f.protocol)}" if f.protocol else ""),
+            f"findings on this flow: {n}" + (" (click to show them)" if n else ""),
+        ]
+        carried += [d for d in f.data if d not in carried]
+    return "<br>".join(text), esc(_short(", ".join(carried).replace("_", " "), 22))
+
+
+def _flows(session: Any, fr: _Frame, routes: dict[Any, Any]) -> dict[str, Any]:
+    """Flow lines (parallel flows merged, the two directions of a pair apart, bent around
+    nodes), a dot in the middle of each with its hover text, and its label."""
+    model, layout = session.model, fr.layout
+    pairs: dict[tuple[str, str], list[Any]] = {}
+    for f in model.flows():
+        a, b = fr.where.get(f.source), fr.where.get(f.target)
+        if a is None or b is None or a == b:
+            continue
+        if a in layout.positions and b in layout.positions:
+            pairs.setdefault((a, b), []).append(f)
+    obstacles = list(layout.positions.values())
+    clearance = ((fr.node_size / 2 + 5) / fr.sx, (fr.node_size / 2 + 5) / fr.sy)
+    line: dict[str, list[Any]] = {"x": [], "y": [], "size": []}
+    dots: dict[str, list[Any]] = {"x": [], "y": [], "text": [], "ids": [], "labels": []}
+    lines: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for (a, b), flows in pairs.items():
+        both = (b, a) in pairs
+        pts = routes.get((a, b, both))
+        if pts is None:
+            centre = route(layout.positions[a], layout.positions[b], obstacles, clearance=clearance)
+            pts = routes[(a, b, both)] = _polyline(
+                centre, fr.node_size / 2 + 4, fr.sx, fr.sy, 6.0 if both else 0.0
+            )
+        lines[(a, b)] = pts
+        line["x"] += [p[0] for p in pts] + [None]
+        line["y"] += [p[1] for p in pts] + [None]
+        line["size"] += [0] * (len(pts) - 1) + [11, 0]
+        mid = (
+            pts[len(pts) // 2]
+            if len(pts) > 2
+            else ((pts[0][0] + pts[1][0]) / 2, (pts[0][1] + pts[1][1]) / 2)
+        )
+        dots["x"].append(mid[0])
+        dots["y"].append(mid[1])
+        with_findings = [f for f in flows if fr.counts.get(f.id)]
+        dots["ids"].append((with_findings or flows)[0].id)
+        text, label = _flow_text(model, flows, fr.counts)
+        dots["text"].append(text)
+        dots["labels"].append(label)
+    if len(pairs) > FLOW_LABELS_MAX or not fr.show_labels:
+        dots["labels"] = [""] * len(dots["labels"])
+    return {"flows": line, "flow_hover": dots, "lines": lines}
+
+
+def _place_flow_labels(fr: _Frame, dots: dict[str, list[Any]], taken: list[Any]) -> None:
+    """Keep a flow's label only where it runs into no other label or marker (all are on hover)."""
+    font = 14 if fr.large else 10
+    labels = dots["labels"]
+    for i, label in enumerate(labels):
+        if not label:
+            continue
+        half = len(_plain(label)) * font * 0.3
+        lx, ly = dots["x"][i] * fr.sx, dots["y"][i] * fr.sy + 8
+        spot = (lx - half, ly - font / 2, lx + half, ly + font / 2 + 2)
+        if any(_overlap(spot, b) for b in taken):
+            labels[i] = ""
+        else:
+            taken.append(spot)
+
+
+def _path_trace(session: Any, fr: _Frame, lines: dict[Any, Any]) -> dict[str, Any]:
+    """The selected attack path, drawn over the flows it takes, and its caption."""
+    layout = fr.layout
+    out: dict[str, Any] = {"x": [], "y": [], "size": [], "label": ""}
+    paths = session.attack_paths()
+    index = session.selected_path
+    if index is None or not 0 <= index < len(paths):
+        return out
+    path = paths[index]
+    for hop in path.hops:
+        a, b = fr.where.get(hop.source), fr.where.get(hop.node)
+        if a is None or b is None or a == b:
+            continue
+        found = lines.get((a, b))
+        if found is None and a in layout.positions and b in layout.positions:
+            ends = [layout.positions[a], layout.positions[b]]
+            found = _polyline(ends, fr.node_size / 2 + 4, fr.sx, fr.sy, 0.0)
+        if found is None:
+            continue
+        out["x"] += [p[0] for p in found] + [None]
+        out["y"] += [p[1] for p in found] + [None]
+        out["size"] += [0] * (len(found) - 1) + [14, 0]
+    out["label"] = _path_caption(session)
+    return out
+
+
+def _path_caption(session: Any) -> str:
+    """"attack path: A → B → C" for the selected attack path ("" when none is selected)."""
+    paths = session.attack_paths()
+    index = session.selected_path
+    if index is None or not 0 <= index < len(paths):
+        return ""
+    model = session.model
+    names = [model.component(n).name if n in model else n for n in paths[index].nodes]
+    return "attack path: " + " → ".join(esc(_short(n, 30)) for n in names)
+
+
+def _zone_areas(fr: _Frame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each trust zone as a shaded area (darker with more trust) with its name above it."""
+    shapes = []
+    annotations = []
+    zones = fr.layout.zones
+    font = FONTS[fr.large]["zone"]
+    for i, box in enumerate(zones):
+        alpha = 0.05 + 0.13 * (i / max(1, len(zones) - 1))
+        shapes.append(
+            dict(
+                type="rect",
+                xref="x",
+                yref="y",
+                x0=box.x0 - 0.08,
+                x1=box.x1 + 0.08,
+                y0=box.y0 - PAD_Y + 0.05,
+                y1=box.y1 + PAD_Y - 0.05,
+                fillcolor=f"rgba(0,114,178,{alpha:.3f})",
+                line=dict(color="rgba(0,114,178,0.55)", width=1, dash="dot"),
+                layer="below",
+            )
+        )
+        fits = max(4, int((box.x1 - box.x0 + 0.16) * fr.sx / (font * 0.6)))
+        annotations.append(
+            dict(
+                x=(box.x0 + box.x1) / 2,
+                y=box.y1 + PAD_Y,
+                xref="x",
+                yref="y",
+                text=f"<b>{esc(_short(box.name, fits))}</b><br>trust {box.trust}",
+                hovertext=esc(box.name),
+                showarrow=False,
+                yanchor="bottom",
+                font=dict(size=font),
+            )
+        )
+    return shapes, annotations
+
+
 def graph_data(
     session: Any,
     *,
@@ -220,276 +562,179 @@ def graph_data(
 ) -> dict[str, Any]:
     """Everything the figure shows, as plain data (tested without a browser).
 
-    ``fit_width`` is the width of the area the figure fills (pixels);
-    ``collapsed`` the zones drawn as one node each; ``focus`` one of
-    :data:`FOCUS_OPTIONS` ("all", "path", "near").
+    ``fit_width`` is the width of the area the figure fills (pixels): the
+    drawing is scaled to fit it (zoom and pan from there); ``collapsed`` the
+    zones drawn as one node each; ``focus`` one of :data:`FOCUS_OPTIONS`
+    ("all", "path", "near").
     """
-    model = session.model
-    collapsed = frozenset(z for z in collapsed if any(z == x.id for x in model.zones()))
-    keep = _keep(session, focus)
-    if collapsed or keep is not None:
-        layout, where = layout_view(model, collapsed=collapsed, keep=keep)
-    else:
-        layout = session.layout()
-        where = {c: c for c in layout.positions}
-    matrix = session.matrix
-    risk = session.node_risk()
-    counts: dict[str, int] = {}
-    for r in session.all_rows():
-        counts[r["element"]] = counts.get(r["element"], 0) + 1
-    zones = {z.id: z for z in model.zones()}
-    entries = {c.id for c in model.entry_points()}
-    jewels = {c.id for c in model.crown_jewels()}
-    pad_x, pad_y = 0.3, 0.45
-    width = max(MIN_WIDTH, int(fit_width or FIT_WIDTH))
-    units = layout.width + 2 * pad_x
-    sx = min(PX_X, (width - MARGIN["l"] - MARGIN["r"]) / units)
-    sy = PX_Y * (LARGE_Y if large else 1.0)  # large type: more room between rows
-    x_extra = ((width - MARGIN["l"] - MARGIN["r"]) / sx - units) / 2  # centre a small graph
-    height = int((layout.height + 2 * pad_y) * sy) + MARGIN["t"] + MARGIN["b"]
-    show_labels = sx >= LABEL_MIN_PX
-
-    # the drawn nodes: components, and one node per collapsed zone
-    members: dict[str, list[Any]] = {}
-    for c in model.components():
-        node = where.get(c.id)
-        if node is not None:
-            members.setdefault(node, []).append(c)
-    nodes: dict[str, Any] = {
-        k: [] for k in ("ids", "textposition", "x", "y", "text", "hover", "colour", "symbol")
-    }
-    nodes["size"] = []
-    marks: dict[str, dict[str, list[Any]]] = {
-        "entry": {"x": [], "y": []},
-        "jewel": {"x": [], "y": []},
-    }
-    node_size = NODE_SIZE_LARGE if large else NODE_SIZE
-    chars = LABEL_LINE_LARGE if large else LABEL_LINE
-    for node, comps in members.items():
-        if node not in layout.positions:
-            continue
-        x, y = layout.positions[node]
-        if (
-            node.startswith("zone:")
-            and node == zone_node(comps[0].zone)
-            and comps[0].zone in collapsed
-        ):
-            zone = zones[comps[0].zone]
-            best = max(
-                (risk[c.id] for c in comps if c.id in risk), key=lambda b: b[1], default=None
-            )
-            n = sum(counts.get(c.id, 0) for c in comps)
-            name = f"{zone.name} ({len(comps)})"
-            hover = [
-                f"<b>{esc(zone.name)}</b> (zone collapsed: click to open it)",
-                f"trust {zone.trust}; {len(comps)} components, {n} findings",
-                f"highest: {esc(best[0])} (score {best[1]})" if best else "highest: no finding",
-            ]
-            symbol, size = "square", node_size + 10
-            is_entry = any(c.id in entries for c in comps)
-            is_jewel = any(c.id in jewels for c in comps)
-        else:
-            c = comps[0]
-            best = risk.get(c.id)
-            zone = zones.get(c.zone)
-            zone_text = f"{zone.name} (trust {zone.trust})" if zone else c.zone
-            name = c.name
-            roles = [
-                w
-                for w, on in (("entry point", c.id in entries), ("crown jewel", c.id in jewels))
-                if on
-            ]
-            hover = [
-                f"<b>{esc(c.name)}</b>",
-                f"id: {esc(c.id)}",
-                f"kind: {esc(c.kind)}",
-                f"zone: {esc(zone_text)}",
-                f"findings: {counts.get(c.id, 0)}",
-                f"highest: {esc(best[0])} (score {best[1]})" if best else "highest: no finding",
-            ] + ([esc(", ".join(roles))] if roles else [])
-            symbol, size = KIND_SYMBOLS.get(c.kind, OTHER_SYMBOL), node_size
-            is_entry, is_jewel = c.id in entries, c.id in jewels
-        nodes["ids"].append(node)
-        nodes["x"].append(x)
-        nodes["y"].append(y)
-        label = label_lines(name, chars) if show_labels or is_entry or is_jewel else ""
-        nodes["text"].append(esc(label).replace("\n", "<br>"))
-        nodes["hover"].append("<br>".join(hover))
-        nodes["colour"].append(matrix.colour(best[0]) if best else GREY)
-        nodes["symbol"].append(symbol)
-        nodes["size"].append(size)
-        if is_entry:
-            marks["entry"]["x"].append(x)
-            marks["entry"]["y"].append(y)
-        if is_jewel:
-            marks["jewel"]["x"].append(x + 9 / sx)
-            marks["jewel"]["y"].append(y + 9 / sy)
-    # the geometry (label places, routed flows) changes with the drawing, not with scores:
-    # computed once per layout, width and text, then reused by every redraw
-    key = (tuple(nodes["text"]), sx, sy, large, tuple(sorted(collapsed)), focus, tuple(where))
-    cached = _GEOMETRY.get(id(layout))
-    if cached is None or cached[0] is not layout or cached[1] != key:
-        textposition, boxes = _label_positions(
-            list(zip(nodes["x"], nodes["y"], strict=True)),
-            [_plain(t) for t in nodes["text"]],
-            sx=sx,
-            sy=sy,
-            large=large,
-        )
-        cached = (layout, key, textposition, boxes, {})
-        if len(_GEOMETRY) > 16:
-            _GEOMETRY.clear()
-        _GEOMETRY[id(layout)] = cached
-    nodes["textposition"] = list(cached[2])
-    taken = list(cached[3])
-    routes: dict[tuple[str, str, bool], list[tuple[float, float]]] = cached[4]
-
-    # flows: merge parallel flows, offset the two directions of a pair, bend around nodes
-    pairs: dict[tuple[str, str], list[Any]] = {}
-    for f in model.flows():
-        a, b = where.get(f.source), where.get(f.target)
-        if a is None or b is None or a == b:
-            continue
-        if a in layout.positions and b in layout.positions:
-            pairs.setdefault((a, b), []).append(f)
-    obstacles = list(layout.positions.values())
-    clearance = ((node_size / 2 + 5) / sx, (node_size / 2 + 5) / sy)
-    node_r = node_size / 2 + 4
-    fx: list[float | None] = []
-    fy: list[float | None] = []
-    fsize: list[int] = []
-    hx: list[float] = []
-    hy: list[float] = []
-    htext: list[str] = []
-    hids: list[str] = []
-    labels: list[str] = []
-    lines: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for (a, b), flows in pairs.items():
-        both = (b, a) in pairs
-        pts = routes.get((a, b, both))
-        if pts is None:
-            centre = route(layout.positions[a], layout.positions[b], obstacles, clearance=clearance)
-            pts = routes[(a, b, both)] = _polyline(centre, node_r, sx, sy, 6.0 if both else 0.0)
-        lines[(a, b)] = pts
-        fx += [p[0] for p in pts] + [None]
-        fy += [p[1] for p in pts] + [None]
-        fsize += [0] * (len(pts) - 1) + [11, 0]
-        mid = (
-            pts[len(pts) // 2]
-            if len(pts) > 2
-            else ((pts[0][0] + pts[1][0]) / 2, (pts[0][1] + pts[1][1]) / 2)
-        )
-        hx.append(mid[0])
-        hy.append(mid[1])
-        with_findings = [f for f in flows if counts.get(f.id)]
-        hids.append((with_findings or flows)[0].id)
-        text = []
-        carried: list[str] = []
-        for f in flows:
-            src, dst = model.component(f.source).name, model.component(f.target).name
-            n = counts.get(f.id, 0)
-            text += [
-                f"<b>{esc(f.name)}</b>: {esc(src)} → {esc(dst)}",
-                f"data: {esc(', '.join(f.data) or 'unstated')}",
-                f"encrypted: {_yes_no(f.encrypted)}, authenticated: {_yes_no(f.authenticated)}"
-                + (f", protocol: {esc(f.protocol)}" if f.protocol else ""),
-                f"findings on this flow: {n}" + (" (click to show them)" if n else ""),
-            ]
-            carried += [d for d in f.data if d not in carried]
-        htext.append("<br>".join(text))
-        labels.append(esc(_short(", ".join(carried).replace("_", " "), 22)))
-    if len(pairs) > FLOW_LABELS_MAX or sx < LABEL_MIN_PX:
-        labels = [""] * len(labels)
-    # a flow's label only where it runs into no other label or marker (all are on hover)
-    font = 14 if large else 10
-    for i, label in enumerate(labels):
-        if not label:
-            continue
-        half = len(_plain(label)) * font * 0.3
-        lx, ly = hx[i] * sx, hy[i] * sy + 8
-        spot = (lx - half, ly - font / 2, lx + half, ly + font / 2 + 2)
-        if any(_overlap(spot, b) for b in taken):
-            labels[i] = ""
-        else:
-            taken.append(spot)
-
-    # the selected attack path
-    px: list[float | None] = []
-    py: list[float | None] = []
-    psize: list[int] = []
-    path_label = ""
-    paths = session.attack_paths()
-    if session.selected_path is not None and 0 <= session.selected_path < len(paths):
-        path = paths[session.selected_path]
-        for hop in path.hops:
-            a, b = where.get(hop.source), where.get(hop.node)
-            if a is None or b is None or a == b:
-                continue
-            found = lines.get((a, b))
-            if found is None and a in layout.positions and b in layout.positions:
-                found = _polyline([layout.positions[a], layout.positions[b]], node_r, sx, sy, 0.0)
-            if found is None:
-                continue
-            px += [p[0] for p in found] + [None]
-            py += [p[1] for p in found] + [None]
-            psize += [0] * (len(found) - 1) + [14, 0]
-        names = [model.component(n).name if n in model else n for n in path.nodes]
-        path_label = "attack path: " + " → ".join(esc(_short(n, 30)) for n in names)
-
-    shapes = []
-    annotations = []
-    for i, box in enumerate(layout.zones):
-        alpha = 0.05 + 0.13 * (i / max(1, len(layout.zones) - 1))
-        shapes.append(
-            dict(
-                type="rect",
-                xref="x",
-                yref="y",
-                x0=box.x0 - 0.08,
-                x1=box.x1 + 0.08,
-                y0=box.y0 - pad_y + 0.05,
-                y1=box.y1 + pad_y - 0.05,
-                fillcolor=f"rgba(0,114,178,{alpha:.3f})",
-                line=dict(color="rgba(0,114,178,0.55)", width=1, dash="dot"),
-                layer="below",
-            )
-        )
-        box_px = (box.x1 - box.x0 + 0.16) * sx
-        font = FONTS[large]["zone"]
-        fits = max(4, int(box_px / (font * 0.6)))
-        annotations.append(
-            dict(
-                x=(box.x0 + box.x1) / 2,
-                y=box.y1 + pad_y,
-                xref="x",
-                yref="y",
-                text=f"<b>{esc(_short(box.name, fits))}</b><br>trust {box.trust}",
-                hovertext=esc(box.name),
-                showarrow=False,
-                yanchor="bottom",
-                font=dict(size=font),
-            )
-        )
+    fr = _frame(session, large=large, fit_width=fit_width, collapsed=collapsed, focus=focus)
+    nodes, marks = _nodes(session, fr)
+    nodes["textposition"], taken, routes = _geometry(fr, nodes)
+    flows = _flows(session, fr, routes)
+    _place_flow_labels(fr, flows["flow_hover"], taken)
+    shapes, annotations = _zone_areas(fr)
+    layout = fr.layout
     return {
         "nodes": nodes,
-        "flows": {"x": fx, "y": fy, "size": fsize},
-        "flow_hover": {"x": hx, "y": hy, "text": htext, "ids": hids, "labels": labels},
-        "path": {"x": px, "y": py, "size": psize, "label": path_label},
+        **flows,
+        "path": _path_trace(session, fr, flows["lines"]),
         "marks": marks,
         "shapes": shapes,
         "annotations": annotations,
-        "lines": lines,
-        "where": where,
-        "width": width,
-        "height": height,
-        "x_range": [-pad_x - x_extra, layout.width + pad_x + x_extra],
-        "y_range": [-pad_y, layout.height + pad_y],
-        "kinds": sorted({c.kind for c in model.components() if c.id in where}),
+        "where": fr.where,
+        "width": fr.width,
+        "height": fr.height,
+        "x_range": [-PAD_X - fr.x_extra, layout.width + PAD_X + fr.x_extra],
+        "y_range": [-PAD_Y, layout.height + PAD_Y],
+        "kinds": sorted({c.kind for c in session.model.components() if c.id in fr.where}),
     }
 
 
+#: Trace indices of the fixed traces (see the module docstring).
+FLOWS, FLOW_DOTS, NEAR, PATH, NODES, LEGEND_START = 0, 1, 2, 3, 4, 5
+LAYOUT = -1  # a change to the figure's layout, not to a trace
+#: plotly's configuration: the scroll wheel zooms, dragging pans, a double click fits again.
+CONFIG = {"scrollZoom": True, "displaylogo": False, "doubleClick": "reset"}
+_ARROW = dict(symbol="arrow", angleref="previous")
+
+
+def _line_trace(name: str, colour: str, width: float) -> dict[str, Any]:
+    return dict(
+        type="scatter",
+        mode="lines+markers",
+        line=dict(color=colour, width=width),
+        marker=dict(**_ARROW, color=colour, size=0),
+        hoverinfo="skip",
+        showlegend=False,
+        name=name,
+    )
+
+
+def _marker_trace(name: str, marker: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return dict(
+        type="scatter", x=[None], y=[None], mode="markers", marker=marker, hoverinfo="skip",
+        name=name, **extra,
+    )
+
+
+def _base_traces() -> list[dict[str, Any]]:
+    """Flows, flow dots, the selected component's flows, the attack path, the components."""
+    return [
+        _line_trace("flows", FLOW_COLOUR, 1.3),
+        dict(
+            type="scatter",
+            mode="markers",
+            marker=dict(size=14, color="rgba(90,90,90,0.25)", symbol="circle"),
+            hoverinfo="text",
+            showlegend=False,
+            name="flow details",
+        ),
+        _line_trace("flows of the selected component", "#000000", 2.2),
+        _line_trace("attack path", PATH_COLOUR, 5),
+        dict(
+            type="scatter",
+            mode="markers+text",
+            textposition="bottom center",
+            hoverinfo="text",
+            marker=dict(size=NODE_SIZE, color=GREY, line=dict(width=1, color="#444444")),
+            showlegend=False,
+            name="components",
+            cliponaxis=False,
+        ),
+    ]
+
+
+def _legend_traces(matrix: Any) -> list[dict[str, Any]]:
+    """Legend entries: one per band and "no finding", then one per component kind."""
+    out = [
+        _marker_trace(
+            f"band: {esc(band)}" if band else "no finding",
+            dict(size=12, symbol="square", color=matrix.colour(band) if band else GREY),
+        )
+        for band in [*matrix.band_names(), None]
+    ]
+    out += [
+        _marker_trace(kind.replace("_", " "), dict(size=11, symbol=symbol, color="#777777"))
+        for kind, symbol in KIND_SYMBOLS.items()
+    ]
+    return out
+
+
+def _mark_traces() -> list[dict[str, Any]]:
+    """Flow labels, entry point rings, crown jewel stars and the ring of the selection."""
+    return [
+        dict(
+            type="scatter",
+            mode="text",
+            textfont=dict(size=10, color="#333333"),
+            textposition="top center",
+            hoverinfo="skip",
+            showlegend=False,
+            name="flow labels",
+            cliponaxis=False,
+        ),
+        _marker_trace(
+            "entry point (ring)",
+            dict(
+                symbol="circle-open",
+                size=NODE_SIZE + 12,
+                color=ENTRY_COLOUR,
+                line=dict(width=3, color=ENTRY_COLOUR),
+            ),
+        ),
+        _marker_trace(
+            "crown jewel (star)",
+            dict(symbol="star", size=13, color=JEWEL_COLOUR, line=dict(width=1, color="#000000")),
+        ),
+        _marker_trace(
+            "selected",
+            dict(
+                symbol="circle-open",
+                size=NODE_SIZE + 22,
+                color="#000000",
+                line=dict(width=3, color="#000000"),
+            ),
+            showlegend=False,
+        ),
+    ]
+
+
+def _figure_layout() -> dict[str, Any]:
+    return dict(
+        showlegend=True,
+        legend=dict(
+            orientation="h",
+            yanchor="top",
+            y=-0.02,
+            x=0,
+            font=dict(size=11),
+            itemclick=False,
+            itemdoubleclick=False,
+        ),
+        margin=dict(MARGIN),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        hovermode="closest",
+        dragmode="pan",
+        xaxis=dict(visible=False),
+        yaxis=dict(visible=False),
+        clickmode="event",
+    )
+
+
+def _set_in(spec: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        spec = spec.setdefault(part, {})
+    spec[path[-1]] = value
+
+
+#: One figure property: (key, trace index or LAYOUT, attribute path, value).
+Change = tuple[str, int, tuple[str, ...], Any]
+
+
 #: Label places and routed flows per drawn layout (see graph_data).
-_GEOMETRY: dict[int, tuple[Any, Any, list[str], list[Any], dict[Any, Any]]] = {}
+_GEOMETRY: dict[tuple[int, Any], tuple[Any, list[str], list[Any], dict[Any, Any]]] = {}
+GEOMETRIES_KEPT = 16
 
 
 def _plain(text: str) -> str:
@@ -506,8 +751,8 @@ def _plain(text: str) -> str:
 class GraphView:
     """The system graph; a click on a node selects the component, on a flow the flow."""
 
-    NODE_TRACE = 4
-    LEGEND_START = 5
+    NODE_TRACE = NODES
+    LEGEND_START = LEGEND_START
 
     def __init__(self, session: Any, on_message: Callable[[str, bool], None] | None = None):
         self.session = session
@@ -516,9 +761,11 @@ class GraphView:
         self._flow_ids: list[str] = []
         self._lines: dict[tuple[str, str], list[tuple[float, float]]] = {}
         self._where: dict[str, str] = {}
+        self._xy: dict[str, tuple[float, float]] = {}
+        self._dots: dict[str, tuple[float, float]] = {}
         self._last: dict[str, Any] = {}
+        self.EXTRA = LEGEND_START + len(session.matrix.band_names()) + 1 + len(KIND_SYMBOLS)
         self.collapsed: set[str] = set()
-        self._build_traces()
         self.show_all = W.Button(description="show all", tooltip="Clear the selection", icon="eye")
         self.show_all.on_click(lambda _b: self._show_all())
         self.focus = W.Dropdown(
@@ -537,161 +784,50 @@ class GraphView:
         self.caption.add_class("wb-html")
         self.probe = WidthProbe()
         self.probe.observe(lambda _c: self._resized(), names="width")
+        data = self._data()
+        self.fig = self._new_figure(data)
         self.box = box = W.VBox([self.fig], layout=W.Layout(width="100%"))
         box.add_class("wb-graph")
         bar = W.HBox([self.show_all, self.focus, self.caption])
         bar.add_class("wb-graph-bar")
         self.widget = W.VBox([bar, self.zones, self.probe, box])
-        self.refresh()
+        self._refresh_text(data)
 
     # -- building ----------------------------------------------------------------
-    def _build_traces(self) -> None:
-        """Create the figure with every trace and the layout at once.
+    def _new_figure(self, data: dict[str, Any]) -> Any:
+        """The figure with every trace, its data and the layout at once.
 
         Traces added to a FigureWidget with ``add_scatter`` before it is shown lose
         their initial properties in the browser (seen with plotly 7.1), so the
         figure is built from complete data, and later changes are plain updates.
         """
-        matrix = self.session.matrix
-        arrow = dict(symbol="arrow", angleref="previous")
-        data = [
-            go.Scatter(
-                mode="lines+markers",
-                line=dict(color=FLOW_COLOUR, width=1.3),
-                marker=dict(**arrow, color=FLOW_COLOUR, size=0),
-                hoverinfo="skip",
-                showlegend=False,
-                name="flows",
-            ),
-            go.Scatter(
-                mode="markers",
-                marker=dict(size=14, color="rgba(90,90,90,0.25)", symbol="circle"),
-                hoverinfo="text",
-                showlegend=False,
-                name="flow details",
-            ),
-            go.Scatter(
-                mode="lines+markers",
-                line=dict(color="#000000", width=2.2),
-                marker=dict(**arrow, color="#000000", size=0),
-                hoverinfo="skip",
-                showlegend=False,
-                name="flows of the selected component",
-            ),
-            go.Scatter(
-                mode="lines+markers",
-                line=dict(color=PATH_COLOUR, width=5),
-                marker=dict(**arrow, color=PATH_COLOUR, size=0),
-                hoverinfo="skip",
-                showlegend=False,
-                name="attack path",
-            ),
-            go.Scatter(
-                mode="markers+text",
-                textposition="bottom center",
-                hoverinfo="text",
-                marker=dict(size=NODE_SIZE, color=GREY, line=dict(width=1, color="#444444")),
-                showlegend=False,
-                name="components",
-                cliponaxis=False,
-            ),
-        ]
-        for band in [*matrix.band_names(), None]:
-            data.append(
-                go.Scatter(
-                    x=[None],
-                    y=[None],
-                    mode="markers",
-                    marker=dict(
-                        size=12, symbol="square", color=matrix.colour(band) if band else GREY
-                    ),
-                    name=f"band: {esc(band)}" if band else "no finding",
-                    hoverinfo="skip",
-                )
-            )
-        for kind, symbol in KIND_SYMBOLS.items():
-            data.append(
-                go.Scatter(
-                    x=[None],
-                    y=[None],
-                    mode="markers",
-                    marker=dict(size=11, symbol=symbol, color="#777777"),
-                    name=kind.replace("_", " "),
-                    hoverinfo="skip",
-                )
-            )
-        self.EXTRA = len(data)
-        data += [
-            go.Scatter(
-                mode="text",
-                textfont=dict(size=10, color="#333333"),
-                textposition="top center",
-                hoverinfo="skip",
-                showlegend=False,
-                name="flow labels",
-                cliponaxis=False,
-            ),
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                marker=dict(
-                    symbol="circle-open",
-                    size=NODE_SIZE + 12,
-                    color=ENTRY_COLOUR,
-                    line=dict(width=3, color=ENTRY_COLOUR),
-                ),
-                hoverinfo="skip",
-                name="entry point (ring)",
-            ),
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                marker=dict(
-                    symbol="star", size=13, color=JEWEL_COLOUR, line=dict(width=1, color="#000000")
-                ),
-                hoverinfo="skip",
-                name="crown jewel (star)",
-            ),
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                marker=dict(
-                    symbol="circle-open",
-                    size=NODE_SIZE + 22,
-                    color="#000000",
-                    line=dict(width=3, color="#000000"),
-                ),
-                hoverinfo="skip",
-                showlegend=False,
-                name="selected",
-            ),
-        ]
-        layout = go.Layout(
-            showlegend=True,
-            legend=dict(
-                orientation="h",
-                yanchor="top",
-                y=-0.02,
-                x=0,
-                font=dict(size=11),
-                itemclick=False,
-                itemdoubleclick=False,
-            ),
-            margin=MARGIN,
-            plot_bgcolor="white",
-            paper_bgcolor="white",
-            hovermode="closest",
-            dragmode="pan",
-            xaxis=dict(visible=False),
-            yaxis=dict(visible=False),
-            clickmode="event",
-        )
-        self.fig = go.FigureWidget(data=data, layout=layout)
-        self.fig.data[self.NODE_TRACE].on_click(self._on_click)
-        self.fig.data[1].on_click(self._on_flow_click)
+        traces, layout, changes = self._figure_spec(data)
+        # plotly's check of every value is a third of this build: the spec is checked by
+        # the tests (figure_spec builds a validated go.Figure); later updates are checked
+        fig = go.FigureWidget(data=traces, layout=layout, _validate=False)
+        for part in (fig, fig.layout, *fig.data):
+            part._validate = True
+        fig._config = dict(CONFIG)
+        self._last = {key: value for key, _index, _path, value in changes}
+        fig.data[NODES].on_click(self._on_click)
+        fig.data[FLOW_DOTS].on_click(self._on_flow_click)
+        return fig
+
+    def _figure_spec(
+        self, data: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any], list[Change]]:
+        """The figure's traces and layout as plain dicts, and the changes that filled them."""
+        traces = _base_traces() + _legend_traces(self.session.matrix) + _mark_traces()
+        layout = _figure_layout()
+        changes = self._data_changes(data) + self._outline_changes()
+        for _key, index, path, value in changes:
+            _set_in(layout if index == LAYOUT else traces[index], path, value)
+        return traces, layout, changes
+
+    def figure_spec(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """The figure as drawn now, as plain dicts (``go.Figure(data=..., layout=...)``)."""
+        traces, layout, _changes = self._figure_spec(self._data())
+        return traces, layout
 
     def _resized(self) -> None:
         """A new width: draw a new figure at it.
@@ -701,12 +837,11 @@ class GraphView:
         of a notebook's view) can be lost, leaving an empty plot.
         """
         old = self.fig
-        self._last = {}
-        self._build_traces()
-        self.refresh()
-        sync_figure(self.fig)
-        self.box.children = [self.fig]
+        data = self._data()
+        self.fig = self._new_figure(data)
+        replace_child(self.box, old, self.fig)
         old.close()
+        self._refresh_text(data)
 
     @property
     def flow_labels(self) -> Any:
@@ -768,12 +903,133 @@ class GraphView:
         self.refresh()
 
     # -- drawing -----------------------------------------------------------------------
-    def _put(self, key: str, target: Any, attr: str, value: Any) -> bool:
-        """Assign a figure property only when it changed (plotly validates every assignment)."""
-        if key in self._last and self._last[key] == value:
+    def _data(self) -> dict[str, Any]:
+        """The drawing at the current width and settings; remembers what clicks map to."""
+        data = graph_data(
+            self.session,
+            large=bool(self.session.large_type),
+            fit_width=self.probe.width or FIT_WIDTH,
+            collapsed=self.collapsed,
+            focus=str(self.focus.value),
+        )
+        nodes, dots = data["nodes"], data["flow_hover"]
+        self._ids = list(nodes["ids"])
+        self._flow_ids = list(dots["ids"])
+        self._xy = {n: (x, y) for n, x, y in zip(self._ids, nodes["x"], nodes["y"], strict=True)}
+        self._dots = {f: (x, y) for f, x, y in zip(self._flow_ids, dots["x"], dots["y"], strict=True)}
+        self._lines = data["lines"]
+        self._where = data["where"]
+        return data
+
+    def _data_changes(self, data: dict[str, Any]) -> list[Change]:
+        """Every figure property the drawing sets, as (key, trace, attribute path, value)."""
+        large = bool(self.session.large_type)
+        fonts = FONTS[large]
+        nodes, dots, marks = data["nodes"], data["flow_hover"], data["marks"]
+        colour = FLOW_COLOUR if len(dots["x"]) < 100 else FLOW_COLOUR_MANY
+        labels, entry, jewel = self.EXTRA, self.EXTRA + 1, self.EXTRA + 2
+        columns: list[tuple[int, str, tuple[str, ...], Any]] = [
+            (FLOWS, "flows", ("x",), data["flows"]["x"]),
+            (FLOWS, "flows", ("y",), data["flows"]["y"]),
+            (FLOWS, "flows", ("marker", "size"), data["flows"]["size"]),
+            (FLOWS, "flows", ("line", "color"), colour),
+            (FLOWS, "flows", ("marker", "color"), colour),
+            (FLOW_DOTS, "dots", ("x",), dots["x"]),
+            (FLOW_DOTS, "dots", ("y",), dots["y"]),
+            (FLOW_DOTS, "dots", ("hovertext",), dots["text"]),
+            (FLOW_DOTS, "dots", ("customdata",), dots["ids"]),
+            (labels, "labels", ("x",), dots["x"]),
+            (labels, "labels", ("y",), dots["y"]),
+            (labels, "labels", ("text",), dots["labels"]),
+            (labels, "labels", ("textfont", "size"), 14 if large else 10),
+            (entry, "entry", ("x",), marks["entry"]["x"] or [None]),
+            (entry, "entry", ("y",), marks["entry"]["y"] or [None]),
+            (entry, "entry", ("marker", "size"), (NODE_SIZE_LARGE if large else NODE_SIZE) + 12),
+            (jewel, "jewel", ("x",), marks["jewel"]["x"] or [None]),
+            (jewel, "jewel", ("y",), marks["jewel"]["y"] or [None]),
+            (PATH, "path", ("x",), data["path"]["x"]),
+            (PATH, "path", ("y",), data["path"]["y"]),
+            (PATH, "path", ("marker", "size"), data["path"]["size"]),
+            (NODES, "node", ("x",), nodes["x"]),
+            (NODES, "node", ("y",), nodes["y"]),
+            (NODES, "node", ("text",), nodes["text"]),
+            (NODES, "node", ("textposition",), nodes["textposition"]),
+            (NODES, "node", ("hovertext",), nodes["hover"]),
+            (NODES, "node", ("customdata",), nodes["ids"]),
+            (NODES, "node", ("marker", "color"), nodes["colour"]),
+            (NODES, "node", ("marker", "symbol"), nodes["symbol"]),
+            (NODES, "node", ("marker", "size"), nodes["size"]),
+            (NODES, "node", ("textfont", "size"), fonts["label"]),
+            (LAYOUT, "layout", ("shapes",), data["shapes"]),
+            (LAYOUT, "layout", ("annotations",), data["annotations"]),
+            (LAYOUT, "layout", ("width",), data["width"]),
+            (LAYOUT, "layout", ("height",), data["height"] + (40 if large else 0)),
+            (LAYOUT, "layout", ("xaxis", "range"), data["x_range"]),
+            (LAYOUT, "layout", ("yaxis", "range"), data["y_range"]),
+            (LAYOUT, "layout", ("font", "size"), fonts["base"]),
+            (LAYOUT, "layout", ("legend", "font", "size"), 15 if large else 11),
+            (LAYOUT, "layout", ("margin", "b"), 110 if large else 70),
+        ]
+        out = [(f"{name}.{'.'.join(path)}", i, path, v) for i, name, path, v in columns]
+        kinds = set(data["kinds"])
+        first_kind = LEGEND_START + len(self.session.matrix.band_names()) + 1
+        out += [
+            (f"legend.{kind}", first_kind + i, ("visible",), kind in kinds)
+            for i, kind in enumerate(KIND_SYMBOLS)
+        ]
+        return out
+
+    def _outline_changes(self) -> list[Change]:
+        """The selection: its outline, its flows drawn darker and a ring around it."""
+        s = self.session
+        flow = getattr(s, "selected_flow", None)
+        selected = self._where.get(s.selected_component or "", None)
+        pairs: list[tuple[Any, Any]] = []
+        if flow and flow in {f.id for f in s.model.flows()}:
+            f = s.model.flow(flow)
+            pairs = [(self._where.get(f.source), self._where.get(f.target))]
+        elif selected:
+            pairs = [p for p in self._lines if selected in p]
+        near: dict[str, list[Any]] = {"x": [], "y": [], "size": []}
+        for pair in pairs:
+            pts = self._lines.get(pair)
+            if pts is None:
+                continue
+            near["x"] += [p[0] for p in pts] + [None]
+            near["y"] += [p[1] for p in pts] + [None]
+            near["size"] += [0] * (len(pts) - 1) + [12, 0]
+        ring = self._xy.get(selected or "") or (self._dots.get(flow) if flow else None)
+        ring_x, ring_y = ([ring[0]], [ring[1]]) if ring else ([None], [None])
+        mark = self.EXTRA + 3
+        return [
+            ("outline.width", NODES, ("marker", "line", "width"),
+             [4 if i == selected else 1 for i in self._ids]),
+            ("outline.colour", NODES, ("marker", "line", "color"),
+             ["#000000" if i == selected else "#444444" for i in self._ids]),
+            ("near.x", NEAR, ("x",), near["x"]),
+            ("near.y", NEAR, ("y",), near["y"]),
+            ("near.size", NEAR, ("marker", "size"), near["size"]),
+            ("ring.x", mark, ("x",), ring_x),
+            ("ring.y", mark, ("y",), ring_y),
+        ]
+
+    def _apply(self, changes: list[Change], *, send: bool = True) -> bool:
+        """Assign the properties that changed (plotly validates every assignment), then bring
+        the synced state of the traces they belong to up to date (see :func:`sync_figure`)."""
+        fresh = [c for c in changes if c[0] not in self._last or self._last[c[0]] != c[3]]
+        if not fresh:
             return False
-        setattr(target, attr, value)
-        self._last[key] = value
+        touched: dict[int, set[str]] = {}
+        with self.fig.batch_update():
+            for key, index, path, value in fresh:
+                target = self.fig.layout if index == LAYOUT else self.fig.data[index]
+                for part in path[:-1]:
+                    target = getattr(target, part)
+                setattr(target, path[-1], value)
+                self._last[key] = value
+                touched.setdefault(index, set()).add(path[0])
+        layout = touched.pop(LAYOUT, None) is not None
+        sync_figure(self.fig, traces=touched, layout=layout, send=send)
         return True
 
     def _zones_html(self) -> str:
@@ -797,167 +1053,24 @@ class GraphView:
         )
 
     def refresh(self) -> None:
-        large = bool(self.session.large_type)
-        width = self.probe.width or FIT_WIDTH
-        data = graph_data(
-            self.session,
-            large=large,
-            fit_width=width,
-            collapsed=self.collapsed,
-            focus=str(self.focus.value),
-        )
-        nodes = data["nodes"]
-        self._ids = list(nodes["ids"])
-        self._flow_ids = list(data["flow_hover"]["ids"])
-        self._lines = data["lines"]
-        self._where = data["where"]
-        fonts = FONTS[large]
-        fig = self.fig
-        kinds = set(data["kinds"])
-        band_count = len(self.session.matrix.band_names()) + 1
-        flows, hover, path, node = fig.data[0], fig.data[1], fig.data[3], fig.data[self.NODE_TRACE]
-        flow_colour = FLOW_COLOUR if len(data["flow_hover"]["x"]) < 100 else FLOW_COLOUR_MANY
-        marks = data["marks"]
-        changes = [
-            ("flows.x", flows, "x", data["flows"]["x"]),
-            ("flows.y", flows, "y", data["flows"]["y"]),
-            ("flows.size", flows.marker, "size", data["flows"]["size"]),
-            ("flows.line", flows.line, "color", flow_colour),
-            ("flows.marker", flows.marker, "color", flow_colour),
-            ("hover.x", hover, "x", data["flow_hover"]["x"]),
-            ("hover.y", hover, "y", data["flow_hover"]["y"]),
-            ("hover.text", hover, "hovertext", data["flow_hover"]["text"]),
-            ("hover.ids", hover, "customdata", data["flow_hover"]["ids"]),
-            ("labels.x", self.flow_labels, "x", data["flow_hover"]["x"]),
-            ("labels.y", self.flow_labels, "y", data["flow_hover"]["y"]),
-            ("labels.text", self.flow_labels, "text", data["flow_hover"]["labels"]),
-            ("labels.font", self.flow_labels.textfont, "size", 14 if large else 10),
-            ("entry.x", self.entry_marks, "x", marks["entry"]["x"] or [None]),
-            ("entry.y", self.entry_marks, "y", marks["entry"]["y"] or [None]),
-            ("jewel.x", self.jewel_marks, "x", marks["jewel"]["x"] or [None]),
-            ("jewel.y", self.jewel_marks, "y", marks["jewel"]["y"] or [None]),
-            (
-                "entry.size",
-                self.entry_marks.marker,
-                "size",
-                (NODE_SIZE_LARGE if large else NODE_SIZE) + 12,
-            ),
-            ("path.x", path, "x", data["path"]["x"]),
-            ("path.y", path, "y", data["path"]["y"]),
-            ("path.size", path.marker, "size", data["path"]["size"]),
-            ("node.x", node, "x", nodes["x"]),
-            ("node.y", node, "y", nodes["y"]),
-            ("node.text", node, "text", nodes["text"]),
-            ("node.textposition", node, "textposition", nodes["textposition"]),
-            ("node.hover", node, "hovertext", nodes["hover"]),
-            ("node.ids", node, "customdata", nodes["ids"]),
-            ("node.colour", node.marker, "color", nodes["colour"]),
-            ("node.symbol", node.marker, "symbol", nodes["symbol"]),
-            ("node.size", node.marker, "size", nodes["size"]),
-            ("node.font", node.textfont, "size", fonts["label"]),
-            ("shapes", fig.layout, "shapes", data["shapes"]),
-            ("annotations", fig.layout, "annotations", data["annotations"]),
-            ("width", fig.layout, "width", data["width"]),
-            ("height", fig.layout, "height", data["height"] + (40 if large else 0)),
-            ("xrange", fig.layout.xaxis, "range", data["x_range"]),
-            ("yrange", fig.layout.yaxis, "range", data["y_range"]),
-            ("font", fig.layout.font, "size", fonts["base"]),
-            ("legend", fig.layout.legend.font, "size", 15 if large else 11),
-            ("margin", fig.layout.margin, "b", 110 if large else 70),
-        ]
-        changes += [
-            (
-                f"legend.{kind}",
-                fig.data[self.LEGEND_START + band_count + i],
-                "visible",
-                kind in kinds,
-            )
-            for i, kind in enumerate(KIND_SYMBOLS)
-        ]
-        changed = False
-        with fig.batch_update():
-            for key, target, attr, value in changes:
-                changed = self._put(key, target, attr, value) or changed
-            changed = self._outline() or changed
-        if changed:
-            sync_figure(fig)
+        data = self._data()
+        self._apply(self._data_changes(data) + self._outline_changes())
+        self._refresh_text(data)
+
+    def _refresh_text(self, data: dict[str, Any]) -> None:
         zones = self._zones_html()
         if self.zones.value != zones:
             self.zones.value = zones
         self.caption.value = self._caption(data["path"]["label"])
 
     def refresh_selection(self) -> None:
-        # the outline only: live updates reach a shown figure; the synced state is
-        # brought up to date at the next full refresh (or when shown again)
+        """The selection changed: only its marks are drawn again (the whole graph when the
+        view shows the selected component and its neighbours)."""
         if self.focus.value == "near":
             self.refresh()
             return
-        with self.fig.batch_update():
-            self._outline()
-        self.caption.value = self._caption(self._path_label())
-
-    def _outline(self) -> bool:
-        s = self.session
-        flow = getattr(s, "selected_flow", None)
-        selected = self._where.get(s.selected_component or "", None)
-        node = self.fig.data[self.NODE_TRACE]
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        sizes: list[int] = []
-        pairs = []
-        if flow and flow in {f.id for f in s.model.flows()}:
-            f = s.model.flow(flow)
-            pairs = [(self._where.get(f.source), self._where.get(f.target))]
-        elif selected:
-            pairs = [p for p in self._lines if selected in p]
-        for pair in pairs:
-            pts = self._lines.get(pair)  # type: ignore[arg-type]
-            if pts is None:
-                continue
-            xs += [p[0] for p in pts] + [None]
-            ys += [p[1] for p in pts] + [None]
-            sizes += [0] * (len(pts) - 1) + [12, 0]
-        ring_x: list[float | None] = [None]
-        ring_y: list[float | None] = [None]
-        if selected in self._ids:
-            i = self._ids.index(selected)
-            ring_x, ring_y = [node.x[i]], [node.y[i]]
-        elif flow and flow in self._flow_ids:
-            i = self._flow_ids.index(flow)
-            hover = self.fig.data[1]
-            ring_x, ring_y = [hover.x[i]], [hover.y[i]]
-        near = self.fig.data[2]
-        changed = False
-        for key, target, attr, value in (
-            (
-                "outline.width",
-                node.marker.line,
-                "width",
-                [4 if i == selected else 1 for i in self._ids],
-            ),
-            (
-                "outline.colour",
-                node.marker.line,
-                "color",
-                ["#000000" if i == selected else "#444444" for i in self._ids],
-            ),
-            ("near.x", near, "x", xs),
-            ("near.y", near, "y", ys),
-            ("near.size", near.marker, "size", sizes),
-            ("ring.x", self.selected_mark, "x", ring_x),
-            ("ring.y", self.selected_mark, "y", ring_y),
-        ):
-            changed = self._put(key, target, attr, value) or changed
-        return changed
-
-    def _path_label(self) -> str:
-        paths = self.session.attack_paths()
-        index = self.session.selected_path
-        if index is None or not 0 <= index < len(paths):
-            return ""
-        model = self.session.model
-        names = [model.component(n).name if n in model else n for n in paths[index].nodes]
-        return "attack path: " + " → ".join(esc(_short(n, 30)) for n in names)
+        self._apply(self._outline_changes(), send=False)  # the browser has the live update
+        self.caption.value = self._caption(_path_caption(self.session))
 
     def _caption(self, path_label: str) -> str:
         s = self.session
@@ -981,7 +1094,7 @@ class GraphView:
         else:
             parts.append(
                 "<span class='wb-muted'>click a component or a flow's dot to focus on it; "
-                "toolbar to zoom (no scroll wheel), drag to pan, double click to fit</span>"
+                "scroll to zoom, drag to pan, double click to fit the width again</span>"
             )
         if path_label:
             parts.append(f"<span style='color:{PATH_COLOUR};font-weight:600'>{path_label}</span>")

@@ -16,7 +16,7 @@ from typing import Any
 import ipywidgets as W
 
 from workbench.ui.scan import attach_scan_tab
-from workbench.ui.style import esc, field_error
+from workbench.ui.style import field_error, html_widget, result_html
 
 __all__ = [
     "ComponentForm",
@@ -34,18 +34,11 @@ _SKIP = ("name", "description")  # shown as their own fields
 _NOT_EDITABLE = ("record", "records")
 
 
-def _html(value: str = "") -> W.HTML:
-    w = W.HTML(value)
-    w.add_class("wb-html")
-    return w
+_html = html_widget
 
 
 def _message(result: Any) -> str:
-    cls = "wb-ok" if result.ok else "wb-error"
-    text = esc(result.message)
-    if not result.ok and result.field_errors:
-        text += "<br>" + "<br>".join(f"{esc(k)}: {esc(v)}" for k, v in result.field_errors.items())
-    return f'<span class="{cls}">{text}</span>'
+    return result_html(result, fields=True)
 
 
 def _tri_options() -> list[tuple[str, str]]:
@@ -114,13 +107,75 @@ def read_widget(spec: Any, widget: W.Widget) -> Any:
     return text
 
 
-class ComponentForm:
-    """Add, change, remove and rename components."""
+class _EditForm:
+    """What the component, zone and flow forms share: the picker of the element to edit
+    ("new" to add one), the add, save and remove buttons, and the result message."""
 
-    def __init__(self, session: Any, on_message: Callable[[str, bool], None] | None = None):
+    pick: W.Dropdown
+
+    def _start(
+        self,
+        session: Any,
+        on_message: Callable[[str, bool], None] | None,
+        labels: tuple[str, str, str],
+    ) -> None:
         self.session = session
         self._message = on_message or (lambda text, ok: None)
         self._updating = False
+        add, save, remove = labels
+        self.add = W.Button(description=add, button_style="primary", icon="plus")
+        self.save = W.Button(description=save, button_style="primary", icon="save")
+        self.remove = W.Button(description=remove, button_style="danger", icon="trash")
+        self.message = _html()
+        self.add.on_click(lambda _b: self.submit_add())
+        self.save.on_click(lambda _b: self.submit_save())
+        self.remove.on_click(lambda _b: self.submit_remove())
+
+    def _set_options(
+        self, options: list[tuple[str, str]], *others: tuple[W.Dropdown, list[Any]]
+    ) -> None:
+        """New options for the picker (and other dropdowns), keeping the pick if it stays."""
+        self._updating = True
+        try:
+            current = self.pick.value
+            if list(self.pick.options) != options:
+                self.pick.options = options
+            for w, opts in others:
+                if list(w.options) != opts:
+                    w.options = opts
+            self.pick.value = current if current in {o[1] for o in options} else NEW
+        finally:
+            self._updating = False
+        self._load()
+
+    def _show_buttons(self, existing: bool) -> None:
+        self.add.layout.display = "none" if existing else ""
+        self.save.layout.display = "" if existing else "none"
+        self.remove.layout.display = "" if existing else "none"
+
+    def _done(self, result: Any) -> Any:
+        self.message.value = _message(result)
+        self._message(result.message, result.ok)
+        return result
+
+    def _load(self) -> None:
+        raise NotImplementedError
+
+    def submit_add(self) -> Any:
+        raise NotImplementedError
+
+    def submit_save(self) -> Any:
+        raise NotImplementedError
+
+    def submit_remove(self) -> Any:
+        raise NotImplementedError
+
+
+class ComponentForm(_EditForm):
+    """Add, change, remove and rename components."""
+
+    def __init__(self, session: Any, on_message: Callable[[str, bool], None] | None = None):
+        self._start(session, on_message, ("Add component", "Save changes", "Remove component"))
         self._attr_widgets: dict[str, tuple[Any, W.Widget]] = {}
         from workbench.model.definitions import KINDS
 
@@ -143,18 +198,11 @@ class ComponentForm:
                 grid_template_columns="repeat(auto-fill, minmax(min(100%, 24em), 1fr))", width="98%"
             )
         )
-        self.add = W.Button(description="Add component", button_style="primary", icon="plus")
-        self.save = W.Button(description="Save changes", button_style="primary", icon="save")
-        self.remove = W.Button(description="Remove component", button_style="danger", icon="trash")
         self.new_id = W.Text(description="new id", style=_STYLE)
         self.rename = W.Button(description="Rename id", icon="i-cursor")
-        self.message = _html()
         self._confirm_remove: str | None = None
         self.pick.observe(self._on_pick, names="value")
         self.kind.observe(self._on_kind, names="value")
-        self.add.on_click(lambda _b: self.submit_add())
-        self.save.on_click(lambda _b: self.submit_save())
-        self.remove.on_click(lambda _b: self.submit_remove())
         self.rename.on_click(lambda _b: self.submit_rename())
         self.rename_box = W.HBox([self.new_id, self.rename])
         self.widget = W.VBox(
@@ -187,17 +235,7 @@ class ComponentForm:
             (f"{c.name} ({c.id})", c.id) for c in model.components()
         ]
         zones = [(f"{z.name} (trust {z.trust})", z.id) for z in model.zones()]
-        self._updating = True
-        try:
-            current = self.pick.value
-            if list(self.pick.options) != options:
-                self.pick.options = options
-            if list(self.zone.options) != zones:
-                self.zone.options = zones
-            self.pick.value = current if current in {o[1] for o in options} else NEW
-        finally:
-            self._updating = False
-        self._load()
+        self._set_options(options, (self.zone, zones))
 
     def _load(self) -> None:
         cid = self.pick.value
@@ -222,9 +260,7 @@ class ComponentForm:
         finally:
             self._updating = False
         self.id.disabled = existing
-        self.add.layout.display = "none" if existing else ""
-        self.save.layout.display = "" if existing else "none"
-        self.remove.layout.display = "" if existing else "none"
+        self._show_buttons(existing)
         self.rename_box.layout.display = "" if existing else "none"
         self._confirm_remove = None
         self.remove.description = "Remove component"
@@ -276,11 +312,6 @@ class ComponentForm:
         return out
 
     # -- actions ----------------------------------------------------------------------------------
-    def _done(self, result: Any) -> Any:
-        self.message.value = _message(result)
-        self._message(result.message, result.ok)
-        return result
-
     def submit_add(self) -> Any:
         cid = self.id.value.strip()
         result = self.session.add_component(
@@ -334,13 +365,11 @@ class ComponentForm:
         return self._done(result)
 
 
-class ZoneForm:
+class ZoneForm(_EditForm):
     """Add, change and remove trust zones."""
 
     def __init__(self, session: Any, on_message: Callable[[str, bool], None] | None = None):
-        self.session = session
-        self._message = on_message or (lambda text, ok: None)
-        self._updating = False
+        self._start(session, on_message, ("Add zone", "Save zone", "Remove zone"))
         self.pick = W.Dropdown(description="Zone", style=_STYLE)
         self.id = W.Text(description="id", style=_STYLE)
         self.trust = W.BoundedIntText(
@@ -352,14 +381,7 @@ class ZoneForm:
             tooltip="higher is more trusted",
         )
         self.name = W.Text(description="display name", style=_STYLE)
-        self.add = W.Button(description="Add zone", button_style="primary", icon="plus")
-        self.save = W.Button(description="Save zone", button_style="primary", icon="save")
-        self.remove = W.Button(description="Remove zone", button_style="danger", icon="trash")
-        self.message = _html()
         self.pick.observe(lambda _c: None if self._updating else self._load(), names="value")
-        self.add.on_click(lambda _b: self.submit_add())
-        self.save.on_click(lambda _b: self.submit_save())
-        self.remove.on_click(lambda _b: self.submit_remove())
         self.widget = W.VBox(
             [
                 self.pick,
@@ -376,15 +398,7 @@ class ZoneForm:
         options = [("— new zone —", NEW)] + [
             (f"{z.name} ({z.id}, trust {z.trust})", z.id) for z in self.session.model.zones()
         ]
-        self._updating = True
-        try:
-            current = self.pick.value
-            if list(self.pick.options) != options:
-                self.pick.options = options
-            self.pick.value = current if current in {o[1] for o in options} else NEW
-        finally:
-            self._updating = False
-        self._load()
+        self._set_options(options)
 
     def _load(self) -> None:
         zid = self.pick.value
@@ -394,14 +408,7 @@ class ZoneForm:
         self.id.disabled = z is not None
         self.trust.value = z.trust if z else 0
         self.name.value = str(z.attrs.get("name") or "") if z else ""
-        self.add.layout.display = "none" if z else ""
-        self.save.layout.display = "" if z else "none"
-        self.remove.layout.display = "" if z else "none"
-
-    def _done(self, result: Any) -> Any:
-        self.message.value = _message(result)
-        self._message(result.message, result.ok)
-        return result
+        self._show_buttons(z is not None)
 
     def submit_add(self) -> Any:
         zid = self.id.value.strip()
@@ -427,15 +434,13 @@ class ZoneForm:
         return self._done(self.session.remove_zone(zid))
 
 
-class FlowForm:
+class FlowForm(_EditForm):
     """Add, change and remove flows."""
 
     def __init__(self, session: Any, on_message: Callable[[str, bool], None] | None = None):
         from workbench.model.definitions import DATA_KINDS
 
-        self.session = session
-        self._message = on_message or (lambda text, ok: None)
-        self._updating = False
+        self._start(session, on_message, ("Add flow", "Save flow", "Remove flow"))
         self.pick = W.Dropdown(description="Flow", style=_STYLE, layout=W.Layout(width="98%"))
         self.id = W.Text(description="id", style=_STYLE)
         self.source = W.Dropdown(
@@ -459,14 +464,7 @@ class FlowForm:
             description="protocol", placeholder="https, grpc, kafka…", style=_STYLE
         )
         self.name = W.Text(description="display name", style=_STYLE)
-        self.add = W.Button(description="Add flow", button_style="primary", icon="plus")
-        self.save = W.Button(description="Save flow", button_style="primary", icon="save")
-        self.remove = W.Button(description="Remove flow", button_style="danger", icon="trash")
-        self.message = _html()
         self.pick.observe(lambda _c: None if self._updating else self._load(), names="value")
-        self.add.on_click(lambda _b: self.submit_add())
-        self.save.on_click(lambda _b: self.submit_save())
-        self.remove.on_click(lambda _b: self.submit_remove())
         self.widget = W.VBox(
             [
                 self.pick,
@@ -489,18 +487,7 @@ class FlowForm:
             for f in model.flows()
         ]
         ends = [(f"{c.name} ({c.id})", c.id) for c in model.components()]
-        self._updating = True
-        try:
-            current = self.pick.value
-            if list(self.pick.options) != options:
-                self.pick.options = options
-            for w in (self.source, self.target):
-                if list(w.options) != ends:
-                    w.options = ends
-            self.pick.value = current if current in {o[1] for o in options} else NEW
-        finally:
-            self._updating = False
-        self._load()
+        self._set_options(options, (self.source, ends), (self.target, ends))
 
     def _load(self) -> None:
         fid = self.pick.value
@@ -530,9 +517,7 @@ class FlowForm:
             self.name.value = str(flow.attrs.get("name") or "") if flow else ""
         finally:
             self._updating = False
-        self.add.layout.display = "none" if flow else ""
-        self.save.layout.display = "" if flow else "none"
-        self.remove.layout.display = "" if flow else "none"
+        self._show_buttons(flow is not None)
 
     @staticmethod
     def _tri(w: W.Dropdown) -> bool | None:
@@ -545,11 +530,6 @@ class FlowForm:
             "protocol": self.protocol.value.strip() or None,
             "name": self.name.value.strip() or None,
         }
-
-    def _done(self, result: Any) -> Any:
-        self.message.value = _message(result)
-        self._message(result.message, result.ok)
-        return result
 
     def submit_add(self) -> Any:
         fid = self.id.value.strip()

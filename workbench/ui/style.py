@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -24,7 +24,10 @@ __all__ = [
     "band_badge",
     "esc",
     "field_error",
+    "html_widget",
     "link",
+    "replace_child",
+    "result_html",
     "sync_figure",
     "technique_link",
     "text_colour",
@@ -162,6 +165,8 @@ CSS = """
   font-size: var(--wb-font); line-height: 1.3; padding: 4px 8px; }
 .wb-root .wb-export .wb-linkbutton { text-align: left; margin-top: 2px; }
 .wb-root .wb-export-text { flex: 1 1 auto; min-width: 0; font-size: calc(var(--wb-font) * 0.9); }
+.wb-root .wb-pager { flex-wrap: nowrap; align-items: center; gap: 4px; }
+.wb-root .wb-page-label { white-space: nowrap; }
 .wb-root .wb-graph { width: 100%; overflow: hidden; }
 .wb-root .wb-graph-bar { flex-flow: row wrap; align-items: center; gap: 4px; }
 .wb-root .wb-prompt { background: #FFF4CC; border: 1px solid #E69F00; padding: 6px 10px;
@@ -170,7 +175,13 @@ CSS = """
 """
 
 
-def sync_figure(fig: Any) -> None:
+def sync_figure(
+    fig: Any,
+    *,
+    traces: Mapping[int, Iterable[str]] | None = None,
+    layout: bool = True,
+    send: bool = True,
+) -> None:
     """Make a FigureWidget's synced state match its Python state.
 
     plotly keeps the browser's copy in ``_widget_data`` / ``_widget_layout`` and
@@ -179,9 +190,79 @@ def sync_figure(fig: Any) -> None:
     updates sent before its front end has loaded are lost. Setting both traits
     after each redraw (as plotly's ``_repr_mimebundle_`` does) keeps a view that
     is created or re-created later (a reload) in step.
+
+    With *traces* (trace index: the names of its properties that changed), only
+    those properties are copied again, and the layout only when *layout* is
+    true: copying a large figure whole costs more than the change it follows.
+
+    With ``send=False`` the synced state is brought up to date in the kernel
+    only (read by a view created later, such as a reload), without sending the
+    whole figure to a browser that has just drawn the change: for small and
+    frequent changes such as the selection's marks.
     """
-    fig._widget_data = copy.deepcopy(fig._data)
-    fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
+    if not send:
+        _store_unsent(fig, traces, layout)
+        return
+    if traces is None:
+        fig._widget_data = copy.deepcopy(fig._data)
+    elif traces:
+        data = list(fig._widget_data)
+        for i, names in traces.items():
+            trace = dict(data[i])
+            for name in names:
+                if name in fig._data[i]:
+                    trace[name] = copy.deepcopy(fig._data[i][name])
+                else:
+                    trace.pop(name, None)
+            data[i] = trace
+        fig._widget_data = data
+    if layout:
+        fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
+
+
+def _store_unsent(fig: Any, traces: Mapping[int, Iterable[str]] | None, layout: bool) -> None:
+    values = fig._trait_values  # the traits' values, set without a change notification
+    if traces is None:
+        values["_widget_data"] = copy.deepcopy(fig._data)
+    else:
+        data = values["_widget_data"]
+        for i, names in traces.items():
+            for name in names:
+                if name in fig._data[i]:
+                    data[i][name] = copy.deepcopy(fig._data[i][name])
+                else:
+                    data[i].pop(name, None)
+    if layout:
+        values["_widget_layout"] = copy.deepcopy(fig._layout_obj._props)
+
+
+def html_widget(value: str = "") -> Any:
+    """An HTML widget in the workbench's text style (its value already escaped)."""
+    import ipywidgets as W
+
+    w = W.HTML(value)
+    w.add_class("wb-html")
+    return w
+
+
+def result_html(result: Any, *, fields: bool = False) -> str:
+    """An action's message, green or red; with *fields*, a refusal's field errors under it."""
+    cls = "wb-ok" if result.ok else "wb-error"
+    text = esc(result.message)
+    if fields and not result.ok and result.field_errors:
+        text += "<br>" + "<br>".join(f"{esc(k)}: {esc(v)}" for k, v in result.field_errors.items())
+    return f'<span class="{cls}">{text}</span>'
+
+
+def replace_child(box: Any, old: Any, new: Any) -> None:
+    """Put *new* in *old*'s place among a Box's children.
+
+    The children go through an empty tuple: traitlets compares the old and new
+    tuples, and comparing two figures element by element serialises both.
+    """
+    children = tuple(new if c is old else c for c in box.children)
+    box.children = ()
+    box.children = children
 
 
 def esc(value: Any) -> str:

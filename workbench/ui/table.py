@@ -39,7 +39,7 @@ def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
         cls = ' class="wb-row wb-selected"' if r["id"] == selected else ' class="wb-row"'
         attrs = (
             f'{cls} data-wb-action="finding" data-wb-value="{esc(r["id"])}" data-wb-group="rows"'
-            f' aria-selected="{"true" if r["id"] == selected else "false"}"'
+            f' aria-selected="{"true" if r["id"] == selected else "false"}" title="{esc(r["id"])}"'
         )
         zone = f" · {esc(r['zone'])}" if r["zone"] else ""
         technique = (
@@ -71,7 +71,7 @@ def table_html(session: Any, rows: list[dict[str, Any]]) -> str:
             f"<tr{attrs}>"
             f'<td><b>{esc(r["title"])}</b>{assumed}<br><span class="wb-small">on '
             f"{esc(r['element_name'])}</span>"
-            f'<span class="wb-muted wb-small">{zone}<br>{esc(r["id"])}</span></td>'
+            f'<span class="wb-muted wb-small">{zone}</span></td>'
             f"<td>{technique}</td>"
             f'<td class="wb-scores">{band_badge(m, r["band"], r["score"])}<br>'
             f'<span class="wb-arrow">→ </span>'
@@ -147,8 +147,10 @@ class ThreatTable:
                 width="100%",
             ),
         )
+        pager = W.HBox([self.prev, self.page_label, self.next], layout=W.Layout(flex_flow="row"))
+        pager.add_class("wb-pager")  # the pager's three parts stay together on one line
         sorting = W.HBox(
-            [self.sort, self.descending, self.prev, self.page_label, self.next],
+            [self.sort, self.descending, pager],
             layout=W.Layout(flex_flow="row wrap", align_items="center"),
         )
         self.widget = W.VBox([filters, sorting, self.cell, self.picker, self.table])

@@ -18,6 +18,8 @@ from workbench.ui.style import (
     badge,
     band_badge,
     esc,
+    html_widget,
+    replace_child,
     sync_figure,
     technique_link,
     text_colour,
@@ -37,10 +39,7 @@ __all__ = [
 ]
 
 
-def _html(value: str = "") -> W.HTML:
-    w = W.HTML(value)
-    w.add_class("wb-html")
-    return w
+_html = html_widget
 
 
 def _finding_link(finding_id: str, text: str) -> str:
@@ -240,7 +239,7 @@ class RiskMatrixView:
         old = self.fig
         self.fig = self._figure(old)
         self.refresh()
-        self.widget.children = [self.probe, self.fig, self.legend, self.cells]
+        replace_child(self.widget, old, self.fig)
         old.close()
 
     def _on_heat_click(self, which: str, points: Any) -> None:
