@@ -121,11 +121,13 @@ matrix_fig = go.FigureWidget(
     ],
     layout={
         "title": {"text": "My scores on the risk matrix", "font": {"size": 14}},
-        "xaxis": {"title": "likelihood", "tickvals": levels, "tickangle": -40,
+        # automargin: the margins grow to fit tick labels and titles; the wide left margin keeps
+        # "impact" clear of the edge on a phone-sized dashboard
+        "xaxis": {"title": "likelihood", "tickvals": levels, "tickangle": -40, "automargin": True,
                   "ticktext": [f"{i} {matrix.likelihood_label(i)}" for i in levels]},
-        "yaxis": {"title": "impact", "tickvals": levels,
+        "yaxis": {"title": "impact", "tickvals": levels, "automargin": True,
                   "ticktext": [f"{i} {matrix.impact_label(i)}" for i in levels]},
-        "width": 350, "height": 360, "margin": {"l": 90, "r": 8, "t": 40, "b": 90},
+        "width": 350, "height": 360, "margin": {"l": 116, "r": 8, "t": 40, "b": 90},
     },
 )
 
