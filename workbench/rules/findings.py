@@ -58,6 +58,9 @@ class Finding:
     path: list[str] = field(default_factory=list)
     assumed: bool = False
     controls_applied: list[str] = field(default_factory=list)
+    #: framework id -> item ids the rule maps to; ``owasp`` the same as LLM01:2025, T6
+    frameworks: dict[str, list[str]] = field(default_factory=dict)
+    owasp: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +91,8 @@ class Finding:
             "path": list(self.path),
             "assumed": self.assumed,
             "controls_applied": list(self.controls_applied),
+            "frameworks": {k: list(v) for k, v in sorted(self.frameworks.items())},
+            "owasp": list(self.owasp),
         }
 
 
