@@ -224,6 +224,21 @@ print(f"project in {PROJECT.resolve()}: {len(project.state().rows)} findings")
 project.register().summary_by_component()
 
 # %% [markdown]
+# ## 6. Coverage of the OWASP Top 10 for LLM applications
+#
+# The register speaks MITRE ATLAS; many teams also report against the
+# OWASP Top 10 for LLM applications (OWASP Foundation, CC BY-SA 4.0). For
+# each of its items,
+# `framework_coverage` says whether a finding raised it (and which), why it
+# does not apply to this system, or which facts the model would have to
+# state before it can tell.
+
+# %%
+coverage = project.framework_coverage("owasp-llm")
+print(", ".join(f"{status}: {count}" for status, count in coverage.counts().items()))
+coverage.to_dataframe()
+
+# %% [markdown]
 # Next: open it in the workbench with
 # `open_workbench("work/hr-assistant")` (see
 # [01-quickstart](01-quickstart.ipynb)), or edit the model there in the
