@@ -53,8 +53,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from workbench._atomic import atomic_write_text
 from workbench.errors import InputError
-from workbench.risk.decisions import (
+from workbench.risk.logline import (
     SIGNATURE_FIELD,
+    DecisionLogError,
     _canonical,
     _parse_line,
     _read_bytes,
@@ -696,8 +697,6 @@ def unsigned_at_gate(
     :class:`~workbench.risk.decisions.DecisionLogError` when the log fails
     verification (against the head the project recorded): then no signature counts.
     """
-    from workbench.risk.decisions import DecisionLogError
-
     recorded = project.settings.get("decision_log") or {}
     checked = project.log.verify(
         expected_head=recorded.get("head"), expected_records=recorded.get("records")

@@ -133,7 +133,7 @@ class _Builder:
         self.catalog = catalog
         self.matrix = matrix
         self.tactic_order = {t.id: i for i, t in enumerate(catalog.tactics())}
-        from workbench.risk.prefill import Prefiller
+        from workbench.rules.prefill import Prefiller
 
         self.prefiller = Prefiller(ctx, catalog, matrix)
         self.effects = EffectApplier(ctx, list(effects))
@@ -375,7 +375,7 @@ def _analyze(
     called after each rule when given.
     """
     from workbench.catalog import load_catalog
-    from workbench.risk.matrix import load_matrix
+    from workbench.catalog.matrix import load_matrix
 
     catalog = catalog if catalog is not None else load_catalog()
     rules = rules if rules is not None else load_rules(catalog=catalog)
@@ -448,8 +448,8 @@ def explain(
 ) -> list[dict[str, Any]]:
     """Every rule evaluated on one component or flow: matched or not, and why."""
     from workbench.catalog import load_catalog
+    from workbench.catalog.matrix import load_matrix
     from workbench.errors import InputError
-    from workbench.risk.matrix import load_matrix
     from workbench.rules.conditions import All
 
     catalog = catalog if catalog is not None else load_catalog()
