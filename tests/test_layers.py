@@ -27,7 +27,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "workbench"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("leaf", (
         "workbench.errors", "workbench._atomic", "workbench._csvsafe", "workbench._output",
-        "workbench._resources", "workbench._version", "workbench._input",
+        "workbench._resources", "workbench._version", "workbench._input", "workbench._records",
     )),
     ("model", ("workbench.model", "workbench.layout")),
     ("catalog", ("workbench.catalog",)),

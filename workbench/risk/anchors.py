@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench._records import fields_dict
 from workbench.errors import InputError
 from workbench.risk.decisions import VerifyResult, _read_bytes, _split, _verify_data
 
@@ -65,7 +66,7 @@ class Anchor:
     source: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"head": self.head, "records": self.records, "source": self.source}
+        return fields_dict(self)
 
 
 def _meta_tags(text: str) -> dict[str, str]:

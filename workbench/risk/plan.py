@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench._csvsafe import protect
+from workbench._records import fields_dict
 from workbench.risk.mitigations import ChosenMitigation, Effect, default_effect
 
 __all__ = ["PLAN_CSV_COLUMNS", "PlanItem", "build_plan", "plan_csv_text"]
@@ -55,21 +56,7 @@ class PlanItem:
         ) and not self.effect_reason
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "mitigation": self.mitigation,
-            "name": self.name,
-            "source": self.source,
-            "findings": list(self.findings),
-            "owner": self.owner,
-            "status": self.status,
-            "due": self.due,
-            "ticket": self.ticket,
-            "likelihood_effect": self.likelihood_effect,
-            "impact_effect": self.impact_effect,
-            "effect_reason": self.effect_reason,
-            "default_effect": self.default_effect.to_dict(),
-            "url": self.url,
-        }
+        return fields_dict(self)
 
 
 def build_plan(

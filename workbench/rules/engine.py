@@ -351,9 +351,7 @@ def analyze(
     if paused:
         gc.disable()
     try:
-        return _analyze(
-            model, catalog=catalog, rules=rules, matrix=matrix, limits=limits, progress=progress
-        )
+        return _analyze(model, catalog, rules, matrix, limits, progress)
     finally:
         if paused:
             gc.enable()
@@ -361,19 +359,13 @@ def analyze(
 
 def _analyze(
     model: Any,
-    *,
-    catalog: Any = None,
-    rules: RuleSet | None = None,
-    matrix: Any = None,
-    limits: PathLimits | None = None,
-    progress: Progress | None = None,
+    catalog: Any,
+    rules: RuleSet | None,
+    matrix: Any,
+    limits: PathLimits | None,
+    progress: Progress | None,
 ) -> AnalysisResult:
-    """Apply the rules to *model*; return findings, attack paths and rule failures.
-
-    A rule that fails at run time is reported in ``errors`` (and so in the
-    register), never silently dropped. ``progress(done, total, rule_id)`` is
-    called after each rule when given.
-    """
+    """What :func:`analyze` does, with the garbage collector as it set it."""
     from workbench.catalog import load_catalog
     from workbench.catalog.matrix import load_matrix
 

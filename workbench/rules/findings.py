@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench._records import fields_dict
+
 __all__ = ["AttackPath", "Finding", "Hop", "Removed", "RuleFailure", "rank_findings"]
 
 
@@ -111,13 +113,7 @@ class Removed:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "rule": self.rule,
-            "element": self.element,
-            "effect": self.effect,
-            "reason": self.reason,
-        }
+        return fields_dict(self)
 
 
 @dataclass(frozen=True)
@@ -181,4 +177,4 @@ class RuleFailure:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "element": self.element, "message": self.message}
+        return fields_dict(self)

@@ -27,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workbench._records import fields_dict
+
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.rules.engine import AnalysisResult
 
@@ -55,16 +57,7 @@ class OpenQuestion:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "element": self.element,
-            "element_name": self.element_name,
-            "attribute": self.attribute,
-            "answers": list(self.answers),
-            "risk": self.risk,
-            "findings": list(self.findings),
-            "removes": self.removes,
-            "text": self.text,
-        }
+        return fields_dict(self)
 
 
 def _shown(value: Any) -> str:
