@@ -62,35 +62,7 @@ class Finding:
     controls_applied: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "rule": self.rule,
-            "title": self.title,
-            "element": self.element,
-            "element_type": self.element_type,
-            "element_name": self.element_name,
-            "technique": self.technique,
-            "techniques": list(self.techniques),
-            "tactics": list(self.tactics),
-            "preconditions": list(self.preconditions),
-            "reason": self.reason,
-            "evidence": list(self.evidence),
-            "assumptions": list(self.assumptions),
-            "mitigations": list(self.mitigations),
-            "controls": list(self.controls),
-            "guidelines": list(self.guidelines),
-            "likelihood": self.likelihood,
-            "impact": self.impact,
-            "score": self.score,
-            "band": self.band,
-            "likelihood_reason": self.likelihood_reason,
-            "impact_reason": self.impact_reason,
-            "status": self.status,
-            "manual": self.manual,
-            "path": list(self.path),
-            "assumed": self.assumed,
-            "controls_applied": list(self.controls_applied),
-        }
+        return fields_dict(self)
 
 
 def rank_findings(findings: list[Finding]) -> list[Finding]:
