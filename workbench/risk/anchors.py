@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench._records import fields_dict
+from workbench._records import Record
 from workbench.errors import InputError
 from workbench.risk.decisions import VerifyResult, _read_bytes, _split, _verify_data
 
@@ -58,15 +58,12 @@ class AnchorError(InputError):
 
 
 @dataclass(frozen=True)
-class Anchor:
+class Anchor(Record):
     """A head recorded elsewhere: hash, record count where known, and where it came from."""
 
     head: str
     records: int | None
     source: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return fields_dict(self)
 
 
 def _meta_tags(text: str) -> dict[str, str]:

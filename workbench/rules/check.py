@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from workbench._records import fields_dict
+from workbench._records import Record
 from workbench.errors import WorkbenchError
 from workbench.rules.engine import analyze
 from workbench.rules.spec import Rule, RuleSet
@@ -19,7 +19,7 @@ __all__ = ["ExampleResult", "run_examples"]
 
 
 @dataclass(frozen=True)
-class ExampleResult:
+class ExampleResult(Record):
     rule: str
     name: str
     expect: str
@@ -27,9 +27,6 @@ class ExampleResult:
     message: str
     file: str | None
     line: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return fields_dict(self)
 
 
 def _single(ruleset: RuleSet, rule: Rule) -> RuleSet:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench._records import fields_dict
+from workbench._records import Record
 
 __all__ = ["AttackPath", "Finding", "Hop", "Removed", "RuleFailure", "rank_findings"]
 
 
 @dataclass
-class Finding:
+class Finding(Record):
     """One threat scenario on one element.
 
     ``technique`` is the primary ATLAS technique; ``techniques`` lists it first,
@@ -61,9 +61,6 @@ class Finding:
     assumed: bool = False
     controls_applied: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return fields_dict(self)
-
 
 def rank_findings(findings: list[Finding]) -> list[Finding]:
     """The register order: fact-backed findings first, then assumed ones; each by score.
@@ -75,7 +72,7 @@ def rank_findings(findings: list[Finding]) -> list[Finding]:
 
 
 @dataclass(frozen=True)
-class Removed:
+class Removed(Record):
     """A finding that a stated control removed: the rule matched, the control answers it."""
 
     id: str
@@ -83,9 +80,6 @@ class Removed:
     element: str
     effect: str
     reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return fields_dict(self)
 
 
 @dataclass(frozen=True)
@@ -141,12 +135,10 @@ class AttackPath:
 
 
 @dataclass(frozen=True)
-class RuleFailure:
+class RuleFailure(Record):
     """A rule that failed at run time: reported, never silently dropped."""
 
     rule: str
     element: str | None
     message: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return fields_dict(self)
