@@ -316,6 +316,15 @@ class ProjectState:
         raise KeyError(finding_id)
 
 
+#: The register columns a row takes from its current decision: (column, Decision attribute).
+_DECISION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("treatment", "treatment"), ("rationale", "rationale"), ("owner", "owner"),
+    ("decided_by", "decided_by"), ("decided_on", "date"), ("review_by", "review_by"),
+    ("links", "links"), ("due", "due"), ("carrier", "carrier"),
+    ("design_change", "design_change"), ("confirmed_by", "confirmed_by"),
+)
+
+
 class Project:
     """A threat-modelling project in a folder. Open with :meth:`open`, start with :meth:`create`."""
 
@@ -712,19 +721,8 @@ class Project:
             notes=self.assessment.notes.get(f.id, ""),
         )
         if decision is not None:
-            row.update(
-                treatment=decision.treatment,
-                rationale=decision.rationale,
-                owner=decision.owner,
-                decided_by=decision.decided_by,
-                decided_on=decision.date,
-                review_by=decision.review_by,
-                links=list(decision.links),
-                due=decision.due,
-                carrier=decision.carrier,
-                design_change=decision.design_change,
-                confirmed_by=decision.confirmed_by,
-            )
+            row.update({column: getattr(decision, name) for column, name in _DECISION_COLUMNS})
+            row["links"] = list(decision.links)
         return row
 
     def register(self, *, as_of: dt.date | None = None) -> Any:
