@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 __all__ = ["Record", "fields_dict"]
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
-        return list(value)
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     to_dict = getattr(value, "to_dict", None)
     return to_dict() if callable(to_dict) else value
 
 
-def fields_dict(record: Any) -> dict[str, Any]:
-    """The fields of the dataclass *record* in their order: tuples and lists as new lists,
-    a value with a ``to_dict`` method as what it gives, anything else as it is."""
-    return {f.name: _plain(getattr(record, f.name)) for f in dataclasses.fields(record)}
+def fields_dict(record: Any, names: Iterable[str] | None = None) -> dict[str, Any]:
+    """The attributes *names* of *record* (default: its dataclass fields in their order) as
+    plain data: tuples and lists as new lists, dicts as new dicts, a value with a ``to_dict``
+    method as what it gives, anything else as it is."""
+    if names is None:
+        names = [f.name for f in dataclasses.fields(record)]
+    return {name: _plain(getattr(record, name)) for name in names}
 
 
 class Record:
-    """A base for the package's record dataclasses: :meth:`to_dict` is :func:`fields_dict`."""
+    """A base for the package's record dataclasses: :meth:`to_dict` is :func:`fields_dict`
+    of the names in ``DICT_KEYS``, or of every field when a class does not set it."""
 
     __slots__ = ()
+    DICT_KEYS: ClassVar[tuple[str, ...] | None] = None
 
     def to_dict(self) -> dict[str, Any]:
-        return fields_dict(self)
+        return fields_dict(self, self.DICT_KEYS)

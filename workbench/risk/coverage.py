@@ -49,8 +49,9 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from workbench._records import Record
 from workbench.model.definitions import at_least
 from workbench.risk.decisions import decision_status
 from workbench.rules.context import Context
@@ -132,7 +133,7 @@ _KIND_LABELS = {
 
 
 @dataclass
-class CheckResult:
+class CheckResult(Record):
     """One guideline check evaluated on a model.
 
     ``details`` say what was found, each line starting with its own status
@@ -151,15 +152,10 @@ class CheckResult:
     elements: list[str] = field(default_factory=list)
     applicable: bool = True
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "text": self.text,
-            "status": self.status,
-            "applicable": self.applicable,
-            "details": list(self.details),
-            "elements": list(self.elements),
-        }
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "id", "text", "status", "applicable", "details", "elements",
+    )
 
 
 @dataclass

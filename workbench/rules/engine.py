@@ -12,8 +12,9 @@ import gc
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from workbench._records import Record
 from workbench.rules.conditions import candidate_ids
 from workbench.rules.context import Context, Match
 from workbench.rules.effects import EffectApplier, Pending
@@ -27,7 +28,7 @@ Progress = Callable[[int, int, str], None]
 
 
 @dataclass
-class AnalysisResult:
+class AnalysisResult(Record):
     """What :func:`analyze` returns; findings and paths in a stable order."""
 
     system: str
@@ -68,19 +69,11 @@ class AnalysisResult:
             counts[f.element] = counts.get(f.element, 0) + 1
         return counts
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "system": self.system,
-            "atlas_version": self.atlas_version,
-            "rules_digest": self.rules_digest,
-            "rules_evaluated": self.rules_evaluated,
-            "findings": [f.to_dict() for f in self.findings],
-            "attack_paths": [p.to_dict() for p in self.attack_paths],
-            "paths_left_out": self.paths_left_out,
-            "assumptions": {k: list(v) for k, v in self.assumptions.items()},
-            "removed": [r.to_dict() for r in self.removed],
-            "errors": [e.to_dict() for e in self.errors],
-        }
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "system", "atlas_version", "rules_digest", "rules_evaluated", "findings",
+        "attack_paths", "paths_left_out", "assumptions", "removed", "errors",
+    )
 
 
 Piece = str | tuple[str, str]  # literal text, or (variable name, the text if it has no value)
