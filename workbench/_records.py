@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
-__all__ = ["Record", "fields_dict"]
+__all__ = ["Record", "by_id", "fields_dict"]
 
 
 def _plain(value: Any) -> Any:
@@ -36,3 +36,20 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         return fields_dict(self, self.DICT_KEYS)
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_HasId)
+
+
+def by_id(items: Iterable[_T], wanted: str, what: str | None = None) -> _T:
+    """The first of *items* whose ``id`` is *wanted*. ``KeyError`` when there is none: of
+    *wanted* alone, or saying ``no <what> 'wanted'`` when *what* is given."""
+    for item in items:
+        if item.id == wanted:
+            return item
+    raise KeyError(wanted if what is None else f"no {what} {wanted!r}")

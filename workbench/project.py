@@ -35,6 +35,7 @@ from workbench._input.check import Field, RecordSpec
 from workbench._input.locate import Locator, parse_path
 from workbench._input.read import decode_text
 from workbench._input.yaml import parse_yaml
+from workbench._records import by_id
 from workbench.errors import DecisionError, InputError, Issue, ProjectError
 from workbench.model._yaml import dump_yaml
 from workbench.risk.manual import manual_finding_id
@@ -310,10 +311,7 @@ class ProjectState:
         return [_as_now(f, row) for f, row in zip(self.analysed, self.rows, strict=True)]
 
     def finding(self, finding_id: str) -> Finding:
-        for f in self.findings:
-            if f.id == finding_id:
-                return f
-        raise KeyError(finding_id)
+        return by_id(self.findings, finding_id)
 
 
 #: The register columns a row takes from its current decision: (column, Decision attribute).

@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from workbench._records import Record
+from workbench._records import Record, by_id
 from workbench.model.definitions import at_least
 from workbench.risk.decisions import decision_status
 from workbench.rules.context import Context
@@ -192,10 +192,7 @@ class GuidelineResult:
         return [f for f in self.findings if f["status"] == "open"]
 
     def check(self, check_id: str) -> CheckResult:
-        for check in self.checks:
-            if check.id == check_id:
-                return check
-        raise KeyError(check_id)
+        return by_id(self.checks, check_id)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -230,11 +227,7 @@ class GuidelineCoverage:
 
     def check(self, check_id: str) -> CheckResult:
         """The result of one check by its id, e.g. ``check("ai-bom")``."""
-        for g in self.guidelines:
-            for c in g.checks:
-                if c.id == check_id:
-                    return c
-        raise KeyError(f"no check {check_id!r}")
+        return by_id((c for g in self.guidelines for c in g.checks), check_id, "check")
 
     def states(self) -> dict[str, str]:
         """Guideline number to state."""

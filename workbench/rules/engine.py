@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from workbench._records import Record
+from workbench._records import Record, by_id
 from workbench.rules.conditions import candidate_ids
 from workbench.rules.context import Context, Match
 from workbench.rules.effects import EffectApplier, Pending
@@ -58,10 +58,7 @@ class AnalysisResult(Record):
         return [f for f in self.findings if f.element == element]
 
     def finding(self, finding_id: str) -> Finding:
-        for f in self.findings:
-            if f.id == finding_id:
-                return f
-        raise KeyError(finding_id)
+        return by_id(self.findings, finding_id)
 
     def findings_per_component(self) -> dict[str, int]:
         counts = {el: 0 for el in self.element_order}

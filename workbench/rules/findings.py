@@ -8,7 +8,7 @@ stay attached when a model is analysed again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar
 
 from workbench._records import Record
 
@@ -95,7 +95,7 @@ class Hop:
 
 
 @dataclass
-class AttackPath:
+class AttackPath(Record):
     """A directed path from an entry point to a crown jewel."""
 
     id: str
@@ -116,22 +116,24 @@ class AttackPath:
     def tactics(self) -> list[str]:
         return [h.tactic for h in self.hops]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "entry": self.entry,
-            "target": self.target,
-            "nodes": list(self.nodes),
-            "flows": [h.flow for h in self.hops],
-            "techniques": self.techniques,
-            "tactics": self.tactics,
-            "findings": [h.finding for h in self.hops],
-            "preconditions": list(self.preconditions),
-            "exposure": self.exposure,
-            "max_score": self.max_score,
-            "length": len(self.hops),
-            "sentence": self.sentence,
-        }
+    @property
+    def flows(self) -> list[str]:
+        return [h.flow for h in self.hops]
+
+    @property
+    def findings(self) -> list[str | None]:
+        """The id of the finding behind each hop (``None`` where there is none)."""
+        return [h.finding for h in self.hops]
+
+    @property
+    def length(self) -> int:
+        return len(self.hops)
+
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "id", "entry", "target", "nodes", "flows", "techniques", "tactics", "findings",
+        "preconditions", "exposure", "max_score", "length", "sentence",
+    )
 
 
 @dataclass(frozen=True)
