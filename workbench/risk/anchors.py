@@ -187,7 +187,7 @@ def check_anchor(data: bytes, anchor: Anchor) -> VerifyResult:
 
 
 @dataclass(frozen=True)
-class GitResult:
+class GitResult(Record):
     """Outcome of :func:`check_git_history`.
 
     ``versions`` counts the commits that hold the log; when ``ok`` is false,
@@ -199,12 +199,6 @@ class GitResult:
     versions: int
     problem: str | None = None
     commit: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok, "versions": self.versions, "problem": self.problem,
-            "commit": self.commit,
-        }
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:

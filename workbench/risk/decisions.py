@@ -65,10 +65,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from workbench._atomic import fsync_dir
 from workbench._input.check import Field, RecordSpec, is_int, type_problem
+from workbench._records import Record
 from workbench.errors import DecisionError
 from workbench.risk.logline import (
     SIGNATURE_FIELD,
@@ -550,7 +551,7 @@ VERIFY_CODES = (
 
 
 @dataclass(frozen=True)
-class VerifyResult:
+class VerifyResult(Record):
     """Outcome of checking a decision log.
 
     ``records`` counts the complete lines, ``head`` is the hash of the last one
@@ -569,12 +570,10 @@ class VerifyResult:
     #: :data:`VERIFY_CODES`; never read the message text for that).
     code: str | None = dataclasses.field(default=None, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _VERIFY_KEYS}
-
-
-#: What :meth:`VerifyResult.to_dict` writes, in this order.
-_VERIFY_KEYS = ("ok", "records", "head", "first_bad_line", "first_bad_seq", "problem")
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "ok", "records", "head", "first_bad_line", "first_bad_seq", "problem",
+    )
 
 
 _is_int = is_int
