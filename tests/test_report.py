@@ -39,6 +39,7 @@ SECTIONS = (
     "Findings",
     "Attack paths",
     "Guideline coverage",
+    "OWASP coverage",
     "Sign-off",
     "Appendix: guideline evidence",
 )
@@ -253,14 +254,15 @@ def test_owasp_ids_are_shown_when_findings_carry_them(project):
     context = build_report_context(project, generated_at=STAMP, commit="")
     assert all(f.owasp == [] for g in context.groups for f in g.findings)
     state = project.state()
-    state.findings[0].owasp = ["LLM01:2025"]  # type: ignore[attr-defined]
+    saved = state.findings[0].owasp
+    state.findings[0].owasp = ["LLM01:2025"]
     try:
         context = build_report_context(project, generated_at=STAMP, commit="")
         shown = [f for g in context.groups for f in g.findings if f.owasp]
         assert [f.owasp for f in shown] == [["LLM01:2025"]]
         assert "OWASP: LLM01:2025" in render_report(context)
     finally:
-        del state.findings[0].owasp  # type: ignore[attr-defined]
+        state.findings[0].owasp = saved
 
 
 def test_attack_paths_are_sentences_with_a_chain(project, html):
@@ -272,7 +274,7 @@ def test_attack_paths_are_sentences_with_a_chain(project, html):
 
 
 def test_coverage_on_one_table_and_evidence_in_the_appendix(html):
-    coverage = html.split('id="guideline-coverage"', 1)[1].split('id="sign-off"', 1)[0]
+    coverage = html.split('id="guideline-coverage"', 1)[1].split('id="owasp-coverage"', 1)[0]
     assert coverage.count("<tr>") == 18  # header and the seventeen guidelines
     assert "pass:" not in coverage and "fail:" not in coverage
     appendix = html.split('id="appendix"', 1)[1]

@@ -37,6 +37,7 @@ _LAZY: dict[str, str] = {
     "Catalog": "workbench.catalog",
     "load_catalog": "workbench.catalog",
     "load_guidelines": "workbench.catalog",
+    "load_frameworks": "workbench.catalog.frameworks",
     # analysis
     "analyze": "workbench.rules",
     "explain": "workbench.rules",
@@ -50,6 +51,7 @@ _LAZY: dict[str, str] = {
     "RegisterRow": "workbench.register",
     "RiskMatrix": "workbench.risk",
     "load_matrix": "workbench.risk",
+    "framework_coverage": "workbench.risk.frameworks",
 }
 
 __all__ = ["DISTRIBUTION", "__version__", *sorted(_LAZY)]

@@ -1152,6 +1152,18 @@ class Project:
             bands={r["id"]: r["band"] for r in state.rows},
         )
 
+    def framework_coverage(
+        self, framework: str = "owasp-llm", *, as_of: dt.date | None = None
+    ) -> Any:
+        """Coverage of an OWASP framework (``owasp-llm`` or ``owasp-agentic``): per item,
+        raised (with its findings), not applicable (why) or not assessable (what to state)."""
+        from workbench.risk.frameworks import framework_coverage
+
+        state = self.state(as_of=as_of)
+        return framework_coverage(
+            self.model, state.result, framework, rules=self.rules, findings=state.findings
+        )
+
     def add_manual_finding(
         self,
         element: str,

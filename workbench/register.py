@@ -90,6 +90,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("controls", "list", "Candidate project-defined controls (not ATLAS)."),
     Column("guidelines", "list", "Related guidelines of the NCSC/CISA guidelines (1.1 to 4.4)."),
     Column(
+        "owasp",
+        "list",
+        "OWASP ids the finding's rule maps to: LLM01:2025 to LLM10:2025 (Top 10 for LLM "
+        "Applications 2025), then T1 to T15 (Agentic AI Threats and Mitigations).",
+    ),
+    Column(
         "likelihood",
         "integer",
         "Inherent likelihood, 1 to 5 (prefilled or overridden).",
@@ -228,6 +234,7 @@ class RegisterRow(Mapping[str, Any]):
     mitigations: tuple[str, ...] | None = None
     controls: tuple[str, ...] | None = None
     guidelines: tuple[str, ...] | None = None
+    owasp: tuple[str, ...] | None = None
     likelihood: int | None = None
     impact: int | None = None
     score: int | None = None
@@ -351,6 +358,7 @@ def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any
         zone=_zone_of(model, f.element, f.element_type),
         technique_name=technique_name,
         assumed=bool(getattr(f, "assumed", False)),
+        owasp=list(getattr(f, "owasp", None) or []),
         chosen_mitigations=[],
         links=[],
     )

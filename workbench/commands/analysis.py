@@ -79,6 +79,7 @@ def _summary_text(model: Any, result: Any, catalog: Any, matrix: Any) -> str:
             "band": f.band,
             "score": f.score,
             "basis": "assumed" if f.assumed else "stated",
+            "owasp": " ".join(f.owasp),
             "title": f.title,
         }
         for f in result.ranked()
@@ -86,8 +87,8 @@ def _summary_text(model: Any, result: Any, catalog: Any, matrix: Any) -> str:
     lines.append(
         render_table(
             rows,
-            ["band", "score", "basis", "technique", "id", "title"],
-            ["BAND", "SCORE", "BASIS", "TECHNIQUE", "FINDING", "TITLE"],
+            ["band", "score", "basis", "technique", "id", "owasp", "title"],
+            ["BAND", "SCORE", "BASIS", "TECHNIQUE", "FINDING", "OWASP", "TITLE"],
         ).rstrip()
     )
     lines += ["", "Findings per component"]
@@ -257,6 +258,12 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
         )
         if without:
             print("rules without examples: " + ", ".join(without))
+        unmapped = [r.id for r in own if not r.frameworks and not r.frameworks_none]
+        if unmapped:
+            print(
+                "rules mapped to no OWASP item (add frameworks: or frameworks_none: <why>): "
+                + ", ".join(unmapped)
+            )
     return 1 if failed else 0
 
 

@@ -18,6 +18,7 @@ from workbench._output import (
     to_json,
     write_output,
 )
+from workbench.commands.frameworks import add_framework_arguments
 from workbench.commands.keys import add_key_argument, signed_handler
 from workbench.errors import InputError
 
@@ -243,6 +244,11 @@ def cmd_export_decisions(args: argparse.Namespace) -> int:
 def cmd_coverage(args: argparse.Namespace) -> int:
     from workbench.risk.coverage import guideline_coverage
 
+    if getattr(args, "framework", None):
+        from workbench.commands.frameworks import cmd_framework_coverage
+
+        return cmd_framework_coverage(args)
+
     target = Path(args.target)
     if target.is_dir():
         cov = _open(args.target).coverage(as_of=_date(args.as_of))
@@ -352,11 +358,14 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_plan)
 
     p = subparsers.add_parser(
-        "coverage", help="the 17 guidelines: checks the model answers (pass, fail, unknown)"
+        "coverage",
+        help="the 17 guidelines: checks the model answers (pass, fail, unknown); "
+        "or, with --framework, each OWASP item: raised, not applicable, not assessable",
     )
     p.add_argument("target", metavar="PROJECT_OR_MODEL")
     p.add_argument("--as-of", metavar="DATE")
     add_format_argument(p, ("table", "json", "csv"))
+    add_framework_arguments(p)
     p.set_defaults(handler=cmd_coverage)
 
     p = subparsers.add_parser(

@@ -104,25 +104,7 @@ def navigator_layer(
     for tid in sorted(set(per_technique) | {p for p in parents_to_show if p}):
         technique = catalog.technique(tid)
         findings = per_technique.get(tid, [])
-        base: dict[str, Any] = {}
-        if findings:
-            score = max(int(f["score"]) for f in findings)
-            band = matrix.band_of_score(score)
-            elements = _elements(model, findings)
-            ids = sorted(f["id"] for f in findings)
-            base = {
-                "score": score,
-                "color": matrix.colour(band),
-                "comment": f"{band} risk (score {score}) on {', '.join(n for _k, n in elements)}. "
-                f"Findings: {', '.join(ids)}",
-                "enabled": True,
-                "metadata": [
-                    *({"name": kind, "value": name} for kind, name in elements),
-                    {"name": "band", "value": band},
-                    {"name": "findings", "value": str(len(ids))},
-                ],
-                "links": [{"label": f"ATLAS {tid}", "url": technique.url}],
-            }
+        base = _scored(findings, tid, technique.url, model, matrix) if findings else {}
         if tid in parents_to_show:
             base["showSubtechniques"] = True
         for tactic_id in sorted(technique.tactics, key=tactic_order.__getitem__):
@@ -156,6 +138,36 @@ def navigator_layer(
     if custom_data_url is not None:
         layer["customDataURL"] = custom_data_url
     return layer
+
+
+def _scored(
+    findings: list[dict[str, Any]], tid: str, url: str, model: Any, matrix: Any
+) -> dict[str, Any]:
+    """The score, colour, comment, metadata and link of a technique the *findings* use."""
+    from workbench.catalog.frameworks import sort_labels
+
+    score = max(int(f["score"]) for f in findings)
+    band = matrix.band_of_score(score)
+    elements = _elements(model, findings)
+    ids = sorted(f["id"] for f in findings)
+    owasp = sort_labels(x for f in findings for x in f.get("owasp") or [])
+    base: dict[str, Any] = {
+        "score": score,
+        "color": matrix.colour(band),
+        "comment": f"{band} risk (score {score}) on {', '.join(n for _k, n in elements)}. "
+        f"Findings: {', '.join(ids)}",
+        "enabled": True,
+        "metadata": [
+            *({"name": kind, "value": name} for kind, name in elements),
+            {"name": "band", "value": band},
+            {"name": "findings", "value": str(len(ids))},
+        ],
+        "links": [{"label": f"ATLAS {tid}", "url": url}],
+    }
+    if owasp:  # the OWASP items the findings' rules map to
+        base["comment"] += f". OWASP: {', '.join(owasp)}"
+        base["metadata"].append({"name": "owasp", "value": ", ".join(owasp)})
+    return base
 
 
 def _elements(model: Any, findings: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -304,6 +304,31 @@ class GraphSlice:
 
 
 @dataclass(frozen=True)
+class FrameworkRow:
+    """One OWASP item: its publisher-style id (linked), name, status and why."""
+
+    item: Link
+    name: str
+    status: str
+    status_text: str
+    findings: list[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class FrameworkSection:
+    """Coverage of one OWASP framework: counts per status and one row per item."""
+
+    id: str
+    name: str
+    version: str
+    source: Link
+    licence: str
+    counts: list[tuple[str, int]]
+    rows: list[FrameworkRow]
+
+
+@dataclass(frozen=True)
 class GuidelineRow:
     number: str
     title: str
@@ -384,6 +409,8 @@ class ReportContext:
     evidence: list[GuidelineEvidence]
     signatories: list[Signatory]
     paper: str | None = None
+    #: per-framework coverage (OWASP LLM Top 10 2025, OWASP Agentic Threats T1-T15)
+    frameworks: list[FrameworkSection] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -1227,7 +1254,44 @@ def build_report_context(
         evidence=evidence,
         signatories=signatories,
         paper=paper,
+        frameworks=framework_sections(project, as_of=as_of),
     )
+
+
+def framework_sections(project: Any, *, as_of: dt.date | None = None) -> list[FrameworkSection]:
+    """The report's OWASP coverage: for each bundled framework, every item's status and why."""
+    from workbench.catalog.frameworks import load_frameworks
+    from workbench.risk.frameworks import STATUS_TEXT, STATUSES
+
+    frameworks = load_frameworks()
+    out = []
+    for fid in sorted(frameworks, key=lambda f: (f != "owasp-llm", f)):
+        fw = frameworks[fid]
+        cov = project.framework_coverage(fid, as_of=as_of)
+        counts = cov.counts()
+        rows = [
+            FrameworkRow(
+                safe_link(i.label, i.url),
+                i.name,
+                i.status,
+                STATUS_TEXT[i.status],
+                list(i.findings),
+                i.reason if i.status != "raised" else "",
+            )
+            for i in cov.items
+        ]
+        out.append(
+            FrameworkSection(
+                fw.id,
+                fw.name,
+                fw.version,
+                safe_link(fw.url),
+                fw.licence,
+                [(STATUS_TEXT[s], counts[s]) for s in STATUSES if counts[s]],
+                rows,
+            )
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------- rendering

@@ -795,12 +795,22 @@ class _Builder:
                     "chosen_mitigations": chosen,
                     "guidelines": list(f.get("guidelines") or []),
                     "assumptions": list(f.get("assumptions") or []),
+                    "external_references": self.owasp_references(f) or None,
                     "system_ref": self.system_id(),
                 }
             ),
             **self.stamps(),
             allow_custom=True,
         )
+
+    def owasp_references(self, f: Mapping[str, Any]) -> list[dict[str, str]]:
+        """The OWASP items the finding's rule maps to, as STIX external references."""
+        labels = [str(x) for x in f.get("owasp") or []]
+        if not labels:
+            return []
+        from workbench.catalog.frameworks import load_frameworks
+
+        return load_frameworks().external_references(labels)
 
     def attack_path(self, p: Any) -> Any:
         known = {f["id"] for f in self.data.findings}

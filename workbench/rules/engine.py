@@ -277,6 +277,8 @@ class _Builder:
             path=list(match.path),
             assumed=assumed,
             controls_applied=[text for _w, _d, text in applied.adjust],
+            frameworks={k: list(v) for k, v in rule.frameworks.items()},
+            owasp=list(rule.owasp),
         )
 
 
@@ -358,6 +360,7 @@ def _analyze(
     """What :func:`analyze` does, with the garbage collector as it set it."""
     from workbench.catalog import load_catalog
     from workbench.catalog.matrix import load_matrix
+    from workbench.rules._frameworks import scope_framework_items
 
     catalog = catalog if catalog is not None else load_catalog()
     rules = rules if rules is not None else load_rules(catalog=catalog)
@@ -403,6 +406,7 @@ def _analyze(
             for a in f.assumptions:
                 if a not in bucket:
                     bucket.append(a)
+    scope_framework_items(findings, model)  # OWASP ids only where the item applies
     paths, left_out = find_attack_paths(ctx, findings, catalog, limits or PathLimits())
     return AnalysisResult(
         system=model.id,

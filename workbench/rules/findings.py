@@ -8,9 +8,9 @@ stay attached when a model is analysed again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from workbench._records import Record
+from workbench._records import Record, fields_dict
 
 __all__ = ["AttackPath", "Finding", "Hop", "Removed", "RuleFailure", "rank_findings"]
 
@@ -60,6 +60,14 @@ class Finding(Record):
     path: list[str] = field(default_factory=list)
     assumed: bool = False
     controls_applied: list[str] = field(default_factory=list)
+    #: framework id -> item ids the rule maps to; ``owasp`` the same as LLM01:2025, T6
+    frameworks: dict[str, list[str]] = field(default_factory=dict)
+    owasp: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = fields_dict(self)
+        out["frameworks"] = {k: list(v) for k, v in sorted(self.frameworks.items())}
+        return out
 
 
 def rank_findings(findings: list[Finding]) -> list[Finding]:

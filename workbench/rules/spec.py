@@ -86,6 +86,8 @@ RULE_SPEC = RecordSpec(
         Field("frameworks", "text lists", default={},
               expected="a mapping of framework id to a list of item ids, "
                        "e.g. {owasp-llm: [LLM01]}"),
+        Field("frameworks_none", "text", default="",
+              expected="a sentence saying why no framework item applies"),
     ),
     unknown="unknown rule key {key!r}{hint}",
 )
@@ -360,6 +362,10 @@ class Rule:
     kinds: frozenset[str] | None = None  # the kinds a component rule can fire on
     #: Framework id -> the items of that framework the rule covers (``{"owasp-llm": ("LLM01",)}``).
     frameworks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Why no framework item applies, for a rule without ``frameworks``.
+    frameworks_none: str = ""
+    #: The items as their publishers write them: ``LLM01:2025``, ``T6``.
+    owasp: list[str] = field(default_factory=list)
 
     @property
     def location(self) -> str:
@@ -497,6 +503,7 @@ class _Checker:
         self.known = known_vocabulary()
         self.issues: list[Issue] = []
         self.loc = Locator(None, {}, self.issues)
+        self.frameworks: Any = None  # workbench.catalog.frameworks.Frameworks
 
     def start(self, file: str, loc: Locator) -> None:
         """Check the rules of *file* next (its problems go to :attr:`issues`)."""
@@ -504,6 +511,18 @@ class _Checker:
 
     def problem(self, path: LinePath, message: str) -> None:
         self.loc.add(path, message)
+
+    def with_frameworks(self, rule: Rule | None, raw: Any, path: LinePath) -> Rule | None:
+        """*rule* with its ``frameworks:`` items (ids checked) or ``frameworks_none:`` reason."""
+        from workbench.rules._frameworks import check_framework_items
+
+        if not isinstance(raw, dict):
+            return rule
+        frameworks, reason = check_framework_items(self, raw, path)
+        if rule is not None:
+            rule.frameworks, rule.frameworks_none = frameworks, reason
+            rule.owasp = self.frameworks.labels(frameworks) if self.frameworks is not None else []
+        return rule
 
     def id_lists(self, spec: RecordSpec, values: dict[str, Any], path: LinePath) -> None:
         """Check every id in the id-list fields of *spec* (unknown ids are problems)."""
@@ -672,6 +691,8 @@ def bundled_rules_dir() -> Path:
 
 def _signature(files: list[Path], control_files: Iterable[str | Path], catalog: Any) -> Any:
     """What a checked rule set depends on: the files (paths, times, sizes) and the catalog."""
+    from workbench.catalog.frameworks import bundled_frameworks_dir
+
     return (
         tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files),
         tuple(
@@ -684,6 +705,7 @@ def _signature(files: list[Path], control_files: Iterable[str | Path], catalog: 
         ),
         getattr(catalog, "sha256", None) or id(catalog),
         catalog.atlas_version,
+        tuple((f.name, f.stat().st_mtime_ns) for f in sorted(bundled_frameworks_dir().glob("*"))),
     )
 
 
@@ -702,6 +724,7 @@ def load_rules(
     rule ids are all problems.
     """
     from workbench.catalog import load_catalog
+    from workbench.catalog.frameworks import load_frameworks
     from workbench.rules.predicates import available_predicates
 
     if catalog is None:
@@ -728,6 +751,7 @@ def load_rules(
     if cached is not None:
         return cached
     checker = _Checker(catalog, controls, available_predicates())
+    checker.frameworks = load_frameworks(catalog=catalog)
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     digest = hashlib.sha256()
@@ -744,7 +768,8 @@ def load_rules(
                     (str(key),), f"unknown top-level key {key!r} (allowed: rules, description)"
                 )
         for i, raw in enumerate(data["rules"]):
-            rule = checker.rule(raw, ("rules", i), seen)
+            where = ("rules", i)
+            rule = checker.with_frameworks(checker.rule(raw, where, seen), raw, where)
             if rule is not None:
                 rules.append(rule)
     if checker.issues:

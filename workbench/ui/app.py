@@ -29,6 +29,7 @@ import ipywidgets as W
 from workbench.session import Session
 from workbench.ui.exports import ExportPanel
 from workbench.ui.finding import FindingPanel, ManualFindingForm
+from workbench.ui.frameworks import attach_frameworks_tab
 from workbench.ui.graph import GraphView
 from workbench.ui.history import integrity_banner
 from workbench.ui.model_editor import ModelEditor
@@ -149,6 +150,7 @@ class Workbench:
         self._refresh_actor()
         self._apply_large_type()
         s.on_change(self._on_change)
+        attach_frameworks_tab(self)  # the OWASP tab, last
 
     def _header(self) -> W.VBox:
         """The project's name and counts, who is acting, and the messages."""
