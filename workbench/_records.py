@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any, ClassVar, Protocol, TypeVar
 
-__all__ = ["Record", "by_id", "fields_dict"]
+__all__ = ["Record", "by_id", "fields_dict", "tally"]
 
 
 def _plain(value: Any) -> Any:
@@ -53,3 +53,11 @@ def by_id(items: Iterable[_T], wanted: str, what: str | None = None) -> _T:
         if item.id == wanted:
             return item
     raise KeyError(wanted if what is None else f"no {what} {wanted!r}")
+
+
+def tally(values: Iterable[str], keys: Iterable[str]) -> dict[str, int]:
+    """How often each of *keys* occurs among *values*, every key present (0 when absent)."""
+    out = dict.fromkeys(keys, 0)
+    for value in values:
+        out[value] += 1
+    return out

@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from workbench._records import Record, by_id
+from workbench._records import Record, by_id, tally
 from workbench.model.definitions import at_least
 from workbench.risk.decisions import decision_status
 from workbench.rules.context import Context
@@ -181,10 +181,7 @@ class GuidelineResult:
 
     def counts(self) -> dict[str, int]:
         """Number of checks per status: ``{"pass": 2, "fail": 1, "unknown": 0}``."""
-        out = dict.fromkeys(STATUSES, 0)
-        for check in self.checks:
-            out[check.status] += 1
-        return out
+        return tally((check.status for check in self.checks), STATUSES)
 
     @property
     def open_findings(self) -> list[dict[str, Any]]:
@@ -235,10 +232,7 @@ class GuidelineCoverage:
 
     def counts(self) -> dict[str, int]:
         """Number of guidelines per state (pass, fail, unknown, not_assessed)."""
-        out = dict.fromkeys(STATES, 0)
-        for g in self.guidelines:
-            out[g.state] += 1
-        return out
+        return tally((g.state for g in self.guidelines), STATES)
 
     def to_dict(self) -> dict[str, Any]:
         return {
