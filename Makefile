@@ -27,7 +27,7 @@ dashboard: $(STAMP)
 
 test: $(STAMP)
 	@scripts/ensure-chromium
-	$(PY) -m ruff check workbench tests benchmarks scripts
+	$(PY) -m ruff check workbench tests benchmarks scripts notebooks
 	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -43,7 +43,7 @@ docs: $(STAMP)
 	$(PY) scripts/gen_reference_docs.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check workbench tests benchmarks scripts
+	$(PY) -m ruff check workbench tests benchmarks scripts notebooks
 	$(PY) -m mypy
 
 # Maintainers: re-resolve the lock (needs uv) and regenerate binder/requirements.txt.

@@ -63,7 +63,7 @@ TARGET_GROWTH_PER_10X = 12.0  # "close to linear": at most 12x time or memory pe
 LARGE_SIZE = 100_000
 TARGET_LARGE_S = 8.0  # 100,000 components, 300,000 flows, attack paths included
 TARGET_LARGE_MIB = 300.0  # peak traced memory of that analysis
-FINDINGS_BUDGET = 8.0  # findings per component on realistic systems (THREAT-KNOWLEDGE §2)
+FINDINGS_BUDGET = 8.0  # findings per component on realistic systems (docs/knowledge/concepts.md#findings)
 
 
 @dataclass

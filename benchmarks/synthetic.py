@@ -13,7 +13,7 @@ The shape, so that analysis numbers mean something:
 * **five zones**: internet 0, partner 1, dmz 2, internal 3, restricted 4;
 * **about 10 % entry points**: untrusted actors and knowledge sources that
   outsiders can write; every other actor and knowledge source is trusted;
-* **about 10 % crown jewels** (THREAT-KNOWLEDGE section 1): sensitive data,
+* **about 10 % crown jewels** (docs/knowledge/concepts.md#crown-jewels): sensitive data,
   models trained on it, prompts with secrets, tools with side effects,
   anything of high or critical criticality; every other component is kept
   below those thresholds;

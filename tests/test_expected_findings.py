@@ -101,7 +101,7 @@ def test_findings_per_component_budget(name: str, results: dict[str, AnalysisRes
 def test_average_over_all_templates_is_well_below_the_brief_budget(
     results: dict[str, AnalysisResult],
 ) -> None:
-    """THREAT-KNOWLEDGE: at most 8 findings per component on average (peer tools: ~34)."""
+    """docs/knowledge/concepts.md#findings: at most 8 findings per component on average (peer tools: ~34)."""
     total = sum(len(r.findings) for r in results.values())
     components = sum(len(load_template(n).components()) for n in results)
     assert total / components <= 8

@@ -8,7 +8,7 @@ import pytest
 
 from workbench.model import definitions as d
 
-# Attribute names THREAT-KNOWLEDGE section 1 gives for each kind.
+# Attribute names the threat knowledge gives for each kind (docs/knowledge/concepts.md#component-kinds).
 SECTION_1 = {
     "actor": ["trusted", "authenticated"],
     "application": ["internet_facing", "authenticated", "renders_model_output_as"],

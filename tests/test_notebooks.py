@@ -1,5 +1,6 @@
-"""The notebooks: committed without outputs, current with their generator, linked to the
-reference docs, and each one runs top to bottom in a fresh kernel twice in a row.
+"""The notebooks: their sources (``notebooks/*.py``, jupytext percent format) and the paired
+``.ipynb`` files agree, the notebooks are committed without outputs, linked to the reference
+docs, and each one runs top to bottom in a fresh kernel twice in a row.
 
 The execution tests copy each notebook into a temporary folder of its own (so
 ``work/`` folders never touch the checkout and notebooks sharing a project do not
@@ -22,11 +23,14 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import tomllib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+import workbench as wb
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -44,7 +48,14 @@ EXPECTED = {
     "case-fraud-classifier.ipynb",
     "case-edge-vision.ipynb",
     "case-contract-summariser.ipynb",
+    "case-study.ipynb",
 }
+#: The case study's source, and the file of what it says about each example.
+CASE_STUDY = "case-study.ipynb"
+CASES_FILE = NOTEBOOKS / "case-studies.toml"
+#: Notebooks the execution tests leave out: the case study runs as its copies, one per example
+#: (``case-support-assistant.ipynb`` is the case study with its default ``CASE``).
+NOT_RUN = {CASE_STUDY}
 REF = "../docs/reference/"
 #: The reference pages each notebook must link to (where they are relevant).
 REQUIRED_LINKS: dict[str, set[str]] = {
@@ -69,6 +80,11 @@ def _read(name: str) -> dict[str, Any]:
     return json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
 
 
+def _cells(nb: Any) -> list[tuple[str, str, list[str]]]:
+    """What a notebook says, as jupytext reads it: each cell's type, source and tags."""
+    return [(c.cell_type, c.source, list(c.metadata.get("tags", []))) for c in nb.cells]
+
+
 # -- static checks --------------------------------------------------------------------------------
 
 
@@ -85,6 +101,69 @@ def test_notebooks_are_current_with_their_generator() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_notebook_has_a_source_and_every_source_a_notebook() -> None:
+    sources = {p.stem for p in NOTEBOOKS.glob("*.py")}
+    cases = set(tomllib.loads(CASES_FILE.read_text(encoding="utf-8")))
+    assert {f"case-{c}.ipynb" for c in cases} | {f"{s}.ipynb" for s in sources} == set(NAMES)
+
+
+@pytest.mark.parametrize("source", sorted(p.name for p in NOTEBOOKS.glob("*.py")))
+def test_source_and_its_notebook_agree(source: str) -> None:
+    """A CI check: the .py and its .ipynb hold the same cells (outputs aside), and pair."""
+    jupytext = pytest.importorskip("jupytext")
+    text = jupytext.read(NOTEBOOKS / source, fmt="py:percent")
+    paired = jupytext.read(NOTEBOOKS / source.replace(".py", ".ipynb"))
+    assert _cells(paired) == _cells(text), (
+        f"notebooks/{source} and its .ipynb differ: run python scripts/make_notebooks.py"
+    )
+    assert paired.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+    assert text.metadata["jupytext"]["formats"] == "ipynb,py:percent"
+
+
+@pytest.mark.parametrize("source", sorted(p.name for p in NOTEBOOKS.glob("*.py")))
+def test_source_is_as_jupytext_writes_it(source: str) -> None:
+    """Saving the paired notebook (JupyterLab with jupytext) rewrites the .py: it stays the same."""
+    jupytext = pytest.importorskip("jupytext")
+    written = jupytext.writes(jupytext.read(NOTEBOOKS / source.replace(".py", ".ipynb")), "py:percent")
+    assert written == (NOTEBOOKS / source).read_text(encoding="utf-8"), (
+        f"notebooks/{source} is not in jupytext's form: run jupytext --sync notebooks/{source}"
+    )
+
+
+def test_case_study_copies_are_the_case_study_with_one_example_each() -> None:
+    jupytext = pytest.importorskip("jupytext")
+    source = _cells(jupytext.read(NOTEBOOKS / "case-study.py", fmt="py:percent"))
+    parameters = [i for i, (_, _, tags) in enumerate(source) if "parameters" in tags]
+    assert len(parameters) == 1, "the case study needs one cell tagged 'parameters'"
+    default = re.search(r'^CASE = "([a-z-]+)"', source[parameters[0]][1], re.M)
+    assert default, source[parameters[0]][1]
+    cases = tomllib.loads(CASES_FILE.read_text(encoding="utf-8"))
+    assert default.group(1) in cases
+    assert sorted(cases) == sorted(wb.template_names())  # one case study per bundled example
+    at = parameters[0] + 1
+    for case in cases:
+        copy = _cells(jupytext.read(NOTEBOOKS / f"case-{case}.ipynb"))
+        assert copy[:at] + copy[at + 1 :] == source, f"case-{case}.ipynb is not the case study"
+        kind, text, tags = copy[at]
+        assert (kind, tags) == ("code", ["injected-parameters"])
+        assert f'CASE = "{case}"' in text.splitlines()
+        assert "jupytext" not in _read(f"case-{case}.ipynb")["metadata"]  # a copy: not paired
+
+
+def test_case_study_texts_name_real_findings_and_decisions() -> None:
+    cases = tomllib.loads(CASES_FILE.read_text(encoding="utf-8"))
+    for name, case in cases.items():
+        assert {"title", "intro", "path", "path_text", "reviewer", "findings", "decisions"} <= set(case)
+        model = wb.load_template(name)
+        assert all(node in model for node in case["path"]), f"{name}: path {case['path']}"
+        for item in case["findings"] + case["decisions"]:
+            finding = item.get("id") or item["finding"]
+            assert finding.split("@")[1] in model, f"{name}: {finding} is on no component"
+        for decision in case["decisions"]:
+            assert decision["treatment"] in {"mitigate", "accept", "transfer", "avoid", "not_applicable"}
+            assert ("mitigation" in decision) == (decision["treatment"] == "mitigate"), decision
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -182,6 +261,7 @@ def _run_notebook(name: str, base: Path) -> list[dict[str, Any]]:
     folder = base / name.removesuffix(".ipynb") / "notebooks"
     folder.mkdir(parents=True)
     shutil.copy2(NOTEBOOKS / name, folder / name)
+    shutil.copy2(CASES_FILE, folder / CASES_FILE.name)  # what the case studies say
     home = folder.parent / "home"
     env = dict(
         os.environ,
@@ -239,7 +319,7 @@ def executions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in NOT_RUN])
 def test_notebook_runs_twice_in_fresh_kernels(name: str, executions: Any) -> None:
     results = executions[name].result()
     assert len(results) == RUNS, results
@@ -281,6 +361,7 @@ def test_lab_dir_gets_a_copy_of_the_notebooks_and_keeps_edits(tmp_path: Path) ->
     assert root == tmp_path.resolve()
     assert (root / quickstart).read_text(encoding="utf-8") == "{}"  # not overwritten
     assert {p.name for p in (root / "notebooks").glob("*.ipynb")} == EXPECTED
+    assert (root / "notebooks" / CASES_FILE.name).is_file()  # the case studies read it
     assert (root / "docs" / "reference" / "component-kinds.md").is_file()
 
 

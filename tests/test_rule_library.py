@@ -1,6 +1,7 @@
 """The bundled rule library (``catalogs/rules``): it loads, its examples hold,
-it covers every condition of THREAT-KNOWLEDGE section 2, and it follows the
-brief's conventions on preconditions and controls."""
+it covers every threat item of docs/knowledge/threats.md, and it follows the
+conventions on preconditions and controls (docs/knowledge/concepts.md#preconditions,
+#controls)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from workbench.model import SystemModel, load_template, template_names
 from workbench.rules import Rule, RuleSet, analyze, load_rules
 from workbench.rules.spec import PRE_TACTICS
 
-#: THREAT-KNOWLEDGE section 2 item -> the rules that implement it. Every item
+#: Threat item (docs/knowledge/threats.md) -> the rules that implement it. Every item
 #: needs at least one rule, and every bundled rule must implement some item.
 COVERAGE: dict[str, list[str]] = {
     "1": ["inference-api-exposed", "inference-via-ai-product", "adversarial-evasion", "llm-cost-harvesting"],
@@ -73,7 +74,7 @@ THREAT_CLASSES: dict[str, list[str]] = {
 #: Items the brief splits into several separate conditions, each its own rule.
 SPLIT_ITEMS = {"2": 3, "15": 2}
 
-BRIEF_ITEMS = [str(i) for i in range(1, 24)] + [f"N{i}" for i in range(1, 8)]
+THREAT_ITEMS = [str(i) for i in range(1, 24)] + [f"N{i}" for i in range(1, 8)]
 
 
 @pytest.fixture(scope="module")
@@ -139,34 +140,31 @@ def test_rule_examples_behave(rule: Rule, rules: RuleSet, catalog: Any) -> None:
 
 def test_every_brief_item_is_covered(rules: RuleSet) -> None:
     known = {r.id for r in rules}
-    assert sorted(COVERAGE) == sorted(BRIEF_ITEMS)
+    assert sorted(COVERAGE) == sorted(THREAT_ITEMS)
     for item, rule_ids in COVERAGE.items():
-        assert rule_ids, f"brief item {item} has no rule"
+        assert rule_ids, f"threat item {item} has no rule"
         missing = [r for r in rule_ids if r not in known]
-        assert not missing, f"brief item {item}: rules {missing} are not in the bundled library"
+        assert not missing, f"threat item {item}: rules {missing} are not in the bundled library"
     for item, count in SPLIT_ITEMS.items():
-        assert len(COVERAGE[item]) >= count, f"brief item {item} is {count} separate conditions"
+        assert len(COVERAGE[item]) >= count, f"threat item {item} is {count} separate conditions"
 
 
 def test_every_rule_implements_a_brief_item(rules: RuleSet) -> None:
     covered = {r for ids in (*COVERAGE.values(), *THREAT_CLASSES.values()) for r in ids}
     orphans = sorted(r.id for r in rules if r.id not in covered)
-    assert not orphans, f"rules not mapped to a THREAT-KNOWLEDGE item in COVERAGE: {orphans}"
+    assert not orphans, f"rules not mapped to a threat item in COVERAGE: {orphans}"
 
 
 def _cited_items(text: str) -> set[str]:
-    """Brief items a description cites: "item 4", "items 5 and N5", "N3"."""
-    cited = set(re.findall(r"\bN\d\b", text))
-    for group in re.findall(r"\bitems?\s+((?:\d+|N\d)(?:(?:,\s*|\s+and\s+)(?:\d+|N\d))*)", text):
-        cited.update(re.findall(r"\d+|N\d", group))
-    return cited
+    """Threat items a description cites, by anchor: "(docs/knowledge/threats.md#item-5, #item-n5)"."""
+    return {item.upper() for item in re.findall(r"#item-(\d+|n\d)\b", text)}
 
 
-def test_descriptions_cite_their_brief_items(rules: RuleSet) -> None:
+def test_descriptions_cite_their_threat_items(rules: RuleSet) -> None:
     for item, rule_ids in COVERAGE.items():
         for rid in rule_ids:
             desc = rules.get(rid).description
-            assert item in _cited_items(desc), f"{rid}: description should cite brief item {item}: {desc!r}"
+            assert item in _cited_items(desc), f"{rid}: description should cite docs/knowledge/threats.md#item-{item.lower()}: {desc!r}"
 
 
 @pytest.mark.parametrize("rule", _bundled_rules(), ids=lambda r: r.id)

@@ -74,7 +74,7 @@ def _require(module: str, extra: str = "lab") -> None:
 def _copy_missing(source: Path, target: Path) -> None:
     """Copy the notebooks (and the docs they link to) without overwriting anything."""
     target.mkdir(parents=True, exist_ok=True)
-    for nb in sorted(source.glob("*.ipynb")):
+    for nb in sorted([*source.glob("*.ipynb"), *source.glob("case-studies.toml")]):
         if not (target / nb.name).exists():
             shutil.copy2(nb, target / nb.name)
     for docs in (source.parent / "docs", _PACKAGE / "_docs"):  # a checkout, or a wheel

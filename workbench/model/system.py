@@ -849,7 +849,7 @@ class SystemModel:
         return reasons
 
     def crown_jewels(self) -> list[Component]:
-        """What matters most, in model order (THREAT-KNOWLEDGE section 1).
+        """What matters most, in model order (docs/knowledge/concepts.md#crown-jewels).
 
         Data-bearing components at confidential or above, models trained on
         such data or holding secrets, prompts (and indexes) holding secrets,

@@ -21,7 +21,7 @@ enums such as sensitivity and criticality) or ``contains: [..]`` (lists), and
 ``reachable_from_untrusted: true`` or ``{entry_kinds: [knowledge_source]}``
     a directed path of flows leads from an entry point (of those kinds) to it
 ``entry_point: true`` / ``crown_jewel: true``
-    the component is an entry point / a crown jewel (THREAT-KNOWLEDGE §6)
+    the component is an entry point / a crown jewel (docs/knowledge/concepts.md#entry-points, #crown-jewels)
 ``upstream_of: COND`` / ``downstream_of: COND``
     some component matching COND is reachable from it / reaches it; as
     ``{where: COND, data: [..]}`` only along flows that carry one of those data

@@ -1,7 +1,7 @@
 """Attack paths: from entry points to crown jewels.
 
 An attack path is a directed path of flows from an entry point to a crown
-jewel (THREAT-KNOWLEDGE sections 1 and 6). Each hop is labelled with the
+jewel (docs/knowledge/concepts.md#attack-paths). Each hop is labelled with the
 technique that moves the attacker on: the primary technique of the
 finding on the flow or on the component entered whose tactic comes next in
 the kill chain (the highest-scoring among equals), or, where

@@ -1,6 +1,6 @@
 """Prefilled likelihood and impact for a finding, each number with its reason.
 
-THREAT-KNOWLEDGE section 6: the rule's hint gives the base likelihood and
+docs/knowledge/scoring.md#prefill: the rule's hint gives the base likelihood and
 impact; then each of these factors moves it by at most one step, and says why:
 
 likelihood
