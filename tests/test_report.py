@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from golden.export_helpers import FIXED_TIME, assert_golden, fixture_project
 
+from workbench.diff import previous_state
 from workbench.errors import InputError
 from workbench.export.report import (
     ReportError,
@@ -293,7 +294,7 @@ def test_trend_against_a_previous_project(project, tmp_path):
     old = Project.open(previous, clock=lambda: FIXED_TIME)
     old.edit_model(lambda m: m.update_component("vector-store", per_document_access_control=False))
     old.clear_override("fx-direct-prompt-injection@llm")
-    context = build_report_context(project, generated_at=STAMP, commit="", previous=previous)
+    context = build_report_context(project, generated_at=STAMP, commit="", previous=previous_state(previous, project))
     assert context.trend is not None and context.trend.previous == str(previous)
     assert all(b.previous_inherent is not None for b in context.bands)
     assert sum(b.previous_inherent or 0 for b in context.bands) == len(old.state().rows)

@@ -49,6 +49,7 @@ __all__ = [
     "SectionDiff",
     "diff_models",
     "diff_paths",
+    "previous_state",
 ]
 
 _MISSING = object()
@@ -512,6 +513,16 @@ def diff_paths(
     result.old_source = str(old_path)
     result.new_source = str(new_path)
     return result
+
+
+def previous_state(
+    previous: str | Path, project: Any
+) -> tuple[list[dict[str, Any]] | None, ModelDiff]:
+    """What a report's trend compares: the register rows of *previous* (an earlier project
+    folder; ``None`` for a model file) and the diff from it to *project*."""
+    prev_path = Path(previous)
+    _model, old = _load(prev_path)
+    return (None if old is None else old.state().rows), diff_paths(prev_path, project.path)
 
 
 def _project_paths(project: Any, setting: str) -> list[Path]:

@@ -35,6 +35,7 @@ from workbench._input.check import Field, RecordSpec
 from workbench._input.locate import Locator, parse_path
 from workbench._input.read import decode_text
 from workbench._input.yaml import parse_yaml
+from workbench._records import by_id
 from workbench.errors import DecisionError, InputError, Issue, ProjectError
 from workbench.model._yaml import dump_yaml
 from workbench.risk.manual import manual_finding_id
@@ -310,10 +311,16 @@ class ProjectState:
         return [_as_now(f, row) for f, row in zip(self.analysed, self.rows, strict=True)]
 
     def finding(self, finding_id: str) -> Finding:
-        for f in self.findings:
-            if f.id == finding_id:
-                return f
-        raise KeyError(finding_id)
+        return by_id(self.findings, finding_id)
+
+
+#: The register columns a row takes from its current decision: (column, Decision attribute).
+_DECISION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("treatment", "treatment"), ("rationale", "rationale"), ("owner", "owner"),
+    ("decided_by", "decided_by"), ("decided_on", "date"), ("review_by", "review_by"),
+    ("links", "links"), ("due", "due"), ("carrier", "carrier"),
+    ("design_change", "design_change"), ("confirmed_by", "confirmed_by"),
+)
 
 
 class Project:
@@ -712,19 +719,8 @@ class Project:
             notes=self.assessment.notes.get(f.id, ""),
         )
         if decision is not None:
-            row.update(
-                treatment=decision.treatment,
-                rationale=decision.rationale,
-                owner=decision.owner,
-                decided_by=decision.decided_by,
-                decided_on=decision.date,
-                review_by=decision.review_by,
-                links=list(decision.links),
-                due=decision.due,
-                carrier=decision.carrier,
-                design_change=decision.design_change,
-                confirmed_by=decision.confirmed_by,
-            )
+            row.update({column: getattr(decision, name) for column, name in _DECISION_COLUMNS})
+            row["links"] = list(decision.links)
         return row
 
     def register(self, *, as_of: dt.date | None = None) -> Any:

@@ -83,6 +83,19 @@ def _norm(text: Any) -> str:
     return " ".join(str(text).strip().lower().replace("_", " ").split())
 
 
+def _round_trip(
+    m: Any, hops: tuple[str, str, str], names: tuple[str, str, str, str], forwarded: list[str]
+) -> None:
+    """The four flows of a request from a user through a front end to a back end and the
+    answer back: ``hops`` is (user, front, back), ``names`` the flows in that order."""
+    user, front, back = hops
+    ask, forward, result, answer = names
+    m.add_flow(ask, user, front, ["user_input"])
+    m.add_flow(forward, front, back, forwarded)
+    m.add_flow(result, back, front, ["model_output"])
+    m.add_flow(answer, front, user, ["model_output"])
+
+
 # -- exercise 1: the missing trust boundary -------------------------------------------------------
 
 
@@ -120,10 +133,12 @@ def missing_boundary_model() -> Any:
         origin="third_party_api",
         system_prompt=True,
     )
-    m.add_flow("question", "customer", "chat", ["user_input"])
-    m.add_flow("prompt", "chat", "llm", ["prompt", "user_input"])
-    m.add_flow("completion", "llm", "chat", ["model_output"])
-    m.add_flow("answer", "chat", "customer", ["model_output"])
+    _round_trip(
+        m,
+        ("customer", "chat", "llm"),
+        ("question", "prompt", "completion", "answer"),
+        ["prompt", "user_input"],
+    )
     return m
 
 
@@ -409,10 +424,9 @@ def assumption_model() -> Any:
         hash_verified=True,
         trained_on="personal",
     )
-    m.add_flow("query", "bank", "api", ["user_input"])
-    m.add_flow("features", "api", "model", ["user_input"])
-    m.add_flow("score", "model", "api", ["model_output"])
-    m.add_flow("reply", "api", "bank", ["model_output"])
+    _round_trip(
+        m, ("bank", "api", "model"), ("query", "features", "score", "reply"), ["user_input"]
+    )
     return m
 
 

@@ -177,7 +177,9 @@ def test_report_prints_to_pdf_with_no_text_under_8_pt(
 
     texts = page_texts(pdftotext, pdf)
     assert len(texts) == pages
-    assert 8 <= pages <= 24, pages
+    # about 25 pages on Letter with the OWASP coverage section: a runaway layout
+    # (a page per finding, an unbroken table) would give far more
+    assert 8 <= pages <= 28, pages
     for n, text in enumerate(texts, 1):
         assert f"Page {n} of {pages}" in text, n
         assert "OFFICIAL-SENSITIVE · Threat model: Customer-support assistant" in text, n

@@ -122,6 +122,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from workbench.diff import previous_state
     from workbench.export.report import build_report_context, render_report, write_report
 
     if args.format == "pdf" and not args.output:
@@ -137,7 +138,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {
         "generated_at": _timestamp(args.generated_at, "--generated-at").isoformat(),
         "as_of": _as_of(args.as_of),
-        "previous": args.previous,
+        "previous": previous_state(args.previous, project) if args.previous else None,
         "paper": args.paper or ("a4" if args.format == "pdf" else None),
     }
     if args.output:

@@ -1142,16 +1142,9 @@ class _Builder:
         return rows, evidence
 
 
-def _trend(project: Any, previous: str | Path) -> tuple[list[dict[str, Any]] | None, Trend]:
-    from workbench.diff import diff_paths
-
-    prev_path = Path(previous)
-    prev_rows = None
-    if prev_path.is_dir():
-        from workbench.project import Project
-
-        prev_rows = Project.open(prev_path).state().rows
-    diff = diff_paths(prev_path, project.path)
+def _trend(project: Any, previous: Any) -> tuple[list[dict[str, Any]] | None, Trend]:
+    prev_rows, diff = previous  # given by the caller: workbench.diff.previous_state
+    prev_path = Path(diff.old_source)
     up = [x for x in diff.risk_moved if x.new_score > x.old_score]
     down = [x for x in diff.risk_moved if x.new_score < x.old_score]
     lines = [
@@ -1187,15 +1180,15 @@ def build_report_context(
     project: Any,
     *,
     generated_at: str | None = None,
-    previous: str | Path | None = None,
+    previous: Any = None,
     commit: str | None = None,
     as_of: dt.date | None = None,
     paper: str | None = None,
 ) -> ReportContext:
     """Gather everything the report shows, once.
 
-    ``previous`` is an earlier project folder or model file: the risk pictures
-    then show the trend against it (as ``workbench diff`` computes it).
+    ``previous`` is :func:`workbench.diff.previous_state` of an earlier project folder
+    or model file: the risk pictures then show the trend against it.
     ``commit`` fixes the git commit shown on the cover (default: asked of git
     when the project is in a checkout); ``generated_at`` the report's time
     (default: the project's clock); ``paper`` (``a4`` or ``letter``) the printed

@@ -1,4 +1,4 @@
-"""Risk: the scoring matrix, prefill, mitigations, decisions and guideline coverage."""
+"""Risk: the scoring matrix, mitigations, decisions and guideline coverage."""
 
 from workbench.risk.coverage import GuidelineCoverage, guideline_coverage
 from workbench.risk.matrix import Band, Level, RiskMatrix, load_matrix

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench._records import Record
 from workbench.errors import InputError
 from workbench.risk.decisions import VerifyResult, _read_bytes, _split, _verify_data
 
@@ -57,15 +58,12 @@ class AnchorError(InputError):
 
 
 @dataclass(frozen=True)
-class Anchor:
+class Anchor(Record):
     """A head recorded elsewhere: hash, record count where known, and where it came from."""
 
     head: str
     records: int | None
     source: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"head": self.head, "records": self.records, "source": self.source}
 
 
 def _meta_tags(text: str) -> dict[str, str]:
@@ -189,7 +187,7 @@ def check_anchor(data: bytes, anchor: Anchor) -> VerifyResult:
 
 
 @dataclass(frozen=True)
-class GitResult:
+class GitResult(Record):
     """Outcome of :func:`check_git_history`.
 
     ``versions`` counts the commits that hold the log; when ``ok`` is false,
@@ -201,12 +199,6 @@ class GitResult:
     versions: int
     problem: str | None = None
     commit: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok, "versions": self.versions, "problem": self.problem,
-            "commit": self.commit,
-        }
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:

@@ -49,8 +49,9 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from workbench._records import Record, by_id, tally
 from workbench.model.definitions import at_least
 from workbench.risk.decisions import decision_status
 from workbench.rules.context import Context
@@ -132,7 +133,7 @@ _KIND_LABELS = {
 
 
 @dataclass
-class CheckResult:
+class CheckResult(Record):
     """One guideline check evaluated on a model.
 
     ``details`` say what was found, each line starting with its own status
@@ -151,15 +152,10 @@ class CheckResult:
     elements: list[str] = field(default_factory=list)
     applicable: bool = True
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "text": self.text,
-            "status": self.status,
-            "applicable": self.applicable,
-            "details": list(self.details),
-            "elements": list(self.elements),
-        }
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "id", "text", "status", "applicable", "details", "elements",
+    )
 
 
 @dataclass
@@ -185,10 +181,7 @@ class GuidelineResult:
 
     def counts(self) -> dict[str, int]:
         """Number of checks per status: ``{"pass": 2, "fail": 1, "unknown": 0}``."""
-        out = dict.fromkeys(STATUSES, 0)
-        for check in self.checks:
-            out[check.status] += 1
-        return out
+        return tally((check.status for check in self.checks), STATUSES)
 
     @property
     def open_findings(self) -> list[dict[str, Any]]:
@@ -196,10 +189,7 @@ class GuidelineResult:
         return [f for f in self.findings if f["status"] == "open"]
 
     def check(self, check_id: str) -> CheckResult:
-        for check in self.checks:
-            if check.id == check_id:
-                return check
-        raise KeyError(check_id)
+        return by_id(self.checks, check_id)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -234,11 +224,7 @@ class GuidelineCoverage:
 
     def check(self, check_id: str) -> CheckResult:
         """The result of one check by its id, e.g. ``check("ai-bom")``."""
-        for g in self.guidelines:
-            for c in g.checks:
-                if c.id == check_id:
-                    return c
-        raise KeyError(f"no check {check_id!r}")
+        return by_id((c for g in self.guidelines for c in g.checks), check_id, "check")
 
     def states(self) -> dict[str, str]:
         """Guideline number to state."""
@@ -246,10 +232,7 @@ class GuidelineCoverage:
 
     def counts(self) -> dict[str, int]:
         """Number of guidelines per state (pass, fail, unknown, not_assessed)."""
-        out = dict.fromkeys(STATES, 0)
-        for g in self.guidelines:
-            out[g.state] += 1
-        return out
+        return tally((g.state for g in self.guidelines), STATES)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -54,10 +54,8 @@ given ``expected_head`` / ``expected_records``.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import datetime as _dt
-import hashlib
 import json
 import os
 import re
@@ -67,11 +65,22 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from workbench._atomic import fsync_dir
 from workbench._input.check import Field, RecordSpec, is_int, type_problem
-from workbench.errors import DecisionError, InputError
+from workbench._records import Record
+from workbench.errors import DecisionError
+from workbench.risk.logline import (
+    SIGNATURE_FIELD,
+    DecisionLogError,
+    _canonical,
+    _hash,
+    _parse_line,
+    _read_bytes,
+    _signature_shape_problem,
+    _split,
+)
 
 __all__ = [
     "DETAIL_FIELDS",
@@ -139,9 +148,6 @@ DETAIL_FIELDS: tuple[str, ...] = tuple(
     f.name for f in RECORD_SPECS["decision"].fields if not f.required
 )
 _TYPE_FIELDS: dict[str, tuple[str, ...]] = {k: v.required for k, v in RECORD_SPECS.items()}
-#: The optional signature of a record (any type); see :mod:`workbench.risk.signing`.
-SIGNATURE_FIELD = "sig"
-_SIGNATURE_SIZES = {"key": 32, "value": 64}
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DECISION_ID_RE = re.compile(r"D-\d{4,}")
@@ -159,13 +165,6 @@ PLACEHOLDERS = frozenset({
 #: A rationale needs at least this many words.
 MIN_RATIONALE_WORDS = 3
 _WORD_RE = re.compile(r"[^\W_]+")
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class DecisionLogError(InputError):
-    """The decision log cannot be read or appended to as it is (exit code 2)."""
 
 
 # --------------------------------------------------------------------------- decision
@@ -552,7 +551,7 @@ VERIFY_CODES = (
 
 
 @dataclass(frozen=True)
-class VerifyResult:
+class VerifyResult(Record):
     """Outcome of checking a decision log.
 
     ``records`` counts the complete lines, ``head`` is the hash of the last one
@@ -571,48 +570,10 @@ class VerifyResult:
     #: :data:`VERIFY_CODES`; never read the message text for that).
     code: str | None = dataclasses.field(default=None, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _VERIFY_KEYS}
-
-
-#: What :meth:`VerifyResult.to_dict` writes, in this order.
-_VERIFY_KEYS = ("ok", "records", "head", "first_bad_line", "first_bad_seq", "problem")
-
-
-def _hash(line: bytes) -> str:
-    return hashlib.sha256(line).hexdigest()
-
-
-def _canonical(record: Mapping[str, Any]) -> bytes:
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
-
-
-def _split(data: bytes) -> tuple[list[bytes], bytes]:
-    """Complete lines (without newline) and the partial bytes after the last newline."""
-    if not data:
-        return [], b""
-    parts = data.split(b"\n")
-    partial = parts.pop()
-    return parts, partial
-
-
-def _parse_line(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
-    if not line.strip():
-        return None, "empty line"
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        return None, "not UTF-8 text"
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, f"not valid JSON ({exc.msg} at column {exc.colno})"
-    except (ValueError, RecursionError):
-        return None, "not valid JSON"
-    if not isinstance(value, dict):
-        return None, "not a JSON object"
-    return value, None
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "ok", "records", "head", "first_bad_line", "first_bad_seq", "problem",
+    )
 
 
 _is_int = is_int
@@ -671,25 +632,6 @@ def _type_problem(rec: Mapping[str, Any], decision_ids: list[str]) -> str | None
     ):
         return (f"decision record: supersedes {rec['supersedes']!r}, "
                 "which is not an earlier decision")
-    return None
-
-
-def _signature_shape_problem(sig: Any) -> str | None:
-    """What is wrong with the form of a ``sig`` field (its truth is checked by signing)."""
-    expected = "sig must be an object with alg (ed25519), key and value (base64)"
-    if not isinstance(sig, dict) or set(sig) != {"alg", "key", "value"}:
-        return expected
-    if sig["alg"] != "ed25519":
-        return f"sig: unknown signature algorithm {sig['alg']!r}; expected ed25519"
-    for part, size in _SIGNATURE_SIZES.items():
-        try:
-            if not isinstance(sig[part], str):
-                raise ValueError
-            raw = base64.b64decode(sig[part], validate=True)
-        except ValueError:
-            return f"sig: {part} is not base64 text"
-        if len(raw) != size or base64.b64encode(raw).decode("ascii") != sig[part]:
-            return f"sig: {part} must be {size} bytes in base64"
     return None
 
 
@@ -803,15 +745,6 @@ def _head_problem(
         f"line {n} (seq {n}): its hash is not the expected head {want[:16]}...: "
         "the last records were edited or deleted, or the log was replaced",
     )
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return b""
-    except OSError as exc:
-        raise DecisionLogError(f"{path}: cannot read the decision log: {exc}") from None
 
 
 def verify(

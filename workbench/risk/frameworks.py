@@ -35,9 +35,10 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from workbench._csvsafe import protect
+from workbench._records import Record, tally
 from workbench.catalog.frameworks import applicable_facts
 
 __all__ = [
@@ -71,7 +72,7 @@ CSV_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class ItemCoverage:
+class ItemCoverage(Record):
     """What the analysis says about one framework item."""
 
     framework: str
@@ -94,19 +95,16 @@ class ItemCoverage:
             return bool(self.attributes and self.reason)
         return self.status in ("not_applicable", "not_raised") and bool(self.reason)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "framework": self.framework,
-            "item": self.id,
-            "label": self.label,
-            "name": self.name,
-            "url": self.url,
-            "status": self.status,
-            "reason": self.reason,
-            "findings": list(self.findings),
-            "attributes": list(self.attributes),
-            "rules": list(self.rules),
-        }
+    @property
+    def item(self) -> str:
+        """The item's id (the name :meth:`to_dict` and the CSV give it)."""
+        return self.id
+
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "framework", "item", "label", "name", "url", "status", "reason", "findings",
+        "attributes", "rules",
+    )
 
 
 @dataclass
@@ -128,10 +126,7 @@ class FrameworkCoverage:
         raise KeyError(f"unknown {self.framework} item {item_id!r}")
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in STATUSES}
-        for i in self.items:
-            out[i.status] += 1
-        return out
+        return tally((i.status for i in self.items), STATUSES)
 
     def unexplained(self) -> list[ItemCoverage]:
         return [i for i in self.items if not i.explained]

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from workbench._records import Record
 from workbench.errors import InputError, WorkbenchError
 
 __all__ = [
@@ -65,19 +66,13 @@ def normalise_status(status: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Effect:
+class Effect(Record):
     """A mitigation's expected effect: steps off likelihood and impact, and why."""
 
     likelihood: int
     impact: int
     reason: str
     source: str  # "mitigation-effects.yaml: AML.M0015", "... default"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "likelihood": self.likelihood, "impact": self.impact, "reason": self.reason,
-            "source": self.source,
-        }
 
 
 def _effect_value(value: Any, where: str) -> int:
@@ -146,7 +141,7 @@ def default_effect(mitigation_id: str, path: str | Path | None = None) -> Effect
 
 
 @dataclass(frozen=True)
-class Candidate:
+class Candidate(Record):
     id: str
     name: str
     source: str  # "ATLAS", "rule", "project control", "organisation control"
@@ -154,17 +149,6 @@ class Candidate:
     reason: str
     likelihood_effect: int = DEFAULT_EFFECT[0]
     impact_effect: int = DEFAULT_EFFECT[1]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "source": self.source,
-            "url": self.url,
-            "reason": self.reason,
-            "likelihood_effect": self.likelihood_effect,
-            "impact_effect": self.impact_effect,
-        }
 
 
 @dataclass(frozen=True)
@@ -390,7 +374,6 @@ def residual_risk(
 class CoverageReport:
     unmitigated: list[str] = field(default_factory=list)
     ranking: list[dict[str, Any]] = field(default_factory=list)
-
 
 
 def _ranking_row(mid: str, name: str, source: str) -> dict[str, Any]:

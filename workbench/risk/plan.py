@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench._csvsafe import protect
+from workbench._records import Record
 from workbench.risk.mitigations import ChosenMitigation, Effect, default_effect
 
 __all__ = ["PLAN_CSV_COLUMNS", "PlanItem", "build_plan", "plan_csv_text"]
@@ -27,7 +28,7 @@ PLAN_CSV_COLUMNS = ("summary", "description", "assignee", "due date", "labels")
 
 
 @dataclass(frozen=True)
-class PlanItem:
+class PlanItem(Record):
     """One chosen mitigation or control and the findings it treats.
 
     ``effect_reason`` is ``None`` when the effect is the default one
@@ -53,23 +54,6 @@ class PlanItem:
         return (self.likelihood_effect, self.impact_effect) == (
             self.default_effect.likelihood, self.default_effect.impact,
         ) and not self.effect_reason
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mitigation": self.mitigation,
-            "name": self.name,
-            "source": self.source,
-            "findings": list(self.findings),
-            "owner": self.owner,
-            "status": self.status,
-            "due": self.due,
-            "ticket": self.ticket,
-            "likelihood_effect": self.likelihood_effect,
-            "impact_effect": self.impact_effect,
-            "effect_reason": self.effect_reason,
-            "default_effect": self.default_effect.to_dict(),
-            "url": self.url,
-        }
 
 
 def build_plan(

@@ -42,7 +42,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -52,9 +52,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from workbench._atomic import atomic_write_text
+from workbench._records import Record
 from workbench.errors import InputError
-from workbench.risk.decisions import (
+from workbench.risk.logline import (
     SIGNATURE_FIELD,
+    DecisionLogError,
     _canonical,
     _parse_line,
     _read_bytes,
@@ -513,7 +515,7 @@ def load_keyring(project_or_file: str | os.PathLike[str]) -> Keyring:
 
 
 @dataclass(frozen=True)
-class RecordSignature:
+class RecordSignature(Record):
     """Who signed one record of a decision log.
 
     ``status`` is one of :data:`STATUSES`:
@@ -554,19 +556,11 @@ class RecordSignature:
             return "signature does not match the record"
         return "unsigned"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "seq": self.seq,
-            "type": self.type,
-            "decision_id": self.decision_id,
-            "by": self.by,
-            "status": self.status,
-            "signer": self.signer,
-            "fingerprint": self.fingerprint,
-            "label": self.label,
-            "note": self.note,
-        }
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "line", "seq", "type", "decision_id", "by", "status", "signer", "fingerprint", "label",
+        "note",
+    )
 
 
 #: Signature checks already made in this process, by the SHA-256 of the line: the
@@ -696,8 +690,6 @@ def unsigned_at_gate(
     :class:`~workbench.risk.decisions.DecisionLogError` when the log fails
     verification (against the head the project recorded): then no signature counts.
     """
-    from workbench.risk.decisions import DecisionLogError
-
     recorded = project.settings.get("decision_log") or {}
     checked = project.log.verify(
         expected_head=recorded.get("head"), expected_records=recorded.get("records")

@@ -12,8 +12,9 @@ import gc
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from workbench._records import Record, by_id
 from workbench.rules.conditions import candidate_ids
 from workbench.rules.context import Context, Match
 from workbench.rules.effects import EffectApplier, Pending
@@ -27,7 +28,7 @@ Progress = Callable[[int, int, str], None]
 
 
 @dataclass
-class AnalysisResult:
+class AnalysisResult(Record):
     """What :func:`analyze` returns; findings and paths in a stable order."""
 
     system: str
@@ -57,10 +58,7 @@ class AnalysisResult:
         return [f for f in self.findings if f.element == element]
 
     def finding(self, finding_id: str) -> Finding:
-        for f in self.findings:
-            if f.id == finding_id:
-                return f
-        raise KeyError(finding_id)
+        return by_id(self.findings, finding_id)
 
     def findings_per_component(self) -> dict[str, int]:
         counts = {el: 0 for el in self.element_order}
@@ -68,19 +66,11 @@ class AnalysisResult:
             counts[f.element] = counts.get(f.element, 0) + 1
         return counts
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "system": self.system,
-            "atlas_version": self.atlas_version,
-            "rules_digest": self.rules_digest,
-            "rules_evaluated": self.rules_evaluated,
-            "findings": [f.to_dict() for f in self.findings],
-            "attack_paths": [p.to_dict() for p in self.attack_paths],
-            "paths_left_out": self.paths_left_out,
-            "assumptions": {k: list(v) for k, v in self.assumptions.items()},
-            "removed": [r.to_dict() for r in self.removed],
-            "errors": [e.to_dict() for e in self.errors],
-        }
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "system", "atlas_version", "rules_digest", "rules_evaluated", "findings",
+        "attack_paths", "paths_left_out", "assumptions", "removed", "errors",
+    )
 
 
 Piece = str | tuple[str, str]  # literal text, or (variable name, the text if it has no value)
@@ -133,7 +123,7 @@ class _Builder:
         self.catalog = catalog
         self.matrix = matrix
         self.tactic_order = {t.id: i for i, t in enumerate(catalog.tactics())}
-        from workbench.risk.prefill import Prefiller
+        from workbench.rules.prefill import Prefiller
 
         self.prefiller = Prefiller(ctx, catalog, matrix)
         self.effects = EffectApplier(ctx, list(effects))
@@ -353,9 +343,7 @@ def analyze(
     if paused:
         gc.disable()
     try:
-        return _analyze(
-            model, catalog=catalog, rules=rules, matrix=matrix, limits=limits, progress=progress
-        )
+        return _analyze(model, catalog, rules, matrix, limits, progress)
     finally:
         if paused:
             gc.enable()
@@ -363,21 +351,15 @@ def analyze(
 
 def _analyze(
     model: Any,
-    *,
-    catalog: Any = None,
-    rules: RuleSet | None = None,
-    matrix: Any = None,
-    limits: PathLimits | None = None,
-    progress: Progress | None = None,
+    catalog: Any,
+    rules: RuleSet | None,
+    matrix: Any,
+    limits: PathLimits | None,
+    progress: Progress | None,
 ) -> AnalysisResult:
-    """Apply the rules to *model*; return findings, attack paths and rule failures.
-
-    A rule that fails at run time is reported in ``errors`` (and so in the
-    register), never silently dropped. ``progress(done, total, rule_id)`` is
-    called after each rule when given.
-    """
+    """What :func:`analyze` does, with the garbage collector as it set it."""
     from workbench.catalog import load_catalog
-    from workbench.risk.matrix import load_matrix
+    from workbench.catalog.matrix import load_matrix
     from workbench.rules._frameworks import scope_framework_items
 
     catalog = catalog if catalog is not None else load_catalog()
@@ -452,8 +434,8 @@ def explain(
 ) -> list[dict[str, Any]]:
     """Every rule evaluated on one component or flow: matched or not, and why."""
     from workbench.catalog import load_catalog
+    from workbench.catalog.matrix import load_matrix
     from workbench.errors import InputError
-    from workbench.risk.matrix import load_matrix
     from workbench.rules.conditions import All
 
     catalog = catalog if catalog is not None else load_catalog()

@@ -8,13 +8,15 @@ stay attached when a model is analysed again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
+
+from workbench._records import Record, fields_dict
 
 __all__ = ["AttackPath", "Finding", "Hop", "Removed", "RuleFailure", "rank_findings"]
 
 
 @dataclass
-class Finding:
+class Finding(Record):
     """One threat scenario on one element.
 
     ``technique`` is the primary ATLAS technique; ``techniques`` lists it first,
@@ -63,37 +65,9 @@ class Finding:
     owasp: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "rule": self.rule,
-            "title": self.title,
-            "element": self.element,
-            "element_type": self.element_type,
-            "element_name": self.element_name,
-            "technique": self.technique,
-            "techniques": list(self.techniques),
-            "tactics": list(self.tactics),
-            "preconditions": list(self.preconditions),
-            "reason": self.reason,
-            "evidence": list(self.evidence),
-            "assumptions": list(self.assumptions),
-            "mitigations": list(self.mitigations),
-            "controls": list(self.controls),
-            "guidelines": list(self.guidelines),
-            "likelihood": self.likelihood,
-            "impact": self.impact,
-            "score": self.score,
-            "band": self.band,
-            "likelihood_reason": self.likelihood_reason,
-            "impact_reason": self.impact_reason,
-            "status": self.status,
-            "manual": self.manual,
-            "path": list(self.path),
-            "assumed": self.assumed,
-            "controls_applied": list(self.controls_applied),
-            "frameworks": {k: list(v) for k, v in sorted(self.frameworks.items())},
-            "owasp": list(self.owasp),
-        }
+        out = fields_dict(self)
+        out["frameworks"] = {k: list(v) for k, v in sorted(self.frameworks.items())}
+        return out
 
 
 def rank_findings(findings: list[Finding]) -> list[Finding]:
@@ -106,7 +80,7 @@ def rank_findings(findings: list[Finding]) -> list[Finding]:
 
 
 @dataclass(frozen=True)
-class Removed:
+class Removed(Record):
     """A finding that a stated control removed: the rule matched, the control answers it."""
 
     id: str
@@ -114,15 +88,6 @@ class Removed:
     element: str
     effect: str
     reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "rule": self.rule,
-            "element": self.element,
-            "effect": self.effect,
-            "reason": self.reason,
-        }
 
 
 @dataclass(frozen=True)
@@ -138,7 +103,7 @@ class Hop:
 
 
 @dataclass
-class AttackPath:
+class AttackPath(Record):
     """A directed path from an entry point to a crown jewel."""
 
     id: str
@@ -159,31 +124,31 @@ class AttackPath:
     def tactics(self) -> list[str]:
         return [h.tactic for h in self.hops]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "entry": self.entry,
-            "target": self.target,
-            "nodes": list(self.nodes),
-            "flows": [h.flow for h in self.hops],
-            "techniques": self.techniques,
-            "tactics": self.tactics,
-            "findings": [h.finding for h in self.hops],
-            "preconditions": list(self.preconditions),
-            "exposure": self.exposure,
-            "max_score": self.max_score,
-            "length": len(self.hops),
-            "sentence": self.sentence,
-        }
+    @property
+    def flows(self) -> list[str]:
+        return [h.flow for h in self.hops]
+
+    @property
+    def findings(self) -> list[str | None]:
+        """The id of the finding behind each hop (``None`` where there is none)."""
+        return [h.finding for h in self.hops]
+
+    @property
+    def length(self) -> int:
+        return len(self.hops)
+
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "id", "entry", "target", "nodes", "flows", "techniques", "tactics", "findings",
+        "preconditions", "exposure", "max_score", "length", "sentence",
+    )
 
 
 @dataclass(frozen=True)
-class RuleFailure:
+class RuleFailure(Record):
     """A rule that failed at run time: reported, never silently dropped."""
 
     rule: str
     element: str | None
     message: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "element": self.element, "message": self.message}

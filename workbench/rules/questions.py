@@ -27,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workbench._records import Record
+
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.rules.engine import AnalysisResult
 
@@ -34,7 +36,7 @@ __all__ = ["OpenQuestion", "open_questions"]
 
 
 @dataclass(frozen=True)
-class OpenQuestion:
+class OpenQuestion(Record):
     """One unstated attribute and what answering it would change.
 
     ``element`` is the component or flow id (``element_name`` its display name),
@@ -53,18 +55,6 @@ class OpenQuestion:
     findings: tuple[str, ...]
     removes: int
     text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "element": self.element,
-            "element_name": self.element_name,
-            "attribute": self.attribute,
-            "answers": list(self.answers),
-            "risk": self.risk,
-            "findings": list(self.findings),
-            "removes": self.removes,
-            "text": self.text,
-        }
 
 
 def _shown(value: Any) -> str:
