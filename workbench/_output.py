@@ -7,7 +7,6 @@ data is a table. JSON is written with sorted keys so output diffs cleanly.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 import json
@@ -51,36 +50,6 @@ def write_output(text: str, output: str | None, *, note: str = "") -> None:
         print(f"wrote {output}{note}", file=sys.stderr)
     else:
         sys.stdout.write(text)
-
-
-def _plain_value(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [v.to_dict() if hasattr(v, "to_dict") else v for v in value]
-    return value
-
-
-def record_dict(
-    record: Any, names: Iterable[str] | None = None, **overrides: Any
-) -> dict[str, Any]:
-    """A record as plain data: each of *names* (default: its dataclass fields) by name.
-
-    Tuples and lists become new lists, records inside them their ``to_dict()``;
-    *overrides* give the value of a name outright, or add keys after the others.
-    """
-    keys = [f.name for f in dataclasses.fields(record)] if names is None else list(names)
-    out = {
-        key: overrides[key] if key in overrides else _plain_value(getattr(record, key))
-        for key in keys
-    }
-    out.update((key, value) for key, value in overrides.items() if key not in out)
-    return out
-
-
-class PlainRecord:
-    """A dataclass whose :meth:`to_dict` is :func:`record_dict`."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_dict(self)
 
 
 def to_json(data: Any) -> str:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench._output import PlainRecord
+from workbench._records import Record
 from workbench.errors import InputError
 
 __all__ = [
@@ -71,7 +71,7 @@ class AttributeChange:
 
 
 @dataclass(frozen=True)
-class ElementChange(PlainRecord):
+class ElementChange(Record):
     """A zone, component or flow present in both models whose attributes changed."""
 
     id: str
@@ -98,7 +98,7 @@ class SectionDiff:
 
 
 @dataclass(frozen=True)
-class RiskMove(PlainRecord):
+class RiskMove(Record):
     """A finding in both models whose score or band changed, and why."""
 
     finding: str
@@ -113,7 +113,7 @@ class RiskMove(PlainRecord):
 
 
 @dataclass(frozen=True)
-class OrphanedDecision(PlainRecord):
+class OrphanedDecision(Record):
     """A current decision of the old project whose findings the new model no longer has."""
 
     decision: str

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench._atomic import atomic_write_text
-from workbench._output import record_dict
+from workbench._records import fields_dict
 from workbench.errors import InputError
 from workbench.model._yaml import dump_yaml, parse_yaml
 
@@ -131,12 +131,10 @@ class FindingRatings:
         return max(max(lik) - min(lik), max(imp) - min(imp))
 
     def to_dict(self) -> dict[str, Any]:
-        return record_dict(
-            self,
-            _SUMMARY_KEYS,
-            ratings=len(self.ratings),
-            comments=[f"{r.participant}: {r.comment}" for r in self.ratings if r.comment],
-        )
+        out = fields_dict(self, _SUMMARY_KEYS)
+        out["ratings"] = len(self.ratings)
+        out["comments"] = [f"{r.participant}: {r.comment}" for r in self.ratings if r.comment]
+        return out
 
 
 def _slug(name: str) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 
 from workbench._input.read import DEFAULT_MAX_BYTES, parse_json, read_text
 from workbench._input.yaml import MAX_ALIAS_NODES, parse_yaml
-from workbench._output import PlainRecord, record_dict
+from workbench._records import Record, fields_dict
 from workbench.errors import InputError
 from workbench.model.definitions import ID_PATTERN
 
@@ -78,7 +78,7 @@ _CATEGORY_TITLES = {
 
 
 @dataclass(frozen=True)
-class ReportEntry(PlainRecord):
+class ReportEntry(Record):
     """One item of an import report.
 
     ``category`` is one of :data:`CATEGORIES`: ``unmapped`` (something in the file
@@ -129,7 +129,7 @@ class ImportedThreat:
     details: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return record_dict(self, details=dict(self.details))
+        return {**fields_dict(self), "details": dict(self.details)}
 
 
 @dataclass

@@ -8,7 +8,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from workbench._output import PlainRecord
+from workbench._records import Record
 from workbench.errors import InputError
 
 __all__ = [
@@ -91,7 +91,7 @@ class Call:
 
 
 @dataclass
-class FileResult(PlainRecord):
+class FileResult(Record):
     """The scan of one file (or one SavedModel folder).
 
     ``format`` names what the file is (``safetensors``, ``pickle``,
@@ -118,7 +118,7 @@ class FileResult(PlainRecord):
 
 
 @dataclass
-class FolderInfo(PlainRecord):
+class FolderInfo(Record):
     """What a model folder says about itself (``config.json``, the model card)."""
 
     path: str
