@@ -29,7 +29,7 @@ from typing import Any
 
 from workbench._input.read import DEFAULT_MAX_BYTES, parse_json, read_text
 from workbench._input.yaml import MAX_ALIAS_NODES, parse_yaml
-from workbench._records import Record, fields_dict
+from workbench._records import Record, fields_dict, tally
 from workbench.errors import InputError
 from workbench.model.definitions import ID_PATTERN
 
@@ -167,7 +167,7 @@ class ImportReport:
 
     def counts(self) -> dict[str, int]:
         """Number of entries per category (every category present)."""
-        return {c: len(self.of(c)) for c in CATEGORIES}
+        return tally((e.category for e in self.entries), CATEGORIES)
 
     def summary(self) -> str:
         """One line: what was imported and how many entries of each category."""
@@ -181,16 +181,7 @@ class ImportReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "format": self.format,
-            "components": self.components,
-            "flows": self.flows,
-            "zones": self.zones,
-            "counts": self.counts(),
-            "entries": [e.to_dict() for e in self.entries],
-            "threats": [t.to_dict() for t in self.threats],
-        }
+        return {**fields_dict(self), "counts": self.counts()}
 
     def to_text(self) -> str:
         """The report for people: the summary, then every entry by category."""
