@@ -18,7 +18,8 @@ import argparse
 import sys
 from typing import Any
 
-from workbench._output import FORMATS, add_format_argument, render_csv, render_table, to_json
+from workbench._output import FORMATS, render_csv, render_table, to_json
+from workbench.commands._parsers import TABLE_JSON, Options, add_command
 from workbench.errors import InputError
 
 __all__ = ["register"]
@@ -40,52 +41,70 @@ def register(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="catalog_action", metavar="ACTION")
     parser.set_defaults(handler=lambda args: _print_help(parser))
 
-    info = actions.add_parser(
-        "info", help="ATLAS version, where it came from, and counts", description=_INFO_HELP
+    add_command(
+        actions,
+        "info",
+        run_info,
+        help="ATLAS version, where it came from, and counts",
+        description=_INFO_HELP,
+        options=_SOURCE_OPTIONS,
+        formats=TABLE_JSON,
     )
-    _add_source_arguments(info)
-    add_format_argument(info)
-    info.set_defaults(handler=run_info)
-
-    show = actions.add_parser(
+    add_command(
+        actions,
         "show",
+        run_show,
         help="one tactic, technique or mitigation with its links",
         description="Show one tactic, technique or mitigation with its links.",
+        options=[
+            {"id": {"metavar": "ID", "help": "an ATLAS id, e.g. AML.T0051 or AML.M0020"}},
+            _SOURCE_OPTIONS,
+        ],
+        formats=TABLE_JSON,
     )
-    show.add_argument("id", metavar="ID", help="an ATLAS id, e.g. AML.T0051 or AML.M0020")
-    _add_source_arguments(show)
-    add_format_argument(show)
-    show.set_defaults(handler=run_show)
-
-    listing = actions.add_parser(
+    add_command(
+        actions,
         "list",
+        run_list,
         help="list tactics, techniques or mitigations",
         description="List tactics (matrix order), techniques or mitigations (by id).",
+        options=[_LIST_OPTIONS, _SOURCE_OPTIONS],
+        formats=FORMATS,
     )
-    listing.add_argument(
-        "kind", nargs="?", choices=KINDS, default="techniques", help="what to list (techniques)"
-    )
-    listing.add_argument(
-        "--tactic", metavar="ID", help="only techniques of this tactic (id or shortname)"
-    )
-    listing.add_argument(
-        "--no-subtechniques", action="store_true", help="list top-level techniques only"
-    )
-    _add_source_arguments(listing)
-    add_format_argument(listing, FORMATS)
-    listing.set_defaults(handler=run_list)
-
-    guidelines = actions.add_parser(
+    add_command(
+        actions,
         "guidelines",
+        run_guidelines,
         help="the secure AI system development guidelines and their checks",
         description="List the NCSC/CISA guidelines for secure AI system development.",
+        options={
+            "number": {"nargs": "?", "help": "one guideline, e.g. 2.1 (default: all of them)"}
+        },
+        formats=FORMATS,
     )
-    guidelines.add_argument(
-        "number", nargs="?", help="one guideline, e.g. 2.1 (default: all of them)"
-    )
-    add_format_argument(guidelines, FORMATS)
-    guidelines.set_defaults(handler=run_guidelines)
 
+
+_SOURCE_OPTIONS: Options = {
+    "--source": {
+        "metavar": "FILE",
+        "help": "an official ATLAS STIX 2.1 bundle (default: the bundled catalog)",
+    },
+    "--atlas-version": {
+        "metavar": "V",
+        "help": "the ATLAS version of --source, when the file does not say",
+    },
+}
+
+_LIST_OPTIONS: Options = {
+    "kind": {
+        "nargs": "?",
+        "choices": KINDS,
+        "default": "techniques",
+        "help": "what to list (techniques)",
+    },
+    "--tactic": {"metavar": "ID", "help": "only techniques of this tactic (id or shortname)"},
+    "--no-subtechniques": {"action": "store_true", "help": "list top-level techniques only"},
+}
 
 _INFO_HELP = (
     "Print the ATLAS version of the catalog, where that version came from (option, bundle "
@@ -96,19 +115,6 @@ _INFO_HELP = (
 def _print_help(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
     return 0
-
-
-def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--source",
-        metavar="FILE",
-        help="an official ATLAS STIX 2.1 bundle (default: the bundled catalog)",
-    )
-    parser.add_argument(
-        "--atlas-version",
-        metavar="V",
-        help="the ATLAS version of --source, when the file does not say",
-    )
 
 
 def _load(args: argparse.Namespace) -> Any:

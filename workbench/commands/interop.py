@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench._output import add_format_argument, to_json
+from workbench._output import to_json
+from workbench.commands._parsers import TABLE_JSON, Options, add_command
 from workbench.errors import InputError
 
 __all__ = ["register"]
@@ -16,10 +17,36 @@ __all__ = ["register"]
 _FORMATS = ("threat-dragon", "otm", "threagile", "tmbom", "cyclonedx", "mcp")
 
 
+_IMPORT_OPTIONS: Options = {
+    "file": {"metavar": "FILE", "help": "the file to import"},
+    "--from": {
+        "dest": "source_format",
+        "choices": _FORMATS,
+        "metavar": "FORMAT",
+        "help": f"its format: {', '.join(_FORMATS)} (detected when omitted)",
+    },
+    "--output": {
+        "metavar": "MODEL",
+        "help": "write the model here (.yaml, .yml or .json), atomically",
+    },
+    "--project": {
+        "metavar": "DIR",
+        "help": "start a project in DIR (new or empty) from the imported model and carry the "
+        "file's threats and decisions over as manual findings and decisions",
+    },
+    "--actor": {
+        "metavar": "NAME",
+        "help": "who records the carried-over findings and decisions (with --project)",
+    },
+}
+
+
 def register(subparsers: Any) -> None:
     """Add the ``import-model`` and ``export-otm`` sub-commands."""
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "import-model",
+        cmd_import_model,
         help="import a Threat Dragon, Open Threat Model, Threagile, TM-BOM, CycloneDX or MCP "
         "file as a model",
         description=(
@@ -31,77 +58,62 @@ def register(subparsers: Any) -> None:
             "--output nothing is written (a dry run). Exit 0 when the model was imported, "
             "2 when the file cannot be used."
         ),
+        options=_IMPORT_OPTIONS,
+        formats=TABLE_JSON,
     )
-    p.add_argument("file", metavar="FILE", help="the file to import")
-    p.add_argument(
-        "--from",
-        dest="source_format",
-        choices=_FORMATS,
-        metavar="FORMAT",
-        help=f"its format: {', '.join(_FORMATS)} (detected when omitted)",
-    )
-    p.add_argument(
-        "--output", metavar="MODEL", help="write the model here (.yaml, .yml or .json), atomically"
-    )
-    p.add_argument(
-        "--project",
-        metavar="DIR",
-        help="start a project in DIR (new or empty) from the imported model and carry the "
-        "file's threats and decisions over as manual findings and decisions",
-    )
-    p.add_argument(
-        "--actor",
-        metavar="NAME",
-        help="who records the carried-over findings and decisions (with --project)",
-    )
-    add_format_argument(p)
-    p.set_defaults(handler=cmd_import_model)
-
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "export-otm",
+        cmd_export_otm,
         help="export a model (and its findings) as Open Threat Model",
         description=(
             "Write a model as Open Threat Model (OTM) JSON or YAML for IriusRisk, Threat "
             "Dragon and other tools. --with-findings runs the analysis and adds its findings "
             "as OTM threats and their ATLAS mitigations."
         ),
+        options=[
+            _export_options(
+                "write to FILE (.json, .yaml or .yml), atomically; default: stdout (JSON)"
+            ),
+            {"--rules": {
+                "metavar": "DIR",
+                "action": "append",
+                "default": [],
+                "help": "a folder of extra rule files for --with-findings; repeatable",
+            }},
+        ],
     )
-    _export_arguments(p, "write to FILE (.json, .yaml or .yml), atomically; default: stdout (JSON)")
-    p.add_argument(
-        "--rules",
-        metavar="DIR",
-        action="append",
-        default=[],
-        help="a folder of extra rule files for --with-findings; repeatable",
-    )
-    p.set_defaults(handler=cmd_export_otm)
-
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "export-threat-dragon",
+        cmd_export_threat_dragon,
         help="export a model (and its findings) as a Threat Dragon v2 model",
         description=(
             "Write a model as a Threat Dragon v2 model: one diagram laid out by trust, zones as "
             "trust-boundary boxes, findings as threats. --project DIR exports a project's model "
             "with its findings and decisions (treatments become Threat Dragon statuses)."
         ),
+        options=[
+            _export_options("write to FILE (.json), atomically; default: stdout"),
+            {"--project": {
+                "metavar": "DIR",
+                "help": "export a project with its findings and decisions",
+            }},
+        ],
     )
-    _export_arguments(p, "write to FILE (.json), atomically; default: stdout")
-    p.add_argument(
-        "--project", metavar="DIR", help="export a project with its findings and decisions"
-    )
-    p.set_defaults(handler=cmd_export_threat_dragon)
 
 
-def _export_arguments(p: Any, output_help: str) -> None:
+def _export_options(output_help: str) -> Options:
     """MODEL, --template, --output and --with-findings of the export commands."""
-    p.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
-    p.add_argument("--template", metavar="NAME", help="export a bundled example system instead")
-    p.add_argument("--output", metavar="FILE", help=output_help)
-    p.add_argument(
-        "--with-findings",
-        action="store_true",
-        help="analyse the model and include the findings as threats",
-    )
+    return {
+        "model": {"nargs": "?", "metavar": "MODEL", "help": "model file (YAML or JSON)"},
+        "--template": {"metavar": "NAME", "help": "export a bundled example system instead"},
+        "--output": {"metavar": "FILE", "help": output_help},
+        "--with-findings": {
+            "action": "store_true",
+            "help": "analyse the model and include the findings as threats",
+        },
+    }
 
 
 def cmd_import_model(args: argparse.Namespace) -> int:

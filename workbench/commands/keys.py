@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench._output import add_format_argument, render_table, to_json
+from workbench.commands._parsers import TABLE_JSON, Options, add_command
 from workbench.errors import InputError
 
 __all__ = ["add_key_argument", "register", "signed_handler"]
@@ -285,38 +286,45 @@ def cmd_keys_show(args: argparse.Namespace) -> int:
     return 0
 
 
+_VERIFY_OPTIONS: Options = {
+    "target": {"metavar": "PROJECT_OR_LOG"},
+    "--against": {
+        "action": "append",
+        "metavar": "HASH|REPORT",
+        "help": "a head recorded elsewhere (sha256:HEX, HEX@RECORDS, or a report or JSON "
+        "export that carries one): the log must still extend it (repeatable)",
+    },
+    "--git": {
+        "action": "store_true",
+        "help": "in a git checkout: no committed version of the log was changed later",
+    },
+    "--keys": {
+        "metavar": "SIGNERS_FILE",
+        "help": "trust the keys of this signers file instead of the project's signers.yaml",
+    },
+    "--require-signed": {
+        "action": "store_true",
+        "help": "fail when a record is not signed by a known key",
+    },
+    "--records": {
+        "action": "store_true",
+        "help": "list every record with who signed it (default: those not signed by a known key)",
+    },
+}
+
+
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "verify",
+        cmd_verify,
         help="verify a decision log: hash chain, signatures, anchored heads, git history",
         description="Verify a decision log (a project folder or a .jsonl file): its hash "
         "chain and records, the head recorded in project.yaml, each --against head, the "
         "git history (--git), and who signed each record.",
+        options=_VERIFY_OPTIONS,
+        formats=TABLE_JSON,
     )
-    p.add_argument("target", metavar="PROJECT_OR_LOG")
-    p.add_argument(
-        "--against", action="append", metavar="HASH|REPORT",
-        help="a head recorded elsewhere (sha256:HEX, HEX@RECORDS, or a report or JSON "
-        "export that carries one): the log must still extend it (repeatable)",
-    )
-    p.add_argument(
-        "--git", action="store_true",
-        help="in a git checkout: no committed version of the log was changed later",
-    )
-    p.add_argument(
-        "--keys", metavar="SIGNERS_FILE",
-        help="trust the keys of this signers file instead of the project's signers.yaml",
-    )
-    p.add_argument(
-        "--require-signed", action="store_true",
-        help="fail when a record is not signed by a known key",
-    )
-    p.add_argument(
-        "--records", action="store_true",
-        help="list every record with who signed it (default: those not signed by a known key)",
-    )
-    add_format_argument(p)
-    p.set_defaults(handler=cmd_verify)
 
     keys = subparsers.add_parser(
         "keys", help="signing keys: generate one, and list the project's signers"

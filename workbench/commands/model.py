@@ -8,7 +8,8 @@ import textwrap
 from collections import Counter, deque
 from typing import Any
 
-from workbench._output import add_format_argument, render_table, to_json
+from workbench._output import render_table, to_json
+from workbench.commands._parsers import TABLE_JSON, Options, add_command
 from workbench.errors import InputError, ModelError
 
 __all__ = ["register"]
@@ -18,34 +19,42 @@ _DEFAULT_LIMIT = 40
 
 def register(subparsers: Any) -> None:
     """Add the ``validate`` and ``summary`` sub-commands."""
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "validate",
+        _validate,
         help="check a model file and list every problem",
-        description=(
-            "Check a model file (YAML or JSON). Exit 0 when it is valid, 1 when it has "
-            "problems (each printed as FILE:LINE: PATH: message), 2 when it cannot be "
-            "read as a model at all."
-        ),
+        description="Check a model file (YAML or JSON). Exit 0 when it is valid, 1 when it has "
+        "problems (each printed as FILE:LINE: PATH: message), 2 when it cannot be "
+        "read as a model at all.",
+        options={"model": {"metavar": "MODEL", "help": "model file (.yaml, .yml or .json)"}},
+        formats=TABLE_JSON,
     )
-    p.add_argument("model", metavar="MODEL", help="model file (.yaml, .yml or .json)")
-    add_format_argument(p)
-    p.set_defaults(handler=_validate)
-
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "summary",
+        _summary,
         help="summarise a model: components, zones, boundaries, entry points, crown jewels",
-        description=(
-            "Summarise a model: components by kind, trust zones, flows that cross trust "
-            "boundaries, entry points, what untrusted input can reach, and crown jewels."
-        ),
+        description="Summarise a model: components by kind, trust zones, flows that cross trust "
+        "boundaries, entry points, what untrusted input can reach, and crown jewels.",
+        options=_SUMMARY_OPTIONS,
+        formats=TABLE_JSON,
     )
-    p.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
-    p.add_argument("--template", metavar="NAME",
-                   help="summarise a bundled example system instead (e.g. support-assistant)")
-    p.add_argument("--limit", type=int, default=_DEFAULT_LIMIT, metavar="N",
-                   help=f"at most N rows per table (default {_DEFAULT_LIMIT}; 0 for all)")
-    add_format_argument(p)
-    p.set_defaults(handler=_summary)
+
+
+_SUMMARY_OPTIONS: Options = {
+    "model": {"nargs": "?", "metavar": "MODEL", "help": "model file (YAML or JSON)"},
+    "--template": {
+        "metavar": "NAME",
+        "help": "summarise a bundled example system instead (e.g. support-assistant)",
+    },
+    "--limit": {
+        "type": int,
+        "default": _DEFAULT_LIMIT,
+        "metavar": "N",
+        "help": f"at most N rows per table (default {_DEFAULT_LIMIT}; 0 for all)",
+    },
+}
 
 
 # -- validate -------------------------------------------------------------------

@@ -7,7 +7,8 @@ import datetime as dt
 import sys
 from typing import Any
 
-from workbench._output import add_format_argument, date_option, to_json
+from workbench._output import date_option, to_json
+from workbench.commands._parsers import TABLE_JSON, Options, add_command
 from workbench.errors import InputError
 
 __all__ = ["register"]
@@ -15,8 +16,10 @@ __all__ = ["register"]
 
 def register(subparsers: Any) -> None:
     """Add the ``scan`` sub-command."""
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "scan",
+        cmd_scan,
         help="scan model files and folders (never loads them) and state the facts on a model",
         description=(
             "Inspect model files and folders without loading or unpickling them: "
@@ -29,14 +32,20 @@ def register(subparsers: Any) -> None:
             "a file is dangerous, 2 when a file was refused (truncated, oversized, hostile) "
             "or the model cannot be used; then nothing is written."
         ),
+        options=_SCAN_OPTIONS,
+        formats=TABLE_JSON,
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="model files or folders to scan")
-    p.add_argument("--model", metavar="MODEL", help="the model file to record the results in")
-    p.add_argument("--component", metavar="ID", help="the model component the files belong to")
-    p.add_argument("--date", metavar="YYYY-MM-DD",
-                   help="the scan date recorded as evidence (default: today)")
-    add_format_argument(p)
-    p.set_defaults(handler=cmd_scan)
+
+
+_SCAN_OPTIONS: Options = {
+    "paths": {"nargs": "+", "metavar": "PATH", "help": "model files or folders to scan"},
+    "--model": {"metavar": "MODEL", "help": "the model file to record the results in"},
+    "--component": {"metavar": "ID", "help": "the model component the files belong to"},
+    "--date": {
+        "metavar": "YYYY-MM-DD",
+        "help": "the scan date recorded as evidence (default: today)",
+    },
+}
 
 
 def _date(text: str | None) -> dt.date | None:
