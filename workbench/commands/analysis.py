@@ -7,22 +7,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench._output import add_format_argument, render_table, to_json
+from workbench._output import render_table, to_json
+from workbench.commands._parsers import TABLE_JSON, Options, add_command
 from workbench.errors import InputError, RuleError
 
 __all__ = ["register"]
 
 
-def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", nargs="?", metavar="MODEL", help="model file (YAML or JSON)")
-    parser.add_argument("--template", metavar="NAME", help="use a bundled example system instead")
-    parser.add_argument(
-        "--rules",
-        metavar="DIR",
-        action="append",
-        default=[],
-        help="a folder of extra rule files (next to the bundled ones); repeatable",
-    )
+_MODEL_OPTIONS: Options = {
+    "model": {"nargs": "?", "metavar": "MODEL", "help": "model file (YAML or JSON)"},
+    "--template": {"metavar": "NAME", "help": "use a bundled example system instead"},
+    "--rules": {
+        "metavar": "DIR",
+        "action": "append",
+        "default": [],
+        "help": "a folder of extra rule files (next to the bundled ones); repeatable",
+    },
+}
 
 
 def load_model_argument(args: argparse.Namespace) -> Any:
@@ -268,30 +269,39 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "analyze",
+        cmd_analyze,
         help="map ATLAS techniques onto a model: findings, attack paths, the register",
         description="Analyse a model: findings per component, assumptions, attack paths. "
         "A model that fails validation exits 1.",
+        options=[
+            _MODEL_OPTIONS,
+            {"--output": {"metavar": "FILE", "help": "write to FILE (atomically) instead of stdout"}},
+        ],
+        formats=("table", "json", "csv"),
     )
-    _add_model_arguments(p)
-    add_format_argument(p, ("table", "json", "csv"))
-    p.add_argument("--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
-    p.set_defaults(handler=cmd_analyze)
-
-    p = subparsers.add_parser(
-        "explain", help="every rule evaluated on one component or flow, and why it matched or not"
+    add_command(
+        subparsers,
+        "explain",
+        cmd_explain,
+        help="every rule evaluated on one component or flow, and why it matched or not",
+        options=[_MODEL_OPTIONS, {"element": {"metavar": "ELEMENT", "help": "component or flow id"}}],
+        formats=TABLE_JSON,
     )
-    _add_model_arguments(p)
-    p.add_argument("element", metavar="ELEMENT", help="component or flow id")
-    add_format_argument(p)
-    p.set_defaults(handler=cmd_explain)
 
     rules = subparsers.add_parser("rules", help="check rule files")
     rsub = rules.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
-    p = rsub.add_parser("check", help="load a folder of rule files and run their examples")
-    p.add_argument("dir", metavar="DIR", help="a folder of rule files (or one file)")
-    p.add_argument("--only", action="store_true", help="do not load the bundled rules beside them")
-    add_format_argument(p)
-    p.set_defaults(handler=cmd_rules_check)
+    add_command(
+        rsub,
+        "check",
+        cmd_rules_check,
+        help="load a folder of rule files and run their examples",
+        options={
+            "dir": {"metavar": "DIR", "help": "a folder of rule files (or one file)"},
+            "--only": {"action": "store_true", "help": "do not load the bundled rules beside them"},
+        },
+        formats=TABLE_JSON,
+    )
     rules.set_defaults(handler=lambda a: (rules.print_help(), 0)[1])

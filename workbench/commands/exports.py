@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from workbench._output import add_format_argument, date_option, write_output
+from workbench._output import date_option, write_output
+from workbench.commands._parsers import TABLE_JSON, Options, add_command
 from workbench.errors import InputError
 
 __all__ = ["register"]
@@ -149,17 +150,90 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_output(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
-    )
+_OUTPUT: Options = {
+    "--output": {"metavar": "FILE", "help": "write to FILE (atomically) instead of stdout"}
+}
+_AS_OF: Options = {"--as-of": {"metavar": "DATE", "help": "judge review dates as of this day"}}
 
 
-def _add_rules(
-    parser: argparse.ArgumentParser,
+def _rules(
     text: str = "a folder of extra rule files when PROJECT is a model file; repeatable",
-) -> None:
-    parser.add_argument("--rules", metavar="DIR", action="append", default=[], help=text)
+) -> Options:
+    return {"--rules": {"metavar": "DIR", "action": "append", "default": [], "help": text}}
+
+
+_PROJECT_OR_MODEL: Options = {
+    "project": {"metavar": "PROJECT", "help": "project folder or model file"}
+}
+
+_STIX_OPTIONS: Options = {
+    "--created": {
+        "metavar": "TIME",
+        "help": "timestamp of the objects, ISO 8601 (default: now, UTC); fixes the output",
+    },
+}
+
+_NAVIGATOR_OPTIONS: Options = {
+    "--layer-format": {
+        "choices": ("4.3", "4.5"),
+        "default": "4.3",
+        "help": "4.3: ATLAS Navigator (default); 4.5: ATT&CK Navigator 5",
+    },
+    "--atlas-version": {
+        "metavar": "VERSION",
+        "help": "atlas_data_version (default: the catalog's)",
+    },
+    "--name": {"help": "the layer's name (default: '<system> - ATLAS exposure')"},
+    "--custom-data-url": {
+        "metavar": "URL",
+        "help": "with --layer-format 4.5: URL of the ATLAS STIX bundle (customDataURL)",
+    },
+}
+
+_AIBOM_OPTIONS: Options = {
+    "target": {"metavar": "PROJECT_OR_MODEL", "help": "project folder or model file"},
+    "--timestamp": {
+        "metavar": "TIME",
+        "help": "metadata.timestamp, ISO 8601 (default: now, UTC)",
+    },
+    "--serial-seed": {
+        "metavar": "TEXT",
+        "help": "seed of the serial number (default: the system id)",
+    },
+}
+
+_REPORT_OPTIONS: Options = {
+    "project": {"metavar": "PROJECT", "help": "project folder"},
+    "--format": {"choices": ("html", "markdown", "pdf"), "default": "html", "help": "default: html"},
+    "--output -o": {"metavar": "FILE", "help": "write to FILE (atomically) instead of stdout"},
+    "--previous": {
+        "metavar": "PATH",
+        "help": "an earlier project folder or model file: show the trend against it",
+    },
+    "--paper": {
+        "choices": ("a4", "letter"),
+        "help": "printed page size (PDF default: a4; HTML default: the browser's paper)",
+    },
+    **_AS_OF,
+    "--generated-at": {
+        "metavar": "TIME",
+        "help": "the report's date and time, ISO 8601 (default: now, UTC); fixes the output",
+    },
+}
+
+_DIFF_OPTIONS: Options = {
+    "old": {"metavar": "OLD", "help": "model file or project folder"},
+    "new": {"metavar": "NEW", "help": "model file or project folder"},
+    **_rules(
+        "a folder of extra rule files, next to the bundled ones (and OLD's, when OLD is a "
+        "project); repeatable"
+    ),
+    "--exit-code": {
+        "action": "store_true",
+        "help": "exit 1 when anything differs (like git diff)",
+    },
+    **_OUTPUT,
+}
 
 
 def register(subparsers: Any) -> None:
@@ -183,70 +257,39 @@ def register(subparsers: Any) -> None:
 
 
 def _register_exports(kinds: Any) -> None:
-    p = kinds.add_parser(
+    add_command(
+        kinds,
         "stix",
+        cmd_export_stix,
         help="STIX 2.1 bundle: ATLAS techniques (official ids), chosen mitigations, findings, "
         "decisions and the system through extension definitions",
+        options=[_PROJECT_OR_MODEL, _STIX_OPTIONS, _AS_OF, _rules(), _OUTPUT],
     )
-    p.add_argument("project", metavar="PROJECT", help="project folder or model file")
-    p.add_argument(
-        "--created",
-        metavar="TIME",
-        help="timestamp of the objects, ISO 8601 (default: now, UTC); fixes the output",
-    )
-    p.add_argument("--as-of", metavar="DATE", help="judge review dates as of this day")
-    _add_rules(p)
-    _add_output(p)
-    p.set_defaults(handler=cmd_export_stix)
-
-    p = kinds.add_parser(
+    add_command(
+        kinds,
         "navigator",
+        cmd_export_navigator,
         help="ATLAS Navigator layer: techniques scored by this system's risk",
         description="A Navigator layer of the techniques the findings name, scored by the "
         "highest risk score of their findings. Layer format 4.3 (default) is the ATLAS "
         "Navigator's; 4.5 is ATT&CK Navigator 5's, which needs the ATLAS STIX bundle loaded "
         "as custom data (domain atlas-atlas) before the layer is opened.",
+        options=[_PROJECT_OR_MODEL, _NAVIGATOR_OPTIONS, _rules(), _OUTPUT],
     )
-    p.add_argument("project", metavar="PROJECT", help="project folder or model file")
-    p.add_argument(
-        "--layer-format",
-        choices=("4.3", "4.5"),
-        default="4.3",
-        help="4.3: ATLAS Navigator (default); 4.5: ATT&CK Navigator 5",
-    )
-    p.add_argument(
-        "--atlas-version", metavar="VERSION", help="atlas_data_version (default: the catalog's)"
-    )
-    p.add_argument("--name", help="the layer's name (default: '<system> - ATLAS exposure')")
-    p.add_argument(
-        "--custom-data-url",
-        metavar="URL",
-        help="with --layer-format 4.5: URL of the ATLAS STIX bundle (customDataURL)",
-    )
-    _add_rules(p)
-    _add_output(p)
-    p.set_defaults(handler=cmd_export_navigator)
-
-    p = kinds.add_parser(
+    add_command(
+        kinds,
         "aibom",
+        cmd_export_aibom,
         help="AI bill of materials (CycloneDX 1.6 JSON): models, datasets, third-party parts",
+        options=[_AIBOM_OPTIONS, _OUTPUT],
     )
-    p.add_argument("target", metavar="PROJECT_OR_MODEL", help="project folder or model file")
-    p.add_argument(
-        "--timestamp", metavar="TIME", help="metadata.timestamp, ISO 8601 (default: now, UTC)"
-    )
-    p.add_argument(
-        "--serial-seed",
-        metavar="TEXT",
-        help="seed of the serial number (default: the system id)",
-    )
-    _add_output(p)
-    p.set_defaults(handler=cmd_export_aibom)
 
 
 def _register_report(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "report",
+        cmd_report,
         help="a project's report for its risk owner: HTML (self-contained), Markdown or PDF",
         description="The report a risk owner signs: cover, executive summary, inherent and "
         "residual heatmaps, mitigation plan, decisions, findings, attack paths, guideline "
@@ -254,51 +297,19 @@ def _register_report(subparsers: Any) -> None:
         "--output and a headless Chromium (without one, print the HTML from a browser). "
         "Cover settings (scope, classification, authors, reviewers, owner) live under report: "
         "in project.yaml.",
+        options=_REPORT_OPTIONS,
     )
-    p.add_argument("project", metavar="PROJECT", help="project folder")
-    p.add_argument(
-        "--format", choices=("html", "markdown", "pdf"), default="html", help="default: html"
-    )
-    p.add_argument(
-        "--output", "-o", metavar="FILE", help="write to FILE (atomically) instead of stdout"
-    )
-    p.add_argument(
-        "--previous",
-        metavar="PATH",
-        help="an earlier project folder or model file: show the trend against it",
-    )
-    p.add_argument(
-        "--paper",
-        choices=("a4", "letter"),
-        help="printed page size (PDF default: a4; HTML default: the browser's paper)",
-    )
-    p.add_argument("--as-of", metavar="DATE", help="judge review dates as of this day")
-    p.add_argument(
-        "--generated-at",
-        metavar="TIME",
-        help="the report's date and time, ISO 8601 (default: now, UTC); fixes the output",
-    )
-    p.set_defaults(handler=cmd_report)
 
 
 def _register_diff(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "diff",
+        cmd_diff,
         help="what changed between two models or projects: elements, findings, risk, decisions",
         description="Compare OLD and NEW (each a model file or a project folder): components, "
         "zones and flows added, removed and changed; findings that appear and disappear; risk "
         "that moved; decisions of OLD (a project) whose findings no longer exist.",
+        options=_DIFF_OPTIONS,
+        formats=TABLE_JSON,
     )
-    p.add_argument("old", metavar="OLD", help="model file or project folder")
-    p.add_argument("new", metavar="NEW", help="model file or project folder")
-    _add_rules(
-        p,
-        "a folder of extra rule files, next to the bundled ones (and OLD's, when OLD is a "
-        "project); repeatable",
-    )
-    add_format_argument(p, ("table", "json"))
-    p.add_argument(
-        "--exit-code", action="store_true", help="exit 1 when anything differs (like git diff)"
-    )
-    _add_output(p)
-    p.set_defaults(handler=cmd_diff)

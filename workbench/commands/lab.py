@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from workbench.commands._parsers import Options, add_command
 from workbench.errors import InputError
 
 __all__ = [
@@ -218,58 +219,63 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return _exec(cmd, env, notebook.parent)
 
 
+_NO_BROWSER: Options = {"--no-browser": {"action": "store_true", "help": "do not open a browser"}}
+
+_LAB_OPTIONS: Options = {
+    "--template": {"metavar": "NAME", "help": "the example system the quickstart starts from"},
+    "--dir": {"metavar": "DIR", "help": "a working folder to copy the notebooks to and serve"},
+    "--port": {"type": int, "default": 0, "metavar": "N", "help": "port (default: a free one)"},
+    **_NO_BROWSER,
+}
+
+_DASHBOARD_OPTIONS: Options = {
+    "project": {
+        "nargs": "?",
+        "metavar": "PROJECT",
+        "help": "the workshop's project folder (default: the facilitator notebook's "
+        "work/workshop)",
+    },
+    "--template": {"metavar": "NAME", "help": "create PROJECT from this example if missing"},
+    "--score-from": {
+        "metavar": "BAND",
+        "help": "score the findings from this band up (default: high)",
+    },
+    "--port": {"type": int, "default": 0, "metavar": "N", "help": "port (default: 8866)"},
+    "--ip": {
+        "default": LOOPBACK,
+        "help": "address to listen on (default 127.0.0.1; 0.0.0.0 lets participants on the "
+        "network connect)",
+    },
+    "--preheat": {
+        "type": int,
+        "default": 0,
+        "metavar": "N",
+        "help": "keep N kernels that have run the dashboard already, so a page skips that wait "
+        "(each holds the project as it was when it started: start the dashboard after the "
+        "project is ready)",
+    },
+    **_NO_BROWSER,
+}
+
+
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "lab",
+        cmd_lab,
         help="open JupyterLab at the quickstart notebook (loopback only)",
         description="Start JupyterLab on 127.0.0.1, opened at the quickstart notebook. "
         "Without --dir it serves the repository; with --dir it copies the notebooks there "
         "(keeping files that exist) and serves that folder.",
+        options=_LAB_OPTIONS,
     )
-    p.add_argument(
-        "--template", metavar="NAME", help="the example system the quickstart starts from"
-    )
-    p.add_argument(
-        "--dir", metavar="DIR", help="a working folder to copy the notebooks to and serve"
-    )
-    p.add_argument("--port", type=int, default=0, metavar="N", help="port (default: a free one)")
-    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.set_defaults(handler=cmd_lab)
-
-    p = subparsers.add_parser(
+    add_command(
+        subparsers,
         "dashboard",
+        cmd_dashboard,
         help="serve the workshop participant dashboard with standalone Voila",
         description="Serve notebooks/04-workshop-participant.ipynb with standalone Voila: "
         "participants pick their name and score findings; each writes only their own "
         "ratings file in PROJECT/ratings/. No code can be run from the browser.",
+        options=_DASHBOARD_OPTIONS,
     )
-    p.add_argument(
-        "project",
-        nargs="?",
-        metavar="PROJECT",
-        help="the workshop's project folder (default: the facilitator notebook's work/workshop)",
-    )
-    p.add_argument("--template", metavar="NAME", help="create PROJECT from this example if missing")
-    p.add_argument(
-        "--score-from",
-        metavar="BAND",
-        help="score the findings from this band up (default: high)",
-    )
-    p.add_argument("--port", type=int, default=0, metavar="N", help="port (default: 8866)")
-    p.add_argument(
-        "--ip",
-        default=LOOPBACK,
-        help="address to listen on (default 127.0.0.1; 0.0.0.0 lets participants on the "
-        "network connect)",
-    )
-    p.add_argument(
-        "--preheat",
-        type=int,
-        default=0,
-        metavar="N",
-        help="keep N kernels that have run the dashboard already, so a page skips that wait "
-        "(each holds the project as it was when it started: start the dashboard after the "
-        "project is ready)",
-    )
-    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.set_defaults(handler=cmd_dashboard)
