@@ -162,15 +162,19 @@ def _rules(
     return {"--rules": {"metavar": "DIR", "action": "append", "default": [], "help": text}}
 
 
+def _time(text: str) -> dict[str, str]:
+    """An option that takes a date and time (ISO 8601)."""
+    return {"metavar": "TIME", "help": text}
+
+
 _PROJECT_OR_MODEL: Options = {
     "project": {"metavar": "PROJECT", "help": "project folder or model file"}
 }
 
 _STIX_OPTIONS: Options = {
-    "--created": {
-        "metavar": "TIME",
-        "help": "timestamp of the objects, ISO 8601 (default: now, UTC); fixes the output",
-    },
+    "--created": _time(
+        "timestamp of the objects, ISO 8601 (default: now, UTC); fixes the output"
+    ),
 }
 
 _NAVIGATOR_OPTIONS: Options = {
@@ -192,10 +196,9 @@ _NAVIGATOR_OPTIONS: Options = {
 
 _AIBOM_OPTIONS: Options = {
     "target": {"metavar": "PROJECT_OR_MODEL", "help": "project folder or model file"},
-    "--timestamp": {
-        "metavar": "TIME",
-        "help": "metadata.timestamp, ISO 8601 (default: now, UTC)",
-    },
+    "--timestamp": _time(
+        "metadata.timestamp, ISO 8601 (default: now, UTC)"
+    ),
     "--serial-seed": {
         "metavar": "TEXT",
         "help": "seed of the serial number (default: the system id)",
@@ -215,10 +218,9 @@ _REPORT_OPTIONS: Options = {
         "help": "printed page size (PDF default: a4; HTML default: the browser's paper)",
     },
     **_AS_OF,
-    "--generated-at": {
-        "metavar": "TIME",
-        "help": "the report's date and time, ISO 8601 (default: now, UTC); fixes the output",
-    },
+    "--generated-at": _time(
+        "the report's date and time, ISO 8601 (default: now, UTC); fixes the output"
+    ),
 }
 
 _DIFF_OPTIONS: Options = {
