@@ -9,9 +9,35 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "fsync_dir"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "fsync_dir",
+    "removed_on_failure",
+    "write_and_sync",
+]
+
+
+def write_and_sync(fd: int, data: bytes) -> None:
+    """Write *data* to the open file descriptor *fd*, flush and fsync it, and close it."""
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@contextlib.contextmanager
+def removed_on_failure(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Remove the file *path* when the block fails (for whatever reason), then re-raise."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -19,11 +45,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with removed_on_failure(tmp):
+        write_and_sync(fd, data)
         if target.exists():
             with contextlib.suppress(OSError):
                 os.chmod(tmp, target.stat().st_mode & 0o777)
@@ -31,10 +54,6 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             os.chmod(tmp, 0o644)
         os.replace(tmp, target)
         fsync_dir(folder)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
     return target
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from workbench._version import __version__
 from workbench.errors import WorkbenchError
+from workbench.export.stix import TOOL_NAME
 
 __all__ = ["BAND_LEVELS", "SARIF_SCHEMA", "SARIF_VERSION", "model_lines", "sarif_report"]
 
@@ -33,7 +34,6 @@ SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-TOOL_NAME = "AI Threat Workbench"
 INFORMATION_URI = "https://github.com/ai-threat-workbench/ai-threat-workbench"
 ATLAS_URL = "https://atlas.mitre.org"
 URI_BASE = "PROJECTROOT"

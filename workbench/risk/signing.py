@@ -51,7 +51,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from workbench._atomic import atomic_write_text
+from workbench._atomic import atomic_write_text, removed_on_failure, write_and_sync
 from workbench._records import Record
 from workbench.errors import InputError
 from workbench.risk.logline import (
@@ -214,19 +214,12 @@ def generate_key(path: str | os.PathLike[str], *, comment: str = "") -> SigningK
         fd = os.open(target, flags, 0o600)
     except OSError as exc:
         raise SigningKeyError(f"{target}: cannot create the key file: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with removed_on_failure(target):
+        write_and_sync(fd, data)
         with contextlib.suppress(OSError):
             os.chmod(target, 0o600)  # whatever the umask did
         key = SigningKey(private, target)
         atomic_write_text(pub, key.openssh(comment) + "\n")
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(target)
-        raise
     return key
 
 
