@@ -35,7 +35,10 @@ TOOL_NAMES = {"otm": "OTM", "threagile": "Threagile", "threat-dragon": "Threat D
 
 
 class Importer:
-    """One import of one parsed document; subclasses set the class names and ``build``."""
+    """One import of one parsed document; subclasses name their format and define ``build``.
+
+    ``class _XImport(Importer, tool="x", expected=EXPECTED)`` sets the class names below.
+    """
 
     #: The format name the report carries (``threagile``, ``otm``, ...).
     tool: ClassVar[str] = ""
@@ -43,6 +46,13 @@ class Importer:
     expected: ClassVar[str] = ""
     #: What the top level of the document must be, in those words.
     top_level: ClassVar[str] = "a mapping"
+
+    def __init_subclass__(
+        cls, *, tool: str, expected: str, top_level: str = "a mapping", **kwargs: Any
+    ) -> None:
+        """Each importer names its format, what the file should be and its top level."""
+        super().__init_subclass__(**kwargs)
+        cls.tool, cls.expected, cls.top_level = tool, expected, top_level
 
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
         self.data = data

@@ -112,10 +112,7 @@ def _entity(value: Any) -> str | None:
     return label(value, 200) if isinstance(value, str) else None
 
 
-class _CdxImport(Importer):
-    tool = "cyclonedx"
-    expected = EXPECTED
-    top_level = "an object"
+class _CdxImport(Importer, tool="cyclonedx", expected=EXPECTED, top_level="an object"):
 
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
         super().__init__(data, name)

@@ -215,10 +215,7 @@ def _names(value: Any) -> list[str]:
     return sorted(str(k)[:100] for k in value if isinstance(k, str) and k.strip())
 
 
-class _McpImport(Importer):
-    tool = "mcp"
-    expected = EXPECTED
-    top_level = "an object"
+class _McpImport(Importer, tool="mcp", expected=EXPECTED, top_level="an object"):
 
     def build(self) -> SystemModel:
         found = _servers(self.data)

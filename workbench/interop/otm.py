@@ -796,9 +796,7 @@ def _confidentiality_to_sensitivity(value: float) -> str:
     return "confidential"
 
 
-class _OtmImport(Importer):
-    tool = "otm"
-    expected = EXPECTED
+class _OtmImport(Importer, tool="otm", expected=EXPECTED):
 
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
         super().__init__(data, name)

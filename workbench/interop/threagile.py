@@ -561,9 +561,7 @@ class _BoundaryLevels:
         return value
 
 
-class _ThreagileImport(Importer):
-    tool = "threagile"
-    expected = EXPECTED
+class _ThreagileImport(Importer, tool="threagile", expected=EXPECTED):
 
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
         super().__init__(data, name)

@@ -418,9 +418,7 @@ class _Curve:
     line: _Line
 
 
-class _TdImport(Importer):
-    tool = "threat-dragon"
-    expected = EXPECTED
+class _TdImport(Importer, tool="threat-dragon", expected=EXPECTED):
 
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
         super().__init__(data, name)

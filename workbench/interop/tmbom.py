@@ -75,9 +75,7 @@ def tmbom_from_data(
     return _TmbomImport.from_data(data, name)
 
 
-class _TmbomImport(Importer):
-    tool = "tmbom"
-    expected = EXPECTED
+class _TmbomImport(Importer, tool="tmbom", expected=EXPECTED):
 
     def __init__(self, data: Mapping[str, Any], name: str) -> None:
         super().__init__(data, name)
