@@ -40,7 +40,7 @@ class Record:
 
 class _HasId(Protocol):
     @property
-    def id(self) -> str: ...
+    def id(self) -> str | None: ...
 
 
 _T = TypeVar("_T", bound=_HasId)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench._atomic import atomic_write_text
 from workbench._csvsafe import protect
+from workbench._records import by_id
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -421,10 +422,7 @@ class ThreatRegister:
         return list(self._rows)
 
     def row(self, finding_id: str) -> RegisterRow:
-        for r in self._rows:
-            if r.id == finding_id:
-                return r
-        raise KeyError(finding_id)
+        return by_id(self._rows, finding_id)
 
     @property
     def df(self) -> pd.DataFrame:

@@ -26,7 +26,7 @@ Both are checked against PyYAML by property tests (``tests/test_yaml_fast.py``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -315,16 +315,23 @@ class _Reader:
             return self.sequence(indent, path, depth)
         return self.mapping(indent, path, depth)
 
+    def _level(self, indent: int) -> Iterator[tuple[int, str]]:
+        """Line number and text of each row from the current one while they stand at
+        *indent*; the rows end at a smaller indent, a larger one is declined."""
+        rows, n = self.rows, self.n
+        while self.i < n:
+            number, ind, content = rows[self.i]
+            if ind < indent:
+                return
+            if ind != indent:
+                raise _Decline
+            yield number, content
+
     def sequence(self, indent: int, path: Path, depth: int) -> list[Any]:
         items: list[Any] = []
         rows, n = self.rows, self.n
         simple, cache = _SIMPLE_VALUE.fullmatch, _value_cache
-        while self.i < n:
-            number, ind, content = rows[self.i]
-            if ind < indent:
-                return items
-            if ind != indent:
-                raise _Decline
+        for number, content in self._level(indent):
             if not content.startswith("- "):
                 if content.startswith("-") and (content == "-" or content[1] != " "):
                     raise _Decline  # "-" alone or a plain scalar: not the dumper's shape
@@ -368,12 +375,7 @@ class _Reader:
         data: dict[str, Any] = {}
         rows, lines, n = self.rows, self.lines, self.n
         entry, simple, cache = _ENTRY.fullmatch, _SIMPLE_VALUE.fullmatch, _value_cache
-        while self.i < n:
-            number, ind, content = rows[self.i]
-            if ind < indent:
-                return data
-            if ind != indent:
-                raise _Decline
+        for number, content in self._level(indent):
             match = entry(content)
             if match is None:
                 raise _Decline  # not "key: value" (a list here is indentless: left to PyYAML)

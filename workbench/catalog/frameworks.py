@@ -27,8 +27,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from workbench._records import Record
 from workbench._resources import catalog_path
 from workbench.errors import CatalogError, InputError
 
@@ -73,7 +74,7 @@ MAX_FRAMEWORK_FILE_BYTES = 500_000
 
 
 @dataclass(frozen=True)
-class FrameworkItem:
+class FrameworkItem(Record):
     """One item of a framework (``LLM01``, ``T6``).
 
     ``atlas`` lists the ATLAS techniques the publisher maps the item to, with
@@ -96,21 +97,11 @@ class FrameworkItem:
     atlas_note: str = ""
     atlas_none: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "framework": self.framework,
-            "id": self.id,
-            "label": self.label,
-            "name": self.name,
-            "url": self.url,
-            "summary": self.summary,
-            "applies": list(self.applies),
-            "attributes": list(self.attributes),
-            "atlas": list(self.atlas),
-            "atlas_source": self.atlas_source,
-            "atlas_note": self.atlas_note,
-            "atlas_none": self.atlas_none,
-        }
+    #: What :meth:`to_dict` writes, in this order.
+    DICT_KEYS: ClassVar[tuple[str, ...]] = (
+        "framework", "id", "label", "name", "url", "summary", "applies", "attributes",
+        "atlas", "atlas_source", "atlas_note", "atlas_none",
+    )
 
 
 @dataclass(frozen=True)

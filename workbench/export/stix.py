@@ -499,6 +499,19 @@ class _Builder:
             return {"created": created, "modified": modified}
         return {"created": self.created, "modified": self.created}
 
+    def atlas_object(self, kind: Any, entry: Any, **more: Any) -> Any:
+        """The STIX object of *kind* for ATLAS *entry* (technique or mitigation), with its
+        ATLAS reference and catalog stamps, plus *more* properties."""
+        return kind(
+            id=entry.stix_id,
+            name=entry.name,
+            external_references=[
+                {"source_name": "mitre-atlas", "external_id": entry.id, "url": entry.url}
+            ],
+            **self.catalog_stamps(entry.stix_id),
+            **more,
+        )
+
     def attack_pattern(self, technique_id: str) -> str | None:
         import stix2
 
@@ -510,15 +523,8 @@ class _Builder:
                 {"kill_chain_name": "mitre-atlas", "phase_name": self.catalog.tactic(x).shortname}
                 for x in t.tactics
             ]
-            extra = self.catalog_stamps(t.stix_id)
-            self.attack_patterns[t.stix_id] = stix2.AttackPattern(
-                id=t.stix_id,
-                name=t.name,
-                external_references=[
-                    {"source_name": "mitre-atlas", "external_id": t.id, "url": t.url}
-                ],
-                kill_chain_phases=phases,
-                **extra,
+            self.attack_patterns[t.stix_id] = self.atlas_object(
+                stix2.AttackPattern, t, kill_chain_phases=phases
             )
         return str(t.stix_id)
 
@@ -528,15 +534,7 @@ class _Builder:
         if mitigation_id in self.catalog:
             m = self.catalog.mitigation(mitigation_id)
             if m.stix_id not in self.courses:
-                extra = self.catalog_stamps(m.stix_id)
-                self.courses[m.stix_id] = stix2.CourseOfAction(
-                    id=m.stix_id,
-                    name=m.name,
-                    external_references=[
-                        {"source_name": "mitre-atlas", "external_id": m.id, "url": m.url}
-                    ],
-                    **extra,
-                )
+                self.courses[m.stix_id] = self.atlas_object(stix2.CourseOfAction, m)
             return str(m.stix_id)
         coa_id = stix_id("course-of-action", "control", mitigation_id)
         if coa_id not in self.courses:

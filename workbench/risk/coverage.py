@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from workbench._records import Record, by_id, tally
+from workbench._records import Record, by_id, fields_dict, tally
 from workbench.model.definitions import at_least
 from workbench.risk.decisions import decision_status
 from workbench.rules.context import Context
@@ -192,16 +192,8 @@ class GuidelineResult:
         return by_id(self.checks, check_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "stage": self.stage,
-            "stage_name": self.stage_name,
-            "title": self.title,
-            "state": self.state,
-            "counts": self.counts(),
-            "checks": [c.to_dict() for c in self.checks],
-            "findings": [dict(f) for f in self.findings],
-        }
+        head = fields_dict(self, ("number", "stage", "stage_name", "title", "state"))
+        return head | {"counts": self.counts()} | fields_dict(self, ("checks", "findings"))
 
 
 @dataclass

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from workbench._csvsafe import protect
-from workbench._records import Record, tally
+from workbench._records import Record, fields_dict, tally
 from workbench.catalog.frameworks import applicable_facts
 
 __all__ = [
@@ -132,16 +132,8 @@ class FrameworkCoverage:
         return [i for i in self.items if not i.explained]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "framework": self.framework,
-            "name": self.name,
-            "version": self.version,
-            "url": self.url,
-            "licence": self.licence,
-            "system": self.system,
-            "counts": self.counts(),
-            "items": [i.to_dict() for i in self.items],
-        }
+        head = fields_dict(self, ("framework", "name", "version", "url", "licence", "system"))
+        return head | {"counts": self.counts()} | fields_dict(self, ("items",))
 
     def rows(self) -> list[dict[str, str]]:
         """One row per item, lists joined with ``; `` (for CSV and tables)."""

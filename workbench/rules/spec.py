@@ -40,6 +40,7 @@ from workbench._input.locate import Locator, format_path
 from workbench._input.locate import Path as LinePath
 from workbench._input.read import read_text
 from workbench._input.yaml import parse_yaml
+from workbench._records import by_id
 from workbench._resources import catalog_path
 from workbench.errors import InputError, Issue, RuleError
 from workbench.rules.conditions import All, Condition, compile_condition, kinds_of
@@ -387,10 +388,7 @@ class RuleSet:
         return len(self.rules)
 
     def get(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
+        return by_id(self.rules, rule_id)
 
 
 def _section(

@@ -23,17 +23,21 @@ from workbench.ui.style import esc
 __all__ = ["TAB_TITLE", "FrameworksView", "attach_frameworks_tab", "frameworks_html"]
 
 TAB_TITLE = "OWASP"
-_BADGE = {
-    "raised": ("#b71c1c", "raised"),
-    "not_applicable": ("#616161", "not applicable"),
-    "not_assessable": ("#e65100", "not assessable"),
-    "not_raised": ("#1b5e20", "assessed, not raised"),
-    "gap": ("#4a148c", "no rule assesses it"),
+#: Badge colour of each status (its words are the status text of the coverage).
+_BADGE_COLOUR = {
+    "raised": "#b71c1c",
+    "not_applicable": "#616161",
+    "not_assessable": "#e65100",
+    "not_raised": "#1b5e20",
+    "gap": "#4a148c",
 }
 
 
 def _badge(status: str) -> str:
-    colour, text = _BADGE.get(status, ("#616161", status))
+    from workbench.risk.frameworks import STATUS_TEXT
+
+    colour = _BADGE_COLOUR.get(status, "#616161")
+    text = STATUS_TEXT.get(status, status)
     return (
         f'<span class="wb-badge" style="background:{colour};color:#fff;padding:0 4px;'
         f'border-radius:3px">{esc(text)}</span>'

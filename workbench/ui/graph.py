@@ -28,7 +28,7 @@ text), so a hostile display name shows as text.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,6 +211,15 @@ def _polyline(
         ox, oy = dy / length * shift / sx, -dx / length * shift / sy
         pts = [(x + ox, y + oy) for x, y in pts]
     return pts
+
+
+#: One figure property: (trace index, trace name, attribute path, value).
+_Column = tuple[int, str, tuple[str, ...], Any]
+
+
+def _xy(trace: int, name: str, points: Mapping[str, Any]) -> list[_Column]:
+    """The ``x`` and ``y`` properties of *trace* from *points*."""
+    return [(trace, name, (axis,), points[axis]) for axis in ("x", "y")]
 
 
 @dataclass
@@ -927,18 +936,15 @@ class GraphView:
         nodes, dots, marks = data["nodes"], data["flow_hover"], data["marks"]
         colour = FLOW_COLOUR if len(dots["x"]) < 100 else FLOW_COLOUR_MANY
         labels, entry, jewel = self.EXTRA, self.EXTRA + 1, self.EXTRA + 2
-        columns: list[tuple[int, str, tuple[str, ...], Any]] = [
-            (FLOWS, "flows", ("x",), data["flows"]["x"]),
-            (FLOWS, "flows", ("y",), data["flows"]["y"]),
+        columns: list[_Column] = [
+            *_xy(FLOWS, "flows", data["flows"]),
             (FLOWS, "flows", ("marker", "size"), data["flows"]["size"]),
             (FLOWS, "flows", ("line", "color"), colour),
             (FLOWS, "flows", ("marker", "color"), colour),
-            (FLOW_DOTS, "dots", ("x",), dots["x"]),
-            (FLOW_DOTS, "dots", ("y",), dots["y"]),
+            *_xy(FLOW_DOTS, "dots", dots),
             (FLOW_DOTS, "dots", ("hovertext",), dots["text"]),
             (FLOW_DOTS, "dots", ("customdata",), dots["ids"]),
-            (labels, "labels", ("x",), dots["x"]),
-            (labels, "labels", ("y",), dots["y"]),
+            *_xy(labels, "labels", dots),
             (labels, "labels", ("text",), dots["labels"]),
             (labels, "labels", ("textfont", "size"), 14 if large else 10),
             (entry, "entry", ("x",), marks["entry"]["x"] or [None]),
@@ -946,11 +952,9 @@ class GraphView:
             (entry, "entry", ("marker", "size"), (NODE_SIZE_LARGE if large else NODE_SIZE) + 12),
             (jewel, "jewel", ("x",), marks["jewel"]["x"] or [None]),
             (jewel, "jewel", ("y",), marks["jewel"]["y"] or [None]),
-            (PATH, "path", ("x",), data["path"]["x"]),
-            (PATH, "path", ("y",), data["path"]["y"]),
+            *_xy(PATH, "path", data["path"]),
             (PATH, "path", ("marker", "size"), data["path"]["size"]),
-            (NODES, "node", ("x",), nodes["x"]),
-            (NODES, "node", ("y",), nodes["y"]),
+            *_xy(NODES, "node", nodes),
             (NODES, "node", ("text",), nodes["text"]),
             (NODES, "node", ("textposition",), nodes["textposition"]),
             (NODES, "node", ("hovertext",), nodes["hover"]),
