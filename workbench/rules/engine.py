@@ -12,7 +12,7 @@ import gc
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from workbench._records import Record, by_id
 from workbench.rules.conditions import candidate_ids
@@ -21,6 +21,11 @@ from workbench.rules.effects import EffectApplier, Pending
 from workbench.rules.findings import AttackPath, Finding, Removed, RuleFailure
 from workbench.rules.paths import PathLimits, find_attack_paths
 from workbench.rules.spec import Rule, RuleSet, load_rules
+
+if TYPE_CHECKING:
+    from workbench.catalog.atlas import Catalog
+    from workbench.catalog.matrix import RiskMatrix
+    from workbench.model.system import SystemModel
 
 __all__ = ["AnalysisResult", "analyze", "explain"]
 
@@ -38,7 +43,7 @@ class AnalysisResult(Record):
     assumptions: dict[str, list[str]]
     rules_evaluated: int
     rules_digest: str
-    atlas_version: str
+    atlas_version: str | None
     paths_left_out: int = 0
     element_order: list[str] = field(default_factory=list)
     #: findings that stated controls removed (the rule matched; a control answers it)
@@ -321,11 +326,11 @@ def _candidates(ctx: Context, rule: Rule, by_kind: dict[str, list[Any]]) -> list
 
 
 def analyze(
-    model: Any,
+    model: SystemModel,
     *,
-    catalog: Any = None,
+    catalog: Catalog | None = None,
     rules: RuleSet | None = None,
-    matrix: Any = None,
+    matrix: RiskMatrix | None = None,
     limits: PathLimits | None = None,
     progress: Progress | None = None,
 ) -> AnalysisResult:
@@ -350,10 +355,10 @@ def analyze(
 
 
 def _analyze(
-    model: Any,
-    catalog: Any,
+    model: SystemModel,
+    catalog: Catalog | None,
     rules: RuleSet | None,
-    matrix: Any,
+    matrix: RiskMatrix | None,
     limits: PathLimits | None,
     progress: Progress | None,
 ) -> AnalysisResult:
