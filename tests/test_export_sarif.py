@@ -174,3 +174,18 @@ def test_check_command_writes_sarif(project: Any, capsys: pytest.CaptureFixture[
     log = json.loads(out)
     check_essentials(log)
     assert code == (1 if log["runs"][0]["results"] else 0)
+
+
+def test_results_carry_the_owasp_ids_of_bundled_rules(tmp_path: Path) -> None:
+    from workbench.project import Project
+
+    project = Project.create(tmp_path / "p", template="support-assistant")
+    rows = project.undecided("low")
+    results = sarif_report(project, rows)["runs"][0]["results"]
+    by_id = {r["properties"]["finding"]: r["properties"] for r in results}
+    expected = {r["id"]: list(r["owasp"]) for r in rows if r["owasp"]}
+    assert expected, "the support assistant's findings map to OWASP items"
+    assert {fid: by_id[fid].get("owasp") for fid in expected} == expected
+    assert any("LLM01:2025" in ids for ids in expected.values())
+    # a finding with no OWASP item carries no empty list
+    assert all(p.get("owasp") != [] for p in by_id.values())

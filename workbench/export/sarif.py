@@ -12,7 +12,7 @@ show each undecided finding as an alert on the line of the project's
   ``message.text``, the location in ``model.yaml`` (relative to the project,
   ``uriBaseId: PROJECTROOT``), a logical location naming the element, a
   ``partialFingerprints`` entry with the finding id (stable across runs) and
-  ``properties`` with score, band, technique and status.
+  ``properties`` with score, band, technique, OWASP ids and status.
 
 The report is deterministic: no timestamps, no absolute paths.
 """
@@ -167,6 +167,7 @@ def _result(
         "impact": row.get("impact"),
         "technique": technique,
         "techniques": list(row.get("techniques") or []),
+        "owasp": list(row.get("owasp") or []) or None,
         "status": row.get("status"),
         "element": element,
         "elementType": element_type,
