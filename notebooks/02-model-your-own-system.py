@@ -27,6 +27,7 @@
 # vector index and asks an LLM hosted by a provider.
 
 # %%
+import os
 import shutil
 from pathlib import Path
 
@@ -219,7 +220,9 @@ print("gone:", sorted(before - after) or "none")
 
 # %%
 PROJECT = fresh(WORK / "hr-assistant")
-project = Project.create(PROJECT, model=m, actor="Ana")
+# who you are, recorded with every change (on JupyterHub `WORKBENCH_ACTOR` is set per user;
+# otherwise the workbench asks once and remembers it in project.yaml)
+project = Project.create(PROJECT, model=m, actor=os.environ.get("WORKBENCH_ACTOR"))
 print(f"project in {PROJECT.resolve()}: {len(project.state().rows)} findings")
 project.register().summary_by_component()
 

@@ -46,6 +46,7 @@
 
 # %%
 import datetime as dt
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -55,9 +56,14 @@ from IPython.display import display
 from workbench import workshop
 from workbench.project import Project
 
-FACILITATOR = "Fay"
 TEMPLATE = "support-assistant"
 SIMULATE = True  # this run plays three participants; set False in a real workshop
+# who you are, recorded with every change: WORKBENCH_ACTOR (set per user on JupyterHub,
+# or before starting JupyterLab); a simulated run names its facilitator itself
+FACILITATOR = os.environ.get("WORKBENCH_ACTOR") or ("Fay (simulated run)" if SIMULATE else "")
+if not FACILITATOR:
+    raise SystemExit("Set WORKBENCH_ACTOR to your name before running this notebook: "
+                     "every change is recorded with it.")
 
 WORK = Path("work")  # a working folder next to this notebook (never inside the package)
 WORK.mkdir(exist_ok=True)

@@ -390,3 +390,35 @@ def test_lab_and_dashboard_reject_unknown_templates_and_projects(tmp_path: Path)
     args = parser.parse_args(["dashboard", str(tmp_path / "missing")])
     with pytest.raises(InputError, match="not a project"):
         args.handler(args)
+
+
+# The notebooks where the person at the keyboard acts (not the worked examples, whose
+# named reviewers are characters of the story): the actor comes from the environment
+# or the workbench's "acting as", never from a name written into the notebook.
+OWN_WORK = ["01-quickstart.py", "02-model-your-own-system.py", "03-workshop-facilitator.py"]
+
+
+@pytest.mark.parametrize("name", OWN_WORK)
+def test_no_actor_is_hard_coded(name: str) -> None:
+    import ast
+
+    tree = ast.parse((NOTEBOOKS / name).read_text(encoding="utf-8"))
+    literal = [
+        f"line {node.lineno}: {kw.arg}={kw.value.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for kw in node.keywords
+        if kw.arg in {"actor", "by"}
+        and isinstance(kw.value, ast.Constant)
+        and isinstance(kw.value.value, str)
+    ]
+    literal += [
+        f"line {node.lineno}: {target.id} = {node.value.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name) and target.id in {"ACTOR", "FACILITATOR"}
+    ]
+    assert not literal, f"{name}: actor written into the notebook: {literal}"
