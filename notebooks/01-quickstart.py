@@ -49,13 +49,12 @@
 import datetime as dt
 import os
 import textwrap
-from pathlib import Path
 
 import pandas as pd
 from IPython.display import display
 
 import workbench as wb
-from workbench.project import Project
+from workbench.project import Project, notebook_work
 
 # who you are, recorded with every change: set on JupyterHub (one per user), or typed
 # once in the workbench below and remembered in the project's project.yaml
@@ -63,9 +62,7 @@ ACTOR = os.environ.get("WORKBENCH_ACTOR")
 # one of wb.template_names(); `workbench lab --template NAME` sets WORKBENCH_TEMPLATE
 TEMPLATE = os.environ.get("WORKBENCH_TEMPLATE") or "support-assistant"
 
-WORK = Path("work")  # a working folder next to this notebook (never inside the package)
-WORK.mkdir(exist_ok=True)
-(WORK / ".gitignore").write_text("# working copies made by the notebooks\n*\n", encoding="utf-8")
+WORK = notebook_work()  # a working folder next to this notebook, ignored by git
 
 PROJECT = WORK / ("quickstart" if TEMPLATE == "support-assistant" else f"quickstart-{TEMPLATE}")
 if (PROJECT / "project.yaml").is_file():

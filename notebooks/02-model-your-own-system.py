@@ -28,25 +28,14 @@
 
 # %%
 import os
-import shutil
-from pathlib import Path
 
 import pandas as pd
 
 import workbench as wb
 from workbench import ModelError, SystemModel
-from workbench.project import Project
+from workbench.project import Project, notebook_work
 
-WORK = Path("work")  # a working folder next to this notebook (never inside the package)
-WORK.mkdir(exist_ok=True)
-(WORK / ".gitignore").write_text("# working copies made by the notebooks\n*\n", encoding="utf-8")
-
-
-def fresh(folder: Path) -> Path:
-    """Start over: remove a project folder an earlier run of this notebook made."""
-    if (folder / "project.yaml").is_file():
-        shutil.rmtree(folder)
-    return folder
+WORK = notebook_work()  # a working folder next to this notebook, ignored by git
 
 
 # %% [markdown]
@@ -219,7 +208,7 @@ print("gone:", sorted(before - after) or "none")
 # keep (and commit to git).
 
 # %%
-PROJECT = fresh(WORK / "hr-assistant")
+PROJECT = notebook_work(fresh="hr-assistant")
 # who you are, recorded with every change (on JupyterHub `WORKBENCH_ACTOR` is set per user;
 # otherwise the workbench asks once and remembers it in project.yaml)
 project = Project.create(PROJECT, model=m, actor=os.environ.get("WORKBENCH_ACTOR"))

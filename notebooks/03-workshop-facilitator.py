@@ -47,14 +47,13 @@
 # %%
 import datetime as dt
 import os
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import display
 
 from workbench import workshop
-from workbench.project import Project
+from workbench.project import Project, notebook_work
 
 TEMPLATE = "support-assistant"
 SIMULATE = True  # this run plays three participants; set False in a real workshop
@@ -65,9 +64,7 @@ if not FACILITATOR:
     raise SystemExit("Set WORKBENCH_ACTOR to your name before running this notebook: "
                      "every change is recorded with it.")
 
-WORK = Path("work")  # a working folder next to this notebook (never inside the package)
-WORK.mkdir(exist_ok=True)
-(WORK / ".gitignore").write_text("# working copies made by the notebooks\n*\n", encoding="utf-8")
+WORK = notebook_work()  # a working folder next to this notebook, ignored by git
 
 PROJECT = WORK / "workshop"  # the participant dashboard's default project too
 if (PROJECT / "project.yaml").is_file():

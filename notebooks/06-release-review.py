@@ -23,28 +23,15 @@
 
 # %%
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import pandas as pd
 
 from workbench.cli import main as workbench_cli
-from workbench.project import Project
+from workbench.project import Project, notebook_work
 
 REVIEWER = "Rita"
 
-WORK = Path("work")  # a working folder next to this notebook (never inside the package)
-WORK.mkdir(exist_ok=True)
-(WORK / ".gitignore").write_text("# working copies made by the notebooks\n*\n", encoding="utf-8")
-
-
-def fresh(folder: Path) -> Path:
-    """Start over: remove a project folder an earlier run of this notebook made."""
-    if (folder / "project.yaml").is_file():
-        shutil.rmtree(folder)
-    return folder
-
-PROJECT = fresh(WORK / "release-review")
+PROJECT = notebook_work(fresh="release-review")
 project = Project.create(PROJECT, template="contract-summariser", actor="Design team")
 
 # what the design team decided earlier

@@ -40,22 +40,13 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.interop import import_model
-from workbench.project import Project
+from workbench.project import Project, notebook_work
 from workbench.rules import analyze
 from workbench.scan import apply_scan, scan_paths
 
-WORK = Path("work")  # a working folder next to this notebook (never inside the package)
-WORK.mkdir(exist_ok=True)
-(WORK / ".gitignore").write_text("# working copies made by the notebooks\n*\n", encoding="utf-8")
+WORK = notebook_work()  # a working folder next to this notebook, ignored by git
 
-
-def fresh(folder: Path) -> Path:
-    """Start over: remove a project folder an earlier run of this notebook made."""
-    if (folder / "project.yaml").is_file():
-        shutil.rmtree(folder)
-    return folder
-
-PROJECT = fresh(WORK / "grounded-edge-vision")
+PROJECT = notebook_work(fresh="grounded-edge-vision")
 project = Project.create(PROJECT, template="edge-vision", actor="Sam")
 # A first workshop: nobody knows yet which file format the devices load.
 project.edit_model(lambda m: m.update_component("detector-model", serialization=None))

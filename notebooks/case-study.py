@@ -32,7 +32,6 @@ CASE = "support-assistant"  # the bundled example to review (a table of case-stu
 
 # %%
 import datetime as dt
-import shutil
 import textwrap
 import tomllib
 from pathlib import Path
@@ -42,6 +41,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import Markdown, display
 
+from workbench.project import notebook_work
 from workbench.ui import open_workbench
 
 REVIEWER = "Sam"
@@ -50,19 +50,7 @@ if CASE not in CASES:
     raise LookupError(f"no case study {CASE!r}: case-studies.toml has {', '.join(CASES)}")
 case = CASES[CASE]
 
-WORK = Path("work")  # a working folder next to this notebook (never inside the package)
-WORK.mkdir(exist_ok=True)
-(WORK / ".gitignore").write_text("# working copies made by the notebooks\n*\n", encoding="utf-8")
-
-
-def fresh(folder: Path) -> Path:
-    """Start over: remove a project folder an earlier run of this notebook made."""
-    if (folder / "project.yaml").is_file():
-        shutil.rmtree(folder)
-    return folder
-
-
-PROJECT = fresh(WORK / f"case-{CASE}")
+PROJECT = notebook_work(fresh=f"case-{CASE}")
 wbench = open_workbench(PROJECT, template=CASE, actor=REVIEWER)
 project = wbench.session.project
 model, catalog = project.model, project.catalog

@@ -49,6 +49,7 @@ __all__ = [
     "ReportSettings",
     "ScopeItem",
     "manual_finding_id",
+    "notebook_work",
     "report_settings_from",
 ]
 
@@ -247,6 +248,29 @@ class _ReportReader:
             self.scope_items((*path, "in"), scope.get("in")),
             self.scope_items((*path, "out"), scope.get("out")),
         )
+
+
+def notebook_work(folder: str | Path = "work", *, fresh: str | None = None) -> Path:
+    """The notebooks' working folder (made on first use and ignored by git), or with
+    *fresh*, the project folder of that name inside it, started over.
+
+    Starting over removes only a folder an earlier run made (one that holds a
+    ``project.yaml``); anything else there is left alone and ``Project.create``
+    refuses it with its own message.
+    """
+    import shutil
+
+    work = Path(folder)
+    work.mkdir(parents=True, exist_ok=True)
+    ignore = work / ".gitignore"
+    if not ignore.is_file():
+        atomic_write_text(ignore, "# working copies made by the notebooks\n*\n")
+    if fresh is None:
+        return work
+    project = work / fresh
+    if (project / "project.yaml").is_file():
+        shutil.rmtree(project)
+    return project
 
 
 def report_settings_from(
