@@ -387,10 +387,14 @@ def _analyze(
             among = None  # evaluated element by element below, which reports the failure
         if among is not None:
             candidates = [el for el in candidates if el.id in among]
-        for element in candidates:
+        try:
+            # most candidates fail: decide them all first, build matches (texts) only where it holds
+            held, decided = cond.filter(ctx, candidates), True
+        except Exception:
+            held, decided = candidates, False  # one by one below, which names the failing one
+        for element in held:
             try:
-                # most candidates fail: decide first, build the match (texts) only when it holds
-                match = cond.evaluate(ctx, element) if cond.holds(ctx, element) else None
+                match = cond.evaluate(ctx, element) if decided or cond.holds(ctx, element) else None
                 if match is not None:
                     finding = builder.finding(rule, element, match, rule.element)
                     if finding is not None:
