@@ -620,19 +620,34 @@ class Related(Condition):
         in model order), or None."""
         if self.relation in ("upstream_of", "downstream_of"):
             return self._closure_witness(ctx).get(cid)
-        memo: dict[str, str | None] = ctx.cached(("related", self.cache_key()), dict)
+        memo, held = self._memos(ctx)
         if cid in memo:
             return memo[cid]
+        return self._neighbour(ctx, cid, memo, held)
+
+    def _memos(self, ctx: Context) -> tuple[dict[str, str | None], dict[str, bool]]:
+        """The witnesses found so far, and what ``where`` decided per component so far."""
+        memo: dict[str, str | None] = ctx.cached(("related", self.cache_key()), dict)
+        held: dict[str, bool] = ctx.cached(("holds on", self.where.cache_key()), dict)
+        return memo, held
+
+    def _neighbour(
+        self, ctx: Context, cid: str, memo: dict[str, str | None], held: dict[str, bool]
+    ) -> str | None:
+        """The witness of sends_to / receives_from among *cid*'s own flows, remembered."""
         # sends_to: a flow from cid to the witness; receives_from: from the witness to cid
         edges = ctx.out_adj[cid] if self.relation == "sends_to" else ctx.in_adj[cid]
-        order = ctx.order
+        order, data, where = ctx.order, self.data, self.where
         best: str | None = None
         for fid, other in edges:
             if best is not None and order[other] >= order[best]:
                 continue
-            if self.data is not None and self.data.isdisjoint(ctx.flows[fid].data):
+            if data is not None and data.isdisjoint(ctx.flows[fid].data):
                 continue
-            if _holds_on(ctx, self.where, other):
+            found = held.get(other)
+            if found is None:
+                found = held[other] = where.holds(ctx, ctx.components[other])
+            if found:
                 best = other
         memo[cid] = best
         return best
@@ -659,7 +674,13 @@ class Related(Condition):
         if self.relation in ("upstream_of", "downstream_of"):
             witness = self._closure_witness(ctx)
             return [el for el in elements if el.id in witness]
-        return super().filter(ctx, elements)
+        memo, held = self._memos(ctx)
+        out = []
+        for el in elements:
+            cid = el.id
+            if (memo[cid] if cid in memo else self._neighbour(ctx, cid, memo, held)) is not None:
+                out.append(el)
+        return out
 
     def among(self, ctx: Context) -> Ids | None:
         if self.relation in ("upstream_of", "downstream_of"):
