@@ -38,6 +38,8 @@ path also reads as one sentence (:attr:`AttackPath.sentence`).
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -99,45 +101,56 @@ def _ranked(
         for c, (llm, f_in, f_out) in detours.items()
     }
     none = np.full(len(ids), -1, dtype=np.int64)
-    seen: set[tuple[int, int]] = set()
-    ranked: list[tuple[tuple[int, int, int, int, int], int, int]] = []
-    searches = []
+    seen: set[int] = set()  # (entry point, crown jewel) pairs, as origin * n + jewel
+    trees: list[tuple[Any, Any]] = []  # each search's parents and edges, to trace the kept
     starts = [entries, *([e] for e in entries[: limits.max_sources])]
-    for number, sources in enumerate(starts):
-        found = g.search(sources, relays_only=True)
-        searches.append(found)
-        top = found.along(
-            node_score,
-            lambda at, new, edge=found.edge: np.maximum(
-                at, np.maximum(node_score[new], flow_score[edge[new]])
-            ),
-        )
-        has_llm = found.along(is_llm, lambda at, new: at | is_llm[new])
-        first = found.along(
-            none, lambda at, new: np.where(at >= 0, at, np.where(detour_at[new], new, -1))
-        )
-        ok = jewels[(found.parent[jewels] >= 0) & (found.depth[jewels] <= limits.max_length)]
-        for j, o, d, score, llm, via in zip(
-            ok.tolist(),
-            found.origin[ok].tolist(),
-            found.depth[ok].tolist(),
-            top[ok].tolist(),
-            has_llm[ok].tolist(),
-            first[found.parent[ok]].tolist(),
-            strict=True,
-        ):
-            if (o, j) in seen:
-                continue
-            seen.add((o, j))
-            if via >= 0 and not llm:
-                d += 2
-                score = max(score, extra[via])
-            if d <= limits.max_length:
-                ranked.append(((-score, ctx.trust[ids[o]], d, o, j), number, j))
-    ranked.sort()
+
+    def candidates() -> Iterator[tuple[tuple[int, int, int, int, int], int, int]]:
+        for number, sources in enumerate(starts):
+            found = g.search(sources, relays_only=True)
+            trees.append((found.parent, found.edge))
+            top = found.along(
+                node_score,
+                lambda at, new, edge=found.edge: np.maximum(
+                    at, np.maximum(node_score[new], flow_score[edge[new]])
+                ),
+            )
+            has_llm = found.along(is_llm, lambda at, new: at | is_llm[new])
+            first = found.along(
+                none, lambda at, new: np.where(at >= 0, at, np.where(detour_at[new], new, -1))
+            )
+            ok = jewels[(found.parent[jewels] >= 0) & (found.depth[jewels] <= limits.max_length)]
+            for j, o, d, score, llm, via in zip(
+                ok.tolist(),
+                found.origin[ok].tolist(),
+                found.depth[ok].tolist(),
+                top[ok].tolist(),
+                has_llm[ok].tolist(),
+                first[found.parent[ok]].tolist(),
+                strict=True,
+            ):
+                pair = o * len(ids) + j
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                if via >= 0 and not llm:
+                    d += 2
+                    score = max(score, extra[via])
+                if d <= limits.max_length:
+                    yield (-score, ctx.trust[ids[o]], d, o, j), number, j
+
+    counted = [0]
+
+    def counting() -> Iterator[tuple[tuple[int, int, int, int, int], int, int]]:
+        for item in candidates():
+            counted[0] += 1
+            yield item
+
+    # the best max_paths of all candidates (their keys differ: one per pair), none kept else
+    best = heapq.nsmallest(limits.max_paths, counting())
     kept = []
-    for _key, number, j in ranked[: limits.max_paths]:
-        parent, edge = searches[number].parent, searches[number].edge
+    for _key, number, j in best:
+        parent, edge = trees[number]
         nodes, flows = [ids[j]], []
         cur = j
         while parent[cur] >= 0:
@@ -147,7 +160,7 @@ def _ranked(
         nodes.reverse()
         flows.reverse()
         kept.append(_through_llm(nodes, flows, detours) if detours else (nodes, flows))
-    return kept, max(0, len(ranked) - limits.max_paths)
+    return kept, max(0, counted[0] - limits.max_paths)
 
 
 def find_attack_paths(
