@@ -570,7 +570,13 @@ def kinds_of(cond: Condition) -> frozenset[str] | None:
 
 
 def candidate_ids(ctx: Context, cond: Condition) -> Ids | None:
-    """:meth:`Condition.among`, once per analysis for all the rules that share *cond*."""
+    """:meth:`Condition.among`, once per analysis for all the rules that share *cond*.
+
+    The sets that combine others (``all``, ``any``, ``source``/``target``) are new sets
+    that rules seldom share: they are made again when asked, not kept to the end.
+    """
+    if isinstance(cond, _COMBINING):
+        return cond.among(ctx)
     key = ("among", cond.cache_key())
     if key in ctx._sets:
         found: Ids | None = ctx._sets[key]
@@ -843,6 +849,10 @@ class Endpoint(Condition):
 
     def describe(self) -> str:
         return f"{self.end} component where ({self.where.describe()})"
+
+
+#: Conditions whose candidate sets combine other conditions' (see candidate_ids).
+_COMBINING = (All, AnyOf, Endpoint)
 
 
 # -- compiling from data ------------------------------------------------------------
