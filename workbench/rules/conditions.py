@@ -59,7 +59,7 @@ Conditions on a propagation:
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -615,6 +615,43 @@ def _component_match(ctx: Context, cond: Condition, cid: str) -> Match | None:
     return memo[cid]
 
 
+class _Closure(Collection[str]):
+    """The components a closure search reached, each with the source it reached it from:
+    read from the search's own array (no dictionary of ids per closure). Iterates in model
+    order."""
+
+    __slots__ = ("_index", "_ids", "_origin", "_reached", "_count")
+
+    def __init__(self, index: Mapping[str, int], ids: Sequence[str], origin: Any) -> None:
+        self._index, self._ids, self._origin = index, ids, origin
+        reached = origin >= 0
+        self._reached: list[bool] = reached.tolist()
+        self._count = int(reached.sum())
+
+    def __contains__(self, cid: object) -> bool:
+        i = self._index.get(cid)  # type: ignore[call-overload]
+        return i is not None and self._reached[i]
+
+    def get(self, cid: str) -> str | None:
+        """The source *cid* was reached from, or None."""
+        i = self._index.get(cid)
+        if i is None or not self._reached[i]:
+            return None
+        return self._ids[int(self._origin[i])]
+
+    def members(self, components: list[Any]) -> list[Any]:
+        """The *components* reached, in their order."""
+        index, reached = self._index, self._reached
+        return [c for c in components if reached[index[c.id]]]
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self._ids
+        return (ids[i] for i, hit in enumerate(self._reached) if hit)
+
+    def __len__(self) -> int:
+        return self._count
+
+
 @dataclass(eq=False)
 class Related(Condition):
     relation: str  # upstream_of, downstream_of, sends_to, receives_from
@@ -658,8 +695,8 @@ class Related(Condition):
         memo[cid] = best
         return best
 
-    def _closure_witness(self, ctx: Context) -> dict[str, str]:
-        def compute() -> dict[str, str]:
+    def _closure_witness(self, ctx: Context) -> _Closure:
+        def compute() -> _Closure:
             # multi-source search from the matching components (model order), remembering
             # which of them each node was first reached from; with data: only along the
             # flows that carry those data kinds
@@ -667,10 +704,9 @@ class Related(Condition):
             g = ctx.graph
             forward = self.relation == "downstream_of"
             found = g.search(targets, forward=forward, data=self.data, mark_sources=False)
-            witness: dict[str, str] = g.by_id(found.origin, found.origin, as_ids=True)
-            return witness
+            return _Closure(g.index, g.ids, found.origin)
 
-        result: dict[str, str] = ctx.cached(("related", self.cache_key()), compute)
+        result: _Closure = ctx.cached(("related", self.cache_key()), compute)
         return result
 
     def holds(self, ctx: Context, element: Any) -> bool:
@@ -678,8 +714,7 @@ class Related(Condition):
 
     def filter(self, ctx: Context, elements: list[Any]) -> list[Any]:
         if self.relation in ("upstream_of", "downstream_of"):
-            witness = self._closure_witness(ctx)
-            return [el for el in elements if el.id in witness]
+            return self._closure_witness(ctx).members(elements)
         memo, held = self._memos(ctx)
         out = []
         for el in elements:
@@ -690,7 +725,7 @@ class Related(Condition):
 
     def among(self, ctx: Context) -> Ids | None:
         if self.relation in ("upstream_of", "downstream_of"):
-            return self._closure_witness(ctx).keys()
+            return self._closure_witness(ctx)
         return None
 
     def evaluate(self, ctx: Context, element: Any) -> Match | None:
