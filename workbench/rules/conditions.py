@@ -620,7 +620,7 @@ class _Closure(Collection[str]):
     read from the search's own array (no dictionary of ids per closure). Iterates in model
     order."""
 
-    __slots__ = ("_index", "_ids", "_origin", "_reached", "_count")
+    __slots__ = ("_count", "_ids", "_index", "_origin", "_reached")
 
     def __init__(self, index: Mapping[str, int], ids: Sequence[str], origin: Any) -> None:
         self._index, self._ids, self._origin = index, ids, origin
