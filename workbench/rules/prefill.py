@@ -41,7 +41,7 @@ __all__ = ["Prefill", "Prefiller"]
 _HIGH_DATA = ("personal", "secret")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Prefill:
     likelihood: int
     impact: int
