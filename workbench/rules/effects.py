@@ -51,7 +51,7 @@ class EffectApplier:
             for t in e.techniques:
                 self.by_technique.setdefault(t, []).append((i, e))
         self._near: dict[str, list[Any]] = {}
-        self._looked: dict[tuple[int, str], tuple[Any, list[Pending]]] = {}
+        self._looked: dict[tuple[int, str], tuple[Any, tuple[Pending, ...]]] = {}
         self._for_rule: dict[str, list[tuple[int, ControlEffect]]] = {}  # a rule has one technique
 
     def _near_of(self, cid: str) -> list[Any]:
@@ -78,7 +78,7 @@ class EffectApplier:
 
     def _look(
         self, index: int, effect: ControlEffect, element: Any, element_type: str, path: list[str]
-    ) -> tuple[Any, list[Pending]]:
+    ) -> tuple[Any, tuple[Pending, ...]]:
         """The component (or flow) in scope that states the control, else the controls left
         unstated there (one :class:`Pending` each, shared by the findings on the element);
         cached per element when the scope does not depend on the path."""
@@ -99,9 +99,10 @@ class EffectApplier:
             elif value == effect.equals:
                 hit = comp
                 break
+        found = (hit, tuple(unstated))  # most are empty: the one empty tuple
         if key is not None:
-            self._looked[key] = (hit, unstated)
-        return hit, unstated
+            self._looked[key] = found
+        return found
 
     def apply(
         self, rule_id: str, technique: str, element: Any, element_type: str, path: list[str]

@@ -417,9 +417,11 @@ def _analyze(
         if progress is not None:
             progress(done, total, rule.id)
     element_order = list(ctx.components) + list(ctx.flows)
-    position = {el: i for i, el in enumerate(element_order)}
-    rule_pos = {r.id: i for i, r in enumerate(rules.rules)}
-    findings.sort(key=lambda f: (position[f.element], rule_pos[f.rule]))
+    by_element: dict[str, list[Finding]] = {}
+    for f in findings:  # made rule by rule: each element's findings are in rule order
+        by_element.setdefault(f.element, []).append(f)
+    findings = [f for el in element_order if el in by_element for f in by_element[el]]
+    del by_element
     buckets: dict[str, dict[str, None]] = {}  # per element, its assumptions once, in order
     for f in findings:
         if f.assumptions:
