@@ -140,6 +140,9 @@ class _Builder:
         self._rule_parts: dict[
             str, tuple[tuple[Piece, ...], dict[str, list[str]], list[str], str]
         ] = {}
+        #: the empty list of the findings without a path or control steps (never edited:
+        #: code that changes a finding's list assigns a new one)
+        self._none: list[str] = []
         #: one copy of each prefill reason (thousands of findings give the same few texts)
         self._texts: dict[str, str] = {}
 
@@ -295,9 +298,9 @@ class _Builder:
                 pre_score.likelihood_reason, pre_score.likelihood_reason
             ),
             impact_reason=self._texts.setdefault(pre_score.impact_reason, pre_score.impact_reason),
-            path=list(match.path),
+            path=list(match.path) if match.path else self._none,
             assumed=assumed,
-            controls_applied=[text for _w, _d, text in applied.adjust],
+            controls_applied=[t for _w, _d, t in applied.adjust] if applied.adjust else self._none,
             frameworks=frameworks,
             owasp=owasp,
         )

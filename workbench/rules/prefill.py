@@ -71,6 +71,7 @@ class Prefiller:
         self.reached_value, self.witness = self._downstream_values()
         self._steps: dict[str, tuple[int, tuple[str, ...], int, tuple[str, ...]]] = {}
         self._maturities: dict[str, tuple[int, tuple[str, ...]]] = {}
+        self._shared: dict[Any, Any] = {}  # one copy of each distinct set of node steps
 
     def _entry_distances(self) -> tuple[dict[str, int], dict[str, str]]:
         """Flows from the nearest entry point (people do not relay), and which one it is."""
@@ -160,7 +161,8 @@ class Prefiller:
         elif value == 0:
             i_delta -= 1
             i_steps.append("-1 only low-criticality, public components are reached")
-        found = self._steps[node] = (l_delta, tuple(l_steps), i_delta, tuple(i_steps))
+        found = (l_delta, tuple(l_steps), i_delta, tuple(i_steps))
+        found = self._steps[node] = self._shared.setdefault(found, found)  # most nodes: a few
         return found
 
     def _maturity(self, technique: str) -> tuple[int, tuple[str, ...]]:
