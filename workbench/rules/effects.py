@@ -40,6 +40,11 @@ class Applied:
     pending: list[Pending] = field(default_factory=list)
 
 
+#: what :meth:`EffectApplier._look` finds most often: no component stating the control, none
+#: leaving it unstated (one tuple for all)
+_NOTHING: tuple[Any, tuple[Pending, ...]] = (None, ())
+
+
 class EffectApplier:
     def __init__(self, ctx: Context, effects: list[ControlEffect]) -> None:
         self.ctx = ctx
@@ -51,7 +56,8 @@ class EffectApplier:
             for t in e.techniques:
                 self.by_technique.setdefault(t, []).append((i, e))
         self._near: dict[str, list[Any]] = {}
-        self._looked: dict[tuple[int, str], tuple[Any, tuple[Pending, ...]]] = {}
+        #: per effect (its index), per element id: what :meth:`_look` found
+        self._looked: dict[int, dict[str, tuple[Any, tuple[Pending, ...]]]] = {}
         self._for_rule: dict[str, list[tuple[int, ControlEffect]]] = {}  # a rule has one technique
 
     def _near_of(self, cid: str) -> list[Any]:
@@ -82,9 +88,9 @@ class EffectApplier:
         """The component (or flow) in scope that states the control, else the controls left
         unstated there (one :class:`Pending` each, shared by the findings on the element);
         cached per element when the scope does not depend on the path."""
-        key = (index, element.id) if effect.where != "path" else None
-        if key is not None:
-            cached = self._looked.get(key)
+        looked = self._looked.setdefault(index, {}) if effect.where != "path" else None
+        if looked is not None:
+            cached = looked.get(element.id)
             if cached is not None:
                 return cached
         hit = None
@@ -99,9 +105,9 @@ class EffectApplier:
             elif value == effect.equals:
                 hit = comp
                 break
-        found = (hit, tuple(unstated))  # most are empty: the one empty tuple
-        if key is not None:
-            self._looked[key] = found
+        found = (hit, tuple(unstated)) if hit is not None or unstated else _NOTHING
+        if looked is not None:
+            looked[element.id] = found
         return found
 
     def apply(
