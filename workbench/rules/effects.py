@@ -23,7 +23,7 @@ from workbench.rules.spec import ControlEffect
 __all__ = ["Applied", "EffectApplier", "Pending"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pending:
     """A control that is unstated where it would act on a finding."""
 
@@ -33,11 +33,16 @@ class Pending:
     effect: ControlEffect
 
 
-@dataclass
+@dataclass(slots=True)
 class Applied:
     removed: tuple[ControlEffect, str] | None = None
     adjust: list[tuple[str, int, str]] = field(default_factory=list)
     pending: list[Pending] = field(default_factory=list)
+
+
+#: what :meth:`EffectApplier._look` finds most often: no component stating the control, none
+#: leaving it unstated (one tuple for all)
+_NOTHING: tuple[Any, tuple[Pending, ...]] = (None, ())
 
 
 class EffectApplier:
@@ -51,7 +56,8 @@ class EffectApplier:
             for t in e.techniques:
                 self.by_technique.setdefault(t, []).append((i, e))
         self._near: dict[str, list[Any]] = {}
-        self._looked: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
+        #: per effect (its index), per element id: what :meth:`_look` found
+        self._looked: dict[int, dict[str, tuple[Any, tuple[Pending, ...]]]] = {}
         self._for_rule: dict[str, list[tuple[int, ControlEffect]]] = {}  # a rule has one technique
 
     def _near_of(self, cid: str) -> list[Any]:
@@ -78,12 +84,13 @@ class EffectApplier:
 
     def _look(
         self, index: int, effect: ControlEffect, element: Any, element_type: str, path: list[str]
-    ) -> tuple[Any, list[Any]]:
-        """The component (or flow) in scope that states the control, else those leaving it
-        unstated; cached per element when the scope does not depend on the path."""
-        key = (index, element.id) if effect.where != "path" else None
-        if key is not None:
-            cached = self._looked.get(key)
+    ) -> tuple[Any, tuple[Pending, ...]]:
+        """The component (or flow) in scope that states the control, else the controls left
+        unstated there (one :class:`Pending` each, shared by the findings on the element);
+        cached per element when the scope does not depend on the path."""
+        looked = self._looked.setdefault(index, {}) if effect.where != "path" else None
+        if looked is not None:
+            cached = looked.get(element.id)
             if cached is not None:
                 return cached
         hit = None
@@ -94,13 +101,14 @@ class EffectApplier:
                 continue
             value = comp.get(effect.attribute)
             if value is None:
-                unstated.append(comp)
+                unstated.append(Pending(comp.id, effect.attribute, effect.equals, effect))
             elif value == effect.equals:
                 hit = comp
                 break
-        if key is not None:
-            self._looked[key] = (hit, unstated)
-        return hit, unstated
+        found = (hit, tuple(unstated)) if hit is not None or unstated else _NOTHING
+        if looked is not None:
+            looked[element.id] = found
+        return found
 
     def apply(
         self, rule_id: str, technique: str, element: Any, element_type: str, path: list[str]
@@ -121,9 +129,7 @@ class EffectApplier:
                 if not effect.removes or all(
                     element.get(a) is None for a in effect.only_if_unstated
                 ):
-                    out.pending.extend(
-                        Pending(c.id, effect.attribute, effect.equals, effect) for c in unstated
-                    )
+                    out.pending.extend(unstated)
                 continue
             on = "" if hit is element else f" on {hit.name}"
             if effect.removes:

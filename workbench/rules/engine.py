@@ -136,13 +136,21 @@ class _Builder:
         self.pending: dict[str, list[Pending]] = {}
         self.unstated: dict[str, list[tuple[str, str]]] = {}
         self._list_cache: dict[tuple[str, tuple[int, ...]], tuple[list[str], ...]] = {}
-        self._pieces: dict[str, tuple[Piece, ...]] = {}
+        #: per rule: its rationale's pieces, frameworks, OWASP labels and technique name
+        self._rule_parts: dict[
+            str, tuple[tuple[Piece, ...], dict[str, list[str]], list[str], str]
+        ] = {}
+        #: the empty list of the findings without a path or control steps (never edited:
+        #: code that changes a finding's list assigns a new one)
+        self._none: list[str] = []
         #: one copy of each prefill reason (thousands of findings give the same few texts)
         self._texts: dict[str, str] = {}
 
     def _lists(self, rule: Rule, held: tuple[int, ...]) -> tuple[list[str], ...]:
         """Techniques, tactics, mitigations, controls, preconditions and guidelines of *rule*
-        with the ``also`` entries *held*: the same for every element, so computed once."""
+        with the ``also`` entries *held*: the same for every element, so computed once and
+        shared by the findings (nothing edits a finding's lists in place; code that changes
+        one assigns a new list, as :func:`scope_framework_items` does)."""
         key = (rule.id, held)
         cached = self._list_cache.get(key)
         if cached is not None:
@@ -175,6 +183,19 @@ class _Builder:
         self._list_cache[key] = out
         return out
 
+    def _parts(self, rule: Rule) -> tuple[tuple[Piece, ...], dict[str, list[str]], list[str], str]:
+        """What every finding of *rule* shares: its rationale cut into pieces, its framework
+        items, its OWASP labels and its technique's name; computed once per rule."""
+        parts = self._rule_parts.get(rule.id)
+        if parts is None:
+            parts = self._rule_parts[rule.id] = (
+                _pieces(rule.rationale),
+                {k: list(v) for k, v in rule.frameworks.items()},
+                list(rule.owasp),
+                self.catalog.technique(rule.technique).display_name,
+            )
+        return parts
+
     def _also(self, rule: Rule, element: Any, match: Match) -> tuple[list[int], int, int]:
         """The ``also`` entries of *rule* that hold on *element* (their evidence merged into
         *match*), and the likelihood and impact hints with theirs."""
@@ -206,6 +227,7 @@ class _Builder:
         match.merge(found)
         held, hint_l, hint_i = self._also(rule, element, match)
         techniques, tactics, mitigations, controls, pre, guidelines = self._lists(rule, tuple(held))
+        pieces, frameworks, owasp, technique_name = self._parts(rule)
         if element_type == "component":
             name, kind, zone = element.name, element.kind, element.zone
             source = target = ""
@@ -226,12 +248,9 @@ class _Builder:
             "other_kind": "",
             "data": ", ".join(getattr(element, "data", ()) or ()),
             "technique": rule.technique,
-            "technique_name": self.catalog.technique(rule.technique).display_name,
+            "technique_name": technique_name,
         }
         variables.update(match.vars)
-        pieces = self._pieces.get(rule.id)
-        if pieces is None:
-            pieces = self._pieces[rule.id] = _pieces(rule.rationale)
         text = _fill(pieces, variables).strip()
         reason = text
         if match.evidence:
@@ -262,15 +281,15 @@ class _Builder:
             element_type=element_type,
             element_name=name,
             technique=rule.technique,
-            techniques=list(techniques),
-            tactics=list(tactics),
-            preconditions=list(pre),
+            techniques=techniques,
+            tactics=tactics,
+            preconditions=pre,
             reason=reason,
-            evidence=list(match.evidence),
-            assumptions=list(match.assumptions),
-            mitigations=list(mitigations),
-            controls=list(controls),
-            guidelines=list(guidelines),
+            evidence=match.evidence,  # the fresh match's own lists
+            assumptions=match.assumptions,
+            mitigations=mitigations,
+            controls=controls,
+            guidelines=guidelines,
             likelihood=likelihood,
             impact=impact,
             score=self.matrix.score(likelihood, impact),
@@ -279,11 +298,11 @@ class _Builder:
                 pre_score.likelihood_reason, pre_score.likelihood_reason
             ),
             impact_reason=self._texts.setdefault(pre_score.impact_reason, pre_score.impact_reason),
-            path=list(match.path),
+            path=list(match.path) if match.path else self._none,
             assumed=assumed,
-            controls_applied=[text for _w, _d, text in applied.adjust],
-            frameworks={k: list(v) for k, v in rule.frameworks.items()},
-            owasp=list(rule.owasp),
+            controls_applied=[t for _w, _d, t in applied.adjust] if applied.adjust else self._none,
+            frameworks=frameworks,
+            owasp=owasp,
         )
 
 
@@ -405,16 +424,16 @@ def _analyze(
         if progress is not None:
             progress(done, total, rule.id)
     element_order = list(ctx.components) + list(ctx.flows)
-    position = {el: i for i, el in enumerate(element_order)}
-    rule_pos = {r.id: i for i, r in enumerate(rules.rules)}
-    findings.sort(key=lambda f: (position[f.element], rule_pos[f.rule]))
-    assumptions: dict[str, list[str]] = {}
+    by_element: dict[str, list[Finding]] = {}
+    for f in findings:  # made rule by rule: each element's findings are in rule order
+        by_element.setdefault(f.element, []).append(f)
+    findings = [f for el in element_order if el in by_element for f in by_element[el]]
+    del by_element
+    buckets: dict[str, dict[str, None]] = {}  # per element, its assumptions once, in order
     for f in findings:
         if f.assumptions:
-            bucket = assumptions.setdefault(f.element, [])
-            for a in f.assumptions:
-                if a not in bucket:
-                    bucket.append(a)
+            buckets.setdefault(f.element, {}).update(dict.fromkeys(f.assumptions))
+    assumptions = {el: list(bucket) for el, bucket in buckets.items()}
     scope_framework_items(findings, model)  # OWASP ids only where the item applies
     paths, left_out = find_attack_paths(ctx, findings, catalog, limits or PathLimits())
     return AnalysisResult(

@@ -15,7 +15,7 @@ from workbench._records import Record, fields_dict
 __all__ = ["AttackPath", "Finding", "Hop", "Removed", "RuleFailure", "rank_findings"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding(Record):
     """One threat scenario on one element.
 
@@ -79,7 +79,7 @@ def rank_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.assumed, -f.score, f.id))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Removed(Record):
     """A finding that a stated control removed: the rule matched, the control answers it."""
 

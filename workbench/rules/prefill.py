@@ -41,7 +41,7 @@ __all__ = ["Prefill", "Prefiller"]
 _HIGH_DATA = ("personal", "secret")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Prefill:
     likelihood: int
     impact: int
@@ -69,6 +69,9 @@ class Prefiller:
         self.matrix = matrix
         self.distance, self.nearest = self._entry_distances()
         self.reached_value, self.witness = self._downstream_values()
+        self._steps: dict[str, tuple[int, tuple[str, ...], int, tuple[str, ...]]] = {}
+        self._maturities: dict[str, tuple[int, tuple[str, ...]]] = {}
+        self._shared: dict[Any, Any] = {}  # one copy of each distinct set of node steps
 
     def _entry_distances(self) -> tuple[dict[str, int], dict[str, str]]:
         """Flows from the nearest entry point (people do not relay), and which one it is."""
@@ -107,6 +110,75 @@ class Prefiller:
                 values[cid], witness[cid] = 0, cid
         return values, witness
 
+    def _node_steps(self, node: str) -> tuple[int, tuple[str, ...], int, tuple[str, ...]]:
+        """The likelihood and impact steps that depend only on *node* (exposure, path length,
+        what it reaches): their sums and texts, computed once per node."""
+        found = self._steps.get(node)
+        if found is not None:
+            return found
+        ctx = self.ctx
+        l_delta, l_steps = 0, []
+        # exposure
+        comp = ctx.components[node]
+        if node in ctx.entry_set or (
+            comp.get("internet_facing") is True and comp.get("authenticated") is not True
+        ):
+            l_delta += 1
+            l_steps.append(
+                "+1 exposure: "
+                + (
+                    "an entry point"
+                    if node in ctx.entry_set
+                    else "internet-facing without authentication"
+                )
+            )
+        elif node not in self.distance:
+            l_delta -= 1
+            l_steps.append("-1 exposure: no untrusted input reaches it")
+        # path length
+        hops = self.distance.get(node)
+        if hops is not None and node not in ctx.entry_set:
+            entry = ctx.name(self.nearest[node])
+            if hops <= 1:
+                l_delta += 1
+                l_steps.append(f"+1 path: one hop from entry point {entry}")
+            elif hops >= 4:
+                l_delta -= 1
+                l_steps.append(f"-1 path: {hops} hops from the nearest entry point ({entry})")
+        # impact
+        i_delta, i_steps = 0, []
+        value = self.reached_value[node]
+        if value == 2:
+            i_delta += 1
+            w = ctx.components[self.witness[node]]
+            what = (
+                w.get("criticality")
+                if w.get("criticality") == "critical"
+                else (w.get("sensitivity") or w.get("trained_on"))
+            )
+            where = "itself" if w.id == node else f"{w.name} downstream"
+            i_steps.append(f"+1 reaches {what} assets ({where})")
+        elif value == 0:
+            i_delta -= 1
+            i_steps.append("-1 only low-criticality, public components are reached")
+        found = (l_delta, tuple(l_steps), i_delta, tuple(i_steps))
+        found = self._steps[node] = self._shared.setdefault(found, found)  # most nodes: a few
+        return found
+
+    def _maturity(self, technique: str) -> tuple[int, tuple[str, ...]]:
+        """The likelihood step of the ATLAS maturity of *technique*, once per technique."""
+        found = self._maturities.get(technique)
+        if found is None:
+            maturity = self.catalog.technique(technique).maturity
+            if maturity == "realized":
+                found = (1, (f"+1 ATLAS maturity: {technique} is realized (used in real attacks)",))
+            elif maturity == "feasible":
+                found = (-1, (f"-1 ATLAS maturity: {technique} is only feasible",))
+            else:
+                found = (0, ())
+            self._maturities[technique] = found
+        return found
+
     def prefill(
         self,
         element: Any,
@@ -122,64 +194,14 @@ class Prefiller:
         ``adjust`` holds control steps ``(likelihood|impact, steps, text)``;
         ``assumed`` names the unstated attributes an assumed finding rests on.
         """
-        ctx, m = self.ctx, self.matrix
+        m = self.matrix
         node = element.id if element_type == "component" else element.target
-        l_steps: list[str] = [f"rule hint {hint_l}"]
-        likelihood = hint_l
-        # exposure
-        comp = ctx.components[node]
-        if node in ctx.entry_set or (
-            comp.get("internet_facing") is True and comp.get("authenticated") is not True
-        ):
-            likelihood += 1
-            l_steps.append(
-                "+1 exposure: "
-                + (
-                    "an entry point"
-                    if node in ctx.entry_set
-                    else "internet-facing without authentication"
-                )
-            )
-        elif node not in self.distance:
-            likelihood -= 1
-            l_steps.append("-1 exposure: no untrusted input reaches it")
-        # path length
-        hops = self.distance.get(node)
-        if hops is not None and node not in ctx.entry_set:
-            entry = ctx.name(self.nearest[node])
-            if hops <= 1:
-                likelihood += 1
-                l_steps.append(f"+1 path: one hop from entry point {entry}")
-            elif hops >= 4:
-                likelihood -= 1
-                l_steps.append(f"-1 path: {hops} hops from the nearest entry point ({entry})")
-        # maturity
-        maturity = self.catalog.technique(technique).maturity
-        if maturity == "realized":
-            likelihood += 1
-            l_steps.append(f"+1 ATLAS maturity: {technique} is realized (used in real attacks)")
-        elif maturity == "feasible":
-            likelihood -= 1
-            l_steps.append(f"-1 ATLAS maturity: {technique} is only feasible")
-        likelihood = m.clamp_likelihood(likelihood)
-        # impact
-        i_steps: list[str] = [f"rule hint {hint_i}"]
-        impact = hint_i
-        value = self.reached_value[node]
-        if value == 2:
-            impact += 1
-            w = ctx.components[self.witness[node]]
-            what = (
-                w.get("criticality")
-                if w.get("criticality") == "critical"
-                else (w.get("sensitivity") or w.get("trained_on"))
-            )
-            where = "itself" if w.id == node else f"{w.name} downstream"
-            i_steps.append(f"+1 reaches {what} assets ({where})")
-        elif value == 0:
-            impact -= 1
-            i_steps.append("-1 only low-criticality, public components are reached")
-        impact = m.clamp_impact(impact)
+        node_l, node_l_steps, node_i, node_i_steps = self._node_steps(node)
+        mature_l, mature_steps = self._maturity(technique)
+        l_steps: list[str] = [f"rule hint {hint_l}", *node_l_steps, *mature_steps]
+        likelihood = m.clamp_likelihood(hint_l + node_l + mature_l)
+        i_steps: list[str] = [f"rule hint {hint_i}", *node_i_steps]
+        impact = m.clamp_impact(hint_i + node_i)
         for what, delta, text in adjust:
             if what == "likelihood":
                 likelihood = m.clamp_likelihood(likelihood + delta)
