@@ -62,7 +62,7 @@ import difflib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from workbench._input.locate import Locator, parse_path
 from workbench._input.locate import Path as LinePath
@@ -129,6 +129,11 @@ ATTR_KEYS = ("attr", *ATTR_TESTS, "unstated")
 class Condition:
     """Base class: ``evaluate`` returns a :class:`Match` or ``None``."""
 
+    #: Whether :func:`candidate_ids` keeps this condition's candidate set to the end of the
+    #: analysis (for the rules that share it); conditions whose sets combine others' make
+    #: new sets that rules seldom share, so they set it to False.
+    keep_among: ClassVar[bool] = True
+
     def evaluate(self, ctx: Context, element: Any) -> Match | None:  # pragma: no cover
         raise NotImplementedError
 
@@ -165,6 +170,7 @@ class Condition:
 
 @dataclass(eq=False)
 class All(Condition):
+    keep_among: ClassVar[bool] = False
     parts: list[Condition]
 
     def key(self) -> Any:
@@ -221,6 +227,7 @@ class All(Condition):
 
 @dataclass(eq=False)
 class AnyOf(Condition):
+    keep_among: ClassVar[bool] = False
     parts: list[Condition]
 
     def key(self) -> Any:
@@ -572,10 +579,10 @@ def kinds_of(cond: Condition) -> frozenset[str] | None:
 def candidate_ids(ctx: Context, cond: Condition) -> Ids | None:
     """:meth:`Condition.among`, once per analysis for all the rules that share *cond*.
 
-    The sets that combine others (``all``, ``any``, ``source``/``target``) are new sets
-    that rules seldom share: they are made again when asked, not kept to the end.
+    Conditions with ``keep_among`` False (``all``, ``any``, ``source``/``target``: new sets
+    combining others', seldom shared) have theirs made again when asked, not kept.
     """
-    if isinstance(cond, _COMBINING):
+    if not cond.keep_among:
         return cond.among(ctx)
     key = ("among", cond.cache_key())
     if key in ctx._sets:
@@ -834,6 +841,7 @@ class Crosses(Condition):
 
 @dataclass(eq=False)
 class Endpoint(Condition):
+    keep_among: ClassVar[bool] = False
     end: str  # "source" or "target"
     where: Condition
 
@@ -884,10 +892,6 @@ class Endpoint(Condition):
 
     def describe(self) -> str:
         return f"{self.end} component where ({self.where.describe()})"
-
-
-#: Conditions whose candidate sets combine other conditions' (see candidate_ids).
-_COMBINING = (All, AnyOf, Endpoint)
 
 
 # -- compiling from data ------------------------------------------------------------

@@ -105,7 +105,10 @@ def _ranked(
     trees: list[tuple[Any, Any]] = []  # each search's parents and edges, to trace the kept
     starts = [entries, *([e] for e in entries[: limits.max_sources])]
 
+    counted = 0
+
     def candidates() -> Iterator[tuple[tuple[int, int, int, int, int], int, int]]:
+        nonlocal counted
         for number, sources in enumerate(starts):
             found = g.search(sources, relays_only=True)
             trees.append((found.parent, found.edge))
@@ -137,17 +140,11 @@ def _ranked(
                     d += 2
                     score = max(score, extra[via])
                 if d <= limits.max_length:
+                    counted += 1
                     yield (-score, ctx.trust[ids[o]], d, o, j), number, j
 
-    counted = [0]
-
-    def counting() -> Iterator[tuple[tuple[int, int, int, int, int], int, int]]:
-        for item in candidates():
-            counted[0] += 1
-            yield item
-
     # the best max_paths of all candidates (their keys differ: one per pair), none kept else
-    best = heapq.nsmallest(limits.max_paths, counting())
+    best = heapq.nsmallest(limits.max_paths, candidates())
     kept = []
     for _key, number, j in best:
         parent, edge = trees[number]
@@ -160,7 +157,7 @@ def _ranked(
         nodes.reverse()
         flows.reverse()
         kept.append(_through_llm(nodes, flows, detours) if detours else (nodes, flows))
-    return kept, max(0, counted[0] - limits.max_paths)
+    return kept, max(0, counted - limits.max_paths)
 
 
 def find_attack_paths(
