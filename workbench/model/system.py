@@ -100,6 +100,8 @@ def _shown(value: Any) -> Any:
 class _Named:
     """What has an id and stated facts: its display name and description."""
 
+    __slots__ = ()
+
     if TYPE_CHECKING:
 
         @property
@@ -121,6 +123,7 @@ class _Named:
 class _Stated(_Named):
     """What components, flows and zones share: an id and the stated attributes."""
 
+    __slots__ = ()
     id: str
     attrs: Mapping[str, Any]
 
@@ -150,7 +153,7 @@ class _Stated(_Named):
         return self.attrs.get(attr, default)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Component(_Stated):
     """A read-only view of one component.
 
@@ -164,7 +167,7 @@ class Component(_Stated):
     attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Flow(_Stated):
     """A read-only view of one flow: data moving from ``source`` to ``target``.
 
@@ -185,7 +188,7 @@ class Flow(_Stated):
     _ALSO_SHOWN: ClassVar[str] = "data"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Zone(_Stated):
     """A trust zone: higher ``trust`` is more trusted."""
 
@@ -700,7 +703,8 @@ class SystemModel(_Named):
         if ends is None:
             raise KeyError(self._missing("flow", id, self._flows))
         u, v = ends
-        attrs = dict(self._g.edges[u, v, id])
+        # the view reads the edge's own dict: changing a flow replaces that dict (and the view)
+        attrs = self._g.edges[u, v, id]
         view = Flow(
             id,
             u,

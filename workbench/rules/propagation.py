@@ -71,11 +71,13 @@ _PERSONAL = SENSITIVITY.index("personal")  # the level personal_data on a flow i
 NO_DATA = frozenset({"telemetry", "credentials", "configuration", "model_artifact", "feedback"})
 
 
-def _reverse_pairs(ctx: Context) -> set[tuple[str, str]]:
-    return {(f.source, f.target) for f in ctx.flows.values()}
+def _answered(ctx: Context, flow: Any) -> bool:
+    """Whether a flow goes back from *flow*'s target to its source (the answer's way)."""
+    back = flow.source
+    return any(nxt == back for _f, nxt in ctx.out_adj[flow.target])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _DataClass:
     """What a flow's data kinds say, computed once per distinct ``data`` list."""
 
@@ -105,7 +107,7 @@ def data_class(data: tuple[str, ...]) -> _DataClass:
     return found
 
 
-def is_query(ctx: Context, flow: Any, pairs: set[tuple[str, str]]) -> bool:
+def is_query(ctx: Context, flow: Any) -> bool:
     """A request to a store or a read-only tool, answered on a flow back: it writes nothing."""
     if not data_class(tuple(flow.data)).query_only:
         return False
@@ -115,7 +117,7 @@ def is_query(ctx: Context, flow: Any, pairs: set[tuple[str, str]]) -> bool:
             return False
     elif target.kind not in STORE_KINDS:
         return False
-    return (flow.target, flow.source) in pairs
+    return _answered(ctx, flow)
 
 
 # -- untrusted content ----------------------------------------------------------------
@@ -131,7 +133,6 @@ class Taint:
 
     parent: dict[tuple[str, int], tuple[str, int, str] | None]
     origin: dict[str, str]
-    pairs: set[tuple[str, str]]
     #: per flow, the state content has at its target when it leaves the source direct / stored
     steps: dict[str, tuple[int | None, int | None]]
 
@@ -155,21 +156,27 @@ class Taint:
         return nodes, flows
 
 
-def _steps(ctx: Context, flow: Any, pairs: set[tuple[str, str]]) -> tuple[int | None, int | None]:
+#: What a flow does to untrusted content leaving its source direct and stored (shared tuples).
+_STOPS: tuple[None, None] = (None, None)
+_LIVE = (DIRECT, STORED)
+_STORED = (STORED, STORED)
+
+
+def _steps(ctx: Context, flow: Any) -> tuple[int | None, int | None]:
     """The state untrusted content has at the flow's target when it leaves the source direct
     and stored (None: the flow stops it)."""
     dc = data_class(tuple(flow.data))
     if dc.no_content:
-        return None, None
-    if is_query(ctx, flow, pairs):
-        return None, None
+        return _STOPS
+    if is_query(ctx, flow):
+        return _STOPS
     if dc.live:
         target = ctx.components[flow.target]
         if target.kind in LIVE_KINDS:
-            return DIRECT, STORED
+            return _LIVE
         if target.kind == "data_store" and target.get("stores_chat_history") is True:
-            return DIRECT, STORED  # the conversation replayed as history: the user's own words
-    return STORED, STORED
+            return _LIVE  # the conversation replayed as history: the user's own words
+    return _STORED
 
 
 def _fetches_outside(comp: Any) -> str | None:
@@ -184,7 +191,6 @@ def _fetches_outside(comp: Any) -> str | None:
 
 def compute_taint(ctx: Context) -> Taint:
     """One breadth-first search over (component, state) pairs from every source."""
-    pairs = _reverse_pairs(ctx)
     parent: dict[tuple[str, int], tuple[str, int, str] | None] = {}
     origin: dict[str, str] = {}
     queue: deque[tuple[str, int]] = deque()
@@ -203,7 +209,7 @@ def compute_taint(ctx: Context) -> Taint:
             late.append(cid)
             origin[cid] = why
     out_adj, comps = ctx.out_adj, ctx.components
-    steps = {fid: _steps(ctx, f, pairs) for fid, f in ctx.flows.items()}
+    steps = {fid: _steps(ctx, f) for fid, f in ctx.flows.items()}
     people = {cid for cid, c in comps.items() if c.kind == "actor"}
 
     def run() -> None:
@@ -224,7 +230,7 @@ def compute_taint(ctx: Context) -> Taint:
             parent[(cid, STORED)] = None
             queue.append((cid, STORED))
     run()
-    return Taint(parent, origin, pairs, steps)
+    return Taint(parent, origin, steps)
 
 
 # -- confidentiality --------------------------------------------------------------------
@@ -259,7 +265,7 @@ def relays_data(comp: Any) -> bool:
     return not (comp.kind == "model" and comp.get("model_type") not in (None, "llm"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Held:
     """Confidential data at a component: its origin, level and the origin's zone trust."""
 
@@ -389,9 +395,10 @@ def compute_confidentiality(ctx: Context) -> Confidentiality:
             for fid, prev in ctx.in_adj[node]:
                 if fid in stops:
                     continue
+                step = None  # one tuple shared by both tables
                 if prev not in party:
-                    party[prev] = (t, who, (node, fid))
+                    step = party[prev] = (t, who, (node, fid))
                 if prev not in reached:
-                    reached[prev] = (t, who, (node, fid))
+                    reached[prev] = step or (t, who, (node, fid))
                     back.append(prev)
     return Confidentiality(held_at, flow_seed, party, reached, stops, relays)
