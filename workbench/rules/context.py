@@ -209,6 +209,14 @@ class Context:
                     queue.append(nxt)
         return seen
 
+    def rules_done(self) -> None:
+        """Drop what only rules read (memos, propagations, neighbour lists): the attack-path
+        search that follows needs the graph and the indexes alone, and runs in less memory."""
+        self._sets.clear()
+        self._taint = self._confidentiality = None
+        for name in ("succ", "pred"):
+            self.__dict__.pop(name, None)
+
     def cached(self, key: Any, compute: Any) -> Any:
         value = self._sets.get(key)
         if value is None:

@@ -435,6 +435,7 @@ def _analyze(
             buckets.setdefault(f.element, {}).update(dict.fromkeys(f.assumptions))
     assumptions = {el: list(bucket) for el, bucket in buckets.items()}
     scope_framework_items(findings, model)  # OWASP ids only where the item applies
+    ctx.rules_done()
     paths, left_out = find_attack_paths(ctx, findings, catalog, limits or PathLimits())
     return AnalysisResult(
         system=model.id,
