@@ -23,7 +23,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["IndexGraph", "Rows", "Search", "search"]
 
-Ints = npt.NDArray[np.int64]
+#: Component and flow numbers: 32 bits hold any model that fits in memory, in half the space.
+INT = np.int32
+Ints = npt.NDArray[np.int32]
 Bools = npt.NDArray[np.bool_]
 
 
@@ -39,7 +41,7 @@ class Rows:
     def build(ends: Ints, others: Ints, edges: Ints, n: int) -> Rows:
         order = np.argsort(ends, kind="stable")
         counts = np.bincount(ends, minlength=n)
-        indptr = np.zeros(n + 1, dtype=np.int64)
+        indptr = np.zeros(n + 1, dtype=INT)
         np.cumsum(counts, out=indptr[1:])
         return Rows(indptr, others[order], edges[order])
 
@@ -47,9 +49,9 @@ class Rows:
         """The rows with only the flows where *keep* (indexed by flow number) holds."""
         ok = keep[self.edge]
         n = len(self.indptr) - 1
-        row = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))[ok]
+        row = np.repeat(np.arange(n, dtype=INT), np.diff(self.indptr))[ok]
         counts = np.bincount(row, minlength=n)
-        indptr = np.zeros(n + 1, dtype=np.int64)
+        indptr = np.zeros(n + 1, dtype=INT)
         np.cumsum(counts, out=indptr[1:])
         return Rows(indptr, self.node[ok], self.edge[ok])
 
@@ -82,12 +84,12 @@ def search(rows: Rows, sources: Ints, *, mark_sources: bool, expand: Bools | Non
     where ``expand`` holds (the sources always are).
     """
     n = len(rows.indptr) - 1
-    parent = np.full(n, -1, dtype=np.int64)
-    edge = np.full(n, -1, dtype=np.int64)
-    origin = np.full(n, -1, dtype=np.int64)
-    depth = np.full(n, -1, dtype=np.int64)
+    parent = np.full(n, -1, dtype=INT)
+    edge = np.full(n, -1, dtype=INT)
+    origin = np.full(n, -1, dtype=INT)
+    depth = np.full(n, -1, dtype=INT)
     seen = np.zeros(n, dtype=np.bool_)
-    frontier = np.asarray(sources, dtype=np.int64)
+    frontier = np.asarray(sources, dtype=INT)
     origins = frontier
     if mark_sources:
         seen[frontier] = True
@@ -106,7 +108,7 @@ def search(rows: Rows, sources: Ints, *, mark_sources: bool, expand: Bools | Non
         if not total:
             break
         offsets = np.cumsum(lens) - lens
-        pos = np.arange(total, dtype=np.int64) + np.repeat(starts - offsets, lens)
+        pos = np.arange(total, dtype=INT) + np.repeat(starts - offsets, lens)
         reached = node[pos]
         fresh = np.flatnonzero(~seen[reached])
         if not fresh.size:
@@ -114,7 +116,7 @@ def search(rows: Rows, sources: Ints, *, mark_sources: bool, expand: Bools | Non
         _u, first = np.unique(reached[fresh], return_index=True)
         which = fresh[np.sort(first)]  # positions, in the order the queue would see them
         new = reached[which]
-        owner = np.repeat(np.arange(frontier.size, dtype=np.int64), lens)[which]
+        owner = np.repeat(np.arange(frontier.size, dtype=INT), lens)[which]
         level += 1
         seen[new] = True
         parent[new] = frontier[owner]
@@ -136,9 +138,9 @@ class IndexGraph:
         n, m = len(self.ids), len(self.flow_ids)
         index = self.index
         flows = list(ctx.flows.values())
-        src = np.fromiter((index[f.source] for f in flows), dtype=np.int64, count=m)
-        dst = np.fromiter((index[f.target] for f in flows), dtype=np.int64, count=m)
-        numbers = np.arange(m, dtype=np.int64)
+        src = np.fromiter((index[f.source] for f in flows), dtype=INT, count=m)
+        dst = np.fromiter((index[f.target] for f in flows), dtype=INT, count=m)
+        numbers = np.arange(m, dtype=INT)
         self.out = Rows.build(src, dst, numbers, n)
         self.into = Rows.build(dst, src, numbers, n)
         self._data = [f.data for f in flows]
@@ -161,7 +163,7 @@ class IndexGraph:
 
     def numbers(self, ids: Any) -> Ints:
         index = self.index
-        return np.fromiter((index[c] for c in ids), dtype=np.int64)
+        return np.fromiter((index[c] for c in ids), dtype=INT)
 
     def search(
         self,

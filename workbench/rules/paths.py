@@ -100,7 +100,7 @@ def _ranked(
         g.index[c]: max(top_score.get(llm, 0), top_score.get(f_in, 0), top_score.get(f_out, 0))
         for c, (llm, f_in, f_out) in detours.items()
     }
-    none = np.full(len(ids), -1, dtype=np.int64)
+    none = np.full(len(ids), -1, dtype=np.int32)
     seen: set[int] = set()  # (entry point, crown jewel) pairs, as origin * n + jewel
     trees: list[tuple[Any, Any]] = []  # each search's parents and edges, to trace the kept
     starts = [entries, *([e] for e in entries[: limits.max_sources])]
