@@ -442,7 +442,7 @@ class _Ctx:
         return self.graph.of_kinds(frozenset(kinds))
 
     def flows_into(self, cid: str) -> list[Any]:
-        return [self.graph.flows[fid] for fid, _source in self.graph.in_adj[cid]]
+        return list(self.graph.in_adj[cid])
 
     def upstream_of_any(self, targets: set[str]) -> set[str]:
         """Components from which a directed path of flows leads to one of *targets*."""

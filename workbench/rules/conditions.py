@@ -495,7 +495,7 @@ class Reachable(Condition):
         path = ctx.path_from_entry(element.id, self.entry_kinds)
         entry = path[0]
         if len(path) == 1:  # an entry point reached from another entry point
-            for _f, src in ctx.in_adj[element.id]:
+            for src in (f.source for f in ctx.in_adj[element.id]):
                 if ctx.reachable_from_entries(src, self.entry_kinds) or src in ctx.entry_set:
                     path = [*ctx.path_from_entry(src, self.entry_kinds), element.id]
                     entry = path[0]
@@ -686,13 +686,14 @@ class Related(Condition):
     ) -> str | None:
         """The witness of sends_to / receives_from among *cid*'s own flows, remembered."""
         # sends_to: a flow from cid to the witness; receives_from: from the witness to cid
-        edges = ctx.out_adj[cid] if self.relation == "sends_to" else ctx.in_adj[cid]
+        sends = self.relation == "sends_to"
         order, data, where = ctx.order, self.data, self.where
         best: str | None = None
-        for fid, other in edges:
+        for f in ctx.out_adj[cid] if sends else ctx.in_adj[cid]:
+            other = f.target if sends else f.source
             if best is not None and order[other] >= order[best]:
                 continue
-            if data is not None and data.isdisjoint(ctx.flows[fid].data):
+            if data is not None and data.isdisjoint(f.data):
                 continue
             found = held.get(other)
             if found is None:
@@ -888,7 +889,7 @@ class Endpoint(Condition):
             if ids is not None:
                 comps = [c for c in comps if c in ids]
         adj = ctx.in_adj if self.end == "target" else ctx.out_adj
-        return {fid for cid in comps for fid, _other in adj[cid]}
+        return {f.id for cid in comps for f in adj[cid]}
 
     def describe(self) -> str:
         return f"{self.end} component where ({self.where.describe()})"

@@ -12,11 +12,13 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.catalog import Catalog
     from workbench.model import SystemModel
+    from workbench.model.system import Flow
     from workbench.rules._graph import IndexGraph
 
 __all__ = ["EMPTY", "Context", "Match"]
@@ -64,11 +66,12 @@ class Context:
         self.flows = {f.id: f for f in model.flows()}
         zone_trust = {z.id: z.trust for z in model.zones()}
         self.trust: dict[str, int] = {cid: zone_trust[c.zone] for cid, c in self.components.items()}
-        self.out_adj: dict[str, list[tuple[str, str]]] = {cid: [] for cid in self.components}
-        self.in_adj: dict[str, list[tuple[str, str]]] = {cid: [] for cid in self.components}
+        # each component's flows out and in, in model order (the flows themselves: no tuples)
+        self.out_adj: dict[str, list[Flow]] = {cid: [] for cid in self.components}
+        self.in_adj: dict[str, list[Flow]] = {cid: [] for cid in self.components}
         for f in self.flows.values():
-            self.out_adj[f.source].append((f.id, f.target))
-            self.in_adj[f.target].append((f.id, f.source))
+            self.out_adj[f.source].append(f)
+            self.in_adj[f.target].append(f)
         self.entry_points: list[str] = [c.id for c in model.entry_points()]
         self.entry_set = set(self.entry_points)
         self.crown_jewels: set[str] = {c.id for c in model.crown_jewels()}
@@ -88,12 +91,12 @@ class Context:
     @cached_property
     def succ(self) -> dict[str, list[str]]:
         """Each component's successors, each once, without flow ids."""
-        return {cid: list(dict.fromkeys(t for _f, t in e)) for cid, e in self.out_adj.items()}
+        return {cid: list(dict.fromkeys(f.target for f in e)) for cid, e in self.out_adj.items()}
 
     @cached_property
     def pred(self) -> dict[str, list[str]]:
         """Each component's predecessors, each once, without flow ids."""
-        return {cid: list(dict.fromkeys(s for _f, s in e)) for cid, e in self.in_adj.items()}
+        return {cid: list(dict.fromkeys(f.source for f in e)) for cid, e in self.in_adj.items()}
 
     @property
     def graph(self) -> IndexGraph:
@@ -188,22 +191,23 @@ class Context:
         if parent[node] is not None:
             return True
         # an entry point itself: reachable only if another entry point reaches it
-        return any(src in parent for _f, src in self.in_adj[node])
+        return any(f.source in parent for f in self.in_adj[node])
 
     # -- closures of a node set ---------------------------------------------------
     def closure(self, start: Iterable[str], forward: bool) -> set[str]:
         """Nodes reachable from (forward) or reaching (backward) *start*, by >= 1 flow."""
         adj = self.out_adj if forward else self.in_adj
+        end = attrgetter("target" if forward else "source")
         seen: set[str] = set()
         queue: deque[str] = deque()
         for s in start:
-            for _f, nxt in adj[s]:
+            for nxt in map(end, adj[s]):
                 if nxt not in seen:
                     seen.add(nxt)
                     queue.append(nxt)
         while queue:
             node = queue.popleft()
-            for _f, nxt in adj[node]:
+            for nxt in map(end, adj[node]):
                 if nxt not in seen:
                     seen.add(nxt)
                     queue.append(nxt)

@@ -65,7 +65,7 @@ class EffectApplier:
         if found is None:
             ctx = self.ctx
             ids = dict.fromkeys(
-                [cid, *(t for _f, t in ctx.out_adj[cid]), *(s for _f, s in ctx.in_adj[cid])]
+                [cid, *(f.target for f in ctx.out_adj[cid]), *(f.source for f in ctx.in_adj[cid])]
             )
             found = self._near[cid] = [ctx.components[c] for c in ids]
         return found

@@ -300,8 +300,8 @@ def _injection_detours(
     for cid, items in by_element.items():
         if cid not in ctx.components or not any(f.technique.startswith(_INJECTION) for f in items):
             continue
-        back = {t: fid for fid, t in ctx.out_adj[cid]}
-        for fid, src in ctx.in_adj[cid]:
+        back = {f.target: f.id for f in ctx.out_adj[cid]}
+        for fid, src in ((f.id, f.source) for f in ctx.in_adj[cid]):
             if src in back and src not in out and ctx.components[src].kind != "actor":
                 out[src] = (cid, fid, back[src])
     return out

@@ -55,8 +55,9 @@ def llm_output_feeds_llm_source(ctx: Context, element: Any) -> Match | None:
         return None
     parent: dict[str, str] = {}
     queue: deque[str] = deque()
-    for fid, nxt in ctx.out_adj[element.id]:
-        if "model_output" in ctx.flows[fid].data and nxt not in parent:
+    for f in ctx.out_adj[element.id]:
+        nxt = f.target
+        if "model_output" in f.data and nxt not in parent:
             parent[nxt] = element.id
             queue.append(nxt)
     while queue:
@@ -74,8 +75,9 @@ def llm_output_feeds_llm_source(ctx: Context, element: Any) -> Match | None:
                 path=path,
                 vars={"other": store, "other_kind": ctx.components[node].kind},
             )
-        for fid, nxt in ctx.out_adj[node]:
-            if not _CARRIES_OUTPUT & set(ctx.flows[fid].data):
+        for f in ctx.out_adj[node]:
+            nxt = f.target
+            if not _CARRIES_OUTPUT & set(f.data):
                 continue  # only flows that pass the output on (not queries or uploads)
             if nxt not in parent and nxt != element.id:
                 parent[nxt] = node
@@ -89,25 +91,26 @@ def llm_output_feeds_llm_source(ctx: Context, element: Any) -> Match | None:
 def _prompted_llms(ctx: Context, cid: str) -> set[str]:
     """LLMs that *cid* prompts, directly or through a gateway or inference endpoint."""
     out: set[str] = set()
-    for _f, nxt in ctx.out_adj[cid]:
+    for nxt in (f.target for f in ctx.out_adj[cid]):
         if _is_llm(ctx, nxt):
             out.add(nxt)
             continue
         comp = ctx.components[nxt]
         if comp.kind == "inference_endpoint" or comp.get("role") == "gateway":
-            out.update(n for _g, n in ctx.out_adj[nxt] if _is_llm(ctx, n))
+            out.update(g.target for g in ctx.out_adj[nxt] if _is_llm(ctx, g.target))
     return out
 
 
 def _readers(ctx: Context, llm: str) -> list[str]:
     """Who receives the LLM's output (through a gateway or endpoint: who that passes it to)."""
     found: list[str] = []
-    for fid, nxt in ctx.out_adj[llm]:
-        if "model_output" not in ctx.flows[fid].data:
+    for f in ctx.out_adj[llm]:
+        nxt = f.target
+        if "model_output" not in f.data:
             continue
         comp = ctx.components[nxt]
         if comp.kind == "inference_endpoint" or comp.get("role") == "gateway":
-            found += [n for g, n in ctx.out_adj[nxt] if "model_output" in ctx.flows[g].data]
+            found += [g.target for g in ctx.out_adj[nxt] if "model_output" in g.data]
         else:
             found.append(nxt)
     return list(dict.fromkeys(n for n in found if n != llm))
@@ -136,7 +139,7 @@ def helper_llm(ctx: Context, element: Any) -> Match | None:
         return out
 
     def hears_user(cid: str) -> bool:
-        return any("user_input" in ctx.flows[f].data for f, _n in ctx.in_adj[cid])
+        return any("user_input" in f.data for f in ctx.in_adj[cid])
 
     cand: dict[str, dict[str, set[str]]] = ctx.cached(("pred", "helper_llm"), candidates)
     others = cand.get(element.id)
@@ -181,7 +184,7 @@ def _spread_single_label(ctx: Context, emit: dict[str, str]) -> dict[str, str]:
     while queue:
         node = queue.popleft()
         label = outgoing[node]
-        for _f, nxt in ctx.out_adj[node]:
+        for nxt in (f.target for f in ctx.out_adj[node]):
             before = incoming.get(nxt)
             after = label if before in (None, label) else _MIXED
             if after == before:
@@ -220,7 +223,9 @@ def only_author_in_context(ctx: Context, element: Any) -> Match | None:
     author = seen_by.get(element.id)
     if author is None or author == _MIXED:
         return None
-    readers = {cid for _f, cid in ctx.out_adj[element.id] if ctx.components[cid].kind == "actor"}
+    readers = {
+        f.target for f in ctx.out_adj[element.id] if ctx.components[f.target].kind == "actor"
+    }
     if not readers <= {author}:
         return None
     return Match(

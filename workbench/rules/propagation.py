@@ -74,7 +74,7 @@ NO_DATA = frozenset({"telemetry", "credentials", "configuration", "model_artifac
 def _answered(ctx: Context, flow: Any) -> bool:
     """Whether a flow goes back from *flow*'s target to its source (the answer's way)."""
     back = flow.source
-    return any(nxt == back for _f, nxt in ctx.out_adj[flow.target])
+    return any(f.target == back for f in ctx.out_adj[flow.target])
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +217,8 @@ def compute_taint(ctx: Context) -> Taint:
             node, state = queue.popleft()
             if node in people and parent[(node, state)] is not None:
                 continue  # people do not relay
-            for fid, nxt in out_adj[node]:
+            for f in out_adj[node]:
+                fid, nxt = f.id, f.target
                 new = steps[fid][state]
                 if new is not None and (nxt, new) not in parent:
                     parent[(nxt, new)] = (node, state, fid)
@@ -368,7 +369,8 @@ def compute_confidentiality(ctx: Context) -> Confidentiality:
             h = held_at[node]
             if h.parent is not None and node not in relays:
                 continue
-            for fid, nxt in ctx.out_adj[node]:
+            for f in ctx.out_adj[node]:
+                fid, nxt = f.id, f.target
                 if nxt in held_at or fid in stops:
                     continue
                 held_at[nxt] = Held(h.origin, h.level, h.trust, (node, fid))
@@ -392,7 +394,8 @@ def compute_confidentiality(ctx: Context) -> Confidentiality:
             t, who, _ = reached[node]
             if reached[node][2] is not None and node not in relays:
                 continue
-            for fid, prev in ctx.in_adj[node]:
+            for f in ctx.in_adj[node]:
+                fid, prev = f.id, f.source
                 if fid in stops:
                     continue
                 step = None  # one tuple shared by both tables
