@@ -632,7 +632,7 @@ class _Closure(Collection[str]):
     def __init__(self, index: Mapping[str, int], ids: Sequence[str], origin: Any) -> None:
         self._index, self._ids, self._origin = index, ids, origin
         reached = origin >= 0
-        self._reached: list[bool] = reached.tolist()
+        self._reached: bytes = reached.tobytes()  # one byte per component, 1 where reached
         self._count = int(reached.sum())
 
     def __contains__(self, cid: object) -> bool:
