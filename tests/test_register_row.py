@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import typing
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.model import load_template
-from workbench.register import COLUMN_NAMES, COLUMNS, RegisterRow, ThreatRegister
+from workbench.register import (
+    COLUMN_NAMES,
+    COLUMNS,
+    EDITABLE_COLUMNS,
+    RegisterRow,
+    ThreatRegister,
+    _csv_cell,
+    _csv_cells,
+    _plain,
+    row_version,
+)
 from workbench.rules import analyze
 
 _TYPES = {
@@ -96,3 +109,47 @@ def test_a_rule_that_failed_is_a_row_of_its_own():
     assert row.techniques == () and row["links"] == [] and row.chosen_mitigations == ()
     assert (row.element_type, row.zone, row.technique, row.technique_name) == ("", "", "", "")
     assert row.score is None and row.treatment is None
+
+
+# -- the quick paths of building and writing the register give what the general ones give --
+
+_TEXT = st.one_of(
+    st.none(),
+    st.text(),
+    st.sampled_from(["=1+1", "+x", "-1", "@a", "\t", "\r", "'q", "a\"b", "ü\u2028😀"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.dictionaries(st.sampled_from(EDITABLE_COLUMNS), _TEXT | st.integers()))
+def test_row_version_is_the_digest_of_the_editable_columns_json(values):
+    data = {name: _plain(values.get(name)) for name in EDITABLE_COLUMNS}
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    assert row_version(values) == hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def test_rows_from_a_result_are_the_rows_from_their_mappings(register):
+    # from_result builds rows without the frozen __init__: the same rows, field for field
+    for row in register.rows():
+        general = RegisterRow.from_mapping(dict(row))
+        assert dataclasses.asdict(row) == dataclasses.asdict(general)
+        assert vars(row).keys() == vars(general).keys()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.fixed_dictionaries(
+        {
+            "id": _TEXT,
+            "manual": st.none() | st.booleans(),
+            "reason": _TEXT,
+            "score": st.none() | st.integers(0, 25),
+            "techniques": st.none() | st.lists(_TEXT.filter(lambda v: v is not None)),
+            "notes": _TEXT,
+        }
+    )
+)
+def test_csv_cells_of_a_row_are_each_columns_cell(cells):
+    row = RegisterRow.from_mapping(cells)
+    expected = [_csv_cell(name, getattr(row, name)) for name in COLUMN_NAMES]
+    assert _csv_cells(row) == expected

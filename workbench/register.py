@@ -17,14 +17,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _json_text
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench._atomic import atomic_write_text
-from workbench._csvsafe import protect
+from workbench._csvsafe import PROTECTED_PREFIXES, protect
 from workbench._records import by_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -269,12 +270,20 @@ class RegisterRow(Mapping[str, Any]):
     @classmethod
     def from_mapping(cls, row: Mapping[str, Any]) -> RegisterRow:
         """The row of the columns *row* holds (others ``None``); lists become tuples."""
-        values = {name: row.get(name) for name in COLUMN_NAMES}
+        return cls._of({name: row.get(name) for name in COLUMN_NAMES})
+
+    @classmethod
+    def _of(cls, values: dict[str, Any]) -> RegisterRow:
+        """The row of *values*, a new dict with every column (used up: lists become tuples
+        in it). What ``cls(**values)`` makes, without calling the frozen ``__init__``, which
+        sets the 49 fields one by one."""
         for name in _LIST_COLUMNS:
             value = values[name]
             if value is not None:
                 values[name] = tuple(value)
-        return cls(**values)
+        row = object.__new__(cls)
+        row.__dict__.update(values)
+        return row
 
     def replace(self, **changes: Any) -> RegisterRow:
         """A copy with *changes* (column names) applied."""
@@ -300,10 +309,20 @@ class RegisterRow(Mapping[str, Any]):
         return f"RegisterRow(id={self.id!r}, band={self.band!r}, status={self.status!r})"
 
 
+#: The editable columns in name order, each with its JSON key as ``json.dumps`` writes it.
+_VERSION_KEYS = tuple((name, _json_text(name) + ": ") for name in sorted(EDITABLE_COLUMNS))
+
+
 def row_version(row: Mapping[str, Any]) -> str:
-    """A short digest of a row's editable fields."""
-    data = {name: _plain(row.get(name)) for name in EDITABLE_COLUMNS}
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    """A short digest of a row's editable fields: of the JSON text
+    ``json.dumps({column: _plain(value)}, sort_keys=True, ensure_ascii=False)``, written
+    here directly (every value is a string)."""
+    parts = []
+    for name, key in _VERSION_KEYS:
+        value = row.get(name)  # _plain(value), with the common cases inline
+        text = "" if value is None else value if value.__class__ is str else _plain(value)
+        parts.append(key + _json_text(text))
+    text = "{" + ", ".join(parts) + "}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -341,6 +360,8 @@ _FINDING_LISTS = (
     "guidelines",
 )
 
+_FIELDS_OF, _LISTS_OF = attrgetter(*_FINDING_FIELDS), attrgetter(*_FINDING_LISTS)
+
 
 def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any]:
     """The register row of one finding, before any analyst's work is applied."""
@@ -351,10 +372,8 @@ def finding_row(f: Any, model: Any = None, catalog: Any = None) -> dict[str, Any
     except (KeyError, LookupError):
         technique_name = ""
     row: dict[str, Any] = dict.fromkeys(COLUMN_NAMES)
-    for name in _FINDING_FIELDS:
-        row[name] = getattr(f, name)
-    for name in _FINDING_LISTS:
-        row[name] = list(getattr(f, name))
+    row.update(zip(_FINDING_FIELDS, _FIELDS_OF(f), strict=True))
+    row.update(zip(_FINDING_LISTS, map(list, _LISTS_OF(f)), strict=True))
     row.update(
         zone=_zone_of(model, f.element, f.element_type),
         technique_name=technique_name,
@@ -405,13 +424,18 @@ class ThreatRegister:
         for row in rows:
             full = {name: row.get(name) for name in COLUMN_NAMES}
             full["row_version"] = row_version(full)
-            self._rows.append(RegisterRow.from_mapping(full))
+            self._rows.append(RegisterRow._of(full))
 
     @classmethod
     def from_result(
         cls, result: AnalysisResult, *, model: Any = None, catalog: Any = None
     ) -> ThreatRegister:
-        return cls(_base_rows(result, model, catalog), system=result.system)
+        register = cls([], system=result.system)
+        rows = _base_rows(result, model, catalog)  # new dicts of every column, in order
+        for full in rows:
+            full["row_version"] = row_version(full)
+        register._rows = [RegisterRow._of(full) for full in rows]
+        return register
 
     # -- access ----------------------------------------------------------------
     def __len__(self) -> int:
@@ -531,8 +555,7 @@ class ThreatRegister:
         buf.write("\ufeff")
         writer = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
         writer.writerow(COLUMN_NAMES)
-        for r in self._rows:
-            writer.writerow([_csv_cell(name, getattr(r, name)) for name in COLUMN_NAMES])
+        writer.writerows(map(_csv_cells, self._rows))
         return buf.getvalue()
 
     def to_csv(self, path: str | Path) -> Path:
@@ -559,6 +582,28 @@ class ThreatRegister:
 
     def __repr__(self) -> str:
         return f"<ThreatRegister {self.system!r}: {len(self._rows)} rows>"
+
+
+_ALL_COLUMNS = attrgetter(*COLUMN_NAMES)
+_IS_INTEGER = tuple(name in INTEGER_COLUMNS for name in COLUMN_NAMES)
+
+
+def _csv_cells(row: RegisterRow) -> list[Any]:
+    """The CSV cells of *row*: ``_csv_cell`` of each column, with the common cases inline."""
+    out: list[Any] = []
+    for name, is_integer, value in zip(COLUMN_NAMES, _IS_INTEGER, _ALL_COLUMNS(row), strict=True):
+        if is_integer:
+            out.append(int(value) if value is not None else None)
+        elif value is None:
+            out.append("")
+        else:
+            if value.__class__ is tuple:
+                value = LIST_SEPARATOR.join(map(str, value))
+            elif value.__class__ is not str:
+                out.append(_csv_cell(name, value))
+                continue
+            out.append("'" + value if value.startswith(PROTECTED_PREFIXES) else value)
+    return out
 
 
 def _csv_cell(name: str, value: Any) -> Any:
