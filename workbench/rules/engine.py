@@ -145,6 +145,9 @@ class _Builder:
         self._none: list[str] = []
         #: one copy of each prefill reason (thousands of findings give the same few texts)
         self._texts: dict[str, str] = {}
+        #: per ``also`` entry of the rule named, the ids of the elements it holds for
+        self._also_rule: str | None = None
+        self._also_ids: list[set[str]] = []
 
     def _lists(self, rule: Rule, held: tuple[int, ...]) -> tuple[list[str], ...]:
         """Techniques, tactics, mitigations, controls, preconditions and guidelines of *rule*
@@ -196,13 +199,33 @@ class _Builder:
             )
         return parts
 
+    def decide_also(self, rule: Rule, elements: list[Any] | None) -> None:
+        """Decide *rule*'s ``also`` entries for all the *elements* it holds for at once
+        (:meth:`Condition.filter`); with None, or if one fails, each is decided on its own,
+        which names the failing element."""
+        self._also_rule = None
+        if not rule.also or elements is None:
+            return
+        try:
+            self._also_ids = [
+                {el.id for el in extra.condition.filter(self.ctx, elements)}
+                for extra in rule.also
+            ]
+        except Exception:
+            return
+        self._also_rule = rule.id
+
     def _also(self, rule: Rule, element: Any, match: Match) -> tuple[list[int], int, int]:
         """The ``also`` entries of *rule* that hold on *element* (their evidence merged into
         *match*), and the likelihood and impact hints with theirs."""
         hint_l, hint_i = rule.likelihood, rule.impact
         held = []
+        decided = self._also_ids if self._also_rule == rule.id else None
         for i, extra in enumerate(rule.also):
-            if not extra.condition.holds(self.ctx, element):
+            if decided is not None:
+                if element.id not in decided[i]:
+                    continue
+            elif not extra.condition.holds(self.ctx, element):
                 continue
             m = extra.condition.evaluate(self.ctx, element)
             if m is None:
@@ -411,6 +434,7 @@ def _analyze(
             held, decided = cond.filter(ctx, candidates), True
         except Exception:
             held, decided = candidates, False  # one by one below, which names the failing one
+        builder.decide_also(rule, held if decided else None)
         for element in held:
             try:
                 match = cond.evaluate(ctx, element) if decided or cond.holds(ctx, element) else None
