@@ -383,3 +383,23 @@ def test_docstring_examples(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(f"workbench.model.{module}"))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_views_are_slotted_and_a_flow_view_keeps_what_it_showed() -> None:
+    # a flow's view reads its edge's own attributes (no copy): it must stay read-only and
+    # keep showing what it showed when the flow changes, moves or the graph is copied out
+    m = small()
+    old = m.flow("f-req")
+    assert not hasattr(old, "__dict__") and not hasattr(m.component("web"), "__dict__")
+    with pytest.raises(TypeError):
+        old.attrs["encrypted"] = False  # type: ignore[index]
+    exported = m.graph.edges["user", "web", "f-req"]  # the copy handed out shares no dict
+    assert exported == dict(old.attrs) and exported is not old.attrs
+    m.update_flow("f-req", encrypted=False, target="llm")
+    assert old.encrypted is True and old.attrs["encrypted"] is True and old.target == "web"
+    new = m.flow("f-req")
+    assert new is not old and new.encrypted is False and new.attrs["encrypted"] is False
+    assert new.target == "llm"
+    copy = m.copy()
+    copy.update_flow("f-req", encrypted=True)
+    assert m.flow("f-req").encrypted is False
