@@ -403,3 +403,28 @@ def test_views_are_slotted_and_a_flow_view_keeps_what_it_showed() -> None:
     copy = m.copy()
     copy.update_flow("f-req", encrypted=True)
     assert m.flow("f-req").encrypted is False
+
+
+def test_a_component_view_reads_its_node_and_keeps_what_it_showed() -> None:
+    # a component's view reads its node's own dict (no copy): kind and zone are fields, not
+    # attributes; the view is read-only and keeps what it showed when the component changes,
+    # in the model and in a copy sharing the view
+    m = small()
+    old = m.component("web")
+    assert "kind" not in old.attrs and "zone" not in old.attrs and old.get("kind") is None
+    assert dict(old.attrs) == {k: v for k, v in m.graph.nodes["web"].items()
+                               if k not in ("kind", "zone")}
+    assert len(old.attrs) == len(list(old.attrs)) and old.attrs.get("zone", "x") == "x"
+    with pytest.raises(KeyError):
+        old.attrs["kind"]
+    with pytest.raises(TypeError):
+        old.attrs["name"] = "x"  # type: ignore[index]
+    copy = m.copy()
+    stated = dict(old.attrs)
+    m.update_component("web", internet_facing=False, name="Changed")
+    assert dict(old.attrs) == stated and old.name == stated.get("name", "web")
+    assert m.component("web").get("internet_facing") is False
+    assert m.component("web").name == "Changed"
+    assert copy.component("web") == old and copy.component("web").get("name") != "Changed"
+    copy.update_component("web", authenticated=True)
+    assert m.component("web").get("authenticated") is not True and dict(old.attrs) == stated

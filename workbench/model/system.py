@@ -153,6 +153,42 @@ class _Stated(_Named):
         return self.attrs.get(attr, default)
 
 
+#: The keys of a node's dict that are fields of its view, not stated attributes.
+_NODE_FIELDS = frozenset(("kind", "zone"))
+
+
+class _NodeAttrs(Mapping[str, Any]):
+    """A component's stated attributes, read from its node's own dict (no copy): every key
+    but ``kind`` and ``zone``, read-only. The model never edits a node's dict while a view
+    reads it (:meth:`SystemModel.update_component` gives the old view a copy first)."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, node: dict[str, Any]) -> None:
+        self._d = node
+
+    def __getitem__(self, key: str) -> Any:
+        if key in _NODE_FIELDS:
+            raise KeyError(key)
+        return self._d[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return default if key in _NODE_FIELDS else self._d.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key not in _NODE_FIELDS and key in self._d
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in self._d if k not in _NODE_FIELDS)
+
+    def __len__(self) -> int:
+        return sum(1 for k in self._d if k not in _NODE_FIELDS)
+
+    def _detach(self) -> None:
+        """Read from a copy of the node's dict from now on (it is about to change)."""
+        self._d = dict(self._d)
+
+
 @dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Component(_Stated):
     """A read-only view of one component.
@@ -165,6 +201,18 @@ class Component(_Stated):
     kind: str
     zone: str
     attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+    def get(self, attr: str, default: Any = None) -> Any:
+        """The value of *attr*, or *default* (``None``) when it is unstated."""
+        attrs = self.attrs
+        if attrs.__class__ is _NodeAttrs:  # the node's dict, read directly
+            return default if attr in _NODE_FIELDS else attrs._d.get(attr, default)
+        return attrs.get(attr, default)
+
+    @property
+    def name(self) -> str:
+        """Display name: the ``name`` attribute, or the id when none is stated."""
+        return str(self.get("name") or self.id)
 
 
 @dataclass(frozen=True, repr=False, eq=False, slots=True)
@@ -180,12 +228,29 @@ class Flow(_Stated):
     source: str
     target: str
     data: tuple[str, ...] = ()
-    encrypted: bool | None = None
-    authenticated: bool | None = None
-    protocol: str | None = None
     attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     _ALSO_SHOWN: ClassVar[str] = "data"
+
+    # read from attrs when asked: three fields fewer to set on each of a model's flows
+    @property
+    def encrypted(self) -> bool | None:
+        return self.attrs.get("encrypted")
+
+    @property
+    def authenticated(self) -> bool | None:
+        return self.attrs.get("authenticated")
+
+    @property
+    def protocol(self) -> str | None:
+        return self.attrs.get("protocol")
+
+
+def _flow_view(id: str, source: str, target: str, attrs: dict[str, Any]) -> Flow:
+    """The view of one flow, reading the edge's own dict: changing a flow replaces that dict
+    (and the view)."""
+    data = attrs.get("data")
+    return Flow(id, source, target, tuple(data) if data else (), MappingProxyType(attrs))
 
 
 @dataclass(frozen=True, repr=False, eq=False, slots=True)
@@ -528,6 +593,9 @@ class SystemModel(_Named):
         checked = self._check_attrs(id, kind, merged, errors)
         errors.raise_if_any()
         node = self._g.nodes[id]
+        old = self._views.pop(id, None)
+        if old is not None and isinstance(old.attrs, _NodeAttrs):
+            old.attrs._detach()  # the old view keeps what it showed
         node.clear()
         node.update(kind=kind, zone=zone, **{k: v for k, v in checked.items() if v is not None})
         self._views.pop(id, None)
@@ -579,8 +647,7 @@ class SystemModel(_Named):
         if id not in self._g:
             raise KeyError(self._missing("component", id, self._g))
         data = self._g.nodes[id]
-        attrs = {k: v for k, v in data.items() if k not in ("kind", "zone")}
-        view = Component(id, data["kind"], data["zone"], MappingProxyType(attrs))
+        view = Component(id, data["kind"], data["zone"], _NodeAttrs(data))
         self._views[id] = view
         return view
 
@@ -704,25 +771,20 @@ class SystemModel(_Named):
             raise KeyError(self._missing("flow", id, self._flows))
         u, v = ends
         # the view reads the edge's own dict: changing a flow replaces that dict (and the view)
-        attrs = self._g.edges[u, v, id]
-        view = Flow(
-            id,
-            u,
-            v,
-            data=tuple(attrs.get("data", ())),
-            encrypted=attrs.get("encrypted"),
-            authenticated=attrs.get("authenticated"),
-            protocol=attrs.get("protocol"),
-            attrs=MappingProxyType(attrs),
-        )
-        self._flow_views[id] = view
+        view = self._flow_views[id] = _flow_view(id, u, v, self._g.edges[u, v, id])
         return view
 
     def flows(self) -> list[Flow]:
         """All flows in model (file) order."""
         cached = self._cache.get("flows")
         if cached is None:
-            cached = [self.flow(fid) for fid in self._flows]
+            views, adj = self._flow_views, self._g.adj
+            cached = []
+            for fid, (u, v) in self._flows.items():
+                view = views.get(fid)
+                if view is None:
+                    view = views[fid] = _flow_view(fid, u, v, adj[u][v][fid])
+                cached.append(view)
             self._cache["flows"] = cached
         return list(cached)
 

@@ -68,6 +68,7 @@ from workbench._input.locate import Locator, parse_path
 from workbench._input.locate import Path as LinePath
 from workbench.errors import Issue
 from workbench.model.definitions import CRITICALITY, SENSITIVITY
+from workbench.model.system import _NodeAttrs
 from workbench.rules.context import EMPTY, Context, Match
 from workbench.rules.propagation import DIRECT, STORED
 
@@ -395,7 +396,10 @@ class Attr(Condition):
                     has = kinds[el.kind] = ctx.has_attribute(el.kind, name)
                 if not has:
                     continue
-            actual = el.attrs.get(name)
+            attrs = el.attrs
+            # a component's view reads its node's dict: read that dict itself (the name is
+            # an attribute of the kind, never kind or zone)
+            actual = (attrs._d if attrs.__class__ is _NodeAttrs else attrs).get(name)
             if (if_unstated if actual is None or actual == [] else check(actual)) is True:
                 out.append(el)
         return out
