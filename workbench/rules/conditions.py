@@ -602,8 +602,8 @@ def _matching(ctx: Context, cond: Condition) -> list[str]:
 
     def compute() -> list[str]:
         kinds = kinds_of(cond)
-        candidates = ctx.components.values() if kinds is None else ctx.of_kinds(kinds)
-        return [comp.id for comp in candidates if _holds_on(ctx, cond, comp.id)]
+        candidates = list(ctx.components.values()) if kinds is None else ctx.of_kinds(kinds)
+        return [comp.id for comp in cond.filter(ctx, candidates)]  # decided all at once
 
     result: list[str] = ctx.cached(("matching", cond.cache_key()), compute)
     return result
