@@ -209,11 +209,6 @@ class Component(_Stated):
             return default if attr in _NODE_FIELDS else attrs._d.get(attr, default)
         return attrs.get(attr, default)
 
-    @property
-    def name(self) -> str:
-        """Display name: the ``name`` attribute, or the id when none is stated."""
-        return str(self.get("name") or self.id)
-
 
 @dataclass(frozen=True, repr=False, eq=False, slots=True)
 class Flow(_Stated):
@@ -598,7 +593,6 @@ class SystemModel(_Named):
             old.attrs._detach()  # the old view keeps what it showed
         node.clear()
         node.update(kind=kind, zone=zone, **{k: v for k, v in checked.items() if v is not None})
-        self._views.pop(id, None)
         self._changed()
         return self.component(id)
 

@@ -68,7 +68,6 @@ from workbench._input.locate import Locator, parse_path
 from workbench._input.locate import Path as LinePath
 from workbench.errors import Issue
 from workbench.model.definitions import CRITICALITY, SENSITIVITY
-from workbench.model.system import _NodeAttrs
 from workbench.rules.context import EMPTY, Context, Match
 from workbench.rules.propagation import DIRECT, STORED
 
@@ -396,10 +395,7 @@ class Attr(Condition):
                     has = kinds[el.kind] = ctx.has_attribute(el.kind, name)
                 if not has:
                     continue
-            attrs = el.attrs
-            # a component's view reads its node's dict: read that dict itself (the name is
-            # an attribute of the kind, never kind or zone)
-            actual = (attrs._d if attrs.__class__ is _NodeAttrs else attrs).get(name)
+            actual = el.get(name)
             if (if_unstated if actual is None or actual == [] else check(actual)) is True:
                 out.append(el)
         return out
@@ -607,15 +603,6 @@ def _matching(ctx: Context, cond: Condition) -> list[str]:
 
     result: list[str] = ctx.cached(("matching", cond.cache_key()), compute)
     return result
-
-
-def _holds_on(ctx: Context, cond: Condition, cid: str) -> bool:
-    """Whether a nested component condition holds for one component, decided once."""
-    memo: dict[str, bool] = ctx.cached(("holds on", cond.cache_key()), dict)
-    found = memo.get(cid)
-    if found is None:
-        found = memo[cid] = cond.holds(ctx, ctx.components[cid])
-    return found
 
 
 def _component_match(ctx: Context, cond: Condition, cid: str) -> Match | None:
